@@ -1,0 +1,241 @@
+package segment
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+)
+
+// Column holds one field's values for a run of rows. Exactly one of the typed
+// slices is used, chosen by Type:
+//
+//	Bool                       Bools
+//	Int8, Int16, Int32, Int64  Ints
+//	Float, Double              Floats (Float values are rounded to float32)
+//	VarChar                    Strings
+//	JSON, Array                Raw (canonical JSON text of each value)
+//	FloatVector                Vectors (Dim values per row, contiguous)
+//
+// Valid is nil for a column with no nulls; otherwise Valid[i] is false where
+// row i is null (its slot in the typed slice holds the zero value).
+type Column struct {
+	Type    DataType
+	Dim     int
+	Valid   []bool
+	Bools   []bool
+	Ints    []int64
+	Floats  []float64
+	Strings []string
+	Raw     [][]byte
+	Vectors []float32
+}
+
+// NewColumn returns an empty column for a field.
+func NewColumn(f *Field) Column {
+	return Column{Type: f.Type, Dim: f.Dim}
+}
+
+// Len returns the number of rows in the column.
+func (c *Column) Len() int {
+	switch c.Type {
+	case TypeBool:
+		return len(c.Bools)
+	case TypeInt8, TypeInt16, TypeInt32, TypeInt64:
+		return len(c.Ints)
+	case TypeFloat, TypeDouble:
+		return len(c.Floats)
+	case TypeVarChar:
+		return len(c.Strings)
+	case TypeJSON, TypeArray:
+		return len(c.Raw)
+	case TypeFloatVector:
+		if c.Dim == 0 {
+			return 0
+		}
+		return len(c.Vectors) / c.Dim
+	}
+	return 0
+}
+
+// IsNull reports whether row i is null.
+func (c *Column) IsNull(i int) bool { return c.Valid != nil && !c.Valid[i] }
+
+// Vector returns row i of a vector column (no copy).
+func (c *Column) Vector(i int) []float32 { return c.Vectors[i*c.Dim : (i+1)*c.Dim : (i+1)*c.Dim] }
+
+// Value returns row i as a canonical value: nil, bool, int64, float64,
+// string, []float32 (vectors), or for JSON and Array the decoded JSON value
+// with integral numbers as int64 and others as float64, objects as
+// map[string]any and arrays as []any.
+func (c *Column) Value(i int) any {
+	if c.IsNull(i) {
+		return nil
+	}
+	switch c.Type {
+	case TypeBool:
+		return c.Bools[i]
+	case TypeInt8, TypeInt16, TypeInt32, TypeInt64:
+		return c.Ints[i]
+	case TypeFloat, TypeDouble:
+		return c.Floats[i]
+	case TypeVarChar:
+		return c.Strings[i]
+	case TypeJSON, TypeArray:
+		v, err := DecodeJSON(c.Raw[i])
+		if err != nil {
+			return nil
+		}
+		return v
+	case TypeFloatVector:
+		return c.Vector(i)
+	}
+	return nil
+}
+
+// Append appends row i of src (same type) to c.
+func (c *Column) Append(src *Column, i int) {
+	if src.Valid != nil || c.Valid != nil {
+		if c.Valid == nil {
+			c.Valid = make([]bool, c.Len(), c.Len()+1)
+			for j := range c.Valid {
+				c.Valid[j] = true
+			}
+		}
+		c.Valid = append(c.Valid, !src.IsNull(i))
+	}
+	switch c.Type {
+	case TypeBool:
+		c.Bools = append(c.Bools, src.Bools[i])
+	case TypeInt8, TypeInt16, TypeInt32, TypeInt64:
+		c.Ints = append(c.Ints, src.Ints[i])
+	case TypeFloat, TypeDouble:
+		c.Floats = append(c.Floats, src.Floats[i])
+	case TypeVarChar:
+		c.Strings = append(c.Strings, src.Strings[i])
+	case TypeJSON, TypeArray:
+		c.Raw = append(c.Raw, src.Raw[i])
+	case TypeFloatVector:
+		c.Vectors = append(c.Vectors, src.Vector(i)...)
+	default:
+		panic(fmt.Sprintf("segment: append to column of type %s", c.Type))
+	}
+}
+
+// AppendValue appends one canonical value (see Value; JSON and Array take
+// raw JSON bytes as []byte). nil appends a null. It panics on a value of the
+// wrong Go type: callers validate first.
+func (c *Column) AppendValue(v any) {
+	null := v == nil
+	if null || c.Valid != nil {
+		if c.Valid == nil {
+			n := c.Len()
+			c.Valid = make([]bool, n, n+1)
+			for j := range c.Valid {
+				c.Valid[j] = true
+			}
+		}
+		c.Valid = append(c.Valid, !null)
+	}
+	switch c.Type {
+	case TypeBool:
+		b, _ := v.(bool)
+		c.Bools = append(c.Bools, b)
+	case TypeInt8, TypeInt16, TypeInt32, TypeInt64:
+		n, _ := v.(int64)
+		c.Ints = append(c.Ints, n)
+	case TypeFloat:
+		f, _ := v.(float64)
+		c.Floats = append(c.Floats, float64(float32(f)))
+	case TypeDouble:
+		f, _ := v.(float64)
+		c.Floats = append(c.Floats, f)
+	case TypeVarChar:
+		s, _ := v.(string)
+		c.Strings = append(c.Strings, s)
+	case TypeJSON, TypeArray:
+		b, _ := v.([]byte)
+		if b == nil {
+			b = []byte("null")
+		}
+		c.Raw = append(c.Raw, b)
+	case TypeFloatVector:
+		vec, _ := v.([]float32)
+		if len(vec) != c.Dim {
+			panic(fmt.Sprintf("segment: vector of length %d in column of dim %d", len(vec), c.Dim))
+		}
+		c.Vectors = append(c.Vectors, vec...)
+	default:
+		panic(fmt.Sprintf("segment: append to column of type %s", c.Type))
+	}
+}
+
+// DecodeJSON decodes JSON text into a canonical value: integral numbers that
+// fit in int64 become int64, other numbers float64.
+func DecodeJSON(raw []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	return canonicalJSON(v), nil
+}
+
+func canonicalJSON(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if n, err := x.Int64(); err == nil {
+			return n
+		}
+		f, err := x.Float64()
+		if err != nil || math.IsInf(f, 0) {
+			return x.String()
+		}
+		return f
+	case []any:
+		for i := range x {
+			x[i] = canonicalJSON(x[i])
+		}
+		return x
+	case map[string]any:
+		for k, e := range x {
+			x[k] = canonicalJSON(e)
+		}
+		return x
+	}
+	return v
+}
+
+// RowReader gives expression evaluators read access to rows by field
+// position in the schema.
+type RowReader interface {
+	// Value returns the canonical value (see Column.Value) of field f at row.
+	Value(f int, row int) any
+}
+
+// Batch is a run of rows of one collection in columnar form, one Column per
+// schema field in schema order.
+type Batch struct {
+	Columns []Column
+}
+
+// NewBatch returns an empty batch for the schema.
+func NewBatch(s *Schema) *Batch {
+	b := &Batch{Columns: make([]Column, len(s.Fields))}
+	for i := range s.Fields {
+		b.Columns[i] = NewColumn(&s.Fields[i])
+	}
+	return b
+}
+
+// Rows returns the number of rows in the batch.
+func (b *Batch) Rows() int {
+	if len(b.Columns) == 0 {
+		return 0
+	}
+	return b.Columns[0].Len()
+}
+
+// Value implements RowReader.
+func (b *Batch) Value(f, row int) any { return b.Columns[f].Value(row) }

@@ -1,0 +1,16 @@
+// Package segment owns the columnar data model of raftvec: schemas and field
+// types, columns and batches of rows, growing segments with their
+// primary-key index and deletion flags, and their binary encoding.
+//
+// Invariants:
+//   - A Batch has one Column per schema field, in schema order, all of equal
+//     length.
+//   - Values crossing the package boundary are canonical: nil (null), bool,
+//     int64 (every integer type), float64 (Float rounded to float32), string,
+//     []float32 (vectors); JSON and Array columns store canonical JSON text
+//     and decode to JSON values with integral numbers as int64.
+//   - Encoding is deterministic: the same segment state encodes to the same
+//     bytes.
+//
+// segment must not talk to the network or import raft.
+package segment

@@ -1,0 +1,260 @@
+package segment
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// DataType is a field type. Names match Milvus's dataType strings exactly
+// (case-sensitive).
+type DataType int8
+
+// Field data types.
+const (
+	TypeNone DataType = iota
+	TypeBool
+	TypeInt8
+	TypeInt16
+	TypeInt32
+	TypeInt64
+	TypeFloat
+	TypeDouble
+	TypeVarChar
+	TypeJSON
+	TypeArray
+	TypeFloatVector
+)
+
+var typeNames = [...]string{"None", "Bool", "Int8", "Int16", "Int32", "Int64",
+	"Float", "Double", "VarChar", "JSON", "Array", "FloatVector"}
+
+// String returns the Milvus name of the type.
+func (t DataType) String() string {
+	if int(t) < len(typeNames) {
+		return typeNames[t]
+	}
+	return fmt.Sprintf("DataType(%d)", int8(t))
+}
+
+// ParseDataType maps a Milvus dataType name to a DataType.
+func ParseDataType(name string) (DataType, error) {
+	for i, n := range typeNames {
+		if i > 0 && n == name {
+			return DataType(i), nil
+		}
+	}
+	return TypeNone, fmt.Errorf("%w: unknown data type %q", ErrSchema, name)
+}
+
+// IsInteger reports whether t is one of Int8..Int64.
+func (t DataType) IsInteger() bool { return t >= TypeInt8 && t <= TypeInt64 }
+
+// IsNumeric reports whether t is an integer or floating type.
+func (t DataType) IsNumeric() bool { return t.IsInteger() || t == TypeFloat || t == TypeDouble }
+
+// IntRange returns the inclusive range of an integer type.
+func (t DataType) IntRange() (lo, hi int64) {
+	switch t {
+	case TypeInt8:
+		return -1 << 7, 1<<7 - 1
+	case TypeInt16:
+		return -1 << 15, 1<<15 - 1
+	case TypeInt32:
+		return -1 << 31, 1<<31 - 1
+	}
+	return -1 << 63, 1<<63 - 1
+}
+
+// DynamicFieldName is the name of the hidden JSON field that holds keys not
+// in the schema when the dynamic field is enabled.
+const DynamicFieldName = "$meta"
+
+// Limits on schemas.
+const (
+	MaxDim         = 32768
+	MaxVarCharLen  = 65535
+	MaxArrayCap    = 4096
+	DefaultMaxLen  = 65535
+	MaxFields      = 64
+	DefaultPartion = "_default"
+)
+
+// ErrSchema is wrapped by every schema validation error.
+var ErrSchema = errors.New("invalid schema")
+
+// Field describes one column of a collection.
+type Field struct {
+	ID           int64
+	Name         string
+	Description  string
+	Type         DataType
+	ElementType  DataType // element type of an Array
+	PrimaryKey   bool
+	AutoID       bool
+	PartitionKey bool
+	Nullable     bool
+	IsDynamic    bool // the $meta field
+	Dim          int  // FloatVector
+	MaxLength    int  // VarChar, and VarChar elements of an Array
+	MaxCapacity  int  // Array
+	// Default is the value used when a row omits the field; nil for none.
+	// It holds a canonical value (see Value).
+	Default any
+}
+
+// Schema is a collection's schema. Fields are in declaration order; when the
+// dynamic field is enabled the last field is $meta (IsDynamic, JSON).
+type Schema struct {
+	Name          string
+	Description   string
+	AutoID        bool
+	EnableDynamic bool
+	Fields        []Field
+}
+
+// FieldIndex returns the position of the named field, or -1.
+func (s *Schema) FieldIndex(name string) int {
+	for i := range s.Fields {
+		if s.Fields[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Field returns the named field.
+func (s *Schema) Field(name string) (*Field, bool) {
+	i := s.FieldIndex(name)
+	if i < 0 {
+		return nil, false
+	}
+	return &s.Fields[i], true
+}
+
+// PrimaryIndex returns the position of the primary key field.
+func (s *Schema) PrimaryIndex() int {
+	for i := range s.Fields {
+		if s.Fields[i].PrimaryKey {
+			return i
+		}
+	}
+	return -1
+}
+
+// Primary returns the primary key field.
+func (s *Schema) Primary() *Field {
+	i := s.PrimaryIndex()
+	if i < 0 {
+		return nil
+	}
+	return &s.Fields[i]
+}
+
+// DynamicIndex returns the position of the $meta field, or -1.
+func (s *Schema) DynamicIndex() int {
+	for i := range s.Fields {
+		if s.Fields[i].IsDynamic {
+			return i
+		}
+	}
+	return -1
+}
+
+// VectorFields returns the names of the vector fields in order.
+func (s *Schema) VectorFields() []string {
+	var out []string
+	for _, f := range s.Fields {
+		if f.Type == TypeFloatVector {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
+// Validate checks the schema's structure and assigns field IDs (100, 101, …
+// as Milvus does) to fields that have none.
+func (s *Schema) Validate() error {
+	if len(s.Fields) == 0 || len(s.Fields) > MaxFields {
+		return fmt.Errorf("%w: a collection needs 1 to %d fields", ErrSchema, MaxFields)
+	}
+	seen := map[string]bool{}
+	primaries, vectors := 0, 0
+	for i := range s.Fields {
+		f := &s.Fields[i]
+		if f.ID == 0 {
+			f.ID = int64(100 + i)
+		}
+		if err := validateField(f); err != nil {
+			return err
+		}
+		if seen[strings.ToLower(f.Name)] {
+			return fmt.Errorf("%w: duplicate field name %q", ErrSchema, f.Name)
+		}
+		seen[strings.ToLower(f.Name)] = true
+		if f.PrimaryKey {
+			primaries++
+		}
+		if f.Type == TypeFloatVector {
+			vectors++
+		}
+	}
+	if primaries != 1 {
+		return fmt.Errorf("%w: exactly one primary key field is required, found %d", ErrSchema, primaries)
+	}
+	if vectors == 0 {
+		return fmt.Errorf("%w: at least one vector field is required", ErrSchema)
+	}
+	p := s.Primary()
+	if s.AutoID {
+		p.AutoID = true
+	}
+	s.AutoID = p.AutoID
+	return nil
+}
+
+func validateField(f *Field) error {
+	if f.Name == "" || (!f.IsDynamic && strings.HasPrefix(f.Name, "$")) {
+		return fmt.Errorf("%w: invalid field name %q", ErrSchema, f.Name)
+	}
+	switch f.Type {
+	case TypeNone:
+		return fmt.Errorf("%w: field %q has no data type", ErrSchema, f.Name)
+	case TypeFloatVector:
+		if f.Dim < 1 || f.Dim > MaxDim {
+			return fmt.Errorf("%w: field %q: dim must be between 1 and %d, got %d", ErrSchema, f.Name, MaxDim, f.Dim)
+		}
+		if f.Nullable {
+			return fmt.Errorf("%w: vector field %q cannot be nullable", ErrSchema, f.Name)
+		}
+	case TypeVarChar:
+		if f.MaxLength < 1 || f.MaxLength > MaxVarCharLen {
+			return fmt.Errorf("%w: field %q: max_length must be between 1 and %d, got %d", ErrSchema, f.Name, MaxVarCharLen, f.MaxLength)
+		}
+	case TypeArray:
+		if f.MaxCapacity < 1 || f.MaxCapacity > MaxArrayCap {
+			return fmt.Errorf("%w: field %q: max_capacity must be between 1 and %d, got %d", ErrSchema, f.Name, MaxArrayCap, f.MaxCapacity)
+		}
+		switch f.ElementType {
+		case TypeBool, TypeInt8, TypeInt16, TypeInt32, TypeInt64, TypeFloat, TypeDouble:
+		case TypeVarChar:
+			if f.MaxLength < 1 || f.MaxLength > MaxVarCharLen {
+				return fmt.Errorf("%w: field %q: max_length must be between 1 and %d, got %d", ErrSchema, f.Name, MaxVarCharLen, f.MaxLength)
+			}
+		default:
+			return fmt.Errorf("%w: field %q: unsupported array element type %s", ErrSchema, f.Name, f.ElementType)
+		}
+	}
+	if f.PrimaryKey {
+		if f.Type != TypeInt64 && f.Type != TypeVarChar {
+			return fmt.Errorf("%w: primary key %q must be Int64 or VarChar", ErrSchema, f.Name)
+		}
+		if f.Nullable || f.Default != nil {
+			return fmt.Errorf("%w: primary key %q cannot be nullable or have a default", ErrSchema, f.Name)
+		}
+		if f.AutoID && f.Type != TypeInt64 {
+			return fmt.Errorf("%w: autoID needs an Int64 primary key", ErrSchema)
+		}
+	}
+	return nil
+}
