@@ -1,0 +1,41 @@
+// Package index owns vector search inside one process: the distance
+// kernels (L2Squared, Dot, Norm, Distance), exact brute-force search over
+// contiguous float32 vectors (Flat, SearchFlat), range and grouping search,
+// and Merge, the top-k reduce that combines per-segment and per-shard
+// result lists for one query.
+//
+// Semantics follow Milvus:
+//   - MetricL2 returns the squared Euclidean distance (smaller is better);
+//     MetricIP the inner product and MetricCosine the cosine similarity in
+//     [-1, 1] (larger is better). Distances are always raw metric values.
+//   - Range search keeps range_filter <= d < radius for L2 and
+//     radius < d <= range_filter for IP/COSINE; either bound may be absent.
+//   - Grouping search (GroupSize > 0) behaves as if hits were visited
+//     best-first: a hit joins its group if the group has fewer than
+//     GroupSize hits, and opens a new group only while fewer than TopK
+//     groups exist. Output is groups ordered by their best hit, each group's
+//     hits by distance.
+//   - Offset is applied only by Merge, so segment searches ask for
+//     TopK = offset + limit.
+//
+// Invariants:
+//   - Every result list is sorted best first; ties on distance are broken by
+//     ascending ID, so results do not depend on segment order, scan order or
+//     parallelism. NaN distances never appear in results.
+//   - IDs are opaque int64 values (row positions or primary keys); Group
+//     keys are opaque comparable values used only for equality.
+//   - Filter and GroupKey callbacks run during the scan, possibly on several
+//     goroutines at once; they must be safe for concurrent use. A multi-query
+//     search uses at most GOMAXPROCS goroutines, all joined before it
+//     returns; a callback panic is re-raised on the caller's goroutine.
+//   - Flat grouping search buffers every candidate of a query (16 bytes per
+//     row passing Filter and range) so that grouping is exact.
+//   - Kernels are reached through package variables chosen at init, so an
+//     assembly implementation can replace the portable Go one without
+//     touching callers (see KernelImpl).
+//
+// The package is a leaf: it knows nothing about Raft, networking, segments
+// or schemas, and imports nothing from this repository. Replication, data
+// placement and deletes are the callers' concern (deletes reach a search
+// as a Filter).
+package index

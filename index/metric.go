@@ -1,0 +1,81 @@
+package index
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// ErrInvalid is wrapped by every validation error this package returns
+// (bad metric name, dimension mismatch, TopK <= 0, inconsistent range or
+// grouping parameters). Test with errors.Is.
+var ErrInvalid = errors.New("index: invalid argument")
+
+func invalidf(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
+}
+
+// Metric is a similarity metric. The zero value is MetricInvalid, so a
+// forgotten SearchParams.Metric is detectable.
+type Metric uint8
+
+const (
+	MetricInvalid Metric = iota
+	MetricL2             // squared Euclidean distance, smaller is better
+	MetricIP             // inner product, larger is better
+	MetricCosine         // cosine similarity in [-1, 1], larger is better
+)
+
+// ParseMetric parses "L2", "IP" or "COSINE", case-insensitively.
+func ParseMetric(s string) (Metric, error) {
+	for _, m := range [...]Metric{MetricL2, MetricIP, MetricCosine} {
+		if strings.EqualFold(s, m.String()) {
+			return m, nil
+		}
+	}
+	return MetricInvalid, invalidf("unknown metric type %q (want L2, IP or COSINE)", s)
+}
+
+// String returns the Milvus name of the metric ("L2", "IP", "COSINE").
+func (m Metric) String() string {
+	switch m {
+	case MetricL2:
+		return "L2"
+	case MetricIP:
+		return "IP"
+	case MetricCosine:
+		return "COSINE"
+	}
+	return "Metric(" + strconv.Itoa(int(m)) + ")"
+}
+
+// Valid reports whether m is one of the defined metrics.
+func (m Metric) Valid() bool { return m >= MetricL2 && m <= MetricCosine }
+
+// LargerIsBetter reports whether larger distances rank first (IP, COSINE).
+func (m Metric) LargerIsBetter() bool { return m == MetricIP || m == MetricCosine }
+
+// Better reports whether distance a is strictly better than distance b.
+// It is false for an invalid metric and whenever either value is NaN.
+func (m Metric) Better(a, b float32) bool {
+	switch m {
+	case MetricL2:
+		return a < b
+	case MetricIP, MetricCosine:
+		return a > b
+	}
+	return false
+}
+
+// score maps a distance to an internal key where smaller is always better,
+// so one heap and one comparison serve every metric. Negation is exact.
+func (m Metric) score(d float32) float32 {
+	if m == MetricL2 {
+		return d
+	}
+	return -d
+}
+
+// distance is the inverse of score.
+func (m Metric) distance(score float32) float32 { return m.score(score) }
