@@ -1,0 +1,58 @@
+package api
+
+import (
+	"context"
+
+	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/shards"
+)
+
+// Backend is what the HTTP layer needs from a node: metadata operations of
+// the coordinator and data operations routed to shard replicas. Data calls
+// return one result per shard; the API layer reduces them.
+//
+// Errors wrap the sentinels of the packages below (see errors.go for the
+// mapping to Milvus codes).
+type Backend interface {
+	// CreateCollection creates c (Name, Schema, ShardsNum, Consistency,
+	// Indexes, Loaded set by the caller; IDs assigned by the coordinator).
+	CreateCollection(ctx context.Context, c *coordinator.Collection) error
+	DropCollection(ctx context.Context, name string) error
+	// DescribeCollection resolves aliases.
+	DescribeCollection(ctx context.Context, name string) (*coordinator.Collection, error)
+	ListCollections(ctx context.Context) ([]string, error)
+	RenameCollection(ctx context.Context, oldName, newName string) error
+	SetLoaded(ctx context.Context, name string, loaded bool) error
+	// Flush seals and flushes every growing segment and waits.
+	Flush(ctx context.Context, name string) error
+	Compact(ctx context.Context, name string) (jobID int64, err error)
+	CompactionState(ctx context.Context, jobID int64) (state string, executing, completed int, err error)
+
+	CreatePartition(ctx context.Context, collection, partition string) error
+	DropPartition(ctx context.Context, collection, partition string) error
+
+	CreateIndex(ctx context.Context, collection string, idx coordinator.Index) error
+	DropIndex(ctx context.Context, collection, indexName string) error
+	// IndexProgress reports rows covered by the named index.
+	IndexProgress(ctx context.Context, collection, indexName string) (total, indexed int64, state, failReason string, err error)
+
+	CreateAlias(ctx context.Context, alias, collection string) error
+	AlterAlias(ctx context.Context, alias, collection string) error
+	DropAlias(ctx context.Context, alias string) error
+	// DescribeAlias returns the collection an alias points to.
+	DescribeAlias(ctx context.Context, alias string) (string, error)
+	// ListAliases lists aliases, of one collection when collection != "".
+	ListAliases(ctx context.Context, collection string) ([]string, error)
+
+	// AllocIDs reserves n consecutive auto IDs and returns the first.
+	AllocIDs(ctx context.Context, n int) (int64, error)
+	Write(ctx context.Context, w shards.WriteRequest) (shards.WriteResult, error)
+	Delete(ctx context.Context, d shards.DeleteRequest) (int64, error)
+	Query(ctx context.Context, q shards.QueryRequest) ([]shards.QueryResult, error)
+	Search(ctx context.Context, s shards.SearchRequest) ([]shards.SearchResult, error)
+	// RowCount is the exact number of live rows (deleted rows excluded) of a
+	// collection, or of one partition when partition != "".
+	RowCount(ctx context.Context, collection, partition string) (int64, error)
+	// Ready reports whether the node can serve requests.
+	Ready(ctx context.Context) error
+}

@@ -1,0 +1,32 @@
+// Package api is the HTTP JSON API of a raftvec node: the Milvus RESTful v2
+// routes (POST /v2/vectordb/<area>/<verb>, see /work/shared/API.md) served
+// with gin, plus /healthz, /readyz and /metrics.
+//
+// It owns request decoding and validation, routing to the Backend (the
+// coordinator's metadata operations and the shards' data operations),
+// scatter-gather reduce of per-shard results (merge by primary key for
+// queries, by distance — with grouping, offset and limit — for searches,
+// RRF / weighted fusion for hybrid search) and the rendering of responses.
+//
+// Invariants:
+//   - Every row of a write is validated against the schema before anything
+//     is sent: a bad row rejects the whole request (code 1804) and nothing
+//     is written. Auto IDs are allocated only after validation.
+//   - A request body larger than Config.MaxBodyBytes is refused before it
+//     is decoded.
+//   - Errors become response codes in one place, errors.go; handlers
+//     return errors and never pick codes for backend errors themselves.
+//   - Int64 values (primary keys, Int64 fields) are rendered as JSON
+//     strings unless the request carries Accept-Type-Allow-Int64: true.
+//   - Handlers do not touch the gin context: they get a call (body and
+//     headers) so that a Request-Timeout can abandon them safely.
+//
+// Beyond Milvus: code 3 "outcome unknown" (see errors.go); a write's
+// session token is returned in the Raftvec-Session-Token response header
+// and a read carrying that request header waits for it (Session level);
+// Int64 field values may be sent as numeric strings, as they are returned.
+//
+// api must not contain business logic beyond validation, routing and
+// reduce: placement, consistency, storage and indexing belong to the
+// packages below it.
+package api

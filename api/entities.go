@@ -1,0 +1,155 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+
+	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/segment"
+	"github.com/raftvec/raftvec/shards"
+)
+
+type writeReq struct {
+	collReq
+	Data          json.RawMessage `json:"data"`
+	PartitionName string          `json:"partitionName"`
+}
+
+func (s *Server) insert(ctx context.Context, c *call) (any, error) { return s.write(ctx, c, false) }
+
+func (s *Server) upsert(ctx context.Context, c *call) (any, error) { return s.write(ctx, c, true) }
+
+// write validates every row, allocates auto IDs, then writes once.
+func (s *Server) write(ctx context.Context, c *call, upsert bool) (any, error) {
+	var r writeReq
+	col, err := s.decodeDescribe(ctx, c, &r, &r.collReq)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPartitions(col, r.PartitionName); err != nil {
+		return nil, err
+	}
+	rows, err := parseRows(r.Data)
+	if err != nil {
+		return nil, err
+	}
+	vals, err := validateRows(&col.Schema, rows, upsert)
+	if err != nil {
+		return nil, err
+	}
+	pk := col.Schema.PrimaryIndex()
+	if col.Schema.Fields[pk].AutoID && !upsert {
+		first, err := s.b.AllocIDs(ctx, len(vals))
+		if err != nil {
+			return nil, err
+		}
+		for i := range vals {
+			vals[i][pk] = first + int64(i)
+		}
+	}
+	res, err := s.b.Write(ctx, shards.WriteRequest{Collection: col.Name, Partition: r.PartitionName,
+		Rows: buildBatch(&col.Schema, vals), Upsert: upsert})
+	if err != nil {
+		return nil, named(err, "collection", col.Name)
+	}
+	ids := make([]any, len(vals))
+	for i := range vals {
+		ids[i] = formatPK(vals[i][pk], c.allowInt64)
+	}
+	data := map[string]any{"insertCount": res.Count, "insertIds": ids}
+	if upsert {
+		data = map[string]any{"upsertCount": res.Count, "upsertIds": ids}
+	}
+	return writeReply{data: data, token: res.Token}, nil
+}
+
+// checkPartitions reports the first named partition that does not exist.
+func checkPartitions(col *coordinator.Collection, names ...string) error {
+	for _, n := range names {
+		if _, ok := col.Partition(n); n != "" && !ok {
+			return errf(codePartitionNotFound, "partition not found: %q in collection %q", n, col.Name)
+		}
+	}
+	return nil
+}
+
+type deleteReq struct {
+	collReq
+	Filter        string         `json:"filter"`
+	PartitionName string         `json:"partitionName"`
+	ExprParams    map[string]any `json:"exprParams"`
+}
+
+func (s *Server) deleteEntities(ctx context.Context, c *call) (any, error) {
+	var r deleteReq
+	col, err := s.decodeDescribe(ctx, c, &r, &r.collReq)
+	if err != nil {
+		return nil, err
+	}
+	if err := requireName("filter", r.Filter); err != nil {
+		return nil, err
+	}
+	if err := checkPartitions(col, r.PartitionName); err != nil {
+		return nil, err
+	}
+	n, err := s.b.Delete(ctx, shards.DeleteRequest{Collection: col.Name, Partition: r.PartitionName,
+		Filter: r.Filter, Params: paramMap(r.ExprParams)})
+	if err != nil {
+		return nil, err
+	}
+	return writeReply{data: map[string]any{"deleteCount": n}}, nil
+}
+
+// readReq holds the options shared by get, query and search.
+type readReq struct {
+	collReq
+	PartitionNames   []string       `json:"partitionNames"`
+	Filter           string         `json:"filter"`
+	ExprParams       map[string]any `json:"exprParams"`
+	ConsistencyLevel string         `json:"consistencyLevel"`
+	OutputFields     []string       `json:"outputFields"`
+}
+
+// readOptions validates the shared read options.
+func (r *readReq) readOptions(col *coordinator.Collection, session string) (shards.ReadOptions, error) {
+	level, err := consistency(r.ConsistencyLevel)
+	if err != nil {
+		return shards.ReadOptions{}, err
+	}
+	if err := checkPartitions(col, r.PartitionNames...); err != nil {
+		return shards.ReadOptions{}, err
+	}
+	return shards.ReadOptions{Collection: col.Name, Partitions: r.PartitionNames, Filter: r.Filter,
+		Params: paramMap(r.ExprParams), Consistency: level, SessionToken: session}, nil
+}
+
+// parseIDs reads a primary key or a list of them, converted to the pk type
+// (Int64 keys may be numbers or numeric strings).
+func parseIDs(raw json.RawMessage, pk *segment.Field, param string) ([]any, error) {
+	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
+		return nil, missingf("missing required parameter %q", param)
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, errf(codeBadJSON, "body is not valid JSON: %v", err)
+	}
+	list, ok := v.([]any)
+	if !ok {
+		list = []any{v}
+	}
+	if len(list) == 0 {
+		return nil, missingf("missing required parameter %q: the list is empty", param)
+	}
+	ids := make([]any, len(list))
+	for i, x := range list {
+		id, err := convertScalar(pk, x)
+		if err != nil {
+			return nil, invalidf("invalid %s[%d] for primary key %q: %v", param, i, pk.Name, err)
+		}
+		ids[i] = id
+	}
+	return ids, nil
+}

@@ -1,0 +1,205 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Request headers.
+const (
+	headerAllowInt64   = "Accept-Type-Allow-Int64"
+	headerTimeout      = "Request-Timeout"
+	headerSessionToken = "Raftvec-Session-Token" // write reply → Session reads
+	ctxKeyCode         = "raftvec.code"
+)
+
+// envelope is the Milvus response body.
+type envelope struct {
+	Code    int    `json:"code"`
+	Data    any    `json:"data,omitempty"`
+	Message string `json:"message"`
+	Cost    int    `json:"cost"`
+	Topks   []int  `json:"topks,omitempty"`
+}
+
+// call is what a route handler sees of its request. Handlers never touch
+// the gin context, so they can run under a deadline in their own goroutine.
+type call struct {
+	body       []byte
+	allowInt64 bool
+	session    string // Raftvec-Session-Token request header
+}
+
+// handler serves one route. It returns the envelope's data, or a
+// searchReply / writeReply carrying extra top-level parts.
+type handler func(ctx context.Context, c *call) (any, error)
+
+// searchReply adds the top-level topks of search results.
+type searchReply struct {
+	rows  []map[string]any
+	topks []int
+}
+
+// writeReply adds the session token of a write as a response header.
+type writeReply struct {
+	data  any
+	token string
+}
+
+type outcome struct {
+	data any
+	err  error
+}
+
+// route wraps a handler: reads the bounded body, applies Request-Timeout,
+// runs the handler and renders the envelope.
+func (s *Server) route(h handler, write bool) gin.HandlerFunc {
+	return func(gc *gin.Context) {
+		body, err := s.readBody(gc)
+		if err != nil {
+			s.render(gc, outcome{err: err})
+			return
+		}
+		c := &call{
+			body:       body,
+			allowInt64: strings.EqualFold(strings.TrimSpace(gc.GetHeader(headerAllowInt64)), "true"),
+			session:    gc.GetHeader(headerSessionToken),
+		}
+		timeout, err := parseTimeout(gc.GetHeader(headerTimeout))
+		if err != nil {
+			s.render(gc, outcome{err: err})
+			return
+		}
+		if timeout <= 0 {
+			data, err := h(gc.Request.Context(), c)
+			s.render(gc, outcome{data, err})
+			return
+		}
+		s.render(gc, s.runWithDeadline(gc.Request.Context(), h, c, timeout, write))
+	}
+}
+
+// runWithDeadline runs h in its own goroutine with a deadline and answers
+// 408 when the deadline passes first; the late result is dropped.
+func (s *Server) runWithDeadline(parent context.Context, h handler, c *call, d time.Duration, write bool) outcome {
+	ctx, cancel := context.WithTimeout(parent, d)
+	defer cancel()
+	done := make(chan outcome, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				s.log.Error("panic in handler", "panic", p, "stack", string(debug.Stack()))
+				done <- outcome{err: errf(codeUnexpected, "internal error: %v", p)}
+			}
+		}()
+		data, err := h(ctx, c)
+		done <- outcome{data, err}
+	}()
+	select {
+	case o := <-done:
+		if o.err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return outcome{err: errTimeout(d.Seconds(), write)}
+		}
+		return o
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return outcome{err: errTimeout(d.Seconds(), write)}
+		}
+		return outcome{err: ctx.Err()}
+	}
+}
+
+// parseTimeout reads Request-Timeout (seconds); absent = none.
+func parseTimeout(h string) (time.Duration, error) {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0, nil
+	}
+	sec, err := strconv.ParseFloat(h, 64)
+	if err != nil || sec <= 0 || sec > 1e6 {
+		return 0, invalidf("invalid %s header %q: want a positive number of seconds", headerTimeout, h)
+	}
+	return time.Duration(sec * float64(time.Second)), nil
+}
+
+// readBody reads the request body up to MaxBodyBytes.
+func (s *Server) readBody(gc *gin.Context) ([]byte, error) {
+	if gc.Request.Body == nil {
+		return nil, nil
+	}
+	if gc.Request.ContentLength > s.cfg.MaxBodyBytes {
+		return nil, errBodyTooLarge(s.cfg.MaxBodyBytes)
+	}
+	r := http.MaxBytesReader(gc.Writer, gc.Request.Body, s.cfg.MaxBodyBytes)
+	body, err := io.ReadAll(r)
+	if err != nil {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			return nil, errBodyTooLarge(s.cfg.MaxBodyBytes)
+		}
+		return nil, errf(codeBadJSON, "cannot read request body: %v", err)
+	}
+	return body, nil
+}
+
+// render writes the envelope of an outcome.
+func (s *Server) render(gc *gin.Context, o outcome) {
+	env := envelope{}
+	status := http.StatusOK
+	if o.err != nil {
+		env.Code, env.Message = toCode(o.err)
+		switch env.Code {
+		case codeTimeout:
+			status = http.StatusRequestTimeout
+		case codeUnauthenticated:
+			status = http.StatusUnauthorized
+		case http.StatusNotFound:
+			status = http.StatusNotFound
+		}
+	} else {
+		env.Data = o.data
+		switch r := o.data.(type) {
+		case searchReply:
+			env.Data, env.Topks = r.rows, r.topks
+		case writeReply:
+			env.Data = r.data
+			if r.token != "" {
+				gc.Header(headerSessionToken, r.token)
+			}
+		}
+	}
+	writeEnvelope(gc, status, env)
+}
+
+// writeEnvelope encodes env as JSON (HTML characters are not escaped).
+func writeEnvelope(gc *gin.Context, status int, env envelope) {
+	gc.Set(ctxKeyCode, env.Code)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(env); err != nil {
+		buf.Reset()
+		msg, _ := json.Marshal("cannot encode response: " + err.Error())
+		fmt.Fprintf(&buf, `{"code":%d,"message":%s,"cost":0}`, codeUnexpected, msg)
+		gc.Set(ctxKeyCode, codeUnexpected)
+	}
+	gc.Data(status, "application/json; charset=utf-8", buf.Bytes())
+}
+
+// abortWith renders an error and stops the middleware chain.
+func abortWith(gc *gin.Context, status int, err error) {
+	code, msg := toCode(err)
+	writeEnvelope(gc, status, envelope{Code: code, Message: msg})
+	gc.Abort()
+}

@@ -1,0 +1,239 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+
+	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/shards"
+)
+
+// fakeShards is the number of shards the fake splits rows into (by pk
+// parity), so that every reduce path sees two lists.
+const fakeShards = 2
+
+// fakeRow is a stored row: canonical values in schema order.
+type fakeRow struct {
+	vals      []any
+	partition string
+}
+
+type fakeColl struct {
+	col  coordinator.Collection
+	rows map[any]*fakeRow
+}
+
+// rowsReader lets expr evaluate stored rows.
+type rowsReader []*fakeRow
+
+func (r rowsReader) Value(f, row int) any { return r[row].vals[f] }
+
+// fake is an in-memory Backend for tests.
+type fake struct {
+	mu       sync.Mutex
+	colls    map[string]*fakeColl
+	aliases  map[string]string
+	nextID   int64
+	nextColl int64
+	writes   []shards.WriteRequest
+	searches []shards.SearchRequest
+	queries  []shards.QueryRequest
+	block    chan struct{} // when set, Write/Search/Query wait for it or ctx
+	readyErr error
+}
+
+func newFake() *fake {
+	return &fake{colls: map[string]*fakeColl{}, aliases: map[string]string{}, nextID: 1000, nextColl: 400}
+}
+
+func shardOf(pk any) int {
+	switch x := pk.(type) {
+	case int64:
+		return int(((x % fakeShards) + fakeShards) % fakeShards)
+	case string:
+		return len(x) % fakeShards
+	}
+	return 0
+}
+
+func (f *fake) wait(ctx context.Context) error {
+	f.mu.Lock()
+	b := f.block
+	f.mu.Unlock()
+	if b == nil {
+		return nil
+	}
+	select {
+	case <-b:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// get resolves a name or alias; callers hold mu.
+func (f *fake) get(name string) (*fakeColl, error) {
+	if real, ok := f.aliases[name]; ok {
+		name = real
+	}
+	c, ok := f.colls[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", coordinator.ErrCollectionNotFound, name)
+	}
+	return c, nil
+}
+
+func (f *fake) CreateCollection(_ context.Context, c *coordinator.Collection) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.colls[c.Name]; ok {
+		return fmt.Errorf("%w: %q", coordinator.ErrCollectionExists, c.Name)
+	}
+	f.nextColl++
+	cc := *c
+	cc.ID = f.nextColl
+	cc.Partitions = []coordinator.Partition{{ID: 1, Name: "_default"}}
+	f.colls[c.Name] = &fakeColl{col: cc, rows: map[any]*fakeRow{}}
+	return nil
+}
+
+func (f *fake) DropCollection(_ context.Context, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, err := f.get(name); err != nil {
+		return err
+	}
+	delete(f.colls, name)
+	return nil
+}
+
+func (f *fake) DescribeCollection(_ context.Context, name string) (*coordinator.Collection, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, err := f.get(name)
+	if err != nil {
+		return nil, err
+	}
+	cp := c.col
+	return &cp, nil
+}
+
+func (f *fake) ListCollections(context.Context) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for n := range f.colls {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func (f *fake) RenameCollection(_ context.Context, oldName, newName string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, err := f.get(oldName)
+	if err != nil {
+		return err
+	}
+	if _, ok := f.colls[newName]; ok {
+		return fmt.Errorf("%w: %q", coordinator.ErrCollectionExists, newName)
+	}
+	delete(f.colls, c.col.Name)
+	c.col.Name = newName
+	f.colls[newName] = c
+	return nil
+}
+
+func (f *fake) SetLoaded(_ context.Context, name string, loaded bool) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, err := f.get(name)
+	if err == nil {
+		c.col.Loaded = loaded
+	}
+	return err
+}
+
+func (f *fake) Flush(_ context.Context, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, err := f.get(name)
+	return err
+}
+
+func (f *fake) Compact(_ context.Context, name string) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, err := f.get(name)
+	return 77, err
+}
+
+func (f *fake) CompactionState(_ context.Context, id int64) (string, int, int, error) {
+	if id != 77 {
+		return "", 0, 0, fmt.Errorf("%w: no compaction job %d", coordinator.ErrInvalid, id)
+	}
+	return "Completed", 0, 1, nil
+}
+
+func (f *fake) AllocIDs(_ context.Context, n int) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	first := f.nextID
+	f.nextID += int64(n)
+	return first, nil
+}
+
+func (f *fake) RowCount(_ context.Context, coll, part string) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, err := f.get(coll)
+	if err != nil {
+		return 0, err
+	}
+	if part != "" {
+		if _, ok := c.col.Partition(part); !ok {
+			return 0, fmt.Errorf("%w: %q", coordinator.ErrPartitionNotFound, part)
+		}
+	}
+	var n int64
+	for _, r := range c.rows {
+		if part == "" || r.partition == part {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (f *fake) Ready(context.Context) error { return f.readyErr }
+
+func (f *fake) writeCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.writes)
+}
+
+// l2, ip and cosine are the brute-force distance kernels.
+func distance(metric string, a, b []float32) float32 {
+	var dot, na, nb, l2 float64
+	for i := range a {
+		x, y := float64(a[i]), float64(b[i])
+		dot += x * y
+		na += x * x
+		nb += y * y
+		l2 += (x - y) * (x - y)
+	}
+	switch metric {
+	case "L2":
+		return float32(l2)
+	case "IP":
+		return float32(dot)
+	}
+	if na == 0 || nb == 0 {
+		return 0
+	}
+	return float32(dot / math.Sqrt(na*nb))
+}

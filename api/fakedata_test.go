@@ -1,0 +1,190 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/raftvec/raftvec/expr"
+	"github.com/raftvec/raftvec/segment"
+	"github.com/raftvec/raftvec/shards"
+)
+
+func (f *fake) Write(ctx context.Context, w shards.WriteRequest) (shards.WriteResult, error) {
+	if err := f.wait(ctx); err != nil {
+		return shards.WriteResult{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, err := f.get(w.Collection)
+	if err != nil {
+		return shards.WriteResult{}, err
+	}
+	s := &c.col.Schema
+	pk := s.PrimaryIndex()
+	n := w.Rows.Rows()
+	if !w.Upsert {
+		for i := 0; i < n; i++ {
+			if key := w.Rows.Value(pk, i); c.rows[key] != nil {
+				return shards.WriteResult{}, fmt.Errorf("%w: %v", shards.ErrDuplicateKey, key)
+			}
+		}
+	}
+	part := w.Partition
+	if part == "" {
+		part = "_default"
+	}
+	for i := 0; i < n; i++ {
+		vals := make([]any, len(s.Fields))
+		for j := range vals {
+			vals[j] = w.Rows.Value(j, i)
+		}
+		c.rows[vals[pk]] = &fakeRow{vals: vals, partition: part}
+	}
+	f.writes = append(f.writes, w)
+	return shards.WriteResult{Count: int64(n), Token: "tok-1"}, nil
+}
+
+func (f *fake) Delete(_ context.Context, d shards.DeleteRequest) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, err := f.get(d.Collection)
+	if err != nil {
+		return 0, err
+	}
+	flt, err := expr.Compile(d.Filter, &c.col.Schema, d.Params)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for k, r := range c.rows {
+		if (d.Partition == "" || r.partition == d.Partition) && flt.Match(rowsReader{r}, 0) {
+			delete(c.rows, k)
+			n++
+		}
+	}
+	return n, nil
+}
+
+// shardRows returns, per shard, the rows matching the read options, sorted
+// by primary key.
+func (f *fake) shardRows(c *fakeColl, o shards.ReadOptions, ids []any) ([][]*fakeRow, error) {
+	flt, err := expr.Compile(o.Filter, &c.col.Schema, o.Params)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]*fakeRow, fakeShards)
+	pk := c.col.Schema.PrimaryIndex()
+	for key, r := range c.rows {
+		if ids != nil && !slices.Contains(ids, key) {
+			continue
+		}
+		if len(o.Partitions) > 0 && !slices.Contains(o.Partitions, r.partition) {
+			continue
+		}
+		if flt.Match(rowsReader{r}, 0) {
+			out[shardOf(key)] = append(out[shardOf(key)], r)
+		}
+	}
+	for _, rows := range out {
+		slices.SortFunc(rows, func(a, b *fakeRow) int { return comparePK(a.vals[pk], b.vals[pk]) })
+	}
+	return out, nil
+}
+
+func entity(s *segment.Schema, r *fakeRow, fields []int) shards.Entity {
+	e := shards.Entity{PK: r.vals[s.PrimaryIndex()]}
+	for _, i := range fields {
+		e.Values = append(e.Values, r.vals[i])
+	}
+	return e
+}
+
+func (f *fake) Query(ctx context.Context, q shards.QueryRequest) ([]shards.QueryResult, error) {
+	if err := f.wait(ctx); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.queries = append(f.queries, q)
+	c, err := f.get(q.Collection)
+	if err != nil {
+		return nil, err
+	}
+	per, err := f.shardRows(c, q.ReadOptions, q.IDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]shards.QueryResult, len(per))
+	for i, rows := range per {
+		if q.CountOnly {
+			out[i].Count = int64(len(rows))
+			continue
+		}
+		if q.Limit > 0 && len(rows) > q.Limit {
+			rows = rows[:q.Limit]
+		}
+		for _, r := range rows {
+			out[i].Entities = append(out[i].Entities, entity(&c.col.Schema, r, q.OutputFields))
+		}
+	}
+	return out, nil
+}
+
+func (f *fake) Search(ctx context.Context, s shards.SearchRequest) ([]shards.SearchResult, error) {
+	if err := f.wait(ctx); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.searches = append(f.searches, s)
+	c, err := f.get(s.Collection)
+	if err != nil {
+		return nil, err
+	}
+	per, err := f.shardRows(c, s.ReadOptions, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]shards.SearchResult, len(per))
+	for i, rows := range per {
+		for _, v := range s.Vectors {
+			out[i].Hits = append(out[i].Hits, searchShard(&c.col.Schema, rows, s, v))
+		}
+	}
+	return out, nil
+}
+
+// searchShard is brute force with range and grouping.
+func searchShard(sc *segment.Schema, rows []*fakeRow, s shards.SearchRequest, q []float32) []shards.Hit {
+	var hits []shards.Hit
+	for _, r := range rows {
+		if len(q) != sc.Fields[s.AnnsField].Dim {
+			return nil
+		}
+		d := distance(s.Metric, q, r.vals[s.AnnsField].([]float32))
+		if !inRange(s, d) {
+			continue
+		}
+		h := shards.Hit{Entity: entity(sc, r, s.OutputFields), Distance: d}
+		if s.GroupField >= 0 {
+			h.Group = r.vals[s.GroupField]
+		}
+		hits = append(hits, h)
+	}
+	sortHits(s.Metric, hits)
+	if s.GroupField < 0 {
+		return window(hits, 0, s.TopK)
+	}
+	return groupHits(hits, 0, s.TopK, s.GroupSize)
+}
+
+func inRange(s shards.SearchRequest, d float32) bool {
+	if s.Radius == nil {
+		return true
+	}
+	if s.Metric == "L2" {
+		return d < *s.Radius && (s.RangeFilter == nil || d >= *s.RangeFilter)
+	}
+	return d > *s.Radius && (s.RangeFilter == nil || d <= *s.RangeFilter)
+}

@@ -1,0 +1,196 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+
+	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/shards"
+)
+
+type subSearch struct {
+	Data         json.RawMessage `json:"data"`
+	AnnsField    string          `json:"annsField"`
+	Limit        int             `json:"limit"`
+	Filter       string          `json:"filter"`
+	ExprParams   map[string]any  `json:"exprParams"`
+	MetricType   string          `json:"metricType"`
+	Params       map[string]any  `json:"params"`
+	SearchParams map[string]any  `json:"searchParams"`
+}
+
+type rerankReq struct {
+	Strategy string         `json:"strategy"`
+	Params   map[string]any `json:"params"`
+}
+
+type hybridReq struct {
+	readReq
+	Search []subSearch `json:"search"`
+	Rerank rerankReq   `json:"rerank"`
+	Limit  int         `json:"limit"`
+	Offset int         `json:"offset"`
+}
+
+// hybridSearch runs every sub-search, fuses their ranked lists per query
+// with the rerank strategy and returns the fused score as `distance`
+// (larger is better).
+func (s *Server) hybridSearch(ctx context.Context, c *call) (any, error) {
+	var r hybridReq
+	col, err := s.decodeDescribe(ctx, c, &r, &r.collReq)
+	if err != nil {
+		return nil, err
+	}
+	if len(r.Search) == 0 {
+		return nil, missingf("missing required parameter \"search\" (the sub-searches)")
+	}
+	if r.Limit == 0 {
+		r.Limit = 100
+	}
+	f, err := newFuser(r.Rerank, len(r.Search))
+	plan, err2 := planOutput(&col.Schema, r.OutputFields, false)
+	if err := firstErr(err, err2, checkWindow(r.Offset, r.Limit)); err != nil {
+		return nil, err
+	}
+	r.Filter, r.ExprParams = "", nil
+	base, err := r.readOptions(col, c.session)
+	if err != nil {
+		return nil, err
+	}
+	lists, metrics := make([][][]shards.Hit, len(r.Search)), make([]string, len(r.Search))
+	for i := range r.Search {
+		req, err := subRequest(col, &r.Search[i], i, base, plan.fields, r.Offset+r.Limit)
+		if err == nil && i > 0 && len(req.Vectors) != len(lists[0]) {
+			err = invalidf("search[%d] has %d query vectors, search[0] has %d", i, len(req.Vectors), len(lists[0]))
+		}
+		if err == nil {
+			lists[i], err = s.runSearch(ctx, req, 0, req.TopK)
+		}
+		if err != nil {
+			return nil, err
+		}
+		metrics[i] = req.Metric
+	}
+	fused := make([][]shards.Hit, len(lists[0]))
+	for q := range fused {
+		perSub := make([][]shards.Hit, len(lists))
+		for i := range lists {
+			perSub[i] = lists[i][q]
+		}
+		fused[q] = window(f.fuse(metrics, perSub), r.Offset, r.Limit)
+	}
+	return renderHits(&col.Schema, &plan, fused, c.allowInt64), nil
+}
+
+// subRequest builds the shard request of sub-search i.
+func subRequest(col *coordinator.Collection, sub *subSearch, i int, base shards.ReadOptions, fields []int, defLimit int) (shards.SearchRequest, error) {
+	sp := map[string]any{}
+	for _, m := range []map[string]any{sub.SearchParams, sub.Params} {
+		for k, v := range m {
+			sp[k] = v
+		}
+	}
+	req, err := prepareSearch(col, sub.AnnsField, sub.MetricType, sp)
+	if err != nil {
+		return req, err
+	}
+	req.TopK = sub.Limit
+	if req.TopK == 0 {
+		req.TopK = defLimit
+	}
+	if err := checkWindow(0, req.TopK); err != nil {
+		return req, err
+	}
+	param := fmt.Sprintf("search[%d].data", i)
+	if req.Vectors, err = parseVectors(sub.Data, col.Schema.Fields[req.AnnsField].Dim, param); err != nil {
+		return req, err
+	}
+	req.ReadOptions = base
+	req.Filter, req.Params = sub.Filter, paramMap(sub.ExprParams)
+	req.OutputFields = fields
+	return req, nil
+}
+
+// fuser fuses ranked lists. rrf: score = Σ 1/(k + rank + 1), rank from 0,
+// k default 60. weighted: score = Σ w_i · norm_i(distance) with Milvus's
+// normalizations: L2 1 − 2·atan(d)/π, IP 0.5 + atan(d)/π, COSINE (1+d)/2
+// (always applied, so every term is in [0, 1] and larger is better).
+type fuser struct {
+	rrf     bool
+	k       float64
+	weights []float64
+}
+
+func newFuser(r rerankReq, n int) (*fuser, error) {
+	switch r.Strategy {
+	case "", "rrf", "RRF":
+		f := &fuser{rrf: true, k: 60}
+		if v, ok := r.Params["k"]; ok {
+			k, ok := canonicalParams(v).(int64)
+			if !ok || k <= 0 || k >= 16384 {
+				return nil, invalidf("invalid rerank param k: want an integer in (0, 16384), got %s", describe(v))
+			}
+			f.k = float64(k)
+		}
+		return f, nil
+	case "weighted", "WEIGHTED":
+		return weightedFuser(r.Params["weights"], n)
+	}
+	return nil, invalidf("invalid rerank strategy %q: want rrf or weighted", r.Strategy)
+}
+
+func weightedFuser(v any, n int) (*fuser, error) {
+	list, ok := v.([]any)
+	if !ok || len(list) != n {
+		return nil, invalidf("rerank weighted needs params.weights: a list of %d numbers, one per sub-search", n)
+	}
+	f := &fuser{weights: make([]float64, n)}
+	for i, w := range list {
+		x, ok := w.(json.Number)
+		fw, err := x.Float64()
+		if !ok || err != nil || fw < 0 || fw > 1 {
+			return nil, invalidf("invalid rerank weight %d: want a number in [0, 1], got %s", i, describe(w))
+		}
+		f.weights[i] = fw
+	}
+	return f, nil
+}
+
+// fuse merges one query's per-sub-search lists into hits scored by the
+// fused score, best first.
+func (f *fuser) fuse(metrics []string, lists [][]shards.Hit) []shards.Hit {
+	score := map[any]float64{}
+	var order []shards.Hit
+	for i, l := range lists {
+		for rank, h := range l {
+			k := groupKey(h.PK)
+			if _, seen := score[k]; !seen {
+				order = append(order, h)
+			}
+			if f.rrf {
+				score[k] += 1 / (f.k + float64(rank) + 1)
+			} else {
+				score[k] += f.weights[i] * normalize(metrics[i], h.Distance)
+			}
+		}
+	}
+	for i := range order {
+		order[i].Distance = float32(score[groupKey(order[i].PK)])
+		order[i].Group = nil
+	}
+	sortHits("IP", order)
+	return order
+}
+
+func normalize(metric string, d float32) float64 {
+	x := float64(d)
+	switch metric {
+	case "L2":
+		return 1 - 2*math.Atan(x)/math.Pi
+	case "IP":
+		return 0.5 + math.Atan(x)/math.Pi
+	}
+	return (1 + x) / 2
+}

@@ -1,0 +1,197 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/segment"
+)
+
+// indexParam is one entry of indexParams.
+type indexParam struct {
+	FieldName  string         `json:"fieldName"`
+	IndexName  string         `json:"indexName"`
+	MetricType string         `json:"metricType"`
+	IndexType  string         `json:"indexType"`
+	Params     map[string]any `json:"params"`
+}
+
+// indexBounds are the accepted ranges of integer build params.
+var indexBounds = map[string][2]int64{
+	"M":              {2, 2048},
+	"efConstruction": {1, 1 << 20},
+	"nlist":          {1, 65536},
+}
+
+func checkIndexType(t string) error {
+	switch t {
+	case "FLAT", "HNSW", "IVF_FLAT", "AUTOINDEX":
+		return nil
+	}
+	return invalidf("invalid index type %q: want FLAT, HNSW, IVF_FLAT or AUTOINDEX", t)
+}
+
+func checkMetric(m string) error {
+	switch m {
+	case "L2", "IP", "COSINE":
+		return nil
+	}
+	return invalidf("invalid metricType %q: want L2, IP or COSINE", m)
+}
+
+// buildIndex validates one indexParam against the schema.
+func buildIndex(s *segment.Schema, p *indexParam) (coordinator.Index, error) {
+	ix := coordinator.Index{Name: p.IndexName, FieldName: p.FieldName, Params: map[string]string{}}
+	if p.FieldName == "" {
+		return ix, missingf("missing required parameter \"fieldName\" in indexParams")
+	}
+	f, ok := s.Field(p.FieldName)
+	if !ok || f.IsDynamic {
+		return ix, invalidf("cannot index field %q: no such field", p.FieldName)
+	}
+	if f.Type != segment.TypeFloatVector {
+		return ix, invalidf("cannot index field %q: only vector fields can be indexed", p.FieldName)
+	}
+	ix.Name = orDefault(ix.Name, ix.FieldName)
+	typ, _ := paramString(p.Params["index_type"])
+	ix.IndexType = orDefault(upper(orDefault(typ, p.IndexType)), "AUTOINDEX")
+	metric, _ := paramString(p.Params["metric_type"])
+	ix.MetricType = orDefault(upper(orDefault(p.MetricType, metric)), "COSINE")
+	if err := firstErr(checkIndexType(ix.IndexType), checkMetric(ix.MetricType)); err != nil {
+		return ix, err
+	}
+	for k, v := range p.Params {
+		if k == "index_type" || k == "metric_type" {
+			continue
+		}
+		str, ok := paramString(v)
+		if !ok {
+			return ix, invalidf("invalid index param %q of index %q: want a string or number, got %s", k, ix.Name, describe(v))
+		}
+		if err := checkBound(k, v); err != nil {
+			return ix, invalidf("invalid index param %q of index %q: %v", k, ix.Name, err)
+		}
+		ix.Params[k] = str
+	}
+	return ix, nil
+}
+
+func checkBound(key string, v any) error {
+	b, ok := indexBounds[key]
+	if !ok {
+		return nil
+	}
+	n, err := toInt(v)
+	if err != nil {
+		return err
+	}
+	if n < b[0] || n > b[1] {
+		return fmt.Errorf("%d is out of range [%d, %d]", n, b[0], b[1])
+	}
+	return nil
+}
+
+// buildIndexes validates every indexParam; names and fields are unique.
+func buildIndexes(s *segment.Schema, params []indexParam) ([]coordinator.Index, error) {
+	var out []coordinator.Index
+	names, fields := map[string]bool{}, map[string]bool{}
+	for i := range params {
+		ix, err := buildIndex(s, &params[i])
+		if err != nil {
+			return nil, err
+		}
+		if names[ix.Name] || fields[ix.FieldName] {
+			return nil, invalidf("index %q on field %q: one index per field and unique index names", ix.Name, ix.FieldName)
+		}
+		names[ix.Name], fields[ix.FieldName] = true, true
+		out = append(out, ix)
+	}
+	return out, nil
+}
+
+type createIndexReq struct {
+	collReq
+	IndexParams []indexParam `json:"indexParams"`
+}
+
+func (s *Server) createIndex(ctx context.Context, c *call) (any, error) {
+	var r createIndexReq
+	col, err := s.decodeDescribe(ctx, c, &r, &r.collReq)
+	if err != nil {
+		return nil, err
+	}
+	if len(r.IndexParams) == 0 {
+		return nil, missingf("missing required parameter \"indexParams\"")
+	}
+	idx, err := buildIndexes(&col.Schema, r.IndexParams)
+	if err != nil {
+		return nil, err
+	}
+	for _, ix := range idx {
+		if err := s.b.CreateIndex(ctx, col.Name, ix); err != nil {
+			return nil, named(err, "index", ix.Name)
+		}
+	}
+	return empty(), nil
+}
+
+type indexReq struct {
+	collReq
+	IndexName string `json:"indexName"`
+	FieldName string `json:"fieldName"`
+}
+
+func (s *Server) describeIndex(ctx context.Context, c *call) (any, error) {
+	var r indexReq
+	col, err := s.decodeDescribe(ctx, c, &r, &r.collReq)
+	if err != nil {
+		return nil, err
+	}
+	out := []map[string]any{}
+	for _, ix := range col.Indexes {
+		if r.IndexName != "" && ix.Name != r.IndexName {
+			continue
+		}
+		total, indexed, state, fail, err := s.b.IndexProgress(ctx, col.Name, ix.Name)
+		if err != nil {
+			return nil, named(err, "index", ix.Name)
+		}
+		out = append(out, map[string]any{"indexName": ix.Name, "fieldName": ix.FieldName,
+			"indexType": ix.IndexType, "metricType": ix.MetricType, "totalRows": total,
+			"indexedRows": indexed, "pendingRows": max(total-indexed, 0), "indexState": state,
+			"failReason": fail})
+	}
+	if r.IndexName != "" && len(out) == 0 {
+		return nil, errf(codeIndexNotFound, "index not found: %q in collection %q", r.IndexName, col.Name)
+	}
+	return out, nil
+}
+
+func (s *Server) listIndexes(ctx context.Context, c *call) (any, error) {
+	var r indexReq
+	col, err := s.decodeDescribe(ctx, c, &r, &r.collReq)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{}
+	for _, ix := range col.Indexes {
+		if r.FieldName == "" || ix.FieldName == r.FieldName {
+			out = append(out, ix.Name)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func (s *Server) dropIndex(ctx context.Context, c *call) (any, error) {
+	var r indexReq
+	if err := decodeNamed(c, &r, &r.collReq); err != nil {
+		return nil, err
+	}
+	if err := requireName("indexName", r.IndexName); err != nil {
+		return nil, err
+	}
+	return empty(), named(s.b.DropIndex(ctx, r.CollectionName, r.IndexName), "index", r.IndexName)
+}

@@ -1,0 +1,99 @@
+package api
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/raftvec/raftvec/shards"
+)
+
+func hit(pk any, d float32, g any) shards.Hit {
+	return shards.Hit{Entity: shards.Entity{PK: pk}, Distance: d, Group: g}
+}
+
+func fmtHits(hs []shards.Hit) string {
+	var out []string
+	for _, h := range hs {
+		out = append(out, fmt.Sprintf("%v:%v", h.PK, h.Distance))
+	}
+	return strings.Join(out, " ")
+}
+
+func TestMergeHits(t *testing.T) {
+	a := []shards.Hit{hit(int64(1), 0.1, "x"), hit(int64(3), 0.5, "y"), hit(int64(5), 0.9, "x")}
+	b := []shards.Hit{hit(int64(2), 0.2, "y"), hit(int64(4), 0.5, "z"), hit(int64(6), 0.7, "x")}
+	tests := []struct {
+		name                 string
+		metric               string
+		offset, limit, group int
+		grouped              bool
+		want                 string
+	}{
+		{"L2 top3", "L2", 0, 3, 1, false, "1:0.1 2:0.2 3:0.5"},
+		{"L2 tie by pk", "L2", 2, 2, 1, false, "3:0.5 4:0.5"},
+		{"IP larger first", "IP", 0, 2, 1, false, "5:0.9 6:0.7"},
+		{"COSINE offset past end", "COSINE", 10, 2, 1, false, ""},
+		{"groups of 2", "L2", 0, 2, 2, true, "1:0.1 6:0.7 2:0.2 3:0.5"},
+		{"groups of 1 offset 1", "L2", 1, 5, 1, true, "2:0.2 4:0.5"},
+		{"IP groups", "IP", 0, 1, 3, true, "5:0.9 6:0.7 1:0.1"},
+	}
+	for _, tt := range tests {
+		got := fmtHits(mergeHits(tt.metric, [][]shards.Hit{a, b}, tt.offset, tt.limit, tt.group, tt.grouped))
+		if got != tt.want {
+			t.Errorf("%s: got %q want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestMergeQuery(t *testing.T) {
+	ents := func(pks ...any) shards.QueryResult {
+		var r shards.QueryResult
+		for _, pk := range pks {
+			r.Entities = append(r.Entities, shards.Entity{PK: pk})
+		}
+		return r
+	}
+	tests := []struct {
+		res           []shards.QueryResult
+		offset, limit int
+		want          string
+	}{
+		{[]shards.QueryResult{ents(int64(2), int64(10)), ents(int64(1), int64(3))}, 0, 0, "1 2 3 10"},
+		{[]shards.QueryResult{ents(int64(2), int64(10)), ents(int64(1), int64(3))}, 1, 2, "2 3"},
+		{[]shards.QueryResult{ents("b", "d"), ents("a", "c")}, 3, 5, "d"},
+		{[]shards.QueryResult{{}, {}}, 0, 5, ""},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, e := range mergeQuery(tt.res, tt.offset, tt.limit) {
+			got = append(got, fmt.Sprint(e.PK))
+		}
+		if strings.Join(got, " ") != tt.want {
+			t.Errorf("got %v want %q", got, tt.want)
+		}
+	}
+	if n := sumCounts([]shards.QueryResult{{Count: 3}, {Count: 4}}); n != 7 {
+		t.Errorf("count %d", n)
+	}
+}
+
+func TestFuse(t *testing.T) {
+	l2 := []shards.Hit{hit(int64(1), 0, nil), hit(int64(2), 1, nil)}
+	ip := []shards.Hit{hit(int64(2), 1, nil), hit(int64(3), 0, nil)}
+	rrf := &fuser{rrf: true, k: 60}
+	got := rrf.fuse([]string{"L2", "IP"}, [][]shards.Hit{l2, ip})
+	if got[0].PK != int64(2) || math.Abs(float64(got[0].Distance)-(1.0/62+1.0/61)) > 1e-6 {
+		t.Errorf("rrf %s", fmtHits(got))
+	}
+	w := &fuser{weights: []float64{0.5, 1}}
+	got = w.fuse([]string{"L2", "IP"}, [][]shards.Hit{l2, ip})
+	// 2: 0.5*(1-2atan(1)/π) + (0.5+atan(1)/π) = 0.25 + 0.75; 1: 0.5*1; 3: 0.5.
+	if fmtHits(got) != "2:1 1:0.5 3:0.5" {
+		t.Errorf("weighted %s", fmtHits(got))
+	}
+	if n := normalize("COSINE", -1); n != 0 {
+		t.Errorf("cosine normalize %v", n)
+	}
+}

@@ -1,0 +1,215 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+
+	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/segment"
+	"github.com/raftvec/raftvec/shards"
+)
+
+type searchReq struct {
+	readReq
+	Data          json.RawMessage `json:"data"`
+	IDs           json.RawMessage `json:"ids"`
+	AnnsField     string          `json:"annsField"`
+	Limit         int             `json:"limit"`
+	Offset        int             `json:"offset"`
+	GroupingField string          `json:"groupingField"`
+	GroupSize     int             `json:"groupSize"`
+	SearchParams  map[string]any  `json:"searchParams"`
+}
+
+func (s *Server) search(ctx context.Context, c *call) (any, error) {
+	var r searchReq
+	col, err := s.decodeDescribe(ctx, c, &r, &r.collReq)
+	if err != nil {
+		return nil, err
+	}
+	if r.Limit == 0 {
+		r.Limit = 100
+	}
+	if err := checkWindow(r.Offset, r.Limit); err != nil {
+		return nil, err
+	}
+	req, err := prepareSearch(col, r.AnnsField, "", r.SearchParams)
+	if err != nil {
+		return nil, err
+	}
+	if err := setGrouping(&col.Schema, &req, r.GroupingField, r.GroupSize); err != nil {
+		return nil, err
+	}
+	plan, err := planOutput(&col.Schema, r.OutputFields, false)
+	if err != nil {
+		return nil, err
+	}
+	if req.ReadOptions, err = r.readOptions(col, c.session); err != nil {
+		return nil, err
+	}
+	if req.Vectors, err = s.queryVectors(ctx, col, &r, req.AnnsField, req.ReadOptions); err != nil {
+		return nil, err
+	}
+	req.TopK, req.OutputFields = r.Offset+r.Limit, plan.fields
+	hits, err := s.runSearch(ctx, req, r.Offset, r.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return renderHits(&col.Schema, &plan, hits, c.allowInt64), nil
+}
+
+// prepareSearch resolves the vector field, the metric and the search
+// params of one ANN search. metric is an explicit metricType ("" = none);
+// searchParams may carry metricType too.
+func prepareSearch(col *coordinator.Collection, annsField, metric string, sp map[string]any) (shards.SearchRequest, error) {
+	req := shards.SearchRequest{GroupField: -1, GroupSize: 1}
+	f, err := annsFieldOf(&col.Schema, annsField)
+	if err != nil {
+		return req, err
+	}
+	req.AnnsField = col.Schema.FieldIndex(f.Name)
+	given, params, err := flattenSearchParams(sp)
+	if err != nil {
+		return req, err
+	}
+	if req.Metric, err = resolveMetric(col, f, orDefault(upper(metric), given)); err != nil {
+		return req, err
+	}
+	if req.Radius, req.RangeFilter, err = rangeParams(params, req.Metric); err != nil {
+		return req, err
+	}
+	req.SearchParams = params
+	return req, nil
+}
+
+// annsFieldOf returns the named vector field, or the only one.
+func annsFieldOf(s *segment.Schema, name string) (*segment.Field, error) {
+	if name == "" {
+		vecs := s.VectorFields()
+		if len(vecs) != 1 {
+			return nil, missingf("missing required parameter \"annsField\": the collection has %d vector fields %v", len(vecs), vecs)
+		}
+		name = vecs[0]
+	}
+	f, ok := s.Field(name)
+	if !ok || f.IsDynamic {
+		return nil, invalidf("annsField %q does not exist in the collection", name)
+	}
+	if f.Type != segment.TypeFloatVector {
+		return nil, invalidf("annsField %q is a %s field, not a vector field", name, f.Type)
+	}
+	return f, nil
+}
+
+// resolveMetric uses the index's metric; a given metric must match it.
+// Without an index the given metric or COSINE is used.
+func resolveMetric(col *coordinator.Collection, f *segment.Field, given string) (string, error) {
+	if ix, ok := col.IndexOn(f.Name); ok {
+		if given != "" && given != upper(ix.MetricType) {
+			return "", invalidf("metricType %s does not match the metric %s of index %q on field %q", given, ix.MetricType, ix.Name, f.Name)
+		}
+		return upper(ix.MetricType), nil
+	}
+	m := orDefault(given, "COSINE")
+	return m, checkMetric(m)
+}
+
+// setGrouping resolves groupingField and groupSize.
+func setGrouping(s *segment.Schema, req *shards.SearchRequest, field string, size int) error {
+	if size < 0 {
+		return invalidf("invalid groupSize %d: must be positive", size)
+	}
+	if field == "" {
+		return nil
+	}
+	i := s.FieldIndex(field)
+	if i < 0 || s.Fields[i].IsDynamic {
+		return invalidf("groupingField %q does not exist in the collection", field)
+	}
+	switch s.Fields[i].Type {
+	case segment.TypeBool, segment.TypeInt8, segment.TypeInt16, segment.TypeInt32, segment.TypeInt64, segment.TypeVarChar:
+	default:
+		return invalidf("groupingField %q: cannot group by a %s field", field, s.Fields[i].Type)
+	}
+	req.GroupField, req.GroupSize = i, max(size, 1)
+	return nil
+}
+
+// queryVectors returns the query vectors: `data`, or the stored vectors of
+// the entities named by `ids`.
+func (s *Server) queryVectors(ctx context.Context, col *coordinator.Collection, r *searchReq, anns int, opts shards.ReadOptions) ([][]float32, error) {
+	hasData, hasIDs := present(r.Data), present(r.IDs)
+	switch {
+	case hasData && hasIDs:
+		return nil, invalidf("give either \"data\" or \"ids\", not both")
+	case hasIDs:
+		return s.vectorsByID(ctx, col, r.IDs, anns, opts)
+	}
+	return parseVectors(r.Data, col.Schema.Fields[anns].Dim, "data")
+}
+
+func present(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) > 0 && string(t) != "null"
+}
+
+// parseVectors reads a list of vectors (a single flat vector is accepted).
+func parseVectors(raw json.RawMessage, dim int, param string) ([][]float32, error) {
+	if !present(raw) {
+		return nil, missingf("missing required parameter %q (the query vectors)", param)
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, errf(codeBadJSON, "body is not valid JSON: %v", err)
+	}
+	list, ok := v.([]any)
+	if !ok || len(list) == 0 {
+		return nil, invalidf("%q must be a non-empty list of vectors, got %s", param, describe(v))
+	}
+	if _, flat := list[0].(json.Number); flat {
+		list = []any{list}
+	}
+	if len(list) > maxWindow {
+		return nil, invalidf("too many query vectors: %d, at most %d", len(list), maxWindow)
+	}
+	out := make([][]float32, len(list))
+	for i, e := range list {
+		vec, err := floatVector(e, dim)
+		if err != nil {
+			return nil, invalidf("%s[%d]: %v", param, i, err)
+		}
+		out[i] = vec
+	}
+	return out, nil
+}
+
+// vectorsByID fetches the stored vectors of the entities named by ids.
+// The search's filter does not apply to this fetch.
+func (s *Server) vectorsByID(ctx context.Context, col *coordinator.Collection, raw json.RawMessage, anns int, opts shards.ReadOptions) ([][]float32, error) {
+	ids, err := parseIDs(raw, col.Schema.Primary(), "ids")
+	if err != nil {
+		return nil, err
+	}
+	opts.Filter, opts.Params = "", nil
+	res, err := s.b.Query(ctx, shards.QueryRequest{ReadOptions: opts, IDs: ids, OutputFields: []int{anns}})
+	if err != nil {
+		return nil, err
+	}
+	found := map[any][]float32{}
+	for _, e := range mergeQuery(res, 0, 0) {
+		if len(e.Values) > 0 {
+			vec, _ := e.Values[0].([]float32)
+			found[e.PK] = vec
+		}
+	}
+	out := make([][]float32, len(ids))
+	for i, id := range ids {
+		if out[i] = found[id]; out[i] == nil {
+			return nil, invalidf("ids[%d]: no entity with primary key %v", i, id)
+		}
+	}
+	return out, nil
+}

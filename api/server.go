@@ -1,0 +1,153 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/hashicorp/go-hclog"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// DefaultMaxBodyBytes is the default limit on a request body.
+const DefaultMaxBodyBytes = 64 << 20
+
+// Config configures the HTTP server.
+type Config struct {
+	Addr         string
+	AuthEnabled  bool
+	Users        map[string]string // user → password
+	APIKeys      []string
+	MaxBodyBytes int64 // default 64 MiB
+	Logger       hclog.Logger
+}
+
+// Server is the HTTP API of one node.
+type Server struct {
+	cfg     Config
+	b       Backend
+	log     hclog.Logger
+	engine  *gin.Engine
+	reg     *prometheus.Registry
+	metrics *metrics
+}
+
+var ginModeOnce sync.Once
+
+// New returns a server calling b.
+func New(cfg Config, b Backend) *Server {
+	ginModeOnce.Do(func() { gin.SetMode(gin.ReleaseMode) })
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = hclog.NewNullLogger()
+	}
+	s := &Server{cfg: cfg, b: b, log: cfg.Logger.Named("api"), reg: prometheus.NewRegistry()}
+	s.metrics = newMetrics(s.reg)
+	s.engine = s.buildEngine()
+	return s
+}
+
+// Handler returns the HTTP handler of every route.
+func (s *Server) Handler() http.Handler { return s.engine.Handler() }
+
+// Serve serves HTTP on ln until ctx is done, then shuts down gracefully
+// (in-flight requests get up to 10 s).
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	return err
+}
+
+// routeSpec is one Milvus route: path under /v2/vectordb/, handler, and
+// whether it writes data (for the timeout message).
+type routeSpec struct {
+	path  string
+	h     handler
+	write bool
+}
+
+func (s *Server) routes() []routeSpec {
+	return []routeSpec{
+		{"collections/create", s.createCollection, false},
+		{"collections/describe", s.describeCollection, false},
+		{"collections/list", s.listCollections, false},
+		{"collections/has", s.hasCollection, false},
+		{"collections/drop", s.dropCollection, false},
+		{"collections/load", s.loadCollection, false},
+		{"collections/release", s.releaseCollection, false},
+		{"collections/refresh_load", s.loadCollection, false},
+		{"collections/get_load_state", s.loadState, false},
+		{"collections/get_stats", s.collectionStats, false},
+		{"collections/rename", s.renameCollection, false},
+		{"collections/flush", s.flushCollection, false},
+		{"collections/compact", s.compactCollection, false},
+		{"collections/get_compaction_state", s.compactionState, false},
+		{"entities/insert", s.insert, true},
+		{"entities/upsert", s.upsert, true},
+		{"entities/delete", s.deleteEntities, true},
+		{"entities/get", s.getEntities, false},
+		{"entities/query", s.query, false},
+		{"entities/search", s.search, false},
+		{"entities/hybrid_search", s.hybridSearch, false},
+		{"partitions/create", s.createPartition, false},
+		{"partitions/drop", s.dropPartition, false},
+		{"partitions/has", s.hasPartition, false},
+		{"partitions/list", s.listPartitions, false},
+		{"partitions/load", s.loadPartitions, false},
+		{"partitions/release", s.releasePartitions, false},
+		{"partitions/get_stats", s.partitionStats, false},
+		{"indexes/create", s.createIndex, false},
+		{"indexes/describe", s.describeIndex, false},
+		{"indexes/list", s.listIndexes, false},
+		{"indexes/drop", s.dropIndex, false},
+		{"aliases/create", s.createAlias, false},
+		{"aliases/alter", s.alterAlias, false},
+		{"aliases/drop", s.dropAlias, false},
+		{"aliases/describe", s.describeAlias, false},
+		{"aliases/list", s.listAliases, false},
+	}
+}
+
+func (s *Server) buildEngine() *gin.Engine {
+	e := gin.New()
+	e.HandleMethodNotAllowed = false
+	e.Use(s.recovery(), s.observe())
+	e.NoRoute(func(gc *gin.Context) { abortWith(gc, http.StatusNotFound, errNotFoundPath) })
+	e.GET("/healthz", func(gc *gin.Context) { gc.String(http.StatusOK, "ok\n") })
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", gin.WrapH(s.metricsHandler()))
+	v2 := e.Group("/v2/vectordb", s.auth())
+	for _, r := range s.routes() {
+		v2.POST("/"+r.path, s.route(r.h, r.write))
+	}
+	return e
+}
+
+func (s *Server) readyz(gc *gin.Context) {
+	if err := s.b.Ready(gc.Request.Context()); err != nil {
+		gc.String(http.StatusServiceUnavailable, "not ready: %v\n", err)
+		return
+	}
+	gc.String(http.StatusOK, "ready\n")
+}
