@@ -245,6 +245,9 @@ func validateField(f *Field) error {
 			return fmt.Errorf("%w: field %q: unsupported array element type %s", ErrSchema, f.Name, f.ElementType)
 		}
 	}
+	if f.Default != nil && (f.Type == TypeJSON || f.Type == TypeArray || f.Type == TypeFloatVector) {
+		return fmt.Errorf("%w: field %q: default values are not supported for %s", ErrSchema, f.Name, f.Type)
+	}
 	if f.PrimaryKey {
 		if f.Type != TypeInt64 && f.Type != TypeVarChar {
 			return fmt.Errorf("%w: primary key %q must be Int64 or VarChar", ErrSchema, f.Name)

@@ -1,0 +1,113 @@
+package fsm
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/raftvec/raftvec/segment"
+)
+
+// Version is the command encoding version written by this build. Apply
+// rejects entries of an unknown version by panicking: a replica that cannot
+// understand its log must stop rather than diverge.
+const Version = 1
+
+// Kind is a command type.
+type Kind uint8
+
+// Command kinds.
+const (
+	KindInsert Kind = iota + 1
+	KindUpsert
+	KindDelete
+	KindDropPartition
+	KindTick
+)
+
+// Errors returned (as Result.Err) by Apply. They are deterministic: every
+// replica returns the same error for the same entry.
+var (
+	ErrDuplicateKey = errors.New("duplicate primary key")
+	ErrBadCommand   = errors.New("bad command")
+)
+
+// Command is a decoded shard log entry.
+type Command struct {
+	Kind      Kind
+	Partition int64          // insert/upsert target; delete/drop scope (0 = all)
+	Rows      *segment.Batch // insert, upsert
+	Filter    string         // delete
+	Params    []byte         // delete: exprParams as a JSON object
+	Time      int64          // tick: the leader's clock (unix ms), stamped by the proposer
+}
+
+// Encode returns the command's binary encoding.
+func (c *Command) Encode() []byte {
+	e := &segment.Encoder{Buf: make([]byte, 0, 64)}
+	e.Byte(Version)
+	e.Byte(byte(c.Kind))
+	e.Varint(c.Partition)
+	switch c.Kind {
+	case KindInsert, KindUpsert:
+		segment.EncodeBatch(e, c.Rows)
+	case KindDelete:
+		e.String(c.Filter)
+		e.Bytes(c.Params)
+	case KindTick:
+		e.Varint(c.Time)
+	}
+	return e.Buf
+}
+
+// Decode parses an encoded command against the shard's schema.
+func Decode(b []byte, s *segment.Schema) (*Command, error) {
+	d := &segment.Decoder{Buf: b}
+	if v := d.Byte(); d.Err == nil && v != Version {
+		panic(fmt.Sprintf("fsm: log entry has command version %d, this build understands %d", v, Version))
+	}
+	c := &Command{Kind: Kind(d.Byte()), Partition: d.Varint()}
+	var err error
+	switch c.Kind {
+	case KindInsert, KindUpsert:
+		if c.Rows, err = segment.DecodeBatch(d, s); err == nil {
+			err = checkRows(c.Rows, s)
+		}
+	case KindDelete:
+		c.Filter = d.String()
+		c.Params = d.Bytes()
+	case KindDropPartition:
+	case KindTick:
+		c.Time = d.Varint()
+	default:
+		return nil, fmt.Errorf("%w: unknown kind %d", ErrBadCommand, c.Kind)
+	}
+	if err == nil {
+		err = d.Err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadCommand, err)
+	}
+	return c, nil
+}
+
+// Result is what Apply returns for every entry.
+type Result struct {
+	Count int64 // rows inserted, upserted or deleted
+	Err   error
+}
+
+// checkRows rejects batches Apply could not store: null primary keys or
+// vectors.
+func checkRows(b *segment.Batch, s *segment.Schema) error {
+	for i := range s.Fields {
+		f := &s.Fields[i]
+		if (f.PrimaryKey || f.Type == segment.TypeFloatVector) && b.Columns[i].Valid != nil {
+			for _, ok := range b.Columns[i].Valid {
+				if !ok {
+					return fmt.Errorf("null value in field %q", f.Name)
+				}
+			}
+		}
+	}
+	return nil
+}

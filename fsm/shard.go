@@ -1,0 +1,225 @@
+package fsm
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+
+	hraft "github.com/hashicorp/raft"
+
+	"github.com/raftvec/raftvec/expr"
+	"github.com/raftvec/raftvec/segment"
+)
+
+// Shard is the deterministic state machine of one shard of one collection.
+// It implements hashicorp/raft's FSM. Reads go through View, under a read
+// lock; Apply and Restore take the write lock.
+type Shard struct {
+	schema *segment.Schema
+	base   int64 // segment IDs are base + n, so they are unique across shards
+
+	mu struct {
+		sync.RWMutex
+		state
+	}
+}
+
+// state is everything a snapshot holds (plus derived indexes).
+type state struct {
+	segments []*segment.Segment         // sorted by ID
+	byID     map[int64]*segment.Segment // derived
+	growing  map[int64]*segment.Segment // partition → growing segment (derived)
+	pk       *segment.PKIndex           // live rows only (derived)
+	nextSeg  int64
+	lastTick int64
+}
+
+// NewShard returns an empty shard state machine. base makes segment IDs
+// unique across shards (e.g. shard ID << 20); the schema must be validated.
+func NewShard(s *segment.Schema, base int64) *Shard {
+	sh := &Shard{schema: s, base: base}
+	sh.mu.state = newState()
+	return sh
+}
+
+func newState() state {
+	return state{byID: map[int64]*segment.Segment{}, growing: map[int64]*segment.Segment{}, pk: segment.NewPKIndex()}
+}
+
+// Schema returns the shard's schema (immutable).
+func (sh *Shard) Schema() *segment.Schema { return sh.schema }
+
+// Apply implements hraft.FSM. It returns a Result.
+func (sh *Shard) Apply(l *hraft.Log) any {
+	if l.Type != hraft.LogCommand {
+		return Result{}
+	}
+	c, err := Decode(l.Data, sh.schema)
+	if err != nil {
+		return Result{Err: err}
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	return sh.applyLocked(c)
+}
+
+func (sh *Shard) applyLocked(c *Command) Result {
+	switch c.Kind {
+	case KindInsert:
+		return sh.insertLocked(c.Partition, c.Rows, false)
+	case KindUpsert:
+		return sh.insertLocked(c.Partition, c.Rows, true)
+	case KindDelete:
+		return sh.deleteLocked(c.Partition, c.Filter, c.Params)
+	case KindDropPartition:
+		return sh.dropPartitionLocked(c.Partition)
+	case KindTick:
+		sh.mu.lastTick = max(sh.mu.lastTick, c.Time)
+	}
+	return Result{}
+}
+
+func (sh *Shard) pkOf(b *segment.Batch, i int) any {
+	return b.Columns[sh.schema.PrimaryIndex()].Value(i)
+}
+
+func (sh *Shard) insertLocked(part int64, b *segment.Batch, upsert bool) Result {
+	n := b.Rows()
+	seen := make(map[any]struct{}, n)
+	var dups []string
+	for i := 0; i < n; i++ {
+		pk := sh.pkOf(b, i)
+		_, dupInBatch := seen[pk]
+		seen[pk] = struct{}{}
+		if _, exists := sh.mu.pk.Get(pk); dupInBatch || (exists && !upsert) {
+			if len(dups) < 10 {
+				dups = append(dups, fmt.Sprint(pk))
+			}
+		}
+	}
+	if len(dups) > 0 {
+		return Result{Err: fmt.Errorf("%w: %s", ErrDuplicateKey, strings.Join(dups, ", "))}
+	}
+	g := sh.growingLocked(part)
+	for i := 0; i < n; i++ {
+		pk := sh.pkOf(b, i)
+		if old, ok := sh.mu.pk.Get(pk); ok {
+			sh.mu.byID[old.Segment].Delete(int(old.Row))
+		}
+		row := g.Append(b, i)
+		sh.mu.pk.Put(pk, segment.Ref{Segment: g.ID, Row: int32(row)})
+	}
+	return Result{Count: int64(n)}
+}
+
+func (sh *Shard) growingLocked(part int64) *segment.Segment {
+	if g, ok := sh.mu.growing[part]; ok {
+		return g
+	}
+	sh.mu.nextSeg++
+	g := segment.New(sh.base+sh.mu.nextSeg, part, sh.schema)
+	sh.mu.segments = append(sh.mu.segments, g)
+	sh.mu.byID[g.ID] = g
+	sh.mu.growing[part] = g
+	return g
+}
+
+func (sh *Shard) deleteLocked(part int64, filter string, params []byte) Result {
+	f, err := compileFilter(sh.schema, filter, params)
+	if err != nil {
+		return Result{Err: err}
+	}
+	var n int64
+	pki := sh.schema.PrimaryIndex()
+	for _, g := range sh.mu.segments {
+		if part != 0 && g.Partition != part {
+			continue
+		}
+		for row := 0; row < g.Rows(); row++ {
+			if g.IsDeleted(row) || !f.Match(g, row) {
+				continue
+			}
+			g.Delete(row)
+			sh.mu.pk.Delete(g.Columns[pki].Value(row))
+			n++
+		}
+	}
+	return Result{Count: n}
+}
+
+func (sh *Shard) dropPartitionLocked(part int64) Result {
+	kept := sh.mu.segments[:0]
+	pki := sh.schema.PrimaryIndex()
+	var n int64
+	for _, g := range sh.mu.segments {
+		if g.Partition != part {
+			kept = append(kept, g)
+			continue
+		}
+		for row := 0; row < g.Rows(); row++ {
+			if !g.IsDeleted(row) {
+				sh.mu.pk.Delete(g.Columns[pki].Value(row))
+				n++
+			}
+		}
+		delete(sh.mu.byID, g.ID)
+		delete(sh.mu.growing, part)
+	}
+	sh.mu.segments = kept
+	return Result{Count: n}
+}
+
+// compileFilter compiles a delete filter with its JSON params.
+func compileFilter(s *segment.Schema, filter string, params []byte) (*expr.Filter, error) {
+	var p map[string]any
+	if len(params) > 0 {
+		v, err := segment.DecodeJSON(params)
+		if err != nil {
+			return nil, fmt.Errorf("%w: exprParams: %v", ErrBadCommand, err)
+		}
+		p, _ = v.(map[string]any)
+	}
+	return expr.Compile(filter, s, p)
+}
+
+// Snapshot implements hraft.FSM: the state is encoded under the read lock
+// and written out by Persist.
+func (sh *Shard) Snapshot() (hraft.FSMSnapshot, error) {
+	return &snapshot{data: sh.Encode()}, nil
+}
+
+// Restore implements hraft.FSM.
+func (sh *Shard) Restore(rc io.ReadCloser) error {
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return fmt.Errorf("fsm: reading snapshot: %w", err)
+	}
+	st, err := decodeState(b, sh.schema)
+	if err != nil {
+		return err
+	}
+	sh.mu.Lock()
+	sh.mu.state = st
+	sh.mu.Unlock()
+	return nil
+}
+
+type snapshot struct{ data []byte }
+
+func (s *snapshot) Persist(sink hraft.SnapshotSink) error {
+	if _, err := sink.Write(s.data); err != nil {
+		_ = sink.Cancel()
+		return fmt.Errorf("fsm: writing snapshot: %w", err)
+	}
+	return sink.Close()
+}
+
+func (s *snapshot) Release() {}
+
+// sortSegments keeps segments ordered by ID (the encoding order).
+func sortSegments(segs []*segment.Segment) {
+	sort.Slice(segs, func(i, j int) bool { return segs[i].ID < segs[j].ID })
+}

@@ -1,0 +1,270 @@
+package segment
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+)
+
+// ErrCorrupt is wrapped by every decoding error.
+var ErrCorrupt = errors.New("corrupt encoding")
+
+// Encoder appends a compact little-endian binary encoding to a buffer. It is
+// deterministic: equal inputs give equal bytes.
+type Encoder struct{ Buf []byte }
+
+// Uvarint appends an unsigned varint.
+func (e *Encoder) Uvarint(v uint64) { e.Buf = binary.AppendUvarint(e.Buf, v) }
+
+// Varint appends a signed varint.
+func (e *Encoder) Varint(v int64) { e.Buf = binary.AppendVarint(e.Buf, v) }
+
+// Byte appends one byte.
+func (e *Encoder) Byte(b byte) { e.Buf = append(e.Buf, b) }
+
+// Bytes appends a length-prefixed byte string.
+func (e *Encoder) Bytes(b []byte) {
+	e.Uvarint(uint64(len(b)))
+	e.Buf = append(e.Buf, b...)
+}
+
+// String appends a length-prefixed string.
+func (e *Encoder) String(s string) {
+	e.Uvarint(uint64(len(s)))
+	e.Buf = append(e.Buf, s...)
+}
+
+// Decoder reads what Encoder wrote. The first error sticks; later reads
+// return zero values.
+type Decoder struct {
+	Buf []byte
+	Err error
+}
+
+func (d *Decoder) fail(what string) {
+	if d.Err == nil {
+		d.Err = fmt.Errorf("%w: truncated %s", ErrCorrupt, what)
+	}
+	d.Buf = nil
+}
+
+// Uvarint reads an unsigned varint.
+func (d *Decoder) Uvarint() uint64 {
+	v, n := binary.Uvarint(d.Buf)
+	if n <= 0 {
+		d.fail("uvarint")
+		return 0
+	}
+	d.Buf = d.Buf[n:]
+	return v
+}
+
+// Varint reads a signed varint.
+func (d *Decoder) Varint() int64 {
+	v, n := binary.Varint(d.Buf)
+	if n <= 0 {
+		d.fail("varint")
+		return 0
+	}
+	d.Buf = d.Buf[n:]
+	return v
+}
+
+// Byte reads one byte.
+func (d *Decoder) Byte() byte {
+	if len(d.Buf) < 1 {
+		d.fail("byte")
+		return 0
+	}
+	b := d.Buf[0]
+	d.Buf = d.Buf[1:]
+	return b
+}
+
+// Len reads a length and checks that at least min*length bytes remain, so a
+// corrupt length cannot trigger a huge allocation.
+func (d *Decoder) Len(min int) int {
+	n := d.Uvarint()
+	if d.Err != nil {
+		return 0
+	}
+	if n > uint64(len(d.Buf)) || (min > 0 && n*uint64(min) > uint64(len(d.Buf))) {
+		d.fail("length")
+		return 0
+	}
+	return int(n)
+}
+
+// Next returns the next n bytes (no copy).
+func (d *Decoder) Next(n int) []byte {
+	if n < 0 || len(d.Buf) < n {
+		d.fail("bytes")
+		return nil
+	}
+	b := d.Buf[:n:n]
+	d.Buf = d.Buf[n:]
+	return b
+}
+
+// Bytes reads a length-prefixed byte string (copied).
+func (d *Decoder) Bytes() []byte {
+	n := d.Len(1)
+	return append([]byte(nil), d.Next(n)...)
+}
+
+// String reads a length-prefixed string.
+func (d *Decoder) String() string { return string(d.Next(d.Len(1))) }
+
+// EncodeColumn appends the column's encoding.
+func EncodeColumn(e *Encoder, c *Column) {
+	n := c.Len()
+	e.Byte(byte(c.Type))
+	e.Uvarint(uint64(c.Dim))
+	e.Uvarint(uint64(n))
+	if c.Valid == nil {
+		e.Byte(0)
+	} else {
+		e.Byte(1)
+		e.Buf = append(e.Buf, packBools(c.Valid)...)
+	}
+	switch c.Type {
+	case TypeBool:
+		e.Buf = append(e.Buf, packBools(c.Bools)...)
+	case TypeInt8, TypeInt16, TypeInt32, TypeInt64:
+		for _, v := range c.Ints {
+			e.Varint(v)
+		}
+	case TypeFloat, TypeDouble:
+		for _, v := range c.Floats {
+			e.Buf = binary.LittleEndian.AppendUint64(e.Buf, math.Float64bits(v))
+		}
+	case TypeVarChar:
+		for _, s := range c.Strings {
+			e.String(s)
+		}
+	case TypeJSON, TypeArray:
+		for _, b := range c.Raw {
+			e.Bytes(b)
+		}
+	case TypeFloatVector:
+		for _, v := range c.Vectors {
+			e.Buf = binary.LittleEndian.AppendUint32(e.Buf, math.Float32bits(v))
+		}
+	}
+}
+
+// DecodeColumn reads a column written by EncodeColumn.
+func DecodeColumn(d *Decoder) Column {
+	c := Column{Type: DataType(d.Byte()), Dim: int(d.Uvarint())}
+	n := d.Len(0)
+	if c.Dim < 0 || c.Dim > MaxDim {
+		d.fail("dim")
+	}
+	if d.Err != nil {
+		return c
+	}
+	if d.Byte() == 1 {
+		c.Valid = unpackBools(d.Next((n+7)/8), n)
+	}
+	switch c.Type {
+	case TypeBool:
+		c.Bools = unpackBools(d.Next((n+7)/8), n)
+	case TypeInt8, TypeInt16, TypeInt32, TypeInt64:
+		c.Ints = make([]int64, 0, min(n, len(d.Buf)))
+		for i := 0; i < n && d.Err == nil; i++ {
+			c.Ints = append(c.Ints, d.Varint())
+		}
+	case TypeFloat, TypeDouble:
+		b := d.Next(8 * n)
+		if d.Err == nil {
+			c.Floats = make([]float64, n)
+			for i := range c.Floats {
+				c.Floats[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
+			}
+		}
+	case TypeVarChar:
+		c.Strings = make([]string, 0, min(n, len(d.Buf)))
+		for i := 0; i < n && d.Err == nil; i++ {
+			c.Strings = append(c.Strings, d.String())
+		}
+	case TypeJSON, TypeArray:
+		c.Raw = make([][]byte, 0, min(n, len(d.Buf)))
+		for i := 0; i < n && d.Err == nil; i++ {
+			c.Raw = append(c.Raw, d.Bytes())
+		}
+	case TypeFloatVector:
+		c.Vectors = decodeFloat32s(d, n*c.Dim)
+	default:
+		d.fail("column type")
+	}
+	return c
+}
+
+func decodeFloat32s(d *Decoder, n int) []float32 {
+	b := d.Next(4 * n)
+	if d.Err != nil {
+		return nil
+	}
+	out := make([]float32, n)
+	for i := range out {
+		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return out
+}
+
+func packBools(v []bool) []byte {
+	out := make([]byte, (len(v)+7)/8)
+	for i, b := range v {
+		if b {
+			out[i/8] |= 1 << (i % 8)
+		}
+	}
+	return out
+}
+
+func unpackBools(b []byte, n int) []bool {
+	if len(b)*8 < n {
+		return nil
+	}
+	out := make([]bool, n)
+	for i := range out {
+		out[i] = b[i/8]&(1<<(i%8)) != 0
+	}
+	return out
+}
+
+// EncodeBatch appends the batch's encoding.
+func EncodeBatch(e *Encoder, b *Batch) {
+	e.Uvarint(uint64(len(b.Columns)))
+	for i := range b.Columns {
+		EncodeColumn(e, &b.Columns[i])
+	}
+}
+
+// DecodeBatch reads a batch and checks it against the schema: one column per
+// field of the right type and dimension, all of equal length.
+func DecodeBatch(d *Decoder, s *Schema) (*Batch, error) {
+	n := d.Len(1)
+	if d.Err == nil && n != len(s.Fields) {
+		return nil, fmt.Errorf("%w: batch has %d columns, schema %d fields", ErrCorrupt, n, len(s.Fields))
+	}
+	b := &Batch{Columns: make([]Column, 0, n)}
+	for i := 0; i < n && d.Err == nil; i++ {
+		c := DecodeColumn(d)
+		f := &s.Fields[i]
+		if d.Err == nil && (c.Type != f.Type || c.Dim != f.Dim) {
+			return nil, fmt.Errorf("%w: column %d is %s/%d, field %q is %s/%d", ErrCorrupt, i, c.Type, c.Dim, f.Name, f.Type, f.Dim)
+		}
+		b.Columns = append(b.Columns, c)
+	}
+	if d.Err != nil {
+		return nil, d.Err
+	}
+	for i := range b.Columns {
+		if b.Columns[i].Len() != b.Columns[0].Len() {
+			return nil, fmt.Errorf("%w: columns of unequal length", ErrCorrupt)
+		}
+	}
+	return b, nil
+}
