@@ -1,0 +1,95 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/raftvec/raftvec/server"
+)
+
+func newStandaloneCmd() *cobra.Command {
+	cfg := server.Default()
+	var configFile string
+	cmd := &cobra.Command{
+		Use:   "standalone",
+		Short: "Run raftvec as one process (every Raft group has one voter)",
+		Long: `Run raftvec standalone: one process, every Raft group (the metadata group
+and each shard) with this node as its only voter, data under --data-dir.
+The Milvus RESTful v2 API is served on --http-addr.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := loadConfig(cmd.Flags(), &cfg, configFile); err != nil {
+				return err
+			}
+			return runServer(cfg)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&configFile, "config", "", "YAML configuration file (keys as in server.Config: data_dir, http_addr, raft: {...})")
+	bindServerFlags(fs, &cfg)
+	return cmd
+}
+
+func bindServerFlags(fs *pflag.FlagSet, cfg *server.Config) {
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "directory for Raft logs, snapshots and segment data")
+	fs.StringVar(&cfg.HTTPAddr, "http-addr", cfg.HTTPAddr, "HOST:PORT of the HTTP API (Milvus RESTful v2, /metrics, /healthz, /readyz)")
+	fs.StringVar(&cfg.RaftAddr, "raft-addr", cfg.RaftAddr, "HOST:PORT of the Raft and internal RPC port (one port, multiplexed)")
+	fs.StringVar(&cfg.NodeID, "node-id", cfg.NodeID, "this node's ID in every Raft group")
+	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "trace, debug, info, warn or error")
+	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "largest accepted HTTP request body")
+	fs.BoolVar(&cfg.AuthEnabled, "auth", cfg.AuthEnabled, "require Authorization: Bearer user:password or an API key")
+	fs.StringSliceVar(&cfg.APIKeys, "api-keys", cfg.APIKeys, "accepted API keys (with --auth)")
+	fs.StringToStringVar(&cfg.Users, "users", cfg.Users, "accepted user=password pairs (with --auth)")
+	fs.DurationVar(&cfg.Raft.HeartbeatTimeout, "raft-heartbeat-timeout", cfg.Raft.HeartbeatTimeout, "Raft heartbeat timeout")
+	fs.DurationVar(&cfg.Raft.ElectionTimeout, "raft-election-timeout", cfg.Raft.ElectionTimeout, "Raft election timeout")
+	fs.Uint64Var(&cfg.Raft.SnapshotThreshold, "raft-snapshot-threshold", cfg.Raft.SnapshotThreshold, "log entries between automatic Raft snapshots")
+}
+
+// loadConfig applies, in increasing precedence: the config file, RAFTVEC_*
+// environment variables, command-line flags.
+func loadConfig(fs *pflag.FlagSet, cfg *server.Config, file string) error {
+	given, err := applyEnv(fs)
+	if err != nil {
+		return err
+	}
+	if file == "" {
+		file = os.Getenv("RAFTVEC_CONFIG")
+	}
+	if file != "" {
+		if err := cfg.LoadFile(file); err != nil {
+			return err
+		}
+		if err := reapply(fs, given); err != nil {
+			return err
+		}
+	}
+	return cfg.Validate()
+}
+
+func runServer(cfg server.Config) error {
+	logger := hclog.New(&hclog.LoggerOptions{Name: "raftvec", Level: hclog.LevelFromString(cfg.LogLevel)})
+	srv, err := server.Start(cfg, logger)
+	if err != nil {
+		return err
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	select {
+	case s := <-sig:
+		logger.Info("shutting down", "signal", s.String())
+	case err := <-srv.Err():
+		if err != nil {
+			logger.Error("serving failed", "error", err)
+		}
+	}
+	if err := srv.Stop(); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

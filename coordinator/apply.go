@@ -1,0 +1,191 @@
+package coordinator
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/raftvec/raftvec/segment"
+)
+
+func (m *metaFSM) applyLocked(c *command) result {
+	switch c.Op {
+	case opCreateCollection:
+		return m.createLocked(c.Collection)
+	case opDropCollection:
+		return m.dropLocked(c.Name)
+	case opRenameCollection:
+		return m.renameLocked(c.Name, c.NewName)
+	case opAllocIDs:
+		if c.N <= 0 || c.N > 1<<20 {
+			return result{Err: fmt.Errorf("%w: cannot allocate %d IDs", ErrInvalid, c.N)}
+		}
+		first := m.mu.NextAutoID
+		m.mu.NextAutoID += c.N
+		return result{ID: first}
+	case opCreateAlias, opAlterAlias, opDropAlias:
+		return m.aliasLocked(c.Op, c.Name, c.NewName)
+	}
+	coll, err := m.resolveLocked(c.Name)
+	if err != nil {
+		return result{Err: err}
+	}
+	switch c.Op {
+	case opSetLoaded:
+		coll.Loaded = c.Loaded
+		return result{}
+	case opCreatePartition:
+		return m.createPartitionLocked(coll, c.Partition)
+	case opDropPartition:
+		return dropPartition(coll, c.Partition)
+	case opCreateIndex:
+		return createIndex(coll, c.Index)
+	case opDropIndex:
+		return dropIndex(coll, c.NewName)
+	}
+	return result{Err: fmt.Errorf("%w: unknown metadata op %q", ErrInvalid, c.Op)}
+}
+
+func (m *metaFSM) nextIDLocked() int64 {
+	id := m.mu.NextID
+	m.mu.NextID++
+	return id
+}
+
+func (m *metaFSM) createLocked(c *Collection) result {
+	if c == nil {
+		return result{Err: fmt.Errorf("%w: no collection", ErrInvalid)}
+	}
+	if _, ok := m.mu.Collections[c.Name]; ok {
+		return result{Err: fmt.Errorf("%w: %q", ErrCollectionExists, c.Name)}
+	}
+	if _, ok := m.mu.Aliases[c.Name]; ok {
+		return result{Err: fmt.Errorf("%w: %q is an alias", ErrCollectionExists, c.Name)}
+	}
+	fixDefaults(&c.Schema)
+	if err := c.Schema.Validate(); err != nil {
+		return result{Err: err}
+	}
+	c.ID = m.nextIDLocked()
+	c.Schema.Name = c.Name
+	c.Partitions = []Partition{{ID: m.nextIDLocked(), Name: segment.DefaultPartion}}
+	m.mu.Collections[c.Name] = c
+	return result{ID: c.ID}
+}
+
+func (m *metaFSM) dropLocked(name string) result {
+	c, ok := m.mu.Collections[name]
+	if !ok {
+		return result{Err: fmt.Errorf("%w: %q", ErrCollectionNotFound, name)}
+	}
+	delete(m.mu.Collections, name)
+	for a, target := range m.mu.Aliases {
+		if target == name {
+			delete(m.mu.Aliases, a)
+		}
+	}
+	return result{ID: c.ID}
+}
+
+func (m *metaFSM) renameLocked(oldName, newName string) result {
+	c, ok := m.mu.Collections[oldName]
+	if !ok {
+		return result{Err: fmt.Errorf("%w: %q", ErrCollectionNotFound, oldName)}
+	}
+	if _, exists := m.mu.Collections[newName]; exists {
+		return result{Err: fmt.Errorf("%w: %q", ErrCollectionExists, newName)}
+	}
+	if _, exists := m.mu.Aliases[newName]; exists {
+		return result{Err: fmt.Errorf("%w: %q is an alias", ErrCollectionExists, newName)}
+	}
+	delete(m.mu.Collections, oldName)
+	c.Name, c.Schema.Name = newName, newName
+	m.mu.Collections[newName] = c
+	for a, target := range m.mu.Aliases {
+		if target == oldName {
+			m.mu.Aliases[a] = newName
+		}
+	}
+	return result{ID: c.ID}
+}
+
+func (m *metaFSM) createPartitionLocked(c *Collection, name string) result {
+	if _, ok := c.Partition(name); ok {
+		return result{Err: fmt.Errorf("%w: %q in %q", ErrPartitionExists, name, c.Name)}
+	}
+	if len(c.Partitions) >= 1024 {
+		return result{Err: fmt.Errorf("%w: a collection has at most 1024 partitions", ErrInvalid)}
+	}
+	id := m.nextIDLocked()
+	c.Partitions = append(c.Partitions, Partition{ID: id, Name: name})
+	return result{ID: id}
+}
+
+func dropPartition(c *Collection, name string) result {
+	if name == segment.DefaultPartion {
+		return result{Err: fmt.Errorf("%w: the _default partition cannot be dropped", ErrInvalid)}
+	}
+	i := slices.IndexFunc(c.Partitions, func(p Partition) bool { return p.Name == name })
+	if i < 0 {
+		return result{Err: fmt.Errorf("%w: %q in %q", ErrPartitionNotFound, name, c.Name)}
+	}
+	id := c.Partitions[i].ID
+	c.Partitions = slices.Delete(c.Partitions, i, i+1)
+	return result{ID: id}
+}
+
+func createIndex(c *Collection, ix *Index) result {
+	if ix == nil {
+		return result{Err: fmt.Errorf("%w: no index", ErrInvalid)}
+	}
+	f, ok := c.Schema.Field(ix.FieldName)
+	if !ok {
+		return result{Err: fmt.Errorf("%w: field %q not found in %q", ErrInvalid, ix.FieldName, c.Name)}
+	}
+	if f.Type != segment.TypeFloatVector {
+		return result{Err: fmt.Errorf("%w: field %q is not a vector field", ErrInvalid, ix.FieldName)}
+	}
+	for _, old := range c.Indexes {
+		if old.FieldName == ix.FieldName || old.Name == ix.Name {
+			return result{Err: fmt.Errorf("%w: index %q on field %q", ErrIndexExists, old.Name, old.FieldName)}
+		}
+	}
+	c.Indexes = append(c.Indexes, *ix)
+	return result{}
+}
+
+func dropIndex(c *Collection, name string) result {
+	i := slices.IndexFunc(c.Indexes, func(ix Index) bool { return ix.Name == name || ix.FieldName == name })
+	if i < 0 {
+		return result{Err: fmt.Errorf("%w: %q in %q", ErrIndexNotFound, name, c.Name)}
+	}
+	c.Indexes = slices.Delete(c.Indexes, i, i+1)
+	return result{}
+}
+
+func (m *metaFSM) aliasLocked(op, alias, target string) result {
+	_, exists := m.mu.Aliases[alias]
+	switch op {
+	case opDropAlias:
+		if !exists {
+			return result{Err: fmt.Errorf("%w: %q", ErrAliasNotFound, alias)}
+		}
+		delete(m.mu.Aliases, alias)
+		return result{}
+	case opCreateAlias:
+		if exists {
+			return result{Err: fmt.Errorf("%w: %q", ErrAliasExists, alias)}
+		}
+		if _, ok := m.mu.Collections[alias]; ok {
+			return result{Err: fmt.Errorf("%w: %q is a collection name", ErrAliasExists, alias)}
+		}
+	case opAlterAlias:
+		if !exists {
+			return result{Err: fmt.Errorf("%w: %q", ErrAliasNotFound, alias)}
+		}
+	}
+	if _, ok := m.mu.Collections[target]; !ok {
+		return result{Err: fmt.Errorf("%w: %q", ErrCollectionNotFound, target)}
+	}
+	m.mu.Aliases[alias] = target
+	return result{}
+}

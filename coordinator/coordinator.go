@@ -1,0 +1,209 @@
+package coordinator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/raftvec/raftvec/raft"
+)
+
+// GroupName is the name of the metadata Raft group on the mux.
+const GroupName = "meta"
+
+// Coordinator owns the metadata Raft group: collections, schemas,
+// partitions, indexes, aliases and ID allocation.
+type Coordinator struct {
+	node *raft.Node
+	fsm  *metaFSM
+}
+
+// Open opens the metadata group. onChange is called (without blocking)
+// whenever applied metadata changes, so the node can reconcile its shards.
+func Open(cfg raft.Config, mux *raft.Mux, onChange func()) (*Coordinator, error) {
+	f := newMetaFSM(onChange)
+	n, err := raft.Open(cfg, f, mux)
+	if err != nil {
+		return nil, fmt.Errorf("coordinator: opening metadata group: %w", err)
+	}
+	return &Coordinator{node: n, fsm: f}, nil
+}
+
+// Node returns the metadata group's Raft node.
+func (c *Coordinator) Node() *raft.Node { return c.node }
+
+// Close closes the metadata group.
+func (c *Coordinator) Close() error { return c.node.Close() }
+
+// propose replicates a metadata command and returns its result.
+func (c *Coordinator) propose(ctx context.Context, cmd command) (result, error) {
+	b, err := json.Marshal(cmd)
+	if err != nil {
+		return result{}, fmt.Errorf("coordinator: encoding command: %w", err)
+	}
+	res, err := c.node.Propose(ctx, b)
+	if err != nil {
+		return result{}, err
+	}
+	r, ok := res.Response.(result)
+	if !ok {
+		return result{}, errors.New("coordinator: unexpected apply response")
+	}
+	return r, r.Err
+}
+
+// sync waits until this replica has applied everything committed before the
+// call (a linearizable read barrier).
+func (c *Coordinator) sync(ctx context.Context) error {
+	idx, err := c.node.ReadIndex(ctx)
+	if err != nil {
+		return err
+	}
+	return c.node.WaitApplied(ctx, idx)
+}
+
+// CreateCollection creates a collection; it returns the stored copy with
+// IDs assigned.
+func (c *Coordinator) CreateCollection(ctx context.Context, coll *Collection) (*Collection, error) {
+	if _, err := c.propose(ctx, command{Op: opCreateCollection, Collection: coll}); err != nil {
+		return nil, err
+	}
+	return c.fsm.get(coll.Name)
+}
+
+// DropCollection drops a collection and its aliases; it returns what was
+// dropped.
+func (c *Coordinator) DropCollection(ctx context.Context, name string) (*Collection, error) {
+	coll, err := c.fsm.get(name)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.propose(ctx, command{Op: opDropCollection, Name: coll.Name}); err != nil {
+		return nil, err
+	}
+	return coll, nil
+}
+
+// Collection returns a copy of a collection by name or alias, as of this
+// replica's applied state.
+func (c *Coordinator) Collection(name string) (*Collection, error) { return c.fsm.get(name) }
+
+// CollectionStrong is Collection after a read barrier.
+func (c *Coordinator) CollectionStrong(ctx context.Context, name string) (*Collection, error) {
+	if err := c.sync(ctx); err != nil {
+		return nil, err
+	}
+	return c.fsm.get(name)
+}
+
+// Collections returns copies of every collection, sorted by name.
+func (c *Coordinator) Collections() []*Collection {
+	var out []*Collection
+	for _, n := range c.fsm.list() {
+		if coll, err := c.fsm.get(n); err == nil {
+			out = append(out, coll)
+		}
+	}
+	return out
+}
+
+// ListCollections returns collection names after a read barrier.
+func (c *Coordinator) ListCollections(ctx context.Context) ([]string, error) {
+	if err := c.sync(ctx); err != nil {
+		return nil, err
+	}
+	return c.fsm.list(), nil
+}
+
+// Rename renames a collection.
+func (c *Coordinator) Rename(ctx context.Context, oldName, newName string) error {
+	_, err := c.propose(ctx, command{Op: opRenameCollection, Name: oldName, NewName: newName})
+	return err
+}
+
+// SetLoaded records the load state of a collection.
+func (c *Coordinator) SetLoaded(ctx context.Context, name string, loaded bool) error {
+	_, err := c.propose(ctx, command{Op: opSetLoaded, Name: name, Loaded: loaded})
+	return err
+}
+
+// CreatePartition adds a partition.
+func (c *Coordinator) CreatePartition(ctx context.Context, coll, part string) error {
+	_, err := c.propose(ctx, command{Op: opCreatePartition, Name: coll, Partition: part})
+	return err
+}
+
+// DropPartition removes a partition and returns its ID.
+func (c *Coordinator) DropPartition(ctx context.Context, coll, part string) (int64, error) {
+	r, err := c.propose(ctx, command{Op: opDropPartition, Name: coll, Partition: part})
+	return r.ID, err
+}
+
+// CreateIndex records an index on a vector field.
+func (c *Coordinator) CreateIndex(ctx context.Context, coll string, ix Index) error {
+	_, err := c.propose(ctx, command{Op: opCreateIndex, Name: coll, Index: &ix})
+	return err
+}
+
+// DropIndex removes an index by name (or field name).
+func (c *Coordinator) DropIndex(ctx context.Context, coll, name string) error {
+	_, err := c.propose(ctx, command{Op: opDropIndex, Name: coll, NewName: name})
+	return err
+}
+
+// CreateAlias, AlterAlias and DropAlias manage aliases.
+func (c *Coordinator) CreateAlias(ctx context.Context, alias, coll string) error {
+	_, err := c.propose(ctx, command{Op: opCreateAlias, Name: alias, NewName: coll})
+	return err
+}
+
+// AlterAlias points an alias at another collection.
+func (c *Coordinator) AlterAlias(ctx context.Context, alias, coll string) error {
+	_, err := c.propose(ctx, command{Op: opAlterAlias, Name: alias, NewName: coll})
+	return err
+}
+
+// DropAlias removes an alias.
+func (c *Coordinator) DropAlias(ctx context.Context, alias string) error {
+	_, err := c.propose(ctx, command{Op: opDropAlias, Name: alias})
+	return err
+}
+
+// Alias returns the collection an alias points to.
+func (c *Coordinator) Alias(ctx context.Context, alias string) (string, error) {
+	if err := c.sync(ctx); err != nil {
+		return "", err
+	}
+	c.fsm.mu.RLock()
+	defer c.fsm.mu.RUnlock()
+	t, ok := c.fsm.mu.Aliases[alias]
+	if !ok {
+		return "", fmt.Errorf("%w: %q", ErrAliasNotFound, alias)
+	}
+	return t, nil
+}
+
+// Aliases lists aliases (of one collection when coll != ""), sorted.
+func (c *Coordinator) Aliases(ctx context.Context, coll string) ([]string, error) {
+	if err := c.sync(ctx); err != nil {
+		return nil, err
+	}
+	c.fsm.mu.RLock()
+	defer c.fsm.mu.RUnlock()
+	out := []string{}
+	for a, t := range c.fsm.mu.Aliases {
+		if coll == "" || t == coll {
+			out = append(out, a)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// AllocIDs reserves n consecutive auto IDs and returns the first.
+func (c *Coordinator) AllocIDs(ctx context.Context, n int) (int64, error) {
+	r, err := c.propose(ctx, command{Op: opAllocIDs, N: int64(n)})
+	return r.ID, err
+}

@@ -1,0 +1,19 @@
+package coordinator
+
+import "errors"
+
+// Sentinel errors of metadata operations. The API maps them to Milvus codes
+// in one place (api/errors.go).
+var (
+	ErrCollectionNotFound = errors.New("collection not found")
+	ErrCollectionExists   = errors.New("collection already exists")
+	ErrPartitionNotFound  = errors.New("partition not found")
+	ErrPartitionExists    = errors.New("partition already exists")
+	ErrIndexNotFound      = errors.New("index not found")
+	ErrIndexExists        = errors.New("index already exists")
+	ErrAliasNotFound      = errors.New("alias not found")
+	ErrAliasExists        = errors.New("alias already exists")
+	// ErrInvalid is a request that is well-formed JSON but not acceptable
+	// (e.g. dropping the _default partition).
+	ErrInvalid = errors.New("invalid parameter")
+)

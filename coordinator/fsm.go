@@ -1,0 +1,204 @@
+package coordinator
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+
+	hraft "github.com/hashicorp/raft"
+
+	"github.com/raftvec/raftvec/segment"
+)
+
+// op names of metadata commands.
+const (
+	opCreateCollection = "create_collection"
+	opDropCollection   = "drop_collection"
+	opRenameCollection = "rename_collection"
+	opSetLoaded        = "set_loaded"
+	opCreatePartition  = "create_partition"
+	opDropPartition    = "drop_partition"
+	opCreateIndex      = "create_index"
+	opDropIndex        = "drop_index"
+	opCreateAlias      = "create_alias"
+	opAlterAlias       = "alter_alias"
+	opDropAlias        = "drop_alias"
+	opAllocIDs         = "alloc_ids"
+)
+
+// command is a metadata log entry. Metadata is small, so it is JSON.
+type command struct {
+	Op         string      `json:"op"`
+	Name       string      `json:"name,omitempty"`
+	NewName    string      `json:"new_name,omitempty"`
+	Partition  string      `json:"partition,omitempty"`
+	Collection *Collection `json:"collection,omitempty"`
+	Index      *Index      `json:"index,omitempty"`
+	Loaded     bool        `json:"loaded,omitempty"`
+	N          int64       `json:"n,omitempty"`
+}
+
+// result is what Apply returns for a metadata entry.
+type result struct {
+	ID  int64 // new collection ID, or first allocated auto ID
+	Err error
+}
+
+// metaState is the metadata group's replicated state. JSON encoding of it is
+// deterministic (struct fields in order, map keys sorted).
+type metaState struct {
+	Collections map[string]*Collection `json:"collections"`
+	Aliases     map[string]string      `json:"aliases"`
+	NextID      int64                  `json:"next_id"`
+	NextAutoID  int64                  `json:"next_auto_id"`
+}
+
+// autoIDBase is the first auto ID handed out.
+const autoIDBase = 1 << 40
+
+func newMetaState() metaState {
+	return metaState{Collections: map[string]*Collection{}, Aliases: map[string]string{}, NextID: 1, NextAutoID: autoIDBase}
+}
+
+// metaFSM is the deterministic state machine of the metadata group.
+type metaFSM struct {
+	mu struct {
+		sync.RWMutex
+		metaState
+	}
+	// onChange is called after every applied change, outside the lock. It
+	// must not block.
+	onChange func()
+}
+
+func newMetaFSM(onChange func()) *metaFSM {
+	m := &metaFSM{onChange: onChange}
+	m.mu.metaState = newMetaState()
+	return m
+}
+
+// Apply implements hraft.FSM.
+func (m *metaFSM) Apply(l *hraft.Log) any {
+	if l.Type != hraft.LogCommand {
+		return result{}
+	}
+	var c command
+	if err := json.Unmarshal(l.Data, &c); err != nil {
+		return result{Err: fmt.Errorf("%w: bad metadata entry: %v", ErrInvalid, err)}
+	}
+	m.mu.Lock()
+	r := m.applyLocked(&c)
+	m.mu.Unlock()
+	if r.Err == nil && c.Op != opAllocIDs && m.onChange != nil {
+		m.onChange()
+	}
+	return r
+}
+
+// Snapshot implements hraft.FSM.
+func (m *metaFSM) Snapshot() (hraft.FSMSnapshot, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	b, err := json.Marshal(&m.mu.metaState)
+	if err != nil {
+		return nil, fmt.Errorf("coordinator: encoding snapshot: %w", err)
+	}
+	return &metaSnapshot{data: b}, nil
+}
+
+// Restore implements hraft.FSM.
+func (m *metaFSM) Restore(rc io.ReadCloser) error {
+	defer rc.Close()
+	st := newMetaState()
+	if err := json.NewDecoder(rc).Decode(&st); err != nil {
+		return fmt.Errorf("coordinator: decoding snapshot: %w", err)
+	}
+	for _, c := range st.Collections {
+		fixDefaults(&c.Schema)
+		if err := c.Schema.Validate(); err != nil {
+			return fmt.Errorf("coordinator: snapshot: collection %q: %w", c.Name, err)
+		}
+	}
+	m.mu.Lock()
+	m.mu.metaState = st
+	m.mu.Unlock()
+	if m.onChange != nil {
+		m.onChange()
+	}
+	return nil
+}
+
+type metaSnapshot struct{ data []byte }
+
+func (s *metaSnapshot) Persist(sink hraft.SnapshotSink) error {
+	if _, err := sink.Write(s.data); err != nil {
+		_ = sink.Cancel()
+		return fmt.Errorf("coordinator: writing snapshot: %w", err)
+	}
+	return sink.Close()
+}
+
+func (s *metaSnapshot) Release() {}
+
+// resolveLocked maps a name or alias to a collection.
+func (m *metaFSM) resolveLocked(name string) (*Collection, error) {
+	if c, ok := m.mu.Collections[name]; ok {
+		return c, nil
+	}
+	if target, ok := m.mu.Aliases[name]; ok {
+		if c, ok := m.mu.Collections[target]; ok {
+			return c, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %q", ErrCollectionNotFound, name)
+}
+
+// list returns collection names, sorted.
+func (m *metaFSM) list() []string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := make([]string, 0, len(m.mu.Collections))
+	for n := range m.mu.Collections {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// get returns a deep copy of a collection, resolving aliases.
+func (m *metaFSM) get(name string) (*Collection, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	c, err := m.resolveLocked(name)
+	if err != nil {
+		return nil, err
+	}
+	return c.clone(), nil
+}
+
+// clone deep-copies a collection so callers cannot race with Apply.
+func (c *Collection) clone() *Collection {
+	b, err := json.Marshal(c)
+	if err != nil {
+		panic(fmt.Sprintf("coordinator: cloning collection: %v", err))
+	}
+	out := &Collection{}
+	if err := json.Unmarshal(b, out); err != nil {
+		panic(fmt.Sprintf("coordinator: cloning collection: %v", err))
+	}
+	fixDefaults(&out.Schema)
+	return out
+}
+
+// fixDefaults restores canonical types of default values after a JSON round
+// trip (numbers decode as float64).
+func fixDefaults(s *segment.Schema) {
+	for i := range s.Fields {
+		f := &s.Fields[i]
+		if x, ok := f.Default.(float64); ok && f.Type.IsInteger() {
+			f.Default = int64(x)
+		}
+	}
+}

@@ -1,0 +1,156 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// proc is one raftvec process under test.
+type proc struct {
+	t       *testing.T
+	cmd     *exec.Cmd
+	dataDir string
+	http    string
+	raft    string
+	log     *os.File
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func binary(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv("RAFTVEC_BIN")
+	if bin == "" {
+		t.Fatal("RAFTVEC_BIN is not set: run these tests with `make test-e2e`")
+	}
+	return bin
+}
+
+// startStandalone starts a standalone node on dataDir and waits for /readyz.
+func startStandalone(t *testing.T, dataDir string) *proc {
+	t.Helper()
+	p := &proc{t: t, dataDir: dataDir, http: freeAddr(t), raft: freeAddr(t)}
+	logf, err := os.OpenFile(filepath.Join(filepath.Dir(dataDir), "raftvec.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.log = logf
+	p.cmd = exec.Command(binary(t), "standalone", "--data-dir", dataDir, "--http-addr", p.http, "--raft-addr", p.raft,
+		"--raft-heartbeat-timeout", "300ms", "--raft-election-timeout", "300ms")
+	p.cmd.Stdout, p.cmd.Stderr = logf, logf
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.kill(); logf.Close() })
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + p.http + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return p
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b, _ := os.ReadFile(logf.Name())
+	t.Fatalf("raftvec did not become ready; log:\n%s", b)
+	return nil
+}
+
+// kill sends SIGKILL and reaps the process.
+func (p *proc) kill() {
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	_ = p.cmd.Wait()
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (p *proc) stop() error {
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	return p.cmd.Wait()
+}
+
+type envelope struct {
+	Code    int             `json:"code"`
+	Message string          `json:"message"`
+	Data    json.RawMessage `json:"data"`
+	Topks   []int           `json:"topks"`
+}
+
+// call posts a Milvus REST v2 request and returns the envelope.
+func (p *proc) call(path string, body any) envelope {
+	p.t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", "http://"+p.http+"/v2/vectordb/"+path, bytes.NewReader(b))
+	req.Header.Set("Accept-Type-Allow-Int64", "true")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		p.t.Fatalf("%s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var env envelope
+	if err := json.Unmarshal(raw, &env); err != nil {
+		p.t.Fatalf("%s: HTTP %d, body %s", path, resp.StatusCode, raw)
+	}
+	return env
+}
+
+// ok is call that fails the test on a non-zero code.
+func (p *proc) ok(path string, body any) envelope {
+	p.t.Helper()
+	env := p.call(path, body)
+	if env.Code != 0 {
+		p.t.Fatalf("%s: code %d: %s", path, env.Code, env.Message)
+	}
+	return env
+}
+
+func vec(i, dim int) []float32 {
+	v := make([]float32, dim)
+	for j := range v {
+		v[j] = float32((i*31+j*7)%97) / 97
+	}
+	return v
+}
+
+func ids(from, to int) []int64 {
+	out := make([]int64, 0, to-from)
+	for i := from; i < to; i++ {
+		out = append(out, int64(i))
+	}
+	return out
+}
+
+func fmtIDs(ids []int64) string {
+	b, _ := json.Marshal(ids)
+	return fmt.Sprintf("id in %s", b)
+}

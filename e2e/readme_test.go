@@ -1,0 +1,100 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var curlRE = regexp.MustCompile(`(?s)^curl -s localhost:19530(\S+)\s+-d '(.*)'$`)
+
+// readmeExamples returns the curl commands between the readme-examples
+// markers of README.md, continuation lines joined.
+func readmeExamples(t *testing.T) [][2]string {
+	t.Helper()
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	start := strings.Index(text, "<!-- readme-examples:begin -->")
+	end := strings.Index(text, "<!-- readme-examples:end -->")
+	if start < 0 || end < start {
+		t.Fatal("README.md has no readme-examples block")
+	}
+	var cmds [][2]string
+	var cur strings.Builder
+	for _, line := range strings.Split(text[start:end], "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "#") || strings.HasPrefix(line, "```") || strings.HasPrefix(line, "<!--") {
+			continue
+		}
+		if line == "" {
+			continue
+		}
+		if strings.HasSuffix(line, `\`) {
+			cur.WriteString(strings.TrimSuffix(line, `\`))
+			continue
+		}
+		cur.WriteString(line)
+		if strings.Count(cur.String(), "'")%2 == 1 { // inside a quoted body
+			cur.WriteString(" ")
+			continue
+		}
+		m := curlRE.FindStringSubmatch(cur.String())
+		if m == nil {
+			t.Fatalf("README example is not of the form curl -s localhost:19530/... -d '...': %s", cur.String())
+		}
+		cmds = append(cmds, [2]string{m[1], m[2]})
+		cur.Reset()
+	}
+	return cmds
+}
+
+// TestReadmeExamples runs the README's curl examples, as written, against
+// the real binary and checks that each succeeds and that the results are
+// the ones the README describes.
+func TestReadmeExamples(t *testing.T) {
+	cmds := readmeExamples(t)
+	if len(cmds) < 10 {
+		t.Fatalf("found only %d README examples", len(cmds))
+	}
+	p := startStandalone(t, filepath.Join(t.TempDir(), "data"))
+	results := map[string][]envelope{}
+	for _, c := range cmds {
+		if !json.Valid([]byte(c[1])) {
+			t.Fatalf("README example body for %s is not JSON: %s", c[0], c[1])
+		}
+		resp, err := http.Post("http://"+p.http+c[0], "application/x-www-form-urlencoded", strings.NewReader(c[1]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var env envelope
+		err = json.NewDecoder(resp.Body).Decode(&env)
+		resp.Body.Close()
+		if err != nil || env.Code != 0 {
+			t.Fatalf("%s %s: code %d %q (%v)", c[0], c[1], env.Code, env.Message, err)
+		}
+		results[c[0]] = append(results[c[0]], env)
+	}
+	search := results["/v2/vectordb/entities/search"][0]
+	var hits []map[string]any
+	_ = json.Unmarshal(search.Data, &hits)
+	if len(hits) != 2 || hits[0]["id"] != "1" || hits[1]["id"] != "3" || hits[0]["color"] != "red" {
+		t.Fatalf("search example returned %s", search.Data)
+	}
+	count := results["/v2/vectordb/entities/query"][1]
+	if !strings.Contains(string(count.Data), `"count(*)":3`) {
+		t.Fatalf("count example returned %s", count.Data)
+	}
+	stats := results["/v2/vectordb/collections/get_stats"][0]
+	if !strings.Contains(string(stats.Data), `"rowCount":2`) {
+		t.Fatalf("get_stats after upsert and delete returned %s", stats.Data)
+	}
+}

@@ -1,0 +1,192 @@
+package proxy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/expr"
+	"github.com/raftvec/raftvec/segment"
+	"github.com/raftvec/raftvec/shards"
+)
+
+// replicas returns the local replica of every shard of c.
+func (p *Proxy) replicas(c *coordinator.Collection) ([]*shards.Replica, error) {
+	out := make([]*shards.Replica, c.ShardsNum)
+	for i := range out {
+		r, err := p.host.Replica(c, i)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", shards.ErrUnavailable, err)
+		}
+		out[i] = r
+	}
+	return out, nil
+}
+
+// scatter runs fn on every shard concurrently and returns the first error,
+// preferring ErrUnknownOutcome (a write that may have happened) over others.
+func scatter(n int, fn func(i int) error) error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn(i)
+		}()
+	}
+	wg.Wait()
+	var first error
+	for _, err := range errs {
+		if errors.Is(err, shards.ErrUnknownOutcome) {
+			return err
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+func (p *Proxy) partitionID(c *coordinator.Collection, name string) (int64, error) {
+	if name == "" {
+		name = segment.DefaultPartion
+	}
+	pt, ok := c.Partition(name)
+	if !ok {
+		return 0, fmt.Errorf("%w: %q in %q", coordinator.ErrPartitionNotFound, name, c.Name)
+	}
+	return pt.ID, nil
+}
+
+// Write implements api.Backend. With several shards an insert first checks,
+// at Strong, that no key exists on any shard, so that a duplicate rejects
+// the whole request before any shard is written.
+func (p *Proxy) Write(ctx context.Context, w shards.WriteRequest) (shards.WriteResult, error) {
+	c, err := p.coord.Collection(w.Collection)
+	if err != nil {
+		return shards.WriteResult{}, err
+	}
+	part, err := p.partitionID(c, w.Partition)
+	if err != nil {
+		return shards.WriteResult{}, err
+	}
+	reps, err := p.replicas(c)
+	if err != nil {
+		return shards.WriteResult{}, err
+	}
+	parts := splitBatch(&c.Schema, w.Rows, len(reps))
+	if len(reps) > 1 && !w.Upsert {
+		if err := checkAbsent(ctx, c, reps, parts); err != nil {
+			return shards.WriteResult{}, err
+		}
+	}
+	counts := make([]int64, len(reps))
+	idxs := make([]uint64, len(reps))
+	err = scatter(len(reps), func(i int) error {
+		if parts[i] == nil {
+			return nil
+		}
+		var err error
+		counts[i], idxs[i], err = reps[i].Write(ctx, part, parts[i], w.Upsert)
+		return err
+	})
+	if err != nil {
+		return shards.WriteResult{}, err
+	}
+	var total int64
+	for _, n := range counts {
+		total += n
+	}
+	return shards.WriteResult{Count: total, Token: encodeToken(idxs)}, nil
+}
+
+func checkAbsent(ctx context.Context, c *coordinator.Collection, reps []*shards.Replica, parts []*segment.Batch) error {
+	pki := c.Schema.PrimaryIndex()
+	return scatter(len(reps), func(i int) error {
+		if parts[i] == nil {
+			return nil
+		}
+		if err := reps[i].Gate(ctx, coordinator.Strong, ""); err != nil {
+			return err
+		}
+		ids := make([]any, parts[i].Rows())
+		for j := range ids {
+			ids[j] = parts[i].Columns[pki].Value(j)
+		}
+		found := reps[i].Query(shards.ReadSpec{}, ids, nil, 10, false)
+		if len(found.Entities) == 0 {
+			return nil
+		}
+		keys := make([]string, len(found.Entities))
+		for j, e := range found.Entities {
+			keys[j] = fmt.Sprint(e.PK)
+		}
+		return fmt.Errorf("%w: %s", shards.ErrDuplicateKey, strings.Join(keys, ", "))
+	})
+}
+
+// encodeToken encodes per-shard applied indexes as "i=idx,..." (shards with
+// no write are left out).
+func encodeToken(idxs []uint64) string {
+	var parts []string
+	for i, idx := range idxs {
+		if idx > 0 {
+			parts = append(parts, fmt.Sprintf("%d=%d", i, idx))
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// tokenFor extracts shard i's index from a session token ("" if none).
+func tokenFor(token string, i int) string {
+	prefix := strconv.Itoa(i) + "="
+	for _, part := range strings.Split(token, ",") {
+		if strings.HasPrefix(part, prefix) {
+			return strings.TrimPrefix(part, prefix)
+		}
+	}
+	return ""
+}
+
+// Delete implements api.Backend: the filter is checked here and evaluated
+// by each shard at apply time, so a delete is atomic within a shard.
+func (p *Proxy) Delete(ctx context.Context, d shards.DeleteRequest) (int64, error) {
+	c, err := p.coord.Collection(d.Collection)
+	if err != nil {
+		return 0, err
+	}
+	var part int64
+	if d.Partition != "" {
+		if part, err = p.partitionID(c, d.Partition); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := expr.Compile(d.Filter, &c.Schema, d.Params); err != nil {
+		return 0, err
+	}
+	params, err := json.Marshal(d.Params)
+	if err != nil {
+		return 0, fmt.Errorf("%w: exprParams: %w", shards.ErrInvalid, err)
+	}
+	reps, err := p.replicas(c)
+	if err != nil {
+		return 0, err
+	}
+	counts := make([]int64, len(reps))
+	err = scatter(len(reps), func(i int) error {
+		var err error
+		counts[i], _, err = reps[i].Delete(ctx, part, d.Filter, params)
+		return err
+	})
+	var total int64
+	for _, n := range counts {
+		total += n
+	}
+	return total, err
+}

@@ -1,0 +1,13 @@
+// Package proxy is the proxy role of a node: it implements api.Backend by
+// combining the coordinator (metadata) with the shard replicas. It resolves
+// collection and partition names, hashes primary keys to shards (the
+// "channels"), splits writes by shard, scatters reads to one replica per
+// shard, and returns per-shard results for the API layer to reduce.
+//
+// Invariants:
+//   - A request is validated against metadata before anything is proposed.
+//   - Shard routing is a pure function of the primary key and the shard
+//     count (ShardOf), identical on every node and across versions.
+//
+// proxy must not format HTTP responses or touch segment internals.
+package proxy

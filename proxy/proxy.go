@@ -1,0 +1,228 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/index"
+	"github.com/raftvec/raftvec/segment"
+	"github.com/raftvec/raftvec/shards"
+)
+
+// Proxy implements api.Backend for one node.
+type Proxy struct {
+	coord  *coordinator.Coordinator
+	host   *shards.Host
+	logger hclog.Logger
+}
+
+// New returns a proxy over a coordinator and a shard host.
+func New(coord *coordinator.Coordinator, host *shards.Host, logger hclog.Logger) *Proxy {
+	return &Proxy{coord: coord, host: host, logger: logger}
+}
+
+// Ready reports whether the metadata group has a leader and every shard
+// replica is open.
+func (p *Proxy) Ready(ctx context.Context) error {
+	if addr, _ := p.coord.Node().LeaderAddr(); addr == "" {
+		return fmt.Errorf("%w: metadata group has no leader", shards.ErrUnavailable)
+	}
+	return nil
+}
+
+// CreateCollection implements api.Backend.
+func (p *Proxy) CreateCollection(ctx context.Context, c *coordinator.Collection) error {
+	if c.ShardsNum < 1 || c.ShardsNum > 64 {
+		return fmt.Errorf("%w: shardsNum must be between 1 and 64, got %d", coordinator.ErrInvalid, c.ShardsNum)
+	}
+	for _, ix := range c.Indexes {
+		if err := checkIndex(ix); err != nil {
+			return err
+		}
+	}
+	stored, err := p.coord.CreateCollection(ctx, c)
+	if err != nil {
+		return err
+	}
+	return p.host.Ensure(stored)
+}
+
+// DropCollection implements api.Backend.
+func (p *Proxy) DropCollection(ctx context.Context, name string) error {
+	if _, err := p.coord.DropCollection(ctx, name); err != nil {
+		return err
+	}
+	return p.host.Reconcile(p.coord.Collections())
+}
+
+// DescribeCollection implements api.Backend.
+func (p *Proxy) DescribeCollection(ctx context.Context, name string) (*coordinator.Collection, error) {
+	return p.coord.CollectionStrong(ctx, name)
+}
+
+// ListCollections implements api.Backend.
+func (p *Proxy) ListCollections(ctx context.Context) ([]string, error) {
+	return p.coord.ListCollections(ctx)
+}
+
+// RenameCollection implements api.Backend.
+func (p *Proxy) RenameCollection(ctx context.Context, oldName, newName string) error {
+	return p.coord.Rename(ctx, oldName, newName)
+}
+
+// SetLoaded implements api.Backend.
+func (p *Proxy) SetLoaded(ctx context.Context, name string, loaded bool) error {
+	return p.coord.SetLoaded(ctx, name, loaded)
+}
+
+// Flush implements api.Backend. Until segments flush to object storage
+// (segment lifecycle work), a flush makes every shard take a Raft snapshot,
+// so the data is durable in one file and the log is compacted.
+func (p *Proxy) Flush(ctx context.Context, name string) error {
+	c, err := p.coord.Collection(name)
+	if err != nil {
+		return err
+	}
+	for i := 0; i < c.ShardsNum; i++ {
+		r, err := p.host.Replica(c, i)
+		if err != nil {
+			return err
+		}
+		if err := r.Node().Snapshot(); err != nil && !strings.Contains(err.Error(), "nothing new to snapshot") {
+			return fmt.Errorf("%w: %s: snapshot: %w", shards.ErrUnavailable, r.Name, err)
+		}
+	}
+	return nil
+}
+
+// Compact implements api.Backend. There are no sealed segments to merge or
+// rewrite yet, so a compaction has no plans and completes at once.
+func (p *Proxy) Compact(ctx context.Context, name string) (int64, error) {
+	c, err := p.coord.Collection(name)
+	if err != nil {
+		return 0, err
+	}
+	return c.ID, nil
+}
+
+// CompactionState implements api.Backend.
+func (p *Proxy) CompactionState(ctx context.Context, jobID int64) (string, int, int, error) {
+	return "Completed", 0, 0, nil
+}
+
+// CreatePartition implements api.Backend.
+func (p *Proxy) CreatePartition(ctx context.Context, coll, part string) error {
+	if part == "" || strings.HasPrefix(part, "_") && part != segment.DefaultPartion {
+		return fmt.Errorf("%w: invalid partition name %q", coordinator.ErrInvalid, part)
+	}
+	return p.coord.CreatePartition(ctx, coll, part)
+}
+
+// DropPartition implements api.Backend. Rows go first, then the metadata, so
+// a crash in between leaves an empty partition, never orphaned rows.
+func (p *Proxy) DropPartition(ctx context.Context, coll, part string) error {
+	c, err := p.coord.Collection(coll)
+	if err != nil {
+		return err
+	}
+	pt, ok := c.Partition(part)
+	if !ok {
+		return fmt.Errorf("%w: %q in %q", coordinator.ErrPartitionNotFound, part, coll)
+	}
+	if part == segment.DefaultPartion {
+		return fmt.Errorf("%w: the _default partition cannot be dropped", coordinator.ErrInvalid)
+	}
+	for i := 0; i < c.ShardsNum; i++ {
+		r, err := p.host.Replica(c, i)
+		if err != nil {
+			return err
+		}
+		if err := r.DropPartition(ctx, pt.ID); err != nil {
+			return err
+		}
+	}
+	_, err = p.coord.DropPartition(ctx, c.Name, part)
+	return err
+}
+
+func checkIndex(ix coordinator.Index) error {
+	switch strings.ToUpper(ix.IndexType) {
+	case "FLAT", "HNSW", "IVF_FLAT", "AUTOINDEX", "":
+	default:
+		return fmt.Errorf("%w: index type %q is not supported (FLAT, HNSW, IVF_FLAT, AUTOINDEX)", coordinator.ErrInvalid, ix.IndexType)
+	}
+	if _, err := index.ParseMetric(ix.MetricType); err != nil {
+		return fmt.Errorf("%w: %w", coordinator.ErrInvalid, err)
+	}
+	return nil
+}
+
+// CreateIndex implements api.Backend.
+func (p *Proxy) CreateIndex(ctx context.Context, coll string, ix coordinator.Index) error {
+	if err := checkIndex(ix); err != nil {
+		return err
+	}
+	return p.coord.CreateIndex(ctx, coll, ix)
+}
+
+// DropIndex implements api.Backend.
+func (p *Proxy) DropIndex(ctx context.Context, coll, name string) error {
+	return p.coord.DropIndex(ctx, coll, name)
+}
+
+// IndexProgress implements api.Backend. Every index is served by exact
+// search over all rows for now, so it always covers every row.
+func (p *Proxy) IndexProgress(ctx context.Context, coll, name string) (int64, int64, string, string, error) {
+	c, err := p.coord.Collection(coll)
+	if err != nil {
+		return 0, 0, "", "", err
+	}
+	found := false
+	for _, ix := range c.Indexes {
+		found = found || ix.Name == name || ix.FieldName == name
+	}
+	if !found {
+		return 0, 0, "", "", fmt.Errorf("%w: %q in %q", coordinator.ErrIndexNotFound, name, coll)
+	}
+	n, err := p.RowCount(ctx, coll, "")
+	return n, n, "Finished", "", err
+}
+
+// CreateAlias implements api.Backend.
+func (p *Proxy) CreateAlias(ctx context.Context, alias, coll string) error {
+	return p.coord.CreateAlias(ctx, alias, coll)
+}
+
+// AlterAlias implements api.Backend.
+func (p *Proxy) AlterAlias(ctx context.Context, alias, coll string) error {
+	return p.coord.AlterAlias(ctx, alias, coll)
+}
+
+// DropAlias implements api.Backend.
+func (p *Proxy) DropAlias(ctx context.Context, alias string) error {
+	return p.coord.DropAlias(ctx, alias)
+}
+
+// DescribeAlias implements api.Backend.
+func (p *Proxy) DescribeAlias(ctx context.Context, alias string) (string, error) {
+	return p.coord.Alias(ctx, alias)
+}
+
+// ListAliases implements api.Backend.
+func (p *Proxy) ListAliases(ctx context.Context, coll string) ([]string, error) {
+	if coll != "" {
+		c, err := p.coord.Collection(coll)
+		if err != nil {
+			return nil, err
+		}
+		coll = c.Name
+	}
+	return p.coord.Aliases(ctx, coll)
+}
+
+// AllocIDs implements api.Backend.
+func (p *Proxy) AllocIDs(ctx context.Context, n int) (int64, error) { return p.coord.AllocIDs(ctx, n) }

@@ -1,0 +1,21 @@
+package shards
+
+import "errors"
+
+// Sentinel errors of data operations. The API maps them to Milvus codes in
+// one place (api/errors.go).
+var (
+	// ErrDuplicateKey: an insert carries primary keys that already exist.
+	ErrDuplicateKey = errors.New("duplicate primary key")
+	// ErrInvalid: a request the replica cannot serve as asked (bad filter,
+	// unknown field, wrong dimension).
+	ErrInvalid = errors.New("invalid request")
+	// ErrUnavailable: definitely not applied (no leader, shard not open);
+	// safe to retry.
+	ErrUnavailable = errors.New("shard unavailable")
+	// ErrUnknownOutcome: the write was proposed but its commit was not
+	// confirmed; it may or may not have been applied.
+	ErrUnknownOutcome = errors.New("write outcome unknown")
+	// ErrRateLimited: the node refuses writes until a backlog drains.
+	ErrRateLimited = errors.New("rate limited")
+)

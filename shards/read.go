@@ -1,0 +1,172 @@
+package shards
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/raftvec/raftvec/expr"
+	"github.com/raftvec/raftvec/fsm"
+	"github.com/raftvec/raftvec/index"
+	"github.com/raftvec/raftvec/segment"
+)
+
+// ReadSpec scopes a read on a replica: which partitions (nil = all) and
+// which rows (a compiled filter; nil = all live rows).
+type ReadSpec struct {
+	Partitions map[int64]bool
+	Filter     *expr.Filter
+}
+
+func (s *ReadSpec) includes(g *segment.Segment) bool {
+	return s.Partitions == nil || s.Partitions[g.Partition]
+}
+
+func (s *ReadSpec) match(g *segment.Segment, row int) bool {
+	return !g.IsDeleted(row) && (s.Filter == nil || s.Filter.Match(g, row))
+}
+
+// ComparePK orders primary keys (int64 or string).
+func ComparePK(a, b any) int {
+	switch x := a.(type) {
+	case int64:
+		return cmp.Compare(x, b.(int64))
+	case string:
+		return cmp.Compare(x, b.(string))
+	}
+	panic(fmt.Sprintf("shards: primary key of type %T", a))
+}
+
+type rowRef struct {
+	g   *segment.Segment
+	row int
+	pk  any
+}
+
+// Query returns the live rows matching spec (or the given primary keys),
+// sorted by primary key, at most limit of them (0 = all), with the values of
+// the output fields.
+func (r *Replica) Query(spec ReadSpec, ids []any, out []int, limit int, countOnly bool) QueryResult {
+	var res QueryResult
+	r.fsm.View(func(v fsm.View) {
+		refs := r.collect(v, spec, ids)
+		if countOnly {
+			res.Count = int64(len(refs))
+			return
+		}
+		slices.SortFunc(refs, func(a, b rowRef) int { return ComparePK(a.pk, b.pk) })
+		if limit > 0 && len(refs) > limit {
+			refs = refs[:limit]
+		}
+		res.Entities = make([]Entity, len(refs))
+		for i, ref := range refs {
+			res.Entities[i] = entity(ref.g, ref.row, ref.pk, out)
+		}
+	})
+	return res
+}
+
+func (r *Replica) collect(v fsm.View, spec ReadSpec, ids []any) []rowRef {
+	pki := r.fsm.Schema().PrimaryIndex()
+	var refs []rowRef
+	if ids != nil {
+		for _, pk := range ids {
+			if g, row, ok := v.Lookup(pk); ok && spec.includes(g) && spec.match(g, row) {
+				refs = append(refs, rowRef{g, row, pk})
+			}
+		}
+		return refs
+	}
+	for _, g := range v.Segments() {
+		if !spec.includes(g) {
+			continue
+		}
+		for row := 0; row < g.Rows(); row++ {
+			if spec.match(g, row) {
+				refs = append(refs, rowRef{g, row, g.Columns[pki].Value(row)})
+			}
+		}
+	}
+	return refs
+}
+
+func entity(g *segment.Segment, row int, pk any, out []int) Entity {
+	e := Entity{PK: pk, Values: make([]any, len(out))}
+	for i, f := range out {
+		v := g.Value(f, row)
+		if vec, ok := v.([]float32); ok {
+			v = slices.Clone(vec)
+		}
+		e.Values[i] = v
+	}
+	return e
+}
+
+// Live returns the number of live rows (in one partition when part != 0).
+func (r *Replica) Live(part int64) int64 {
+	var n int64
+	r.fsm.View(func(v fsm.View) { n = v.Live(part) })
+	return n
+}
+
+// Search runs an exact vector search over every segment in scope, applying
+// the filter and deletion flags during the scan, and returns per query the
+// best TopK hits (groups when grouping) with output values.
+func (r *Replica) Search(spec ReadSpec, req *SearchRequest) (SearchResult, error) {
+	metric, err := index.ParseMetric(req.Metric)
+	if err != nil {
+		return SearchResult{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	var res SearchResult
+	r.fsm.View(func(v fsm.View) {
+		res, err = r.searchView(v, spec, req, metric)
+	})
+	return res, err
+}
+
+func (r *Replica) searchView(v fsm.View, spec ReadSpec, req *SearchRequest, m index.Metric) (SearchResult, error) {
+	segs := slices.DeleteFunc(slices.Clone(v.Segments()), func(g *segment.Segment) bool { return !spec.includes(g) })
+	perQuery := make([][][]index.Hit, len(req.Vectors))
+	for si, g := range segs {
+		hits, err := searchSegment(g, spec, req, m)
+		if err != nil {
+			return SearchResult{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+		for q := range hits {
+			for i := range hits[q] {
+				hits[q][i].ID |= int64(si) << 32
+			}
+			perQuery[q] = append(perQuery[q], hits[q])
+		}
+	}
+	res := SearchResult{Hits: make([][]Hit, len(req.Vectors))}
+	pki := r.fsm.Schema().PrimaryIndex()
+	groupSize := req.GroupSize
+	if req.GroupField < 0 {
+		groupSize = 0
+	}
+	for q, lists := range perQuery {
+		merged := index.Merge(m, lists, 0, req.TopK, groupSize)
+		out := make([]Hit, len(merged))
+		for i, h := range merged {
+			g, row := segs[h.ID>>32], int(h.ID&(1<<32-1))
+			out[i] = Hit{Entity: entity(g, row, g.Columns[pki].Value(row), req.OutputFields), Distance: h.Distance, Group: h.Group}
+		}
+		res.Hits[q] = out
+	}
+	return res, nil
+}
+
+func searchSegment(g *segment.Segment, spec ReadSpec, req *SearchRequest, m index.Metric) ([][]index.Hit, error) {
+	col := &g.Columns[req.AnnsField]
+	p := index.SearchParams{
+		Metric: m, TopK: req.TopK, Radius: req.Radius, RangeFilter: req.RangeFilter, GroupSize: req.GroupSize,
+		Filter: func(id int64) bool { return spec.match(g, int(id)) },
+	}
+	if req.GroupSize > 0 && req.GroupField >= 0 {
+		p.GroupKey = func(id int64) any { return g.Value(req.GroupField, int(id)) }
+	} else {
+		p.GroupSize = 0
+	}
+	return index.SearchFlat(index.FlatView{Vectors: col.Vectors, Dim: col.Dim}, req.Vectors, p)
+}

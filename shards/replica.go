@@ -1,0 +1,160 @@
+package shards
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/fsm"
+	"github.com/raftvec/raftvec/raft"
+	"github.com/raftvec/raftvec/segment"
+)
+
+// Replica is this node's replica of one shard: a Raft group whose FSM holds
+// the shard's segments.
+type Replica struct {
+	Name         string
+	CollectionID int64
+	Shard        int
+	node         *raft.Node
+	fsm          *fsm.Shard
+}
+
+// Node returns the replica's Raft node.
+func (r *Replica) Node() *raft.Node { return r.node }
+
+// FSM returns the replica's state machine.
+func (r *Replica) FSM() *fsm.Shard { return r.fsm }
+
+// propose replicates a command and returns its apply result, mapping Raft
+// errors onto the definite / unknown outcome sentinels.
+func (r *Replica) propose(ctx context.Context, c *fsm.Command) (fsm.Result, uint64, error) {
+	data := c.Encode()
+	var res raft.Result
+	err := retryNotLeader(ctx, func() error {
+		var err error
+		res, err = r.node.Propose(ctx, data)
+		return err
+	})
+	if err != nil {
+		return fsm.Result{}, 0, mapRaftErr(r.Name, err)
+	}
+	out, ok := res.Response.(fsm.Result)
+	if !ok {
+		return fsm.Result{}, 0, fmt.Errorf("shards: %s: unexpected apply response %T", r.Name, res.Response)
+	}
+	if out.Err != nil {
+		return out, res.Index, mapApplyErr(out.Err)
+	}
+	return out, res.Index, nil
+}
+
+func mapRaftErr(name string, err error) error {
+	switch {
+	case errors.Is(err, raft.ErrUnknownOutcome):
+		return fmt.Errorf("%w: %s: %w", ErrUnknownOutcome, name, err)
+	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrClosed):
+		return fmt.Errorf("%w: %s: %w", ErrUnavailable, name, err)
+	}
+	return fmt.Errorf("%w: %s: %w", ErrUnknownOutcome, name, err)
+}
+
+func mapApplyErr(err error) error {
+	if errors.Is(err, fsm.ErrDuplicateKey) {
+		return fmt.Errorf("%w: %w", ErrDuplicateKey, err)
+	}
+	return fmt.Errorf("%w: %w", ErrInvalid, err)
+}
+
+// Write inserts or upserts a batch into a partition.
+func (r *Replica) Write(ctx context.Context, part int64, b *segment.Batch, upsert bool) (int64, uint64, error) {
+	kind := fsm.KindInsert
+	if upsert {
+		kind = fsm.KindUpsert
+	}
+	res, idx, err := r.propose(ctx, &fsm.Command{Kind: kind, Partition: part, Rows: b})
+	return res.Count, idx, err
+}
+
+// Delete deletes the rows matching a filter (in one partition when part !=
+// 0) and returns how many were deleted.
+func (r *Replica) Delete(ctx context.Context, part int64, filter string, params []byte) (int64, uint64, error) {
+	res, idx, err := r.propose(ctx, &fsm.Command{Kind: fsm.KindDelete, Partition: part, Filter: filter, Params: params})
+	return res.Count, idx, err
+}
+
+// DropPartition removes a partition's rows.
+func (r *Replica) DropPartition(ctx context.Context, part int64) error {
+	_, _, err := r.propose(ctx, &fsm.Command{Kind: fsm.KindDropPartition, Partition: part})
+	return err
+}
+
+// Tick appends a leader timestamp (used by Bounded reads).
+func (r *Replica) Tick(ctx context.Context, now time.Time) error {
+	_, _, err := r.propose(ctx, &fsm.Command{Kind: fsm.KindTick, Time: now.UnixMilli()})
+	return err
+}
+
+// Gate blocks until this replica may serve a read at the given consistency
+// level (DESIGN.md §4). Standalone replicas are leaders, so Bounded is
+// served like Strong until the cluster work adds follower time ticks.
+func (r *Replica) Gate(ctx context.Context, level, token string) error {
+	switch level {
+	case coordinator.Eventually:
+		return nil
+	case coordinator.Session:
+		if token == "" {
+			return nil
+		}
+		idx, err := strconv.ParseUint(token, 10, 64)
+		if err != nil {
+			return fmt.Errorf("%w: bad session token %q", ErrInvalid, token)
+		}
+		return r.wait(ctx, idx)
+	}
+	var idx uint64
+	err := retryNotLeader(ctx, func() error {
+		var err error
+		idx, err = r.node.ReadIndex(ctx)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("%w: %s: read index: %w", ErrUnavailable, r.Name, err)
+	}
+	return r.wait(ctx, idx)
+}
+
+func (r *Replica) wait(ctx context.Context, idx uint64) error {
+	if err := r.node.WaitApplied(ctx, idx); err != nil {
+		return fmt.Errorf("%w: %s: waiting for index %d: %w", ErrUnavailable, r.Name, idx, err)
+	}
+	return nil
+}
+
+// StateHash returns the FSM's state hash.
+func (r *Replica) StateHash() string { return r.fsm.StateHash() }
+
+// leaderWait bounds how long a request waits for a shard without a leader
+// (a newly opened group, or an election) before failing as unavailable.
+const leaderWait = 5 * time.Second
+
+// retryNotLeader runs fn until it stops failing with raft.ErrNotLeader, for
+// up to leaderWait (or ctx's deadline). ErrNotLeader means nothing was
+// proposed, so a retry cannot apply anything twice.
+func retryNotLeader(ctx context.Context, fn func() error) error {
+	deadline := time.Now().Add(leaderWait)
+	for {
+		err := fn()
+		if !errors.Is(err, raft.ErrNotLeader) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}

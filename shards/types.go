@@ -1,0 +1,87 @@
+package shards
+
+import "github.com/raftvec/raftvec/segment"
+
+// WriteRequest inserts or upserts the rows of a validated batch.
+type WriteRequest struct {
+	Collection string
+	Partition  string // "" = _default
+	Rows       *segment.Batch
+	Upsert     bool
+}
+
+// WriteResult reports a write.
+type WriteResult struct {
+	Count int64
+	// Token is the session token of the write (per-shard applied index),
+	// carried by Session-level reads.
+	Token string
+}
+
+// DeleteRequest deletes the rows matching a filter expression.
+type DeleteRequest struct {
+	Collection string
+	Partition  string // "" = all partitions
+	Filter     string
+	Params     map[string]any
+}
+
+// ReadOptions are shared by queries and searches.
+type ReadOptions struct {
+	Collection   string
+	Partitions   []string // empty = all
+	Filter       string
+	Params       map[string]any // exprParams
+	Consistency  string         // "" = the collection's default
+	SessionToken string
+}
+
+// QueryRequest reads entities by filter or by primary keys.
+type QueryRequest struct {
+	ReadOptions
+	IDs          []any // primary keys (int64 or string); nil = use Filter
+	OutputFields []int // schema field positions to return
+	Limit        int   // rows wanted from each shard (offset+limit); 0 = all
+	CountOnly    bool  // count(*)
+}
+
+// Entity is one row of a query or search result. Values are canonical
+// values aligned with the request's OutputFields.
+type Entity struct {
+	PK     any
+	Values []any
+}
+
+// QueryResult is one shard's answer: entities sorted by primary key, or a
+// count.
+type QueryResult struct {
+	Entities []Entity
+	Count    int64
+}
+
+// SearchRequest is a vector search over one vector field.
+type SearchRequest struct {
+	ReadOptions
+	AnnsField    int // schema position of the vector field
+	Vectors      [][]float32
+	Metric       string // L2, IP, COSINE (already checked against the index)
+	TopK         int    // results wanted per query from each shard: offset+limit
+	Radius       *float32
+	RangeFilter  *float32
+	GroupField   int // schema position; -1 = no grouping
+	GroupSize    int
+	OutputFields []int
+	SearchParams map[string]any // ef, nprobe, ... passed to the index
+}
+
+// Hit is one search result.
+type Hit struct {
+	Entity
+	Distance float32
+	Group    any
+}
+
+// SearchResult is one shard's answer: per query, hits sorted best first.
+type SearchResult struct {
+	Hits [][]Hit
+}
