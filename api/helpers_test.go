@@ -159,8 +159,3 @@ func (e *env) fullDocs() {
 	 "indexParams":[{"fieldName":"emb","indexName":"emb_idx","metricType":"L2","params":{"index_type":"HNSW","M":16,"efConstruction":"200"}}],
 	 "params":{"shardsNum":2,"consistencyLevel":"Strong"}}`)
 }
-
-// docRow is a valid row of "docs".
-func docRow(id int, x, y float64) map[string]any {
-	return map[string]any{"id": id, "title": "t", "tags": []string{"a"}, "emb": []float64{x, y}}
-}

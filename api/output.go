@@ -114,12 +114,3 @@ func formatPK(v any, allowInt64 bool) any {
 	}
 	return v
 }
-
-// formatPKs renders a list of primary keys.
-func formatPKs(pks []any, allowInt64 bool) []any {
-	out := make([]any, len(pks))
-	for i, v := range pks {
-		out[i] = formatPK(v, allowInt64)
-	}
-	return out
-}

@@ -47,12 +47,11 @@ func rows(s *segment.Schema, ids []int64, version int) *segment.Batch {
 }
 
 type logGen struct {
-	r      *rand.Rand
-	s      *segment.Schema
-	next   int64
-	idx    uint64
-	parts  []int64
-	loaded []int64
+	r     *rand.Rand
+	s     *segment.Schema
+	next  int64
+	idx   uint64
+	parts []int64
 }
 
 // entry returns the next generated log entry.

@@ -1,0 +1,53 @@
+package raft
+
+import (
+	"context"
+	"net"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// After Close of nodes and muxes no goroutine of ours (or of hraft's that we
+// started) is left behind.
+func TestCloseLeavesNoGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	func() {
+		lns := make([]*Mux, 3)
+		errc := make(chan error, 3)
+		for i := range lns {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			lns[i] = NewMux(ln, nil)
+			go func() { errc <- lns[i].Serve(context.Background()) }()
+		}
+		nodes := newClusterNoCleanup(t, "leak", lns, nil)
+		proposeOK(t, nodes, "x")
+		for _, n := range nodes {
+			if err := n.node.Close(); err != nil {
+				t.Errorf("close %s: %v", n.id, err)
+			}
+		}
+		for _, m := range lns {
+			m.Close()
+		}
+		for range lns {
+			<-errc
+		}
+	}()
+	var after int
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		after = runtime.NumGoroutine()
+		if after <= before || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if after > before {
+		buf := make([]byte, 1<<20)
+		t.Fatalf("goroutines: before %d after %d\n%s", before, after, buf[:runtime.Stack(buf, true)])
+	}
+}

@@ -1,0 +1,183 @@
+package raft
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/hashicorp/go-hclog"
+	hraft "github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+)
+
+// Node is one member of one raft group. All methods are safe for concurrent
+// use.
+type Node struct {
+	cfg     Config
+	logger  hclog.Logger
+	raft    *hraft.Raft
+	trans   *hraft.NetworkTransport
+	store   *raftboltdb.BoltStore
+	applied *appliedTracker
+	events  *leaderEvents
+
+	readBarrier chan struct{} // capacity 1: serialises read-barrier proposals
+	waiting     atomic.Int64  // goroutines blocked on hraft futures
+
+	closeOnce sync.Once
+	closeErr  error
+	closed    chan struct{}
+}
+
+// Open opens (creating if needed) the group's data dir and starts raft on the
+// mux endpoint (KindRaft, cfg.Group). If cfg.Bootstrap is set and the dir has
+// no raft state, the cluster is bootstrapped with cfg.Peers (or this node
+// alone). fsm is the user state machine; the node wraps it (see fsm.go).
+func Open(cfg Config, fsm hraft.FSM, mux *Mux) (*Node, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if fsm == nil || mux == nil {
+		return nil, errors.New("raft: Open: nil fsm or mux")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = hclog.NewNullLogger()
+	}
+	n := &Node{
+		cfg:         cfg,
+		logger:      cfg.Logger,
+		applied:     &appliedTracker{},
+		readBarrier: make(chan struct{}, 1),
+		closed:      make(chan struct{}),
+	}
+	n.events = newLeaderEvents(n.IsLeader)
+	if err := n.open(fsm, mux); err != nil {
+		n.cleanupFailedOpen()
+		return nil, fmt.Errorf("raft: open group %q: %w", cfg.Group, err)
+	}
+	n.events.start()
+	return n, nil
+}
+
+func (n *Node) open(fsm hraft.FSM, mux *Mux) error {
+	if err := os.MkdirAll(n.cfg.Dir, 0o755); err != nil {
+		return err
+	}
+	hc, err := n.cfg.hraftConfig(n.logger, n.events.notifyCh())
+	if err != nil {
+		return err
+	}
+	n.store, err = raftboltdb.New(raftboltdb.Options{Path: filepath.Join(n.cfg.Dir, "raft.db")})
+	if err != nil {
+		return err
+	}
+	logs, err := hraft.NewLogCache(logCacheSize, n.store)
+	if err != nil {
+		return err
+	}
+	snaps, err := hraft.NewFileSnapshotStoreWithLogger(n.cfg.Dir, snapshotsRetain, n.logger)
+	if err != nil {
+		return err
+	}
+	layer, err := mux.Listen(KindRaft, n.cfg.Group)
+	if err != nil {
+		return err
+	}
+	n.trans = hraft.NewNetworkTransportWithLogger(layer, transportPool, transportTimeout, n.logger)
+	if err := n.maybeBootstrap(hc, logs, snaps); err != nil {
+		return err
+	}
+	adapter := &fsmAdapter{user: fsm, applied: n.applied}
+	n.raft, err = hraft.NewRaft(hc, adapter, logs, n.store, snaps, n.trans)
+	return err
+}
+
+func (n *Node) maybeBootstrap(hc *hraft.Config, logs hraft.LogStore, snaps hraft.SnapshotStore) error {
+	if !n.cfg.Bootstrap {
+		return nil
+	}
+	has, err := hraft.HasExistingState(logs, n.store, snaps)
+	if err != nil || has {
+		return err
+	}
+	servers := n.cfg.Peers
+	if len(servers) == 0 {
+		servers = []hraft.Server{{ID: hc.LocalID, Address: n.trans.LocalAddr(), Suffrage: hraft.Voter}}
+	}
+	return hraft.BootstrapCluster(hc, logs, n.store, snaps, n.trans, hraft.Configuration{Servers: servers})
+}
+
+func (n *Node) cleanupFailedOpen() {
+	if n.raft != nil {
+		n.raft.Shutdown().Error()
+	}
+	if n.trans != nil {
+		n.trans.Close()
+	}
+	if n.store != nil {
+		n.store.Close()
+	}
+}
+
+// Close shuts raft down, closes the transport (and its mux registration and
+// conns) and the stores, and stops the node's goroutines. Idempotent.
+func (n *Node) Close() error {
+	n.closeOnce.Do(func() {
+		close(n.closed)
+		err := n.raft.Shutdown().Error() // also closes the transport
+		n.events.stop()
+		n.applied.close()
+		n.closeErr = errors.Join(err, n.trans.Close(), n.store.Close())
+	})
+	return n.closeErr
+}
+
+func (n *Node) isClosed() bool {
+	select {
+	case <-n.closed:
+		return true
+	default:
+		return false
+	}
+}
+
+// ID returns this node's server ID.
+func (n *Node) ID() string { return n.cfg.ID }
+
+// Addr returns this node's raft address (the mux advertised address).
+func (n *Node) Addr() string { return string(n.trans.LocalAddr()) }
+
+// IsLeader reports whether this node currently believes it is the leader.
+// Use ReadIndex, not IsLeader, to decide whether a read is linearizable.
+func (n *Node) IsLeader() bool { return n.raft != nil && n.raft.State() == hraft.Leader }
+
+// State returns the hraft state (Follower, Candidate, Leader, Shutdown).
+func (n *Node) State() hraft.RaftState { return n.raft.State() }
+
+// LeaderAddr returns the known leader's address and ID ("" if unknown).
+func (n *Node) LeaderAddr() (addr, id string) {
+	a, i := n.raft.LeaderWithID()
+	return string(a), string(i)
+}
+
+// AppliedIndex returns the index of the last entry applied to the FSM.
+func (n *Node) AppliedIndex() uint64 {
+	i, _ := n.applied.get()
+	return i
+}
+
+// Stats returns hraft's stats plus fsm_applied_index / fsm_applied_term (what
+// WaitApplied sees; hraft's own applied_index counts entries handed to the FSM
+// goroutine, not applied ones) and pending_future_waits.
+func (n *Node) Stats() map[string]string {
+	s := n.raft.Stats()
+	i, t := n.applied.get()
+	s["fsm_applied_index"] = strconv.FormatUint(i, 10)
+	s["fsm_applied_term"] = strconv.FormatUint(t, 10)
+	s["pending_future_waits"] = strconv.FormatInt(n.waiting.Load(), 10)
+	return s
+}

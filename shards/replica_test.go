@@ -1,0 +1,146 @@
+package shards
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/expr"
+	"github.com/raftvec/raftvec/raft"
+	"github.com/raftvec/raftvec/segment"
+)
+
+func testHost(t *testing.T) (*Host, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := raft.NewMux(ln, hclog.NewNullLogger())
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { _ = mux.Serve(ctx) }()
+	dir := t.TempDir()
+	h := NewHost(Config{Dir: dir, Logger: hclog.NewNullLogger(), Raft: raft.Config{ID: "n1",
+		HeartbeatTimeout: 200 * time.Millisecond, ElectionTimeout: 200 * time.Millisecond}}, mux)
+	t.Cleanup(func() { _ = h.Close(); cancel(); _ = mux.Close() })
+	return h, dir
+}
+
+func testCollection(t *testing.T) *coordinator.Collection {
+	s := segment.Schema{Name: "c", Fields: []segment.Field{
+		{Name: "id", Type: segment.TypeInt64, PrimaryKey: true},
+		{Name: "color", Type: segment.TypeVarChar, MaxLength: 8},
+		{Name: "v", Type: segment.TypeFloatVector, Dim: 2},
+	}}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return &coordinator.Collection{ID: 7, Name: "c", Schema: s, ShardsNum: 1, Consistency: coordinator.Strong}
+}
+
+func batch(s *segment.Schema, ids []int64, colors []string) *segment.Batch {
+	b := segment.NewBatch(s)
+	for i, id := range ids {
+		b.Columns[0].AppendValue(id)
+		b.Columns[1].AppendValue(colors[i])
+		b.Columns[2].AppendValue([]float32{float32(id), 0})
+	}
+	return b
+}
+
+func TestReplicaWriteQuerySearch(t *testing.T) {
+	h, _ := testHost(t)
+	c := testCollection(t)
+	r, err := h.Replica(c, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, _, err := r.Write(ctx, 1, batch(&c.Schema, []int64{1, 2, 3, 4, 5}, []string{"r", "b", "r", "b", "r"}), false); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := r.Write(ctx, 1, batch(&c.Schema, []int64{6, 3}, []string{"r", "r"}), false); !errors.Is(err, ErrDuplicateKey) {
+		t.Fatalf("duplicate insert: %v", err)
+	}
+	if n, _, err := r.Delete(ctx, 0, "id == 1", nil); err != nil || n != 1 {
+		t.Fatalf("delete: %d %v", n, err)
+	}
+	if err := r.Gate(ctx, coordinator.Strong, ""); err != nil {
+		t.Fatal(err)
+	}
+	red, err := expr.Compile(`color == "r"`, &c.Schema, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := r.Query(ReadSpec{Filter: red}, nil, []int{1}, 0, false)
+	if len(q.Entities) != 2 || q.Entities[0].PK != int64(3) || q.Entities[1].PK != int64(5) {
+		t.Fatalf("query red: %+v", q.Entities)
+	}
+	if cnt := r.Query(ReadSpec{}, nil, nil, 0, true); cnt.Count != 4 || r.Live(0) != 4 {
+		t.Fatalf("count %d live %d", cnt.Count, r.Live(0))
+	}
+	req := &SearchRequest{AnnsField: 2, Vectors: [][]float32{{0, 0}}, Metric: "L2", TopK: 2, GroupField: -1}
+	res, err := r.Search(ReadSpec{Filter: red}, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hits := res.Hits[0]; len(hits) != 2 || hits[0].PK != int64(3) || hits[0].Distance != 9 || hits[1].PK != int64(5) {
+		t.Fatalf("filtered, deletion-aware search: %+v", hits)
+	}
+	req = &SearchRequest{AnnsField: 2, Vectors: [][]float32{{0, 0}}, Metric: "L2", TopK: 2, GroupField: 1, GroupSize: 1}
+	res, err = r.Search(ReadSpec{}, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hits := res.Hits[0]; len(hits) != 2 || hits[0].PK != int64(2) || hits[1].PK != int64(3) {
+		t.Fatalf("grouping search: %+v", hits)
+	}
+}
+
+func TestGateSessionToken(t *testing.T) {
+	h, _ := testHost(t)
+	c := testCollection(t)
+	r, _ := h.Replica(c, 0)
+	ctx := context.Background()
+	_, idx, err := r.Write(ctx, 1, batch(&c.Schema, []int64{1}, []string{"r"}), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if err := r.Gate(tctx, coordinator.Session, "999999"); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("a token from the future must time out: %v", err)
+	}
+	if err := r.Gate(ctx, coordinator.Session, strconv.FormatUint(idx, 10)); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Gate(ctx, coordinator.Session, "x"); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("bad token: %v", err)
+	}
+}
+
+func TestReconcileRemovesDroppedShards(t *testing.T) {
+	h, dir := testHost(t)
+	c := testCollection(t)
+	if err := h.Ensure(c); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "shard-99-0"), 0o755); err != nil { // left by a crash
+		t.Fatal(err)
+	}
+	if err := h.Reconcile(nil); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 0 || len(h.Replicas()) != 0 {
+		t.Fatalf("after reconcile: %d dirs, %d replicas", len(entries), len(h.Replicas()))
+	}
+}
