@@ -92,7 +92,7 @@ func (p *Proxy) Flush(ctx context.Context, name string) error {
 		if err != nil {
 			return err
 		}
-		if err := r.Node().Snapshot(); err != nil && !strings.Contains(err.Error(), "nothing new to snapshot") {
+		if err := r.Node().Snapshot(); err != nil {
 			return fmt.Errorf("%w: %s: snapshot: %w", shards.ErrUnavailable, r.Name, err)
 		}
 	}
