@@ -157,7 +157,16 @@ func EncodeColumn(e *Encoder, c *Column) {
 // DecodeColumn reads a column written by EncodeColumn.
 func DecodeColumn(d *Decoder) Column {
 	c := Column{Type: DataType(d.Byte()), Dim: int(d.Uvarint())}
-	n := d.Len(0)
+	// Every row takes at least one bit (Bool columns pack eight rows a
+	// byte), which bounds a corrupt row count before anything is allocated.
+	rows := d.Uvarint()
+	if d.Err == nil && rows > 8*uint64(len(d.Buf)) {
+		d.fail("length")
+	}
+	n := 0
+	if d.Err == nil {
+		n = int(rows)
+	}
 	if c.Dim < 0 || c.Dim > MaxDim {
 		d.fail("dim")
 	}

@@ -207,6 +207,9 @@ func (s *Schema) Validate() error {
 	}
 	p := s.Primary()
 	if s.AutoID {
+		if p.Type != TypeInt64 {
+			return fmt.Errorf("%w: autoID needs an Int64 primary key", ErrSchema)
+		}
 		p.AutoID = true
 	}
 	s.AutoID = p.AutoID

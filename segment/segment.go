@@ -82,8 +82,11 @@ func (g *Segment) Encode(e *Encoder) {
 	for i := range g.Columns {
 		EncodeColumn(e, &g.Columns[i])
 	}
-	g.Deleted.RunOptimize()
-	bm, err := g.Deleted.ToBytes()
+	// Optimize a copy: Encode is a read (callers hold only a read lock while
+	// others read the deletion flags), so it must not mutate g.Deleted.
+	del := g.Deleted.Clone()
+	del.RunOptimize()
+	bm, err := del.ToBytes()
 	if err != nil {
 		panic(fmt.Sprintf("segment: encoding deletion bitmap: %v", err))
 	}
@@ -99,7 +102,11 @@ func DecodeSegment(d *Decoder, s *Schema) (*Segment, error) {
 		return nil, fmt.Errorf("%w: segment %d has %d columns, schema %d fields", ErrCorrupt, g.ID, n, len(s.Fields))
 	}
 	for i := 0; i < n && d.Err == nil; i++ {
-		g.Columns = append(g.Columns, DecodeColumn(d))
+		c := DecodeColumn(d)
+		if f := &s.Fields[i]; d.Err == nil && (c.Type != f.Type || c.Dim != f.Dim) {
+			return nil, fmt.Errorf("%w: segment %d column %d is %s/%d, field %q is %s/%d", ErrCorrupt, g.ID, i, c.Type, c.Dim, f.Name, f.Type, f.Dim)
+		}
+		g.Columns = append(g.Columns, c)
 	}
 	bm := d.Bytes()
 	if d.Err != nil {
@@ -107,6 +114,11 @@ func DecodeSegment(d *Decoder, s *Schema) (*Segment, error) {
 	}
 	g.Deleted = roaring.New()
 	if _, err := g.Deleted.FromBuffer(bm); err != nil {
+		return nil, fmt.Errorf("%w: deletion bitmap: %v", ErrCorrupt, err)
+	}
+	// FromBuffer does not check container contents; an invalid bitmap
+	// would panic later (e.g. in RunOptimize when re-encoding).
+	if err := g.Deleted.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: deletion bitmap: %v", ErrCorrupt, err)
 	}
 	g.Deleted = g.Deleted.Clone() // detach from the decode buffer

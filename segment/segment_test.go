@@ -1,0 +1,251 @@
+package segment
+
+import (
+	"bytes"
+	"errors"
+	"reflect"
+	"testing"
+)
+
+func encodeSegment(g *Segment) []byte {
+	var e Encoder
+	g.Encode(&e)
+	return e.Buf
+}
+
+// filledSegment appends n sample rows and deletes the given rows.
+func filledSegment(t *testing.T, s *Schema, n int, deleted ...int) *Segment {
+	t.Helper()
+	g := New(7, 3, s)
+	b := sampleBatch(s, n)
+	for i := 0; i < n; i++ {
+		if row := g.Append(b, i); row != i {
+			t.Fatalf("Append returned row %d, want %d", row, i)
+		}
+	}
+	for _, r := range deleted {
+		g.Delete(r)
+	}
+	return g
+}
+
+func TestSegmentAppendDelete(t *testing.T) {
+	s := allTypesSchema(t, true)
+	g := New(1, 2, s)
+	if g.State != Growing || g.Rows() != 0 || g.Live() != 0 || g.ID != 1 || g.Partition != 2 {
+		t.Fatalf("new segment: %+v", g)
+	}
+	b := sampleBatch(s, 5)
+	for _, i := range []int{4, 0, 1} { // any row of the batch, in any order
+		g.Append(b, i)
+	}
+	if g.Rows() != 3 || g.Live() != 3 {
+		t.Fatalf("Rows=%d Live=%d, want 3/3", g.Rows(), g.Live())
+	}
+	for f := range s.Fields {
+		for row, src := range []int{4, 0, 1} {
+			if got, want := g.Value(f, row), b.Value(f, src); !reflect.DeepEqual(got, want) {
+				t.Fatalf("field %d row %d = %#v, want %#v", f, row, got, want)
+			}
+		}
+	}
+	steps := []struct {
+		row       int
+		wantFresh bool
+		wantLive  int
+	}{
+		{1, true, 2},
+		{1, false, 2}, // deleting twice is not a second delete
+		{0, true, 1},
+		{2, true, 0},
+	}
+	for _, st := range steps {
+		if fresh := g.Delete(st.row); fresh != st.wantFresh || g.Live() != st.wantLive || !g.IsDeleted(st.row) {
+			t.Fatalf("Delete(%d) = %v, Live=%d; want %v, %d", st.row, fresh, g.Live(), st.wantFresh, st.wantLive)
+		}
+	}
+	if g.Rows() != 3 {
+		t.Fatalf("deleted rows must keep their slots: Rows=%d", g.Rows())
+	}
+}
+
+func TestSegmentRoundTrip(t *testing.T) {
+	boolLast := &Schema{Fields: []Field{
+		{Name: "id", Type: TypeVarChar, MaxLength: 64, PrimaryKey: true},
+		{Name: "v", Type: TypeFloatVector, Dim: 1},
+		{Name: "flag", Type: TypeBool},
+	}}
+	if err := boolLast.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		schema  *Schema
+		rows    int
+		deleted []int
+	}{
+		{"empty", allTypesSchema(t, false), 0, nil},
+		{"no deletes", allTypesSchema(t, false), 10, nil},
+		{"nulls and deletes", allTypesSchema(t, true), 10, []int{0, 3, 9}},
+		{"run of deletes", allTypesSchema(t, true), 300, []int{10, 11, 12, 13, 14, 15, 16, 17, 200}},
+		{"bool last field", boolLast, 200, []int{5}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := filledSegment(t, tc.schema, tc.rows, tc.deleted...)
+			g.State = Sealed
+			enc := encodeSegment(g)
+			if again := encodeSegment(g); !bytes.Equal(again, enc) {
+				t.Fatal("encoding the same segment twice differs")
+			}
+			d := &Decoder{Buf: enc}
+			got, err := DecodeSegment(d, tc.schema)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(d.Buf) != 0 {
+				t.Fatalf("%d bytes left", len(d.Buf))
+			}
+			if got.ID != 7 || got.Partition != 3 || got.State != Sealed || got.Rows() != tc.rows || got.Live() != tc.rows-len(tc.deleted) {
+				t.Fatalf("decoded %d/%d/%s rows=%d live=%d", got.ID, got.Partition, got.State, got.Rows(), got.Live())
+			}
+			for r := 0; r < tc.rows; r++ {
+				if got.IsDeleted(r) != g.IsDeleted(r) {
+					t.Fatalf("row %d deleted=%v, want %v", r, got.IsDeleted(r), g.IsDeleted(r))
+				}
+			}
+			assertSameBatch(t, &Batch{Columns: got.Columns}, &Batch{Columns: g.Columns})
+			if re := encodeSegment(got); !bytes.Equal(re, enc) {
+				t.Fatal("decoded segment re-encodes to different bytes")
+			}
+			// The decoded bitmap must not alias the input buffer.
+			for i := range enc {
+				enc[i] = 0xAA
+			}
+			if got.Live() != tc.rows-len(tc.deleted) {
+				t.Fatal("deletion bitmap aliases the decode buffer")
+			}
+		})
+	}
+}
+
+// Encode is a read: the shard state machine calls it under a read lock
+// while searches read deletion flags, so it must not mutate the segment.
+// Run with -race.
+func TestSegmentEncodeIsReadOnly(t *testing.T) {
+	s := allTypesSchema(t, false)
+	g := filledSegment(t, s, 600, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 500)
+	want := encodeSegment(g)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 20; i++ {
+			if !bytes.Equal(encodeSegment(g), want) {
+				t.Error("concurrent encodings differ")
+			}
+		}
+	}()
+	for i := 0; i < 20; i++ {
+		if !g.IsDeleted(5) || g.IsDeleted(11) || g.Live() != 589 {
+			t.Fatal("deletion flags changed while encoding")
+		}
+		_ = encodeSegment(g)
+	}
+	<-done
+}
+
+func TestDecodeSegmentTruncated(t *testing.T) {
+	s := allTypesSchema(t, true)
+	enc := encodeSegment(filledSegment(t, s, 6, 1, 4))
+	for cut := 0; cut < len(enc); cut++ {
+		g, err := DecodeSegment(&Decoder{Buf: enc[:cut:cut]}, s)
+		if !errors.Is(err, ErrCorrupt) || g != nil {
+			t.Fatalf("cut %d/%d: DecodeSegment = %v, %v; want ErrCorrupt", cut, len(enc), g, err)
+		}
+	}
+}
+
+func TestDecodeSegmentRejectsOtherSchema(t *testing.T) {
+	s := allTypesSchema(t, false)
+	enc := encodeSegment(filledSegment(t, s, 4))
+	tests := []struct {
+		name   string
+		mutate func(*Schema)
+	}{
+		{"extra field", func(o *Schema) { o.Fields = append(o.Fields, Field{Name: "x", Type: TypeBool}) }},
+		{"missing field", func(o *Schema) { o.Fields = o.Fields[:len(o.Fields)-1] }},
+		{"other type", func(o *Schema) { o.Fields[8].Type = TypeJSON }},
+		{"other dim", func(o *Schema) { o.Fields[11].Dim = 8 }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := allTypesSchema(t, false)
+			tc.mutate(o)
+			if g, err := DecodeSegment(&Decoder{Buf: enc}, o); !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("DecodeSegment = %v, %v; want ErrCorrupt", g, err)
+			}
+		})
+	}
+}
+
+func TestStateString(t *testing.T) {
+	want := map[State]string{Growing: "Growing", Sealed: "Sealed", Flushed: "Flushed", Indexed: "Indexed", Dropped: "Dropped", 0: "State(0)", 9: "State(9)"}
+	for st, w := range want {
+		if st.String() != w {
+			t.Errorf("State(%d).String() = %q, want %q", uint8(st), st.String(), w)
+		}
+	}
+}
+
+func TestPKIndex(t *testing.T) {
+	x := NewPKIndex()
+	ops := []struct {
+		op   string // put, del
+		pk   any
+		ref  Ref
+		want int // Len after
+	}{
+		{"put", int64(1), Ref{1, 0}, 1},
+		{"put", "1", Ref{1, 1}, 2}, // int64 and string keys never collide
+		{"put", int64(-9), Ref{2, 5}, 3},
+		{"put", int64(1), Ref{3, 7}, 3}, // overwrite moves the key
+		{"put", "", Ref{4, 0}, 4},
+		{"del", "1", Ref{}, 3},
+		{"del", "missing", Ref{}, 3},
+		{"del", int32(1), Ref{}, 3}, // other Go types are ignored
+	}
+	for _, o := range ops {
+		if o.op == "put" {
+			x.Put(o.pk, o.ref)
+		} else {
+			x.Delete(o.pk)
+		}
+		if x.Len() != o.want {
+			t.Fatalf("after %s %#v: Len=%d, want %d", o.op, o.pk, x.Len(), o.want)
+		}
+	}
+	gets := []struct {
+		pk   any
+		ref  Ref
+		want bool
+	}{
+		{int64(1), Ref{3, 7}, true},
+		{int64(-9), Ref{2, 5}, true},
+		{"", Ref{4, 0}, true},
+		{"1", Ref{}, false},
+		{int64(2), Ref{}, false},
+		{1, Ref{}, false}, // an int is not an int64 key
+		{nil, Ref{}, false},
+	}
+	for _, g := range gets {
+		if ref, ok := x.Get(g.pk); ok != g.want || ref != g.ref {
+			t.Errorf("Get(%#v) = %v, %v; want %v, %v", g.pk, ref, ok, g.ref, g.want)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("Put of a float64 key did not panic")
+		}
+	}()
+	x.Put(1.5, Ref{})
+}
