@@ -49,9 +49,14 @@ func (s *Server) write(ctx context.Context, c *call, upsert bool) (any, error) {
 		}
 	}
 	res, err := s.b.Write(ctx, shards.WriteRequest{Collection: col.Name, Partition: r.PartitionName,
-		Rows: buildBatch(&col.Schema, vals), Upsert: upsert})
+		Rows: buildBatch(&col.Schema, vals), Upsert: upsert, Key: c.idemKey})
 	if err != nil {
 		return nil, named(err, "collection", col.Name)
+	}
+	if res.Replayed && col.Schema.Fields[pk].AutoID && !upsert {
+		for i := range vals { // the auto IDs the first attempt wrote
+			vals[i][pk] = res.FirstID + int64(i)
+		}
 	}
 	ids := make([]any, len(vals))
 	for i := range vals {
@@ -94,7 +99,7 @@ func (s *Server) deleteEntities(ctx context.Context, c *call) (any, error) {
 		return nil, err
 	}
 	n, err := s.b.Delete(ctx, shards.DeleteRequest{Collection: col.Name, Partition: r.PartitionName,
-		Filter: r.Filter, Params: paramMap(r.ExprParams)})
+		Filter: r.Filter, Params: paramMap(r.ExprParams), Key: c.idemKey})
 	if err != nil {
 		return nil, err
 	}

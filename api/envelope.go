@@ -21,7 +21,10 @@ const (
 	headerAllowInt64   = "Accept-Type-Allow-Int64"
 	headerTimeout      = "Request-Timeout"
 	headerSessionToken = "Raftvec-Session-Token" // write reply → Session reads
-	ctxKeyCode         = "raftvec.code"
+	// headerIdempotencyKey makes a write safe to retry after an unknown
+	// outcome (code 3): the same key is applied at most once per shard.
+	headerIdempotencyKey = "Idempotency-Key"
+	ctxKeyCode           = "raftvec.code"
 )
 
 // envelope is the Milvus response body.
@@ -39,6 +42,7 @@ type call struct {
 	body       []byte
 	allowInt64 bool
 	session    string // Raftvec-Session-Token request header
+	idemKey    string // Idempotency-Key request header
 }
 
 // handler serves one route. It returns the envelope's data, or a
@@ -75,6 +79,7 @@ func (s *Server) route(h handler, write bool) gin.HandlerFunc {
 			body:       body,
 			allowInt64: strings.EqualFold(strings.TrimSpace(gc.GetHeader(headerAllowInt64)), "true"),
 			session:    gc.GetHeader(headerSessionToken),
+			idemKey:    gc.GetHeader(headerIdempotencyKey),
 		}
 		timeout, err := parseTimeout(gc.GetHeader(headerTimeout))
 		if err != nil {

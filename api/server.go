@@ -24,6 +24,8 @@ type Config struct {
 	APIKeys      []string
 	MaxBodyBytes int64 // default 64 MiB
 	Logger       hclog.Logger
+	// Admin serves /v1/cluster/...; nil leaves those routes out.
+	Admin Admin
 }
 
 // Server is the HTTP API of one node.
@@ -141,6 +143,7 @@ func (s *Server) buildEngine() *gin.Engine {
 	for _, r := range s.routes() {
 		v2.POST("/"+r.path, s.route(r.h, r.write))
 	}
+	s.adminRoutes(e)
 	return e
 }
 

@@ -24,6 +24,8 @@ func (m *metaFSM) applyLocked(c *command) result {
 		return result{ID: first}
 	case opCreateAlias, opAlterAlias, opDropAlias:
 		return m.aliasLocked(c.Op, c.Name, c.NewName)
+	case opSetNode:
+		return m.setNodeLocked(c.Node)
 	}
 	coll, err := m.resolveLocked(c.Name)
 	if err != nil {
@@ -65,8 +67,15 @@ func (m *metaFSM) createLocked(c *Collection) result {
 	if err := c.Schema.Validate(); err != nil {
 		return result{Err: err}
 	}
+	if c.ShardsNum < 1 || c.ShardsNum > 64 {
+		return result{Err: fmt.Errorf("%w: shardsNum must be between 1 and 64, got %d", ErrInvalid, c.ShardsNum)}
+	}
 	c.ID = m.nextIDLocked()
 	c.Schema.Name = c.Name
+	if err := m.placeLocked(c); err != nil {
+		m.mu.NextID--
+		return result{Err: err}
+	}
 	c.Partitions = []Partition{{ID: m.nextIDLocked(), Name: segment.DefaultPartion}}
 	m.mu.Collections[c.Name] = c
 	return result{ID: c.ID}

@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/raftvec/raftvec/raft"
+	"github.com/raftvec/raftvec/rpc"
 )
 
 // GroupName is the name of the metadata Raft group on the mux.
@@ -16,20 +17,30 @@ const GroupName = "meta"
 // Coordinator owns the metadata Raft group: collections, schemas,
 // partitions, indexes, aliases and ID allocation.
 type Coordinator struct {
-	node *raft.Node
-	fsm  *metaFSM
+	node   *raft.Node
+	fsm    *metaFSM
+	client *rpc.Client
 }
+
+// MaxVoters is the number of voters of the metadata group; further nodes
+// join as non-voters and still hold a full copy of the metadata.
+const MaxVoters = 3
 
 // Open opens the metadata group. onChange is called (without blocking)
 // whenever applied metadata changes, so the node can reconcile its shards.
-func Open(cfg raft.Config, mux *raft.Mux, onChange func()) (*Coordinator, error) {
+// client forwards proposals and reads to the leader when this node is not
+// it.
+func Open(cfg raft.Config, mux *raft.Mux, client *rpc.Client, onChange func()) (*Coordinator, error) {
 	f := newMetaFSM(onChange)
 	n, err := raft.Open(cfg, f, mux)
 	if err != nil {
 		return nil, fmt.Errorf("coordinator: opening metadata group: %w", err)
 	}
-	return &Coordinator{node: n, fsm: f}, nil
+	return &Coordinator{node: n, fsm: f, client: client}, nil
 }
+
+// Service returns the RPC service to register as ServiceName.
+func (c *Coordinator) Service() *Service { return &Service{c: c} }
 
 // Node returns the metadata group's Raft node.
 func (c *Coordinator) Node() *raft.Node { return c.node }
@@ -37,32 +48,83 @@ func (c *Coordinator) Node() *raft.Node { return c.node }
 // Close closes the metadata group.
 func (c *Coordinator) Close() error { return c.node.Close() }
 
-// propose replicates a metadata command and returns its result.
+// propose replicates a metadata command and returns its result, forwarding
+// it to the leader when this node is not the leader. On return this node
+// has applied the command (read-your-writes for the caller).
 func (c *Coordinator) propose(ctx context.Context, cmd command) (result, error) {
 	b, err := json.Marshal(cmd)
 	if err != nil {
 		return result{}, fmt.Errorf("coordinator: encoding command: %w", err)
 	}
+	var res result
+	err = retryNotLeader(ctx, func() error {
+		var err error
+		if c.node.IsLeader() || c.client == nil {
+			res, _, err = c.proposeLocal(ctx, b)
+			return err
+		}
+		var idx uint64
+		res, idx, err = c.forward(ctx, b)
+		if err == nil || idx > 0 {
+			if werr := c.node.WaitApplied(ctx, idx); werr != nil && err == nil {
+				err = werr
+			}
+		}
+		return err
+	})
+	return res, err
+}
+
+func (c *Coordinator) proposeLocal(ctx context.Context, b []byte) (result, uint64, error) {
 	res, err := c.node.Propose(ctx, b)
 	if err != nil {
-		return result{}, err
+		return result{}, 0, err
 	}
 	r, ok := res.Response.(result)
 	if !ok {
-		return result{}, errors.New("coordinator: unexpected apply response")
+		return result{}, res.Index, errors.New("coordinator: unexpected apply response")
 	}
-	return r, r.Err
+	return r, res.Index, r.Err
+}
+
+func (c *Coordinator) forward(ctx context.Context, b []byte) (result, uint64, error) {
+	addr, _ := c.node.LeaderAddr()
+	if addr == "" {
+		return result{}, 0, fmt.Errorf("coordinator: no metadata leader: %w", raft.ErrNotLeader)
+	}
+	var reply ProposeReply
+	err := decodeErr(c.client.Call(ctx, addr, ServiceName+".Propose", ProposeArgs{Cmd: b}, &reply))
+	return result{ID: reply.ID, Err: err}, reply.Index, err
 }
 
 // sync waits until this replica has applied everything committed before the
-// call (a linearizable read barrier).
+// call (a linearizable read barrier), asking the leader for the read index
+// when this node is a follower.
 func (c *Coordinator) sync(ctx context.Context) error {
-	idx, err := c.node.ReadIndex(ctx)
+	var idx uint64
+	err := retryNotLeader(ctx, func() error {
+		var err error
+		if c.node.IsLeader() || c.client == nil {
+			idx, err = c.node.ReadIndex(ctx)
+			return err
+		}
+		addr, _ := c.node.LeaderAddr()
+		if addr == "" {
+			return fmt.Errorf("coordinator: no metadata leader: %w", raft.ErrNotLeader)
+		}
+		var reply IndexReply
+		err = decodeErr(c.client.Call(ctx, addr, ServiceName+".ReadIndex", struct{}{}, &reply))
+		idx = reply.Index
+		return err
+	})
 	if err != nil {
 		return err
 	}
 	return c.node.WaitApplied(ctx, idx)
 }
+
+// Sync is sync for callers outside the package (startup readiness).
+func (c *Coordinator) Sync(ctx context.Context) error { return c.sync(ctx) }
 
 // CreateCollection creates a collection; it returns the stored copy with
 // IDs assigned.

@@ -1,7 +1,9 @@
 package coordinator
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -26,6 +28,7 @@ const (
 	opAlterAlias       = "alter_alias"
 	opDropAlias        = "drop_alias"
 	opAllocIDs         = "alloc_ids"
+	opSetNode          = "set_node"
 )
 
 // command is a metadata log entry. Metadata is small, so it is JSON.
@@ -38,6 +41,7 @@ type command struct {
 	Index      *Index      `json:"index,omitempty"`
 	Loaded     bool        `json:"loaded,omitempty"`
 	N          int64       `json:"n,omitempty"`
+	Node       *NodeInfo   `json:"node,omitempty"`
 }
 
 // result is what Apply returns for a metadata entry.
@@ -51,6 +55,7 @@ type result struct {
 type metaState struct {
 	Collections map[string]*Collection `json:"collections"`
 	Aliases     map[string]string      `json:"aliases"`
+	Nodes       map[string]*NodeInfo   `json:"nodes"`
 	NextID      int64                  `json:"next_id"`
 	NextAutoID  int64                  `json:"next_auto_id"`
 }
@@ -59,7 +64,7 @@ type metaState struct {
 const autoIDBase = 1 << 40
 
 func newMetaState() metaState {
-	return metaState{Collections: map[string]*Collection{}, Aliases: map[string]string{}, NextID: 1, NextAutoID: autoIDBase}
+	return metaState{Collections: map[string]*Collection{}, Aliases: map[string]string{}, Nodes: map[string]*NodeInfo{}, NextID: 1, NextAutoID: autoIDBase}
 }
 
 // metaFSM is the deterministic state machine of the metadata group.
@@ -85,7 +90,7 @@ func (m *metaFSM) Apply(l *hraft.Log) any {
 		return result{}
 	}
 	var c command
-	if err := json.Unmarshal(l.Data, &c); err != nil {
+	if err := unmarshalExact(l.Data, &c); err != nil {
 		return result{Err: fmt.Errorf("%w: bad metadata entry: %v", ErrInvalid, err)}
 	}
 	m.mu.Lock()
@@ -112,7 +117,9 @@ func (m *metaFSM) Snapshot() (hraft.FSMSnapshot, error) {
 func (m *metaFSM) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
 	st := newMetaState()
-	if err := json.NewDecoder(rc).Decode(&st); err != nil {
+	d := json.NewDecoder(rc)
+	d.UseNumber() // exact Int64 defaults; see fixDefaults
+	if err := d.Decode(&st); err != nil {
 		return fmt.Errorf("coordinator: decoding snapshot: %w", err)
 	}
 	for _, c := range st.Collections {
@@ -185,18 +192,40 @@ func (c *Collection) clone() *Collection {
 		panic(fmt.Sprintf("coordinator: cloning collection: %v", err))
 	}
 	out := &Collection{}
-	if err := json.Unmarshal(b, out); err != nil {
+	if err := unmarshalExact(b, out); err != nil {
 		panic(fmt.Sprintf("coordinator: cloning collection: %v", err))
 	}
 	fixDefaults(&out.Schema)
 	return out
 }
 
+// unmarshalExact decodes JSON keeping numbers in `any` fields (default
+// values) as json.Number, so Int64 defaults beyond 2^53 survive exactly.
+func unmarshalExact(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	if err := d.Decode(v); err != nil {
+		return err
+	}
+	if d.More() {
+		return errors.New("trailing data after JSON value")
+	}
+	return nil
+}
+
 // fixDefaults restores canonical types of default values after a JSON round
-// trip (numbers decode as float64).
+// trip: int64 for integer fields, float64 for other numbers.
 func fixDefaults(s *segment.Schema) {
 	for i := range s.Fields {
 		f := &s.Fields[i]
+		if x, ok := f.Default.(json.Number); ok {
+			if n, err := x.Int64(); err == nil && f.Type.IsInteger() {
+				f.Default = n
+				continue
+			}
+			v, _ := x.Float64()
+			f.Default = v
+		}
 		if x, ok := f.Default.(float64); ok && f.Type.IsInteger() {
 			f.Default = int64(x)
 		}

@@ -21,6 +21,35 @@ type Collection struct {
 	Indexes     []Index
 	Loaded      bool
 	Properties  map[string]string
+	// ReplicaNumber is the wanted replicas per shard (capped by live nodes).
+	ReplicaNumber int
+	// Shards holds the placement of each shard, assigned by the coordinator.
+	Shards []ShardPlacement
+}
+
+// ShardPlacement says which nodes hold replicas of one shard.
+type ShardPlacement struct {
+	// Replicas are node IDs; the first is the preferred leader.
+	Replicas []string
+	// Initial is the voter set the group was bootstrapped with. It is
+	// cleared at the first placement change, so a node re-added later never
+	// bootstraps a second copy of the group.
+	Initial []string
+}
+
+// Node states in the registry.
+const (
+	NodeUp      = "up"
+	NodeDown    = "down"
+	NodeRemoved = "removed"
+)
+
+// NodeInfo is one node of the cluster as the registry knows it.
+type NodeInfo struct {
+	ID       string `json:"id"`
+	RaftAddr string `json:"raftAddr"` // also the internal RPC address (one port)
+	HTTPAddr string `json:"httpAddr"`
+	State    string `json:"state"`
 }
 
 // Partition is one partition of a collection; "_default" always exists.

@@ -62,20 +62,27 @@ func startStandalone(t *testing.T, dataDir string) *proc {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.kill(); logf.Close() })
-	deadline := time.Now().Add(30 * time.Second)
+	p.waitReady()
+	return p
+}
+
+// waitReady waits for /readyz, failing the test with the node's log.
+func (p *proc) waitReady() {
+	t := p.t
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get("http://" + p.http + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return p
+				return
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	b, _ := os.ReadFile(logf.Name())
+	b, _ := os.ReadFile(p.log.Name())
 	t.Fatalf("raftvec did not become ready; log:\n%s", b)
-	return nil
 }
 
 // kill sends SIGKILL and reaps the process.

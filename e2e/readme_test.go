@@ -66,12 +66,19 @@ func TestReadmeExamples(t *testing.T) {
 		t.Fatalf("found only %d README examples", len(cmds))
 	}
 	p := startStandalone(t, filepath.Join(t.TempDir(), "data"))
+	checkReadmeResults(t, runExamples(t, p.http, cmds))
+}
+
+// runExamples runs the README examples against one node and returns each
+// reply by route, in order.
+func runExamples(t *testing.T, addr string, cmds [][2]string) map[string][]envelope {
+	t.Helper()
 	results := map[string][]envelope{}
 	for _, c := range cmds {
 		if !json.Valid([]byte(c[1])) {
 			t.Fatalf("README example body for %s is not JSON: %s", c[0], c[1])
 		}
-		resp, err := http.Post("http://"+p.http+c[0], "application/x-www-form-urlencoded", strings.NewReader(c[1]))
+		resp, err := http.Post("http://"+addr+c[0], "application/x-www-form-urlencoded", strings.NewReader(c[1]))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,6 +90,11 @@ func TestReadmeExamples(t *testing.T) {
 		}
 		results[c[0]] = append(results[c[0]], env)
 	}
+	return results
+}
+
+func checkReadmeResults(t *testing.T, results map[string][]envelope) {
+	t.Helper()
 	search := results["/v2/vectordb/entities/search"][0]
 	var hits []map[string]any
 	_ = json.Unmarshal(search.Data, &hits)

@@ -39,6 +39,10 @@ type Command struct {
 	Filter    string         // delete
 	Params    []byte         // delete: exprParams as a JSON object
 	Time      int64          // tick: the leader's clock (unix ms), stamped by the proposer
+	// Key is an optional idempotency key (insert, upsert, delete): an entry
+	// whose key was applied before returns the earlier result and changes
+	// nothing.
+	Key string
 }
 
 // Encode returns the command's binary encoding.
@@ -47,6 +51,7 @@ func (c *Command) Encode() []byte {
 	e.Byte(Version)
 	e.Byte(byte(c.Kind))
 	e.Varint(c.Partition)
+	e.String(c.Key)
 	switch c.Kind {
 	case KindInsert, KindUpsert:
 		segment.EncodeBatch(e, c.Rows)
@@ -65,7 +70,7 @@ func Decode(b []byte, s *segment.Schema) (*Command, error) {
 	if v := d.Byte(); d.Err == nil && v != Version {
 		panic(fmt.Sprintf("fsm: log entry has command version %d, this build understands %d", v, Version))
 	}
-	c := &Command{Kind: Kind(d.Byte()), Partition: d.Varint()}
+	c := &Command{Kind: Kind(d.Byte()), Partition: d.Varint(), Key: d.String()}
 	var err error
 	switch c.Kind {
 	case KindInsert, KindUpsert:
@@ -94,6 +99,12 @@ func Decode(b []byte, s *segment.Schema) (*Command, error) {
 type Result struct {
 	Count int64 // rows inserted, upserted or deleted
 	Err   error
+	// Replayed is set when the entry's idempotency key was applied before:
+	// Count and MinPK are the earlier entry's, and nothing changed.
+	Replayed bool
+	// MinPK is the smallest Int64 primary key of an insert (for returning
+	// auto IDs on a replayed request).
+	MinPK int64
 }
 
 // checkRows rejects batches Apply could not store: null primary keys or

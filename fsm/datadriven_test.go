@@ -18,15 +18,23 @@ func TestDataDriven(t *testing.T) {
 		s := testSchema(t)
 		sh := NewShard(s, 1000)
 		var idx uint64
+		var curData *datadriven.TestData
 		apply := func(c *Command) string {
 			idx++
+			if d := curData; d != nil && d.HasArg("key") {
+				d.ScanArgs(t, "key", &c.Key)
+			}
 			res := sh.Apply(&hraft.Log{Index: idx, Type: hraft.LogCommand, Data: c.Encode()}).(Result)
 			if res.Err != nil {
 				return fmt.Sprintf("error: %v\n", res.Err)
 			}
+			if res.Replayed {
+				return fmt.Sprintf("replayed: %d\n", res.Count)
+			}
 			return fmt.Sprintf("ok: %d\n", res.Count)
 		}
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			curData = d
 			part := int64(0)
 			if d.HasArg("part") {
 				d.ScanArgs(t, "part", &part)

@@ -66,7 +66,7 @@ func (g *logGen) entry() *hraft.Log {
 			ids[i] = g.next
 			g.next++
 		}
-		if g.r.IntN(8) == 0 && g.next > 5 { // a duplicate: rejected deterministically
+		if g.r.IntN(8) == 0 && g.next > n64(n)+5 { // a duplicate: rejected deterministically
 			ids[0] = g.r.Int64N(g.next - n64(n))
 		}
 		c = Command{Kind: KindInsert, Partition: g.parts[g.r.IntN(len(g.parts))], Rows: rows(g.s, ids, 0)}
@@ -81,6 +81,9 @@ func (g *logGen) entry() *hraft.Log {
 			Params: []byte(fmt.Sprintf(`{"max": %d}`, g.r.Int64N(g.next+1)))}
 	default:
 		c = Command{Kind: KindTick, Time: int64(g.idx) * 1000}
+	}
+	if c.Kind != KindTick && g.r.IntN(4) == 0 {
+		c.Key = fmt.Sprintf("k%d", g.r.IntN(200)) // some keys repeat: replays
 	}
 	return &hraft.Log{Index: g.idx, Term: 1, Type: hraft.LogCommand, Data: c.Encode()}
 }

@@ -34,6 +34,7 @@ type state struct {
 	pk       *segment.PKIndex           // live rows only (derived)
 	nextSeg  int64
 	lastTick int64
+	keys     keyWindow // recent idempotency keys
 }
 
 // NewShard returns an empty shard state machine. base makes segment IDs
@@ -45,7 +46,8 @@ func NewShard(s *segment.Schema, base int64) *Shard {
 }
 
 func newState() state {
-	return state{byID: map[int64]*segment.Segment{}, growing: map[int64]*segment.Segment{}, pk: segment.NewPKIndex()}
+	return state{byID: map[int64]*segment.Segment{}, growing: map[int64]*segment.Segment{}, pk: segment.NewPKIndex(),
+		keys: keyWindow{m: map[string]Result{}}}
 }
 
 // Schema returns the shard's schema (immutable).
@@ -66,6 +68,20 @@ func (sh *Shard) Apply(l *hraft.Log) any {
 }
 
 func (sh *Shard) applyLocked(c *Command) Result {
+	if c.Key != "" {
+		if r, ok := sh.mu.keys.get(c.Key); ok {
+			return r
+		}
+		r := sh.applyKindLocked(c)
+		if r.Err == nil {
+			sh.mu.keys.put(c.Key, r)
+		}
+		return r
+	}
+	return sh.applyKindLocked(c)
+}
+
+func (sh *Shard) applyKindLocked(c *Command) Result {
 	switch c.Kind {
 	case KindInsert:
 		return sh.insertLocked(c.Partition, c.Rows, false)
@@ -111,7 +127,21 @@ func (sh *Shard) insertLocked(part int64, b *segment.Batch, upsert bool) Result 
 		row := g.Append(b, i)
 		sh.mu.pk.Put(pk, segment.Ref{Segment: g.ID, Row: int32(row)})
 	}
-	return Result{Count: int64(n)}
+	return Result{Count: int64(n), MinPK: minIntPK(b, sh.schema.PrimaryIndex())}
+}
+
+// minIntPK returns the smallest Int64 primary key of a batch (0 for
+// VarChar keys or an empty batch).
+func minIntPK(b *segment.Batch, pki int) int64 {
+	ints := b.Columns[pki].Ints
+	if len(ints) == 0 {
+		return 0
+	}
+	m := ints[0]
+	for _, v := range ints[1:] {
+		m = min(m, v)
+	}
+	return m
 }
 
 func (sh *Shard) growingLocked(part int64) *segment.Segment {

@@ -22,6 +22,7 @@ func (sh *Shard) Encode() []byte {
 	for _, g := range sh.mu.segments {
 		g.Encode(e)
 	}
+	sh.mu.keys.encode(e)
 	return e.Buf
 }
 
@@ -58,6 +59,7 @@ func decodeState(b []byte, s *segment.Schema) (state, error) {
 			}
 		}
 	}
+	st.keys.decode(d)
 	if d.Err != nil {
 		return st, fmt.Errorf("fsm: snapshot: %w", d.Err)
 	}

@@ -11,22 +11,10 @@ import (
 
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/expr"
+	"github.com/raftvec/raftvec/fsm"
 	"github.com/raftvec/raftvec/segment"
 	"github.com/raftvec/raftvec/shards"
 )
-
-// replicas returns the local replica of every shard of c.
-func (p *Proxy) replicas(c *coordinator.Collection) ([]*shards.Replica, error) {
-	out := make([]*shards.Replica, c.ShardsNum)
-	for i := range out {
-		r, err := p.host.Replica(c, i)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", shards.ErrUnavailable, err)
-		}
-		out[i] = r
-	}
-	return out, nil
-}
 
 // scatter runs fn on every shard concurrently and returns the first error,
 // preferring ErrUnknownOutcome (a write that may have happened) over others.
@@ -76,50 +64,73 @@ func (p *Proxy) Write(ctx context.Context, w shards.WriteRequest) (shards.WriteR
 	if err != nil {
 		return shards.WriteResult{}, err
 	}
-	reps, err := p.replicas(c)
-	if err != nil {
-		return shards.WriteResult{}, err
-	}
-	parts := splitBatch(&c.Schema, w.Rows, len(reps))
-	if len(reps) > 1 && !w.Upsert {
-		if err := checkAbsent(ctx, c, reps, parts); err != nil {
+	n := c.ShardsNum
+	parts := splitBatch(&c.Schema, w.Rows, n)
+	if n > 1 && !w.Upsert {
+		if err := p.checkAbsent(ctx, c, parts); err != nil {
 			return shards.WriteResult{}, err
 		}
 	}
-	counts := make([]int64, len(reps))
-	idxs := make([]uint64, len(reps))
-	err = scatter(len(reps), func(i int) error {
+	kind := fsm.KindInsert
+	if w.Upsert {
+		kind = fsm.KindUpsert
+	}
+	results := make([]fsm.Result, n)
+	idxs := make([]uint64, n)
+	err = scatter(n, func(i int) error {
 		if parts[i] == nil {
 			return nil
 		}
 		var err error
-		counts[i], idxs[i], err = reps[i].Write(ctx, part, parts[i], w.Upsert)
+		cmd := &fsm.Command{Kind: kind, Partition: part, Rows: parts[i], Key: shardKey(w.Key, i)}
+		results[i], idxs[i], err = p.host.Propose(ctx, c, i, cmd)
 		return err
 	})
 	if err != nil {
 		return shards.WriteResult{}, err
 	}
-	var total int64
-	for _, n := range counts {
-		total += n
-	}
-	return shards.WriteResult{Count: total, Token: encodeToken(idxs)}, nil
+	return combine(results, parts, idxs), nil
 }
 
-func checkAbsent(ctx context.Context, c *coordinator.Collection, reps []*shards.Replica, parts []*segment.Batch) error {
+// shardKey derives each shard's idempotency key from the request's.
+func shardKey(key string, shard int) string {
+	if key == "" {
+		return ""
+	}
+	return key + "#" + strconv.Itoa(shard)
+}
+
+func combine(results []fsm.Result, parts []*segment.Batch, idxs []uint64) shards.WriteResult {
+	out := shards.WriteResult{Token: encodeToken(idxs)}
+	first := true
+	for i, r := range results {
+		if parts[i] == nil {
+			continue
+		}
+		out.Count += r.Count
+		out.Replayed = out.Replayed || r.Replayed
+		if first || r.MinPK < out.FirstID {
+			out.FirstID, first = r.MinPK, false
+		}
+	}
+	return out
+}
+
+func (p *Proxy) checkAbsent(ctx context.Context, c *coordinator.Collection, parts []*segment.Batch) error {
 	pki := c.Schema.PrimaryIndex()
-	return scatter(len(reps), func(i int) error {
+	return scatter(len(parts), func(i int) error {
 		if parts[i] == nil {
 			return nil
-		}
-		if err := reps[i].Gate(ctx, coordinator.Strong, ""); err != nil {
-			return err
 		}
 		ids := make([]any, parts[i].Rows())
 		for j := range ids {
 			ids[j] = parts[i].Columns[pki].Value(j)
 		}
-		found := reps[i].Query(shards.ReadSpec{}, ids, nil, 10, false)
+		q := &shards.QueryRequest{IDs: ids, Limit: 10}
+		found, _, err := p.host.Read(ctx, c, i, shards.ReadArgs{Opts: shards.ReadOptions{Consistency: coordinator.Strong}, Query: q})
+		if err != nil {
+			return err
+		}
 		if len(found.Entities) == 0 {
 			return nil
 		}
@@ -174,14 +185,11 @@ func (p *Proxy) Delete(ctx context.Context, d shards.DeleteRequest) (int64, erro
 	if err != nil {
 		return 0, fmt.Errorf("%w: exprParams: %w", shards.ErrInvalid, err)
 	}
-	reps, err := p.replicas(c)
-	if err != nil {
-		return 0, err
-	}
-	counts := make([]int64, len(reps))
-	err = scatter(len(reps), func(i int) error {
-		var err error
-		counts[i], _, err = reps[i].Delete(ctx, part, d.Filter, params)
+	counts := make([]int64, c.ShardsNum)
+	err = scatter(c.ShardsNum, func(i int) error {
+		cmd := &fsm.Command{Kind: fsm.KindDelete, Partition: part, Filter: d.Filter, Params: params, Key: shardKey(d.Key, i)}
+		res, _, err := p.host.Propose(ctx, c, i, cmd)
+		counts[i] = res.Count
 		return err
 	})
 	var total int64

@@ -2,12 +2,14 @@ package proxy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/fsm"
 	"github.com/raftvec/raftvec/index"
 	"github.com/raftvec/raftvec/segment"
 	"github.com/raftvec/raftvec/shards"
@@ -15,14 +17,16 @@ import (
 
 // Proxy implements api.Backend for one node.
 type Proxy struct {
-	coord  *coordinator.Coordinator
-	host   *shards.Host
-	logger hclog.Logger
+	coord    *coordinator.Coordinator
+	host     *shards.Host
+	logger   hclog.Logger
+	replicas int
 }
 
-// New returns a proxy over a coordinator and a shard host.
-func New(coord *coordinator.Coordinator, host *shards.Host, logger hclog.Logger) *Proxy {
-	return &Proxy{coord: coord, host: host, logger: logger}
+// New returns a proxy over a coordinator and a shard host; replicas is the
+// default number of replicas per shard of new collections.
+func New(coord *coordinator.Coordinator, host *shards.Host, logger hclog.Logger, replicas int) *Proxy {
+	return &Proxy{coord: coord, host: host, logger: logger, replicas: replicas}
 }
 
 // Ready reports whether the metadata group has a leader and every shard
@@ -43,6 +47,9 @@ func (p *Proxy) CreateCollection(ctx context.Context, c *coordinator.Collection)
 		if err := checkIndex(ix); err != nil {
 			return err
 		}
+	}
+	if c.ReplicaNumber == 0 {
+		c.ReplicaNumber = p.replicas
 	}
 	stored, err := p.coord.CreateCollection(ctx, c)
 	if err != nil {
@@ -89,6 +96,9 @@ func (p *Proxy) Flush(ctx context.Context, name string) error {
 	}
 	for i := 0; i < c.ShardsNum; i++ {
 		r, err := p.host.Replica(c, i)
+		if errors.Is(err, shards.ErrNotHosted) {
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -136,14 +146,12 @@ func (p *Proxy) DropPartition(ctx context.Context, coll, part string) error {
 	if part == segment.DefaultPartion {
 		return fmt.Errorf("%w: the _default partition cannot be dropped", coordinator.ErrInvalid)
 	}
-	for i := 0; i < c.ShardsNum; i++ {
-		r, err := p.host.Replica(c, i)
-		if err != nil {
-			return err
-		}
-		if err := r.DropPartition(ctx, pt.ID); err != nil {
-			return err
-		}
+	err = scatter(c.ShardsNum, func(i int) error {
+		_, _, err := p.host.Propose(ctx, c, i, &fsm.Command{Kind: fsm.KindDropPartition, Partition: pt.ID})
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	_, err = p.coord.DropPartition(ctx, c.Name, part)
 	return err

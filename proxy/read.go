@@ -9,66 +9,59 @@ import (
 	"github.com/raftvec/raftvec/shards"
 )
 
-// readScope resolves the collection, partitions and filter of a read.
-func (p *Proxy) readScope(o *shards.ReadOptions) (*coordinator.Collection, shards.ReadSpec, error) {
+// readScope resolves the collection, partitions and consistency level of a
+// read and checks its filter.
+func (p *Proxy) readScope(o *shards.ReadOptions) (*coordinator.Collection, []int64, error) {
 	c, err := p.coord.Collection(o.Collection)
 	if err != nil {
-		return nil, shards.ReadSpec{}, err
+		return nil, nil, err
 	}
-	var spec shards.ReadSpec
-	if len(o.Partitions) > 0 {
-		spec.Partitions = map[int64]bool{}
-		for _, name := range o.Partitions {
-			id, err := p.partitionID(c, name)
-			if err != nil {
-				return nil, spec, err
-			}
-			spec.Partitions[id] = true
+	var parts []int64
+	for _, name := range o.Partitions {
+		id, err := p.partitionID(c, name)
+		if err != nil {
+			return nil, nil, err
 		}
+		parts = append(parts, id)
 	}
 	if o.Filter != "" {
-		if spec.Filter, err = expr.Compile(o.Filter, &c.Schema, o.Params); err != nil {
-			return nil, spec, err
+		if _, err := expr.Compile(o.Filter, &c.Schema, o.Params); err != nil {
+			return nil, nil, err
 		}
 	}
 	if o.Consistency == "" {
 		o.Consistency = c.Consistency
 	}
-	return c, spec, nil
+	return c, parts, nil
 }
 
-// gatedReplicas returns every shard's replica after its consistency gate.
-func (p *Proxy) gatedReplicas(ctx context.Context, c *coordinator.Collection, o *shards.ReadOptions) ([]*shards.Replica, error) {
-	reps, err := p.replicas(c)
-	if err != nil {
-		return nil, err
-	}
-	err = scatter(len(reps), func(i int) error {
-		return reps[i].Gate(ctx, o.Consistency, tokenFor(o.SessionToken, i))
+// read sends a query or search to one replica of every shard.
+func (p *Proxy) read(ctx context.Context, c *coordinator.Collection, a shards.ReadArgs) ([]shards.QueryResult, []shards.SearchResult, error) {
+	qs := make([]shards.QueryResult, c.ShardsNum)
+	ss := make([]shards.SearchResult, c.ShardsNum)
+	err := scatter(c.ShardsNum, func(i int) error {
+		args := a
+		args.Opts.SessionToken = tokenFor(a.Opts.SessionToken, i)
+		var err error
+		qs[i], ss[i], err = p.host.Read(ctx, c, i, args)
+		return err
 	})
-	return reps, err
+	return qs, ss, err
 }
 
 // Query implements api.Backend.
 func (p *Proxy) Query(ctx context.Context, q shards.QueryRequest) ([]shards.QueryResult, error) {
-	c, spec, err := p.readScope(&q.ReadOptions)
+	c, parts, err := p.readScope(&q.ReadOptions)
 	if err != nil {
 		return nil, err
 	}
-	reps, err := p.gatedReplicas(ctx, c, &q.ReadOptions)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]shards.QueryResult, len(reps))
-	for i, r := range reps {
-		out[i] = r.Query(spec, q.IDs, q.OutputFields, q.Limit, q.CountOnly)
-	}
-	return out, nil
+	out, _, err := p.read(ctx, c, shards.ReadArgs{Opts: q.ReadOptions, Partitions: parts, Query: &q})
+	return out, err
 }
 
 // Search implements api.Backend.
 func (p *Proxy) Search(ctx context.Context, s shards.SearchRequest) ([]shards.SearchResult, error) {
-	c, spec, err := p.readScope(&s.ReadOptions)
+	c, parts, err := p.readScope(&s.ReadOptions)
 	if err != nil {
 		return nil, err
 	}
@@ -81,38 +74,24 @@ func (p *Proxy) Search(ctx context.Context, s shards.SearchRequest) ([]shards.Se
 			return nil, fmt.Errorf("%w: query vector %d has dimension %d, field %q has %d", shards.ErrInvalid, i, len(v), f.Name, f.Dim)
 		}
 	}
-	reps, err := p.gatedReplicas(ctx, c, &s.ReadOptions)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]shards.SearchResult, len(reps))
-	err = scatter(len(reps), func(i int) error {
-		var err error
-		out[i], err = reps[i].Search(spec, &s)
-		return err
-	})
+	_, out, err := p.read(ctx, c, shards.ReadArgs{Opts: s.ReadOptions, Partitions: parts, Search: &s})
 	return out, err
 }
 
-// RowCount implements api.Backend: exact live rows after a Strong gate.
+// RowCount implements api.Backend: exact live rows, read at Strong.
 func (p *Proxy) RowCount(ctx context.Context, coll, part string) (int64, error) {
-	c, err := p.coord.Collection(coll)
-	if err != nil {
-		return 0, err
-	}
-	var pid int64
+	o := shards.ReadOptions{Collection: coll, Consistency: coordinator.Strong}
 	if part != "" {
-		if pid, err = p.partitionID(c, part); err != nil {
-			return 0, err
-		}
+		o.Partitions = []string{part}
 	}
-	reps, err := p.gatedReplicas(ctx, c, &shards.ReadOptions{Consistency: coordinator.Strong})
+	c, parts, err := p.readScope(&o)
 	if err != nil {
 		return 0, err
 	}
+	res, _, err := p.read(ctx, c, shards.ReadArgs{Opts: o, Partitions: parts, Query: &shards.QueryRequest{CountOnly: true}})
 	var n int64
-	for _, r := range reps {
-		n += r.Live(pid)
+	for _, r := range res {
+		n += r.Count
 	}
-	return n, nil
+	return n, err
 }

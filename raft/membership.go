@@ -59,12 +59,24 @@ func (n *Node) Servers() ([]hraft.Server, error) {
 // TransferLeadership asks the leader to hand leadership to the most
 // up-to-date voter and waits for the outcome.
 func (n *Node) TransferLeadership(ctx context.Context) error {
+	return n.transfer(ctx, func() hraft.Future { return n.raft.LeadershipTransfer() })
+}
+
+// TransferLeadershipTo hands leadership to a specific voter (used to spread
+// shard leaders across nodes).
+func (n *Node) TransferLeadershipTo(ctx context.Context, id, addr string) error {
+	return n.transfer(ctx, func() hraft.Future {
+		return n.raft.LeadershipTransferToServer(hraft.ServerID(id), hraft.ServerAddress(addr))
+	})
+}
+
+func (n *Node) transfer(ctx context.Context, start func() hraft.Future) error {
 	if err := n.checkLeader("transfer leadership"); err != nil {
 		return err
 	}
 	ctx, cancel := withDefaultTimeout(ctx)
 	defer cancel()
-	waited, err := n.await(ctx, n.raft.LeadershipTransfer())
+	waited, err := n.await(ctx, start())
 	if !waited {
 		return fmt.Errorf("raft: transfer leadership: %w: %w", ErrUnknownOutcome, err)
 	}
@@ -93,4 +105,21 @@ func (n *Node) Snapshot() error {
 	default:
 		return fmt.Errorf("raft: snapshot: %w", err)
 	}
+}
+
+// Bootstrap starts a new cluster on a running node that has no state, with
+// the given voters (every initial voter may call it with the same list).
+// It fails with hraft.ErrCantBootstrap when the node already has state.
+func (n *Node) Bootstrap(servers []hraft.Server) error {
+	if err := n.raft.BootstrapCluster(hraft.Configuration{Servers: servers}).Error(); err != nil {
+		return fmt.Errorf("raft: bootstrap: %w", err)
+	}
+	return nil
+}
+
+// HasState reports whether the node has any Raft state (log, snapshot or
+// term): a node with state must not be bootstrapped again.
+func (n *Node) HasState() bool {
+	last := n.raft.LastIndex()
+	return last > 0 || n.raft.CurrentTerm() > 0
 }

@@ -26,8 +26,31 @@ type Config struct {
 	Users       map[string]string `yaml:"users"`
 	APIKeys     []string          `yaml:"api_keys"`
 
-	Raft RaftConfig `yaml:"raft"`
+	Raft    RaftConfig    `yaml:"raft"`
+	Cluster ClusterConfig `yaml:"cluster"`
 }
+
+// ClusterConfig places a node in a multi-node cluster. With no Join
+// addresses the node runs standalone (every group has this node as its one
+// voter).
+type ClusterConfig struct {
+	// Join lists the Raft addresses of other nodes (may include this one).
+	Join []string `yaml:"join"`
+	// BootstrapExpect is how many nodes (reachable through Join) form a new
+	// cluster; every one of them bootstraps the metadata group with the
+	// same voter set.
+	BootstrapExpect int `yaml:"bootstrap_expect"`
+	// ReplicaNumber is the replicas per shard (capped by the live nodes).
+	ReplicaNumber int `yaml:"replica_number"`
+	// NodeDownTimeout is how long a node may be unreachable before its
+	// replicas are re-created on other nodes.
+	NodeDownTimeout time.Duration `yaml:"node_down_timeout"`
+	// StalenessBound bounds how stale a Bounded read may be.
+	StalenessBound time.Duration `yaml:"staleness_bound"`
+}
+
+// Standalone reports whether the node runs without peers.
+func (c *Config) Standalone() bool { return len(c.Cluster.Join) == 0 }
 
 // RaftConfig tunes every Raft group of the node.
 type RaftConfig struct {
@@ -54,6 +77,7 @@ func Default() Config {
 			SnapshotInterval:  2 * time.Minute,
 			TrailingLogs:      10240,
 		},
+		Cluster: ClusterConfig{ReplicaNumber: 3, NodeDownTimeout: 60 * time.Second, StalenessBound: 5 * time.Second},
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/proxy"
 	"github.com/raftvec/raftvec/raft"
+	"github.com/raftvec/raftvec/rpc"
 	"github.com/raftvec/raftvec/shards"
 )
 
@@ -24,21 +25,26 @@ type Server struct {
 	cfg    Config
 	logger hclog.Logger
 
-	mux   *raft.Mux
-	coord *coordinator.Coordinator
-	host  *shards.Host
-	api   *api.Server
+	mux    *raft.Mux
+	rpcSrv *rpc.Server
+	client *rpc.Client
+	coord  *coordinator.Coordinator
+	host   *shards.Host
+	api    *api.Server
 
-	httpLn net.Listener
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	errc   chan error
+	httpLn  net.Listener
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	errc    chan error
+	changed chan struct{} // metadata changed: reconcile the shards
 
 	stopOnce sync.Once
 	stopErr  error
 }
 
-// Start opens every component of a standalone node and serves until Stop.
+// Start opens every component of a node, joins or forms its cluster (or
+// runs standalone), and serves until Stop.
 func Start(cfg Config, logger hclog.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -46,22 +52,44 @@ func Start(cfg Config, logger hclog.Logger) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("server: data dir: %w", err)
 	}
-	s := &Server{cfg: cfg, logger: logger, errc: make(chan error, 2)}
+	s := &Server{cfg: cfg, logger: logger, errc: make(chan error, 3), changed: make(chan struct{}, 1)}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if err := s.open(); err != nil {
-		s.closeAll()
+		s.cancel()
+		_ = s.closeAll()
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s.cancel = cancel
-	s.wg.Add(2)
-	go func() { defer s.wg.Done(); s.errc <- s.mux.Serve(ctx) }()
-	go func() { defer s.wg.Done(); s.errc <- s.api.Serve(ctx, s.httpLn) }()
-	if err := s.reconcile(); err != nil {
-		s.Stop()
+	s.goServe(func(ctx context.Context) error { return s.mux.Serve(ctx) })
+	s.goServe(func(ctx context.Context) error { return s.rpcSrv.Serve(ctx) })
+	if err := s.join(); err != nil {
+		_ = s.Stop()
 		return nil, err
 	}
-	logger.Info("raftvec serving", "http", s.HTTPAddr(), "raft", s.RaftAddr(), "data", cfg.DataDir)
+	// The API opens only now, so /readyz means this node is registered and
+	// its shards are open.
+	s.goServe(func(ctx context.Context) error { return s.api.Serve(ctx, s.httpLn) })
+	s.goLoop(s.watchChanges)
+	s.goLoop(s.watchLiveness)
+	logger.Info("raftvec serving", "node", cfg.NodeID, "http", s.HTTPAddr(), "raft", s.RaftAddr(), "data", cfg.DataDir)
 	return s, nil
+}
+
+func (s *Server) goServe(fn func(context.Context) error) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := fn(s.ctx); err != nil {
+			select {
+			case s.errc <- err:
+			default:
+			}
+		}
+	}()
+}
+
+func (s *Server) goLoop(fn func(context.Context)) {
+	s.wg.Add(1)
+	go func() { defer s.wg.Done(); fn(s.ctx) }()
 }
 
 func (s *Server) raftTemplate() raft.Config {
@@ -79,42 +107,111 @@ func (s *Server) open() error {
 		return fmt.Errorf("server: raft listen: %w", err)
 	}
 	s.mux = raft.NewMux(rln, s.logger.Named("mux"))
-	mc := s.raftTemplate()
-	mc.Group, mc.Dir, mc.Bootstrap = coordinator.GroupName, filepath.Join(s.cfg.DataDir, "meta"), true
-	mc.Logger = s.logger.Named("meta")
-	if s.coord, err = coordinator.Open(mc, s.mux, nil); err != nil {
+	s.client = rpc.NewClient(s.mux, 2*time.Second)
+	if s.rpcSrv, err = rpc.NewServer(s.mux, s.logger.Named("rpc")); err != nil {
 		return err
 	}
-	s.host = shards.NewHost(shards.Config{Dir: filepath.Join(s.cfg.DataDir, "shards"), Raft: s.raftTemplate(), Logger: s.logger}, s.mux)
+	mc := s.raftTemplate()
+	mc.Group, mc.Dir, mc.Logger = coordinator.GroupName, filepath.Join(s.cfg.DataDir, "meta"), s.logger.Named("meta")
+	mc.Bootstrap = s.cfg.Standalone()
+	if s.coord, err = coordinator.Open(mc, s.mux, s.client, s.notifyChange); err != nil {
+		return err
+	}
+	s.host = shards.NewHost(shards.Config{Dir: filepath.Join(s.cfg.DataDir, "shards"), Raft: s.raftTemplate(),
+		Logger: s.logger, Resolve: s.coord.RaftAddr, Placement: s.placement,
+		StalenessBound: s.cfg.Cluster.StalenessBound}, s.mux, s.client)
+	if err := s.register(); err != nil {
+		return err
+	}
 	s.api = api.New(api.Config{
 		Addr: s.cfg.HTTPAddr, AuthEnabled: s.cfg.AuthEnabled, Users: s.cfg.Users, APIKeys: s.cfg.APIKeys,
-		MaxBodyBytes: s.cfg.MaxBodyBytes, Logger: s.logger,
-	}, proxy.New(s.coord, s.host, s.logger.Named("proxy")))
+		MaxBodyBytes: s.cfg.MaxBodyBytes, Logger: s.logger, Admin: admin{s: s},
+	}, proxy.New(s.coord, s.host, s.logger.Named("proxy"), s.cfg.Cluster.ReplicaNumber))
 	if s.httpLn, err = net.Listen("tcp", s.cfg.HTTPAddr); err != nil {
 		return fmt.Errorf("server: http listen: %w", err)
 	}
 	return nil
 }
 
-// reconcile waits until the metadata log is applied, then opens the shards
-// of every collection and removes data of dropped ones.
-func (s *Server) reconcile() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	for {
-		idx, err := s.coord.Node().ReadIndex(ctx)
-		if err == nil {
-			if err = s.coord.Node().WaitApplied(ctx, idx); err == nil {
-				break
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("server: metadata group did not become ready: %w", err)
-		case <-time.After(50 * time.Millisecond):
+func (s *Server) register() error {
+	for name, svc := range map[string]any{
+		coordinator.ServiceName: s.coord.Service(),
+		shards.ServiceName:      s.host.Service(),
+		ClusterServiceName:      &ClusterService{s: s},
+	} {
+		if err := s.rpcSrv.Register(name, svc); err != nil {
+			return fmt.Errorf("server: registering %s: %w", name, err)
 		}
 	}
+	return nil
+}
+
+// placement returns the current placement of a shard.
+func (s *Server) placement(collID int64, shard int) (coordinator.ShardPlacement, bool) {
+	for _, c := range s.coord.Collections() {
+		if c.ID == collID && shard < len(c.Shards) {
+			return c.Shards[shard], true
+		}
+	}
+	return coordinator.ShardPlacement{}, false
+}
+
+// notifyChange is called by the metadata FSM after every applied change.
+func (s *Server) notifyChange() {
+	select {
+	case s.changed <- struct{}{}:
+	default:
+	}
+}
+
+// join forms or joins the cluster (nothing to do standalone), waits until
+// the metadata log is applied, registers this node and opens its shards.
+func (s *Server) join() error {
+	ctx, cancel := context.WithTimeout(s.ctx, 120*time.Second)
+	defer cancel()
+	if !s.cfg.Standalone() {
+		if err := s.formCluster(ctx); err != nil {
+			return err
+		}
+	}
+	if err := s.coord.Sync(ctx); err != nil {
+		return fmt.Errorf("server: metadata group did not become ready: %w", err)
+	}
+	if err := s.registerSelf(ctx); err != nil {
+		return err
+	}
 	return s.host.Reconcile(s.coord.Collections())
+}
+
+// registerSelf records this node, its addresses and state "up" in the
+// registry (a no-op when nothing changed).
+func (s *Server) registerSelf(ctx context.Context) error {
+	self := s.self()
+	if cur, ok := s.coord.NodeByID(self.ID); ok && cur == self {
+		return nil
+	}
+	if err := s.coord.SetNode(ctx, self); err != nil {
+		return fmt.Errorf("server: registering node: %w", err)
+	}
+	return nil
+}
+
+// watchChanges reconciles the hosted shards with the metadata after every
+// change, and every few seconds as a safety net.
+func (s *Server) watchChanges(ctx context.Context) {
+	t := time.NewTicker(3 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.changed:
+		case <-t.C:
+		}
+		if err := s.host.Reconcile(s.coord.Collections()); err != nil {
+			s.logger.Warn("reconciling shards", "error", err)
+		}
+	}
 }
 
 // HTTPAddr returns the bound HTTP address.
@@ -126,35 +223,47 @@ func (s *Server) RaftAddr() string { return s.mux.Addr().String() }
 // Host returns the node's shard replicas (for tests and status).
 func (s *Server) Host() *shards.Host { return s.host }
 
+// Coordinator returns the node's metadata replica (for tests and status).
+func (s *Server) Coordinator() *coordinator.Coordinator { return s.coord }
+
 // Err returns a channel that receives the first fatal serving error.
 func (s *Server) Err() <-chan error { return s.errc }
 
-// Stop hands off leadership, stops the API, closes every Raft group and
-// waits for all goroutines. It is safe to call more than once.
+// Stop hands off leadership, stops the API and loops, closes every Raft
+// group and waits for all goroutines. It is safe to call more than once.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
 		if s.host != nil {
-			s.host.TransferLeadership(context.Background())
+			s.host.TransferLeadership(ctx)
 		}
-		if s.cancel != nil {
-			s.cancel()
+		if s.coord != nil && s.coord.Node().IsLeader() && !s.cfg.Standalone() {
+			_ = s.coord.Node().TransferLeadership(ctx)
 		}
-		s.stopErr = s.closeAll()
+		s.cancel()
 		s.wg.Wait()
+		s.stopErr = s.closeAll()
 	})
 	return s.stopErr
 }
 
 func (s *Server) closeAll() error {
 	var errs []error
-	if s.httpLn != nil && s.cancel == nil {
-		errs = append(errs, s.httpLn.Close())
+	if s.httpLn != nil {
+		_ = s.httpLn.Close() // already closed when the API served
 	}
 	if s.host != nil {
 		errs = append(errs, s.host.Close())
 	}
 	if s.coord != nil {
 		errs = append(errs, s.coord.Close())
+	}
+	if s.rpcSrv != nil {
+		errs = append(errs, s.rpcSrv.Close())
+	}
+	if s.client != nil {
+		errs = append(errs, s.client.Close())
 	}
 	if s.mux != nil {
 		errs = append(errs, s.mux.Close())

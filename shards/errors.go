@@ -16,6 +16,9 @@ var (
 	// ErrUnknownOutcome: the write was proposed but its commit was not
 	// confirmed; it may or may not have been applied.
 	ErrUnknownOutcome = errors.New("write outcome unknown")
+	// ErrNotHosted: this node holds no replica of the shard (route to
+	// another node).
+	ErrNotHosted = errors.New("shard not hosted on this node")
 	// ErrRateLimited: the node refuses writes until a backlog drains.
 	ErrRateLimited = errors.New("rate limited")
 )

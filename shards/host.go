@@ -5,15 +5,19 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
+	hraft "github.com/hashicorp/raft"
 
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/fsm"
 	"github.com/raftvec/raftvec/raft"
+	"github.com/raftvec/raftvec/rpc"
 )
 
 // Config configures the shard replicas a node hosts.
@@ -24,13 +28,29 @@ type Config struct {
 	// thresholds); Group, Dir and Logger are set per shard.
 	Raft   raft.Config
 	Logger hclog.Logger
+	// Resolve returns the Raft address of a node ID (from the coordinator's
+	// registry); used to bootstrap shard groups with their initial voters.
+	Resolve func(nodeID string) string
+	// Placement returns the current placement of a shard (nil in tests
+	// without a coordinator: membership is then left alone).
+	Placement func(collID int64, shard int) (coordinator.ShardPlacement, bool)
+	// StalenessBound is how old the last applied leader tick may be for a
+	// Bounded read to be served without a read index (default 5 s).
+	StalenessBound time.Duration
+	// TickInterval is how often an idle shard leader appends a time tick
+	// (default 1 s).
+	TickInterval time.Duration
 }
 
 // Host owns the shard replicas of one node: it opens, looks up and removes
 // them. In standalone mode every shard is a one-voter group.
 type Host struct {
-	cfg Config
-	mux *raft.Mux
+	cfg    Config
+	mux    *raft.Mux
+	client *rpc.Client
+	ctx    context.Context // cancelled by Close: stops every replica loop
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 
 	mu struct {
 		sync.Mutex
@@ -38,11 +58,26 @@ type Host struct {
 	}
 }
 
-// NewHost returns a host with no replicas.
-func NewHost(cfg Config, mux *raft.Mux) *Host {
-	h := &Host{cfg: cfg, mux: mux}
+// NewHost returns a host with no replicas. client (nil in single-node
+// tests) forwards proposals and reads to other nodes.
+func NewHost(cfg Config, mux *raft.Mux, client *rpc.Client) *Host {
+	if cfg.StalenessBound <= 0 {
+		cfg.StalenessBound = 5 * time.Second
+	}
+	if cfg.TickInterval <= 0 {
+		cfg.TickInterval = time.Second
+	}
+	h := &Host{cfg: cfg, mux: mux, client: client}
+	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.mu.replicas = map[string]*Replica{}
 	return h
+}
+
+// byName returns an open replica by group name, or nil.
+func (h *Host) byName(name string) *Replica {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.mu.replicas[name]
 }
 
 // GroupName is the Raft group name of shard i of a collection.
@@ -51,14 +86,43 @@ func GroupName(collID int64, shard int) string { return fmt.Sprintf("shard-%d-%d
 // segmentBase makes segment IDs unique across the shards of a cluster.
 func segmentBase(collID int64, shard int) int64 { return collID<<32 | int64(shard)<<24 }
 
-// Ensure opens (creating if needed) every shard replica of a collection.
+// NodeID returns this node's ID.
+func (h *Host) NodeID() string { return h.cfg.Raft.ID }
+
+// Hosts reports whether this node holds a replica of shard i of c.
+func (h *Host) Hosts(c *coordinator.Collection, i int) bool {
+	return i < len(c.Shards) && slices.Contains(c.Shards[i].Replicas, h.cfg.Raft.ID)
+}
+
+// Ensure opens (creating if needed) every replica of c placed on this node.
 func (h *Host) Ensure(c *coordinator.Collection) error {
 	for i := 0; i < c.ShardsNum; i++ {
+		if !h.Hosts(c, i) {
+			continue
+		}
 		if _, err := h.open(c, i); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// bootstrapPeers returns the initial voters of shard i if this node is one
+// of them (it then bootstraps the group when it has no state), else nil.
+func (h *Host) bootstrapPeers(c *coordinator.Collection, i int) []hraft.Server {
+	sp := c.Shards[i]
+	if !slices.Contains(sp.Initial, h.cfg.Raft.ID) {
+		return nil
+	}
+	peers := make([]hraft.Server, 0, len(sp.Initial))
+	for _, id := range sp.Initial {
+		addr := h.mux.Addr().String()
+		if h.cfg.Resolve != nil && id != h.cfg.Raft.ID {
+			addr = h.cfg.Resolve(id)
+		}
+		peers = append(peers, hraft.Server{ID: hraft.ServerID(id), Address: hraft.ServerAddress(addr), Suffrage: hraft.Voter})
+	}
+	return peers
 }
 
 func (h *Host) open(c *coordinator.Collection, i int) (*Replica, error) {
@@ -74,23 +138,36 @@ func (h *Host) open(c *coordinator.Collection, i int) (*Replica, error) {
 	rc.Group = name
 	rc.Dir = filepath.Join(h.cfg.Dir, name)
 	rc.Logger = h.cfg.Logger.Named(name)
-	rc.Bootstrap = true
+	rc.Peers = h.bootstrapPeers(c, i)
+	rc.Bootstrap = rc.Peers != nil
 	n, err := raft.Open(rc, f, h.mux)
 	if err != nil {
 		return nil, fmt.Errorf("shards: opening %s: %w", name, err)
 	}
-	r := &Replica{Name: name, CollectionID: c.ID, Shard: i, node: n, fsm: f}
+	r := &Replica{Name: name, CollectionID: c.ID, Shard: i, node: n, fsm: f, client: h.client, bound: h.cfg.StalenessBound}
+	r.loopCtx, r.stop = context.WithCancel(h.ctx)
+	r.done = make(chan struct{})
 	h.mu.replicas[name] = r
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		defer close(r.done)
+		h.run(r)
+	}()
 	return r, nil
 }
 
-// Replica returns shard i of a collection, opening it if needed.
+// Replica returns this node's replica of shard i of a collection, opening
+// it if needed; ErrNotHosted if the shard is placed elsewhere.
 func (h *Host) Replica(c *coordinator.Collection, i int) (*Replica, error) {
 	h.mu.Lock()
 	r, ok := h.mu.replicas[GroupName(c.ID, i)]
 	h.mu.Unlock()
 	if ok {
 		return r, nil
+	}
+	if !h.Hosts(c, i) {
+		return nil, fmt.Errorf("%w: %s", ErrNotHosted, GroupName(c.ID, i))
 	}
 	return h.open(c, i)
 }
@@ -114,7 +191,9 @@ func (h *Host) Reconcile(colls []*coordinator.Collection) error {
 	want := map[string]bool{}
 	for _, c := range colls {
 		for i := 0; i < c.ShardsNum; i++ {
-			want[GroupName(c.ID, i)] = true
+			if h.Hosts(c, i) {
+				want[GroupName(c.ID, i)] = true
+			}
 		}
 		if err := h.Ensure(c); err != nil {
 			return err
@@ -130,6 +209,8 @@ func (h *Host) Reconcile(colls []*coordinator.Collection) error {
 	}
 	h.mu.Unlock()
 	for _, r := range stale {
+		r.stop()
+		<-r.done
 		if err := r.node.Close(); err != nil {
 			h.cfg.Logger.Warn("closing dropped shard", "shard", r.Name, "error", err)
 		}
@@ -152,8 +233,10 @@ func (h *Host) removeStaleDirs(want map[string]bool) error {
 	return nil
 }
 
-// Close closes every replica.
+// Close stops every replica loop and closes every replica.
 func (h *Host) Close() error {
+	h.cancel()
+	h.wg.Wait()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var first error

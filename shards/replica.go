@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/fsm"
 	"github.com/raftvec/raftvec/raft"
+	"github.com/raftvec/raftvec/rpc"
 	"github.com/raftvec/raftvec/segment"
 )
 
@@ -21,6 +23,14 @@ type Replica struct {
 	Shard        int
 	node         *raft.Node
 	fsm          *fsm.Shard
+	client       *rpc.Client // nil in tests without a cluster
+	bound        time.Duration
+
+	lastWrite atomic.Int64 // unix ms of the last proposal, for idle ticks
+
+	loopCtx context.Context // the replica's background loop
+	stop    context.CancelFunc
+	done    chan struct{}
 }
 
 // Node returns the replica's Raft node.
@@ -29,16 +39,32 @@ func (r *Replica) Node() *raft.Node { return r.node }
 // FSM returns the replica's state machine.
 func (r *Replica) FSM() *fsm.Shard { return r.fsm }
 
-// propose replicates a command and returns its apply result, mapping Raft
-// errors onto the definite / unknown outcome sentinels.
+// propose replicates a command and returns its apply result, forwarding it
+// to the shard leader when this replica is a follower, and mapping errors
+// onto the definite / unknown outcome sentinels.
 func (r *Replica) propose(ctx context.Context, c *fsm.Command) (fsm.Result, uint64, error) {
-	data := c.Encode()
-	var res raft.Result
+	return r.proposeData(ctx, c.Encode())
+}
+
+func (r *Replica) proposeData(ctx context.Context, data []byte) (fsm.Result, uint64, error) {
+	var res fsm.Result
+	var idx uint64
 	err := retryNotLeader(ctx, func() error {
 		var err error
-		res, err = r.node.Propose(ctx, data)
+		if r.node.IsLeader() || r.client == nil {
+			res, idx, err = r.proposeLocal(ctx, data)
+			return err
+		}
+		res, idx, err = r.forward(ctx, data)
 		return err
 	})
+	return res, idx, err
+}
+
+// proposeLocal proposes on this node (which must lead the group).
+func (r *Replica) proposeLocal(ctx context.Context, data []byte) (fsm.Result, uint64, error) {
+	r.lastWrite.Store(time.Now().UnixMilli())
+	res, err := r.node.Propose(ctx, data)
 	if err != nil {
 		return fsm.Result{}, 0, mapRaftErr(r.Name, err)
 	}
@@ -50,6 +76,17 @@ func (r *Replica) propose(ctx context.Context, c *fsm.Command) (fsm.Result, uint
 		return out, res.Index, mapApplyErr(out.Err)
 	}
 	return out, res.Index, nil
+}
+
+// forward sends a proposal to the group's leader.
+func (r *Replica) forward(ctx context.Context, data []byte) (fsm.Result, uint64, error) {
+	addr, _ := r.node.LeaderAddr()
+	if addr == "" {
+		return fsm.Result{}, 0, fmt.Errorf("%w: %s: no leader: %w", ErrUnavailable, r.Name, raft.ErrNotLeader)
+	}
+	var reply ProposeReply
+	err := decodeErr(r.client.Call(ctx, addr, ServiceName+".Propose", ProposeArgs{Group: r.Name, Data: data}, &reply))
+	return fsm.Result{Count: reply.Count}, reply.Index, err
 }
 
 func mapRaftErr(name string, err error) error {
@@ -99,8 +136,10 @@ func (r *Replica) Tick(ctx context.Context, now time.Time) error {
 }
 
 // Gate blocks until this replica may serve a read at the given consistency
-// level (DESIGN.md §4). Standalone replicas are leaders, so Bounded is
-// served like Strong until the cluster work adds follower time ticks.
+// level (DESIGN.md §4): Strong asks the leader for a read index and waits to
+// apply it; Bounded serves at once if the last leader tick applied here is
+// within the staleness bound, else falls back to Strong; Session waits for
+// the token's index; Eventually serves at once.
 func (r *Replica) Gate(ctx context.Context, level, token string) error {
 	switch level {
 	case coordinator.Eventually:
@@ -114,17 +153,43 @@ func (r *Replica) Gate(ctx context.Context, level, token string) error {
 			return fmt.Errorf("%w: bad session token %q", ErrInvalid, token)
 		}
 		return r.wait(ctx, idx)
+	case coordinator.Bounded:
+		if r.fresh(time.Now()) {
+			return nil
+		}
 	}
 	var idx uint64
 	err := retryNotLeader(ctx, func() error {
 		var err error
-		idx, err = r.node.ReadIndex(ctx)
+		idx, err = r.readIndex(ctx)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("%w: %s: read index: %w", ErrUnavailable, r.Name, err)
 	}
 	return r.wait(ctx, idx)
+}
+
+// fresh reports whether the latest leader tick applied here is within the
+// staleness bound.
+func (r *Replica) fresh(now time.Time) bool {
+	var tick int64
+	r.fsm.View(func(v fsm.View) { tick = v.LastTick() })
+	return tick > 0 && now.UnixMilli()-tick <= r.bound.Milliseconds()
+}
+
+// readIndex gets a read index from the leader (locally or over RPC).
+func (r *Replica) readIndex(ctx context.Context) (uint64, error) {
+	if r.node.IsLeader() || r.client == nil {
+		return r.node.ReadIndex(ctx)
+	}
+	addr, _ := r.node.LeaderAddr()
+	if addr == "" {
+		return 0, fmt.Errorf("%s: no leader: %w", r.Name, raft.ErrNotLeader)
+	}
+	var reply IndexReply
+	err := decodeErr(r.client.Call(ctx, addr, ServiceName+".ReadIndex", GroupArgs{Group: r.Name}, &reply))
+	return reply.Index, err
 }
 
 func (r *Replica) wait(ctx context.Context, idx uint64) error {

@@ -29,7 +29,7 @@ func testHost(t *testing.T) (*Host, string) {
 	go func() { _ = mux.Serve(ctx) }()
 	dir := t.TempDir()
 	h := NewHost(Config{Dir: dir, Logger: hclog.NewNullLogger(), Raft: raft.Config{ID: "n1",
-		HeartbeatTimeout: 200 * time.Millisecond, ElectionTimeout: 200 * time.Millisecond}}, mux)
+		HeartbeatTimeout: 200 * time.Millisecond, ElectionTimeout: 200 * time.Millisecond}}, mux, nil)
 	t.Cleanup(func() { _ = h.Close(); cancel(); _ = mux.Close() })
 	return h, dir
 }
@@ -43,7 +43,8 @@ func testCollection(t *testing.T) *coordinator.Collection {
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	return &coordinator.Collection{ID: 7, Name: "c", Schema: s, ShardsNum: 1, Consistency: coordinator.Strong}
+	return &coordinator.Collection{ID: 7, Name: "c", Schema: s, ShardsNum: 1, Consistency: coordinator.Strong,
+		Shards: []coordinator.ShardPlacement{{Replicas: []string{"n1"}, Initial: []string{"n1"}}}}
 }
 
 func batch(s *segment.Schema, ids []int64, colors []string) *segment.Batch {

@@ -8,6 +8,9 @@ type WriteRequest struct {
 	Partition  string // "" = _default
 	Rows       *segment.Batch
 	Upsert     bool
+	// Key is an optional idempotency key: a retry with the same key (after
+	// an unknown outcome) is applied at most once.
+	Key string
 }
 
 // WriteResult reports a write.
@@ -16,6 +19,11 @@ type WriteResult struct {
 	// Token is the session token of the write (per-shard applied index),
 	// carried by Session-level reads.
 	Token string
+	// Replayed: the key was applied before; Count is the earlier count.
+	Replayed bool
+	// FirstID is the smallest Int64 primary key written (the first auto ID
+	// of a replayed auto-ID insert).
+	FirstID int64
 }
 
 // DeleteRequest deletes the rows matching a filter expression.
@@ -24,6 +32,7 @@ type DeleteRequest struct {
 	Partition  string // "" = all partitions
 	Filter     string
 	Params     map[string]any
+	Key        string // optional idempotency key
 }
 
 // ReadOptions are shared by queries and searches.

@@ -26,7 +26,7 @@ file given with --config, then defaults.`,
 		SilenceErrors: true,
 		Version:       version,
 	}
-	root.AddCommand(newStandaloneCmd(), newBenchCmd())
+	root.AddCommand(newStandaloneCmd(), newServeCmd(), newBenchCmd())
 	return root
 }
 

@@ -27,6 +27,7 @@ The Milvus RESTful v2 API is served on --http-addr.`,
 			if err := loadConfig(cmd.Flags(), &cfg, configFile); err != nil {
 				return err
 			}
+			cfg.Cluster.Join, cfg.Cluster.BootstrapExpect = nil, 0 // one node, one voter per group
 			return runServer(cfg)
 		},
 	}

@@ -1,0 +1,61 @@
+package api
+
+import (
+	"context"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Admin is raftvec's own cluster administration, served under /v1/ beside
+// the Milvus routes. A nil Admin leaves those routes out.
+type Admin interface {
+	// ClusterStatus returns every node and every Raft group as each node
+	// sees it (leader, term, commit and applied index, role).
+	ClusterStatus(ctx context.Context) (any, error)
+	// Nodes returns the node registry.
+	Nodes(ctx context.Context) (any, error)
+	// AddNode adds a node to the cluster (it must be running with --join).
+	AddNode(ctx context.Context, id, raftAddr, httpAddr string) error
+	// RemoveNode removes a node: its replicas move to other nodes.
+	RemoveNode(ctx context.Context, id string) error
+}
+
+// nodeReq is the body of /v1/cluster/nodes/add and /remove.
+type nodeReq struct {
+	dbReq
+	NodeID   string `json:"nodeID"`
+	RaftAddr string `json:"raftAddr"`
+	HTTPAddr string `json:"httpAddr"`
+}
+
+func (s *Server) adminRoutes(e *gin.Engine) {
+	if s.cfg.Admin == nil {
+		return
+	}
+	v1 := e.Group("/v1/cluster", s.auth())
+	get := func(fn func(context.Context) (any, error)) gin.HandlerFunc {
+		return s.route(func(ctx context.Context, _ *call) (any, error) { return fn(ctx) }, false)
+	}
+	v1.GET("/status", get(s.cfg.Admin.ClusterStatus))
+	v1.GET("/nodes", get(s.cfg.Admin.Nodes))
+	v1.POST("/nodes/add", s.route(func(ctx context.Context, c *call) (any, error) {
+		var r nodeReq
+		if err := decodeBody(c.body, &r); err != nil {
+			return nil, err
+		}
+		if err := firstErr(requireName("nodeID", r.NodeID), requireName("raftAddr", r.RaftAddr)); err != nil {
+			return nil, err
+		}
+		return map[string]any{}, s.cfg.Admin.AddNode(ctx, r.NodeID, r.RaftAddr, r.HTTPAddr)
+	}, true))
+	v1.POST("/nodes/remove", s.route(func(ctx context.Context, c *call) (any, error) {
+		var r nodeReq
+		if err := decodeBody(c.body, &r); err != nil {
+			return nil, err
+		}
+		if err := requireName("nodeID", r.NodeID); err != nil {
+			return nil, err
+		}
+		return map[string]any{}, s.cfg.Admin.RemoveNode(ctx, r.NodeID)
+	}, true))
+}

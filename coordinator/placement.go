@@ -1,0 +1,133 @@
+package coordinator
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+)
+
+// liveNodesLocked returns the IDs of nodes that are up, sorted.
+func (m *metaFSM) liveNodesLocked() []string {
+	var out []string
+	for id, n := range m.mu.Nodes {
+		if n.State == NodeUp {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// placeLocked assigns replicas to every shard of a new collection: shard i
+// gets R consecutive live nodes (in ID order) starting at (collection ID + i)
+// mod n, so replicas and preferred leaders spread across nodes.
+func (m *metaFSM) placeLocked(c *Collection) error {
+	live := m.liveNodesLocked()
+	if len(live) == 0 {
+		return fmt.Errorf("%w: no live nodes to place shards on", ErrInvalid)
+	}
+	r := c.ReplicaNumber
+	if r <= 0 || r > len(live) {
+		r = min(max(r, 1), len(live))
+		if c.ReplicaNumber <= 0 {
+			r = min(3, len(live))
+		}
+	}
+	c.ReplicaNumber = r
+	c.Shards = make([]ShardPlacement, c.ShardsNum)
+	for i := range c.Shards {
+		start := int((c.ID + int64(i)) % int64(len(live)))
+		reps := make([]string, r)
+		for j := range reps {
+			reps[j] = live[(start+j)%len(live)]
+		}
+		c.Shards[i] = ShardPlacement{Replicas: reps, Initial: slices.Clone(reps)}
+	}
+	return nil
+}
+
+// replaceNodeLocked moves every replica held by a node that is down or
+// removed to a live node that holds no replica of that shard, choosing the
+// least loaded (ties by ID). Shards with no candidate keep the replica.
+func (m *metaFSM) replaceNodeLocked(id string) {
+	load := m.loadLocked()
+	for _, name := range m.sortedCollectionsLocked() {
+		c := m.mu.Collections[name]
+		for i := range c.Shards {
+			sp := &c.Shards[i]
+			k := slices.Index(sp.Replicas, id)
+			if k < 0 {
+				continue
+			}
+			cand := m.candidateLocked(sp.Replicas, load)
+			if cand == "" {
+				continue
+			}
+			sp.Replicas[k] = cand
+			sp.Initial = nil
+			load[cand]++
+			load[id]--
+		}
+	}
+}
+
+func (m *metaFSM) candidateLocked(exclude []string, load map[string]int) string {
+	best := ""
+	for _, n := range m.liveNodesLocked() {
+		if slices.Contains(exclude, n) {
+			continue
+		}
+		if best == "" || load[n] < load[best] {
+			best = n
+		}
+	}
+	return best
+}
+
+// loadLocked counts replicas per node.
+func (m *metaFSM) loadLocked() map[string]int {
+	load := map[string]int{}
+	for _, c := range m.mu.Collections {
+		for _, sp := range c.Shards {
+			for _, n := range sp.Replicas {
+				load[n]++
+			}
+		}
+	}
+	return load
+}
+
+func (m *metaFSM) sortedCollectionsLocked() []string {
+	names := make([]string, 0, len(m.mu.Collections))
+	for n := range m.mu.Collections {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// setNodeLocked registers a node or updates its addresses and state. A node
+// going down or being removed hands its replicas to other nodes.
+func (m *metaFSM) setNodeLocked(n *NodeInfo) result {
+	if n == nil || n.ID == "" {
+		return result{Err: fmt.Errorf("%w: node needs an ID", ErrInvalid)}
+	}
+	old, ok := m.mu.Nodes[n.ID]
+	if !ok {
+		old = &NodeInfo{ID: n.ID}
+		m.mu.Nodes[n.ID] = old
+	}
+	if n.RaftAddr != "" {
+		old.RaftAddr = n.RaftAddr
+	}
+	if n.HTTPAddr != "" {
+		old.HTTPAddr = n.HTTPAddr
+	}
+	if n.State != "" {
+		old.State = n.State
+	}
+	if old.State == NodeDown || old.State == NodeRemoved {
+		m.replaceNodeLocked(n.ID)
+	}
+	return result{}
+}

@@ -1,0 +1,129 @@
+package coordinator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/raftvec/raftvec/raft"
+	"github.com/raftvec/raftvec/rpc"
+)
+
+// ServiceName is the RPC service every node serves for the metadata group.
+const ServiceName = "Meta"
+
+// rpcTimeout bounds one forwarded metadata call.
+const rpcTimeout = 10 * time.Second
+
+// errCodes maps the sentinels a metadata call can return to wire codes, so
+// a forwarded call fails with the same sentinel as a local one.
+var errCodes = map[string]error{
+	"collection_not_found": ErrCollectionNotFound,
+	"collection_exists":    ErrCollectionExists,
+	"partition_not_found":  ErrPartitionNotFound,
+	"partition_exists":     ErrPartitionExists,
+	"index_not_found":      ErrIndexNotFound,
+	"index_exists":         ErrIndexExists,
+	"alias_not_found":      ErrAliasNotFound,
+	"alias_exists":         ErrAliasExists,
+	"invalid":              ErrInvalid,
+	"not_leader":           raft.ErrNotLeader,
+	"unknown_outcome":      raft.ErrUnknownOutcome,
+	"closed":               raft.ErrClosed,
+}
+
+// encodeErr gives err a wire code (the first sentinel it wraps).
+func encodeErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	for code, sentinel := range errCodes {
+		if errors.Is(err, sentinel) {
+			return rpc.Coded(code, err)
+		}
+	}
+	return err
+}
+
+// decodeErr turns a remote error back into one wrapping its sentinel. An
+// unreachable peer means nothing was proposed (not leader, retry); a missing
+// reply means the outcome is unknown.
+func decodeErr(err error) error {
+	var re *rpc.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &re):
+		if s, ok := errCodes[re.Code]; ok {
+			return fmt.Errorf("%w: %s", s, re.Msg)
+		}
+		return err
+	case rpc.NotRun(err):
+		return fmt.Errorf("%w: %w", raft.ErrNotLeader, err)
+	case errors.Is(err, rpc.ErrNoReply):
+		return fmt.Errorf("%w: %w", raft.ErrUnknownOutcome, err)
+	}
+	return err
+}
+
+// Service is the "Meta" RPC service: followers forward proposals and read
+// index requests to the leader through it, and new nodes join through it.
+type Service struct{ c *Coordinator }
+
+// ProposeArgs carries an encoded metadata command.
+type ProposeArgs struct{ Cmd []byte }
+
+// ProposeReply is the applied result of a forwarded proposal.
+type ProposeReply struct {
+	Index uint64
+	ID    int64
+}
+
+// Propose applies a command on this node, which must be the leader.
+func (s *Service) Propose(a ProposeArgs, r *ProposeReply) error {
+	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
+	defer cancel()
+	res, idx, err := s.c.proposeLocal(ctx, a.Cmd)
+	r.Index, r.ID = idx, res.ID
+	return encodeErr(err)
+}
+
+// IndexReply carries a read index.
+type IndexReply struct{ Index uint64 }
+
+// ReadIndex returns a linearizable read index; this node must be the leader.
+func (s *Service) ReadIndex(_ struct{}, r *IndexReply) error {
+	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
+	defer cancel()
+	idx, err := s.c.node.ReadIndex(ctx)
+	r.Index = idx
+	return encodeErr(err)
+}
+
+// JoinArgs asks the leader to add a node to the metadata group and the
+// registry. Voter is granted while the group has fewer than MaxVoters.
+type JoinArgs struct{ Node NodeInfo }
+
+// JoinReply says how the node was added.
+type JoinReply struct{ Voter bool }
+
+// Join adds a node; this node must be the leader.
+func (s *Service) Join(a JoinArgs, r *JoinReply) error {
+	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
+	defer cancel()
+	voter, err := s.c.addMember(ctx, a.Node)
+	r.Voter = voter
+	return encodeErr(err)
+}
+
+// LeaveArgs names a node to take out of the metadata group.
+type LeaveArgs struct{ ID string }
+
+// Leave removes a node from the metadata group; this node must be the
+// leader.
+func (s *Service) Leave(a LeaveArgs, _ *struct{}) error {
+	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
+	defer cancel()
+	return encodeErr(s.c.removeServer(ctx, a.ID))
+}

@@ -1,0 +1,190 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+)
+
+// shardLeader returns the index of the node leading shard 0 of "c".
+func (tc *testCluster) shardLeader() int {
+	for i, s := range tc.nodes {
+		if s == nil {
+			continue
+		}
+		for _, r := range s.Host().Replicas() {
+			if r.Shard == 0 && r.Node().IsLeader() {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+func TestClusterLeaderKillLosesNoAcknowledgedWrite(t *testing.T) {
+	tc := newCluster(t, 3, 3)
+	tc.client(0).ok("collections/create", map[string]any{"collectionName": "c", "dimension": 2, "metricType": "L2", "params": map[string]any{"shardsNum": 1}})
+	tc.client(0).ok("entities/insert", map[string]any{"collectionName": "c", "data": rowsFrom(0, 200)})
+	victim := tc.shardLeader()
+	if victim < 0 {
+		t.Fatal("no shard leader")
+	}
+	other := (victim + 1) % 3
+	tc.kill(victim)
+	// Writes resume after the election, through a surviving node.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		r := tc.client(other).do("entities/insert", map[string]any{"collectionName": "c", "data": rowsFrom(200, 100)})
+		if r.Code == 0 {
+			break
+		}
+		if r.Code == 3 || time.Now().After(deadline) {
+			t.Fatalf("write after leader kill: code %d: %s", r.Code, r.Message)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	for _, i := range []int{other, (victim + 2) % 3} {
+		if n := tc.client(i).countAt("c", "Strong"); n != 300 {
+			t.Fatalf("node %d: %d rows after leader kill, want 300", i+1, n)
+		}
+	}
+}
+
+func TestClusterStrongReadOnFollowerSeesAckedWrite(t *testing.T) {
+	tc := newCluster(t, 3, 3)
+	tc.client(0).ok("collections/create", map[string]any{"collectionName": "c", "dimension": 2, "metricType": "L2",
+		"params": map[string]any{"shardsNum": 1, "consistencyLevel": "Strong"}})
+	for k := 0; k < 30; k++ {
+		w, r := tc.client(k%3), tc.client((k+1)%3)
+		w.ok("entities/insert", map[string]any{"collectionName": "c", "data": rowsFrom(k, 1)})
+		var hits []map[string]any
+		_ = json.Unmarshal(r.ok("entities/search", map[string]any{"collectionName": "c", "data": [][]float32{{float32(k), float32(k % 7)}},
+			"limit": 1, "filter": "id == " + itoa(k), "consistencyLevel": "Strong"}), &hits)
+		if len(hits) != 1 {
+			t.Fatalf("write %d acknowledged by node %d not seen by a Strong search on node %d", k, k%3+1, (k+1)%3+1)
+		}
+	}
+}
+
+func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+func TestClusterSessionReadsSeeOwnWrites(t *testing.T) {
+	tc := newCluster(t, 3, 3)
+	tc.client(0).ok("collections/create", map[string]any{"collectionName": "c", "dimension": 2, "metricType": "L2", "params": map[string]any{"shardsNum": 2}})
+	for k := 0; k < 10; k++ {
+		body, _ := json.Marshal(map[string]any{"collectionName": "c", "data": rowsFrom(k*10, 10)})
+		resp, err := http.Post(tc.client(k%3).base+"/v2/vectordb/entities/insert", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		token := resp.Header.Get("Raftvec-Session-Token")
+		resp.Body.Close()
+		if token == "" {
+			t.Fatal("write returned no session token")
+		}
+		req, _ := http.NewRequest("POST", tc.client((k+2)%3).base+"/v2/vectordb/entities/query",
+			bytes.NewReader([]byte(`{"collectionName":"c","filter":"","outputFields":["count(*)"],"consistencyLevel":"Session"}`)))
+		req.Header.Set("Raftvec-Session-Token", token)
+		resp, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var env struct {
+			Data []map[string]float64
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&env)
+		resp.Body.Close()
+		if len(env.Data) != 1 || env.Data[0]["count(*)"] < float64(k*10+10) {
+			t.Fatalf("session read after write %d saw %v", k, env.Data)
+		}
+	}
+}
+
+func TestClusterReplicasRecreatedAfterNodeDown(t *testing.T) {
+	tc := newCluster(t, 4, 3)
+	tc.client(0).ok("collections/create", map[string]any{"collectionName": "c", "dimension": 2, "metricType": "L2", "params": map[string]any{"shardsNum": 2}})
+	tc.client(1).ok("entities/insert", map[string]any{"collectionName": "c", "data": rowsFrom(0, 100)})
+	coll, _ := tc.nodes[0].Coordinator().Collection("c")
+	victim := -1
+	for i, s := range tc.nodes {
+		if len(s.Host().Replicas()) > 0 && i != 0 && !s.Coordinator().Node().IsLeader() {
+			victim = i
+			break
+		}
+	}
+	if victim < 0 {
+		t.Fatalf("no node to kill; placement %+v", coll.Shards)
+	}
+	victimID := tc.cfgs[victim].NodeID
+	tc.kill(victim)
+	survivor := (victim + 1) % 4
+	deadline := time.Now().Add(45 * time.Second)
+	for {
+		c, _ := tc.nodes[survivor].Coordinator().Collection("c")
+		moved, full := true, true
+		for _, sp := range c.Shards {
+			for _, id := range sp.Replicas {
+				moved = moved && id != victimID
+			}
+		}
+		for i, s := range tc.nodes {
+			if s == nil {
+				continue
+			}
+			for _, r := range s.Host().Replicas() {
+				servers, _ := r.Node().Servers()
+				if r.Node().IsLeader() && len(servers) != 3 {
+					full = false
+				}
+			}
+			_ = i
+		}
+		if moved && full {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replicas of %s not re-created: placement %+v", victimID, c.Shards)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	for i, s := range tc.nodes {
+		if s != nil {
+			if n := tc.client(i).countAt("c", "Strong"); n != 100 {
+				t.Fatalf("node %d: %d rows, want 100", i+1, n)
+			}
+		}
+	}
+}
+
+func TestClusterNodeRemovedAndReAddedCatchesUp(t *testing.T) {
+	tc := newCluster(t, 3, 3)
+	tc.client(0).ok("collections/create", map[string]any{"collectionName": "c", "dimension": 2, "metricType": "L2", "params": map[string]any{"shardsNum": 1}})
+	tc.client(0).ok("entities/insert", map[string]any{"collectionName": "c", "data": rowsFrom(0, 50)})
+	// Remove node-3 (through node-1), write more, then bring node-3 back.
+	victim := 2
+	body, _ := json.Marshal(map[string]any{"nodeID": tc.cfgs[victim].NodeID})
+	resp, err := http.Post(tc.client(0).base+"/v1/cluster/nodes/remove", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	tc.kill(victim)
+	tc.client(1).ok("entities/insert", map[string]any{"collectionName": "c", "data": rowsFrom(50, 50)})
+	if err := tc.start(victim); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if len(tc.nodes[victim].Host().Replicas()) == 1 {
+			if n := tc.client(victim).countAt("c", "Eventually"); n == 100 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("re-added node did not catch up: %s", tc.client(victim).getJSON("/v1/cluster/status"))
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}

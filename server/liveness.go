@@ -1,0 +1,95 @@
+package server
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	hraft "github.com/hashicorp/raft"
+
+	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/raft"
+)
+
+// GroupStatus is one Raft group as seen from one node.
+type GroupStatus struct {
+	Group   string `json:"group"`
+	Node    string `json:"node"`
+	State   string `json:"state"` // Leader, Follower, Candidate
+	Leader  string `json:"leader"`
+	Term    uint64 `json:"term"`
+	Commit  uint64 `json:"commitIndex"`
+	Applied uint64 `json:"appliedIndex"`
+	Voter   bool   `json:"voter"`
+}
+
+// groupStatus reports every Raft group hosted on this node.
+func (s *Server) groupStatus() []GroupStatus {
+	out := []GroupStatus{s.status("meta", s.coord.Node())}
+	for _, r := range s.host.Replicas() {
+		out = append(out, s.status(r.Name, r.Node()))
+	}
+	return out
+}
+
+func (s *Server) status(group string, n *raft.Node) GroupStatus {
+	st := n.Stats()
+	u := func(k string) uint64 { v, _ := strconv.ParseUint(st[k], 10, 64); return v }
+	_, leader := n.LeaderAddr()
+	voter := true
+	if servers, err := n.Servers(); err == nil {
+		for _, sv := range servers {
+			if string(sv.ID) == s.cfg.NodeID {
+				voter = sv.Suffrage == hraft.Voter
+			}
+		}
+	}
+	return GroupStatus{Group: group, Node: s.cfg.NodeID, State: st["state"], Leader: leader,
+		Term: u("term"), Commit: u("commit_index"), Applied: u("fsm_applied_index"), Voter: voter}
+}
+
+// watchLiveness runs on every node but acts only on the metadata leader:
+// it pings every registered node and marks one down after NodeDownTimeout
+// without an answer, which moves its replicas elsewhere.
+func (s *Server) watchLiveness(ctx context.Context) {
+	seen := map[string]time.Time{}
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if !s.coord.Node().IsLeader() {
+				clear(seen)
+				continue
+			}
+			s.checkNodes(ctx, now, seen)
+		}
+	}
+}
+
+func (s *Server) checkNodes(ctx context.Context, now time.Time, seen map[string]time.Time) {
+	for _, n := range s.coord.Nodes() {
+		if n.State != coordinator.NodeUp || n.ID == s.cfg.NodeID {
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, time.Second)
+		var info InfoReply
+		err := s.client.Call(cctx, n.RaftAddr, ClusterServiceName+".Info", struct{}{}, &info)
+		cancel()
+		if err == nil {
+			seen[n.ID] = now
+			continue
+		}
+		if _, ok := seen[n.ID]; !ok {
+			seen[n.ID] = now // first sight since this node became leader
+		}
+		if now.Sub(seen[n.ID]) > s.cfg.Cluster.NodeDownTimeout {
+			s.logger.Warn("node down, re-creating its replicas elsewhere", "node", n.ID)
+			if err := s.coord.SetNode(ctx, coordinator.NodeInfo{ID: n.ID, State: coordinator.NodeDown}); err != nil {
+				s.logger.Warn("marking node down", "node", n.ID, "error", err)
+			}
+		}
+	}
+}

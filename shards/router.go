@@ -1,0 +1,139 @@
+package shards
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/fsm"
+)
+
+// rr spreads reads across replicas.
+var rr atomic.Uint64
+
+// Propose replicates a command on shard i of c from any node: through the
+// local replica when this node hosts one (it forwards to the leader), else
+// through a node that does, preferred replica first.
+func (h *Host) Propose(ctx context.Context, c *coordinator.Collection, i int, cmd *fsm.Command) (fsm.Result, uint64, error) {
+	if r, err := h.Replica(c, i); err == nil {
+		return r.propose(ctx, cmd)
+	} else if !errors.Is(err, ErrNotHosted) {
+		return fsm.Result{}, 0, err
+	}
+	data := cmd.Encode()
+	var res fsm.Result
+	var idx uint64
+	err := retryElsewhere(ctx, func() error {
+		var lastErr error
+		for _, id := range c.Shards[i].Replicas {
+			var reply ProposeReply
+			err := decodeErr(h.call(ctx, id, ServiceName+".Propose", ProposeArgs{Group: GroupName(c.ID, i), Data: data}, &reply))
+			if err == nil || !isUnreachable(err) {
+				res, idx = fsm.Result{Count: reply.Count}, reply.Index
+				return err
+			}
+			lastErr = err
+		}
+		return lastErr
+	})
+	return res, idx, err
+}
+
+// retryElsewhere retries fn while it fails without having run anywhere
+// (unreachable nodes, a replica not opened yet), for up to leaderWait.
+func retryElsewhere(ctx context.Context, fn func() error) error {
+	deadline := time.Now().Add(leaderWait)
+	for {
+		err := fn()
+		if err == nil || !isUnreachable(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// Read gates and serves a query or search on one replica of shard i,
+// preferring followers and rotating among them; an unreachable or
+// unavailable replica makes it try the next one.
+func (h *Host) Read(ctx context.Context, c *coordinator.Collection, i int, a ReadArgs) (QueryResult, SearchResult, error) {
+	a.Group = GroupName(c.ID, i)
+	var q QueryResult
+	var s SearchResult
+	err := retryElsewhere(ctx, func() error {
+		var err error
+		q, s, err = h.readOnce(ctx, c, i, a)
+		return err
+	})
+	return q, s, err
+}
+
+func (h *Host) readOnce(ctx context.Context, c *coordinator.Collection, i int, a ReadArgs) (QueryResult, SearchResult, error) {
+	var lastErr error
+	for _, id := range h.readOrder(c, i) {
+		var q QueryResult
+		var s SearchResult
+		var err error
+		if id == h.NodeID() {
+			var r *Replica
+			if r, err = h.Replica(c, i); err == nil {
+				q, s, err = r.ServeRead(ctx, a)
+			}
+		} else {
+			var reply ReadReply
+			err = decodeErr(h.call(ctx, id, ServiceName+".Read", a, &reply))
+			q, s = reply.Query, reply.Search
+			if errors.Is(err, ErrUnknownOutcome) { // a read has no effects: try another replica
+				err = fmt.Errorf("%w: %s: %v", ErrUnavailable, id, err)
+			}
+		}
+		if err == nil || !isUnreachable(err) {
+			return q, s, err
+		}
+		lastErr = err
+	}
+	return QueryResult{}, SearchResult{}, lastErr
+}
+
+// readOrder lists shard i's replicas, rotated for spreading, with the
+// known leader last (followers act as query nodes).
+func (h *Host) readOrder(c *coordinator.Collection, i int) []string {
+	reps := slices.Clone(c.Shards[i].Replicas)
+	if len(reps) == 0 {
+		return nil
+	}
+	k := int(rr.Add(1) % uint64(len(reps)))
+	reps = append(reps[k:], reps[:k]...)
+	leader := ""
+	if r := h.byName(GroupName(c.ID, i)); r != nil {
+		_, leader = r.node.LeaderAddr()
+	}
+	if j := slices.Index(reps, leader); j >= 0 && len(reps) > 1 {
+		reps = append(slices.Delete(reps, j, j+1), leader)
+	}
+	return reps
+}
+
+func (h *Host) call(ctx context.Context, nodeID, method string, args, reply any) error {
+	if h.client == nil || h.cfg.Resolve == nil {
+		return fmt.Errorf("%w: node %s: no RPC client", ErrUnavailable, nodeID)
+	}
+	addr := h.cfg.Resolve(nodeID)
+	if addr == "" {
+		return fmt.Errorf("%w: node %s has no address", ErrUnavailable, nodeID)
+	}
+	return h.client.Call(ctx, addr, method, args, reply)
+}
+
+// isUnreachable: the call did not run (node unreachable, no leader, replica
+// not open there yet); trying again or elsewhere is safe.
+func isUnreachable(err error) bool {
+	return (errors.Is(err, ErrUnavailable) || errors.Is(err, ErrNotHosted)) && !errors.Is(err, ErrUnknownOutcome)
+}

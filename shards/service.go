@@ -1,0 +1,200 @@
+package shards
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/raftvec/raftvec/expr"
+	"github.com/raftvec/raftvec/raft"
+	"github.com/raftvec/raftvec/rpc"
+)
+
+// ServiceName is the RPC service every node serves for its shard replicas.
+const ServiceName = "Shard"
+
+const rpcTimeout = 30 * time.Second
+
+// errCodes maps data-path sentinels to wire codes so a forwarded call fails
+// with the same sentinel as a local one.
+var errCodes = map[string]error{
+	"duplicate_key":   ErrDuplicateKey,
+	"invalid":         ErrInvalid,
+	"unavailable":     ErrUnavailable,
+	"unknown_outcome": ErrUnknownOutcome,
+	"not_hosted":      ErrNotHosted,
+	"rate_limited":    ErrRateLimited,
+	"not_leader":      raft.ErrNotLeader,
+	"invalid_filter":  expr.ErrInvalid,
+}
+
+func encodeErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	// More specific sentinels first: ErrUnknownOutcome and ErrUnavailable
+	// wrap raft errors.
+	for _, code := range []string{"unknown_outcome", "duplicate_key", "invalid_filter", "invalid", "not_hosted", "rate_limited", "not_leader", "unavailable"} {
+		if errors.Is(err, errCodes[code]) {
+			return rpc.Coded(code, err)
+		}
+	}
+	return err
+}
+
+// decodeErr turns a remote error back into one wrapping its sentinel. An
+// unreachable peer did not run the call; a missing reply may have.
+func decodeErr(err error) error {
+	var re *rpc.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &re) && re.Code == "not_leader":
+		return fmt.Errorf("%w: %w: %s", ErrUnavailable, raft.ErrNotLeader, re.Msg)
+	case errors.As(err, &re):
+		if s, ok := errCodes[re.Code]; ok {
+			return fmt.Errorf("%w: %s", s, re.Msg)
+		}
+		return err
+	case rpc.NotRun(err):
+		return fmt.Errorf("%w: %w: %w", ErrUnavailable, raft.ErrNotLeader, err)
+	case errors.Is(err, rpc.ErrNoReply):
+		return fmt.Errorf("%w: %w", ErrUnknownOutcome, err)
+	}
+	return err
+}
+
+// Service is the "Shard" RPC service: proposals forwarded to a shard
+// leader, read indexes, and reads served by a replica.
+type Service struct{ h *Host }
+
+// Service returns the RPC service to register as ServiceName.
+func (h *Host) Service() *Service { return &Service{h: h} }
+
+// ProposeArgs carries an encoded fsm.Command for a group.
+type ProposeArgs struct {
+	Group string
+	Data  []byte
+}
+
+// ProposeReply is the applied result.
+type ProposeReply struct {
+	Index uint64
+	Count int64
+}
+
+func (s *Service) replica(group string) (*Replica, error) {
+	r := s.h.byName(group)
+	if r == nil {
+		return nil, fmt.Errorf("%w: %s on %s", ErrNotHosted, group, s.h.NodeID())
+	}
+	return r, nil
+}
+
+// Propose applies a command; this node must lead the group.
+func (s *Service) Propose(a ProposeArgs, r *ProposeReply) error {
+	rep, err := s.replica(a.Group)
+	if err != nil {
+		return encodeErr(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
+	defer cancel()
+	res, idx, err := rep.proposeData(ctx, a.Data)
+	r.Index, r.Count = idx, res.Count
+	return encodeErr(err)
+}
+
+// GroupArgs names a group.
+type GroupArgs struct{ Group string }
+
+// IndexReply carries a log index.
+type IndexReply struct{ Index uint64 }
+
+// ReadIndex returns a linearizable read index; this node must lead.
+func (s *Service) ReadIndex(a GroupArgs, r *IndexReply) error {
+	rep, err := s.replica(a.Group)
+	if err != nil {
+		return encodeErr(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
+	defer cancel()
+	r.Index, err = rep.node.ReadIndex(ctx)
+	return encodeErr(err)
+}
+
+// Applied returns the replica's applied index (for catch-up checks).
+func (s *Service) Applied(a GroupArgs, r *IndexReply) error {
+	rep, err := s.replica(a.Group)
+	if err != nil {
+		return encodeErr(err)
+	}
+	r.Index = rep.node.AppliedIndex()
+	return nil
+}
+
+// ReadArgs is a read served by a replica: gate, then query or search.
+type ReadArgs struct {
+	Group      string
+	Opts       ReadOptions
+	Partitions []int64 // nil = all
+	Query      *QueryRequest
+	Search     *SearchRequest
+}
+
+// ReadReply carries one shard's answer.
+type ReadReply struct {
+	Query  QueryResult
+	Search SearchResult
+}
+
+// Read serves a query or search on this replica at the requested level.
+func (s *Service) Read(a ReadArgs, r *ReadReply) error {
+	rep, err := s.replica(a.Group)
+	if err != nil {
+		return encodeErr(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
+	defer cancel()
+	r.Query, r.Search, err = rep.ServeRead(ctx, a)
+	return encodeErr(err)
+}
+
+// ServeRead gates a read at its consistency level and runs it.
+func (r *Replica) ServeRead(ctx context.Context, a ReadArgs) (QueryResult, SearchResult, error) {
+	if err := r.Gate(ctx, a.Opts.Consistency, a.Opts.SessionToken); err != nil {
+		return QueryResult{}, SearchResult{}, err
+	}
+	spec, err := r.spec(a.Opts, a.Partitions)
+	if err != nil {
+		return QueryResult{}, SearchResult{}, err
+	}
+	if a.Query != nil {
+		q := a.Query
+		return r.Query(spec, q.IDs, q.OutputFields, q.Limit, q.CountOnly), SearchResult{}, nil
+	}
+	if a.Search == nil {
+		return QueryResult{}, SearchResult{}, fmt.Errorf("%w: read without query or search", ErrInvalid)
+	}
+	res, err := r.Search(spec, a.Search)
+	return QueryResult{}, res, err
+}
+
+// spec compiles a read's filter against the replica's schema.
+func (r *Replica) spec(o ReadOptions, parts []int64) (ReadSpec, error) {
+	var spec ReadSpec
+	if parts != nil {
+		spec.Partitions = map[int64]bool{}
+		for _, p := range parts {
+			spec.Partitions[p] = true
+		}
+	}
+	if o.Filter != "" {
+		f, err := expr.Compile(o.Filter, r.fsm.Schema(), o.Params)
+		if err != nil {
+			return spec, err
+		}
+		spec.Filter = f
+	}
+	return spec, nil
+}
