@@ -18,6 +18,9 @@ type Admin interface {
 	AddNode(ctx context.Context, id, raftAddr, httpAddr string) error
 	// RemoveNode removes a node: its replicas move to other nodes.
 	RemoveNode(ctx context.Context, id string) error
+	// Segments lists a collection's segments: state, rows, deleted rows,
+	// size, object keys.
+	Segments(ctx context.Context, collection string) (any, error)
 }
 
 // nodeReq is the body of /v1/cluster/nodes/add and /remove.
@@ -37,6 +40,10 @@ func (s *Server) adminRoutes(e *gin.Engine) {
 		return s.route(func(ctx context.Context, _ *call) (any, error) { return fn(ctx) }, false)
 	}
 	v1.GET("/status", get(s.cfg.Admin.ClusterStatus))
+	e.GET("/v1/collections/:name/segments", s.auth(), func(gc *gin.Context) {
+		name := gc.Param("name")
+		s.route(func(ctx context.Context, _ *call) (any, error) { return s.cfg.Admin.Segments(ctx, name) }, false)(gc)
+	})
 	v1.GET("/nodes", get(s.cfg.Admin.Nodes))
 	v1.POST("/nodes/add", s.route(func(ctx context.Context, c *call) (any, error) {
 		var r nodeReq

@@ -22,6 +22,12 @@ const (
 	KindDelete
 	KindDropPartition
 	KindTick
+	// KindSeal seals a growing segment (Segment; 0 = every growing one):
+	// later inserts go to a new growing segment.
+	KindSeal
+	// KindChunkFlushed records a chunk the leader has already written to
+	// object storage (side effect before the entry).
+	KindChunkFlushed
 )
 
 // Errors returned (as Result.Err) by Apply. They are deterministic: every
@@ -43,6 +49,10 @@ type Command struct {
 	// whose key was applied before returns the earlier result and changes
 	// nothing.
 	Key string
+	// Segment is the target of Seal and ChunkFlushed.
+	Segment int64
+	// Chunk is the flushed chunk's manifest (ChunkFlushed).
+	Chunk *segment.Chunk
 }
 
 // Encode returns the command's binary encoding.
@@ -60,6 +70,11 @@ func (c *Command) Encode() []byte {
 		e.Bytes(c.Params)
 	case KindTick:
 		e.Varint(c.Time)
+	case KindSeal:
+		e.Varint(c.Segment)
+	case KindChunkFlushed:
+		e.Varint(c.Segment)
+		segment.EncodeChunk(e, c.Chunk)
 	}
 	return e.Buf
 }
@@ -83,6 +98,12 @@ func Decode(b []byte, s *segment.Schema) (*Command, error) {
 	case KindDropPartition:
 	case KindTick:
 		c.Time = d.Varint()
+	case KindSeal:
+		c.Segment = d.Varint()
+	case KindChunkFlushed:
+		c.Segment = d.Varint()
+		ch := segment.DecodeChunk(d)
+		c.Chunk = &ch
 	default:
 		return nil, fmt.Errorf("%w: unknown kind %d", ErrBadCommand, c.Kind)
 	}

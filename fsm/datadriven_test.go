@@ -8,6 +8,8 @@ import (
 
 	"github.com/cockroachdb/datadriven"
 	hraft "github.com/hashicorp/raft"
+
+	"github.com/raftvec/raftvec/segment"
 )
 
 // TestDataDriven runs the scripts under testdata/: each command applies a
@@ -54,6 +56,20 @@ func TestDataDriven(t *testing.T) {
 				return apply(&Command{Kind: KindDelete, Partition: part, Filter: strings.TrimSpace(d.Input)})
 			case "drop-partition":
 				return apply(&Command{Kind: KindDropPartition, Partition: part})
+			case "seal":
+				var seg int64
+				d.ScanArgs(t, "seg", &seg)
+				return apply(&Command{Kind: KindSeal, Segment: seg})
+			case "flushed":
+				var seg, from, to int64
+				d.ScanArgs(t, "seg", &seg)
+				d.ScanArgs(t, "from", &from)
+				d.ScanArgs(t, "to", &to)
+				keys, sums := make([]string, len(s.Fields)), make([]uint32, len(s.Fields))
+				for i := range keys {
+					keys[i] = fmt.Sprintf("insert_log/1/%d/%d/%d/%d", part, seg, s.Fields[i].ID, from)
+				}
+				return apply(&Command{Kind: KindChunkFlushed, Segment: seg, Chunk: &segment.Chunk{Index: from, FromRow: from, ToRow: to, Keys: keys, Checksums: sums}})
 			case "rows":
 				return dumpRows(sh)
 			}
@@ -81,7 +97,11 @@ func dumpRows(sh *Shard) string {
 	var b strings.Builder
 	sh.View(func(v View) {
 		for _, g := range v.Segments() {
-			fmt.Fprintf(&b, "segment %d part=%d state=%s rows=%d live=%d:", g.ID, g.Partition, g.State, g.Rows(), g.Live())
+			fmt.Fprintf(&b, "segment %d part=%d state=%s rows=%d live=%d", g.ID, g.Partition, g.State, g.Rows(), g.Live())
+			if len(g.Chunks) > 0 {
+				fmt.Fprintf(&b, " flushed=%d chunks=%d", g.FlushedRows(), len(g.Chunks))
+			}
+			b.WriteString(":")
 			for row := 0; row < g.Rows(); row++ {
 				if !g.IsDeleted(row) {
 					fmt.Fprintf(&b, " %v:%v", g.Value(0, row), g.Value(1, row))

@@ -81,8 +81,11 @@ func (g *logGen) entry() *hraft.Log {
 			Params: []byte(fmt.Sprintf(`{"max": %d}`, g.r.Int64N(g.next+1)))}
 	default:
 		c = Command{Kind: KindTick, Time: int64(g.idx) * 1000}
+		if g.r.IntN(2) == 0 {
+			c = Command{Kind: KindSeal} // seal every growing segment
+		}
 	}
-	if c.Kind != KindTick && g.r.IntN(4) == 0 {
+	if c.Kind != KindTick && c.Kind != KindSeal && g.r.IntN(4) == 0 {
 		c.Key = fmt.Sprintf("k%d", g.r.IntN(200)) // some keys repeat: replays
 	}
 	return &hraft.Log{Index: g.idx, Term: 1, Type: hraft.LogCommand, Data: c.Encode()}

@@ -18,7 +18,8 @@ import (
 // lock; Apply and Restore take the write lock.
 type Shard struct {
 	schema *segment.Schema
-	base   int64 // segment IDs are base + n, so they are unique across shards
+	base   int64          // segment IDs are base + n, so they are unique across shards
+	load   segment.Loader // fetches flushed chunks when restoring a snapshot
 
 	mu struct {
 		sync.RWMutex
@@ -49,6 +50,11 @@ func newState() state {
 	return state{byID: map[int64]*segment.Segment{}, growing: map[int64]*segment.Segment{}, pk: segment.NewPKIndex(),
 		keys: keyWindow{m: map[string]Result{}}}
 }
+
+// SetLoader sets how Restore fetches the flushed chunks a snapshot refers
+// to (the caller does the I/O; the FSM verifies checksums). Call it before
+// the shard is handed to Raft.
+func (sh *Shard) SetLoader(load segment.Loader) { sh.load = load }
 
 // Schema returns the shard's schema (immutable).
 func (sh *Shard) Schema() *segment.Schema { return sh.schema }
@@ -93,6 +99,10 @@ func (sh *Shard) applyKindLocked(c *Command) Result {
 		return sh.dropPartitionLocked(c.Partition)
 	case KindTick:
 		sh.mu.lastTick = max(sh.mu.lastTick, c.Time)
+	case KindSeal:
+		return sh.sealLocked(c.Segment)
+	case KindChunkFlushed:
+		return sh.chunkFlushedLocked(c.Segment, c.Chunk)
 	}
 	return Result{}
 }
@@ -227,7 +237,7 @@ func (sh *Shard) Restore(rc io.ReadCloser) error {
 	if err != nil {
 		return fmt.Errorf("fsm: reading snapshot: %w", err)
 	}
-	st, err := decodeState(b, sh.schema)
+	st, err := decodeState(b, sh.schema, sh.load)
 	if err != nil {
 		return err
 	}

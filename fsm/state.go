@@ -33,7 +33,7 @@ func (sh *Shard) StateHash() string {
 	return hex.EncodeToString(h[:])
 }
 
-func decodeState(b []byte, s *segment.Schema) (state, error) {
+func decodeState(b []byte, s *segment.Schema, load segment.Loader) (state, error) {
 	st := newState()
 	if len(b) < len(stateMagic) || string(b[:len(stateMagic)]) != stateMagic {
 		return st, fmt.Errorf("fsm: snapshot: %w: bad magic", segment.ErrCorrupt)
@@ -44,7 +44,7 @@ func decodeState(b []byte, s *segment.Schema) (state, error) {
 	n := d.Len(1)
 	pki := s.PrimaryIndex()
 	for i := 0; i < n && d.Err == nil; i++ {
-		g, err := segment.DecodeSegment(d, s)
+		g, err := segment.DecodeSegment(d, s, load)
 		if err != nil {
 			return st, fmt.Errorf("fsm: snapshot: %w", err)
 		}

@@ -2,9 +2,9 @@ package proxy
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -86,27 +86,79 @@ func (p *Proxy) SetLoaded(ctx context.Context, name string, loaded bool) error {
 	return p.coord.SetLoaded(ctx, name, loaded)
 }
 
-// Flush implements api.Backend. Until segments flush to object storage
-// (segment lifecycle work), a flush makes every shard take a Raft snapshot,
-// so the data is durable in one file and the log is compacted.
+// Flush implements api.Backend: it seals every growing segment of the
+// collection and waits until each shard's leader has flushed all their
+// chunks to object storage.
 func (p *Proxy) Flush(ctx context.Context, name string) error {
 	c, err := p.coord.Collection(name)
 	if err != nil {
 		return err
 	}
-	for i := 0; i < c.ShardsNum; i++ {
-		r, err := p.host.Replica(c, i)
-		if errors.Is(err, shards.ErrNotHosted) {
-			continue
-		}
+	err = scatter(c.ShardsNum, func(i int) error {
+		_, _, err := p.host.Propose(ctx, c, i, &fsm.Command{Kind: fsm.KindSeal})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for {
+		pending, err := p.unflushed(ctx, c)
 		if err != nil {
 			return err
 		}
-		if err := r.Node().Snapshot(); err != nil {
-			return fmt.Errorf("%w: %s: snapshot: %w", shards.ErrUnavailable, r.Name, err)
+		if pending == 0 {
+			p.snapshotLocal(c)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w: flush of %q: %d segments still flushing: %w", shards.ErrUnavailable, name, pending, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	return nil
+}
+
+// snapshotLocal takes a Raft snapshot of this node's replicas of c: with
+// every segment flushed it holds only metadata and chunk manifests, and it
+// lets Raft truncate the log. Errors only delay that, so they are ignored.
+func (p *Proxy) snapshotLocal(c *coordinator.Collection) {
+	for i := 0; i < c.ShardsNum; i++ {
+		if r, err := p.host.Replica(c, i); err == nil {
+			_ = r.Node().Snapshot()
+		}
+	}
+}
+
+// unflushed counts sealed segments not yet fully in object storage.
+func (p *Proxy) unflushed(ctx context.Context, c *coordinator.Collection) (int, error) {
+	segs, err := p.Segments(ctx, c.Name)
+	n := 0
+	for _, s := range segs {
+		if s.State == segment.Sealed.String() {
+			n++
+		}
+	}
+	return n, err
+}
+
+// Segments lists every segment of a collection, shard by shard (read at
+// Strong).
+func (p *Proxy) Segments(ctx context.Context, name string) ([]shards.SegmentInfo, error) {
+	c, err := p.coord.Collection(name)
+	if err != nil {
+		return nil, err
+	}
+	per := make([][]shards.SegmentInfo, c.ShardsNum)
+	err = scatter(c.ShardsNum, func(i int) error {
+		var err error
+		per[i], err = p.host.Segments(ctx, c, i, coordinator.Strong)
+		return err
+	})
+	var out []shards.SegmentInfo
+	for _, s := range per {
+		out = append(out, s...)
+	}
+	return out, err
 }
 
 // Compact implements api.Backend. There are no sealed segments to merge or

@@ -92,7 +92,7 @@ func FuzzDecodeSegment(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, sel uint8, data []byte) {
 		s := schemas[int(sel)%len(schemas)]
-		g, err := DecodeSegment(&Decoder{Buf: data}, s)
+		g, err := DecodeSegment(&Decoder{Buf: data}, s, nil)
 		if err != nil {
 			return
 		}
@@ -101,7 +101,7 @@ func FuzzDecodeSegment(f *testing.F) {
 			_ = g.IsDeleted(r)
 		}
 		enc := encodeSegment(g)
-		g2, err := DecodeSegment(&Decoder{Buf: enc}, s)
+		g2, err := DecodeSegment(&Decoder{Buf: enc}, s, nil)
 		if err != nil {
 			t.Fatalf("re-encoded segment does not decode: %v", err)
 		}

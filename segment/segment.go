@@ -36,6 +36,9 @@ type Segment struct {
 	State     State
 	Columns   []Column
 	Deleted   *roaring.Bitmap
+	// Chunks lists the flushed runs of rows, in row order, contiguous from
+	// row 0.
+	Chunks []Chunk
 }
 
 // New returns an empty growing segment for the schema.
@@ -73,14 +76,23 @@ func (g *Segment) IsDeleted(row int) bool { return g.Deleted.Contains(uint32(row
 // Value implements RowReader.
 func (g *Segment) Value(f, row int) any { return g.Columns[f].Value(row) }
 
-// Encode appends the segment's deterministic encoding.
+// Encode appends the segment's deterministic encoding: its manifest of
+// flushed chunks, then only the rows not yet flushed (the tail), then the
+// deletion flags of all rows. Flushed rows live in object storage and are
+// covered by the chunk checksums.
 func (g *Segment) Encode(e *Encoder) {
 	e.Varint(g.ID)
 	e.Varint(g.Partition)
 	e.Byte(byte(g.State))
+	e.Uvarint(uint64(len(g.Chunks)))
+	for i := range g.Chunks {
+		g.Chunks[i].encode(e)
+	}
+	from, rows := int(g.FlushedRows()), g.Rows()
 	e.Uvarint(uint64(len(g.Columns)))
 	for i := range g.Columns {
-		EncodeColumn(e, &g.Columns[i])
+		tail := g.Columns[i].Slice(from, rows)
+		EncodeColumn(e, &tail)
 	}
 	// Optimize a copy: Encode is a read (callers hold only a read lock while
 	// others read the deletion flags), so it must not mutate g.Deleted.
@@ -93,40 +105,113 @@ func (g *Segment) Encode(e *Encoder) {
 	e.Bytes(bm)
 }
 
+// Loader fetches an object (a chunk file) by key.
+type Loader func(key string) ([]byte, error)
+
 // DecodeSegment reads a segment written by Encode and checks it against the
-// schema.
-func DecodeSegment(d *Decoder, s *Schema) (*Segment, error) {
+// schema. The rows of flushed chunks are fetched with load and verified
+// against the manifest's checksums; load may be nil when there are none.
+func DecodeSegment(d *Decoder, s *Schema, load Loader) (*Segment, error) {
 	g := &Segment{ID: d.Varint(), Partition: d.Varint(), State: State(d.Byte())}
+	nc := d.Len(4)
+	for i := 0; i < nc && d.Err == nil; i++ {
+		g.Chunks = append(g.Chunks, decodeChunk(d))
+	}
 	n := d.Len(1)
 	if d.Err == nil && n != len(s.Fields) {
 		return nil, fmt.Errorf("%w: segment %d has %d columns, schema %d fields", ErrCorrupt, g.ID, n, len(s.Fields))
 	}
+	tail := make([]Column, 0, n)
 	for i := 0; i < n && d.Err == nil; i++ {
 		c := DecodeColumn(d)
 		if f := &s.Fields[i]; d.Err == nil && (c.Type != f.Type || c.Dim != f.Dim) {
 			return nil, fmt.Errorf("%w: segment %d column %d is %s/%d, field %q is %s/%d", ErrCorrupt, g.ID, i, c.Type, c.Dim, f.Name, f.Type, f.Dim)
 		}
-		g.Columns = append(g.Columns, c)
+		tail = append(tail, c)
 	}
 	bm := d.Bytes()
 	if d.Err != nil {
 		return nil, d.Err
 	}
+	if err := g.decodeDeleted(bm); err != nil {
+		return nil, err
+	}
+	if err := g.hydrate(s, tail, load); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+func (g *Segment) decodeDeleted(bm []byte) error {
 	g.Deleted = roaring.New()
 	if _, err := g.Deleted.FromBuffer(bm); err != nil {
-		return nil, fmt.Errorf("%w: deletion bitmap: %v", ErrCorrupt, err)
+		return fmt.Errorf("%w: deletion bitmap: %v", ErrCorrupt, err)
 	}
 	// FromBuffer does not check container contents; an invalid bitmap
 	// would panic later (e.g. in RunOptimize when re-encoding).
 	if err := g.Deleted.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: deletion bitmap: %v", ErrCorrupt, err)
+		return fmt.Errorf("%w: deletion bitmap: %v", ErrCorrupt, err)
 	}
 	g.Deleted = g.Deleted.Clone() // detach from the decode buffer
-	rows := g.Rows()
-	for i := range g.Columns {
-		if g.Columns[i].Len() != rows {
-			return nil, fmt.Errorf("%w: segment %d columns of unequal length", ErrCorrupt, g.ID)
+	return nil
+}
+
+// hydrate rebuilds the columns: every chunk's rows from object storage,
+// then the tail.
+func (g *Segment) hydrate(s *Schema, tail []Column, load Loader) error {
+	g.Columns = NewBatch(s).Columns
+	for _, c := range g.Chunks {
+		if load == nil {
+			return fmt.Errorf("segment %d has flushed chunks but no object storage to load them from", g.ID)
+		}
+		if err := g.loadChunk(s, c, load); err != nil {
+			return err
 		}
 	}
-	return g, nil
+	for i := range tail {
+		if tail[i].Len() != tail[0].Len() {
+			return fmt.Errorf("%w: segment %d columns of unequal length", ErrCorrupt, g.ID)
+		}
+		g.Columns[i].AppendAll(&tail[i])
+	}
+	return g.checkChunks(len(s.Fields))
+}
+
+func (g *Segment) loadChunk(s *Schema, c Chunk, load Loader) error {
+	if len(c.Keys) != len(s.Fields) || len(c.Checksums) != len(s.Fields) || int64(g.Rows()) != c.FromRow {
+		return fmt.Errorf("%w: segment %d: bad chunk %d", ErrCorrupt, g.ID, c.Index)
+	}
+	for f, key := range c.Keys {
+		b, err := load(key)
+		if err != nil {
+			return fmt.Errorf("segment %d: loading %s: %w", g.ID, key, err)
+		}
+		if Checksum(b) != c.Checksums[f] {
+			return fmt.Errorf("%w: segment %d: object %s does not match its manifest checksum", ErrCorrupt, g.ID, key)
+		}
+		id, col, err := DecodeChunkFile(b)
+		if err != nil {
+			return fmt.Errorf("segment %d: %s: %w", g.ID, key, err)
+		}
+		fl := &s.Fields[f]
+		if id != fl.ID || col.Type != fl.Type || col.Dim != fl.Dim || int64(col.Len()) != c.ToRow-c.FromRow {
+			return fmt.Errorf("%w: segment %d: object %s holds other data than its manifest says", ErrCorrupt, g.ID, key)
+		}
+		g.Columns[f].AppendAll(&col)
+	}
+	return nil
+}
+
+// checkChunks verifies the manifest: contiguous from row 0, within the
+// segment, one key and checksum per field.
+func (g *Segment) checkChunks(fields int) error {
+	var next int64
+	for _, c := range g.Chunks {
+		if c.FromRow != next || c.ToRow <= c.FromRow || c.ToRow > int64(g.Rows()) ||
+			len(c.Keys) != fields || len(c.Checksums) != fields {
+			return fmt.Errorf("%w: segment %d: bad chunk %d [%d, %d)", ErrCorrupt, g.ID, c.Index, c.FromRow, c.ToRow)
+		}
+		next = c.ToRow
+	}
+	return nil
 }

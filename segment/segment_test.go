@@ -99,7 +99,7 @@ func TestSegmentRoundTrip(t *testing.T) {
 				t.Fatal("encoding the same segment twice differs")
 			}
 			d := &Decoder{Buf: enc}
-			got, err := DecodeSegment(d, tc.schema)
+			got, err := DecodeSegment(d, tc.schema, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -158,7 +158,7 @@ func TestDecodeSegmentTruncated(t *testing.T) {
 	s := allTypesSchema(t, true)
 	enc := encodeSegment(filledSegment(t, s, 6, 1, 4))
 	for cut := 0; cut < len(enc); cut++ {
-		g, err := DecodeSegment(&Decoder{Buf: enc[:cut:cut]}, s)
+		g, err := DecodeSegment(&Decoder{Buf: enc[:cut:cut]}, s, nil)
 		if !errors.Is(err, ErrCorrupt) || g != nil {
 			t.Fatalf("cut %d/%d: DecodeSegment = %v, %v; want ErrCorrupt", cut, len(enc), g, err)
 		}
@@ -181,7 +181,7 @@ func TestDecodeSegmentRejectsOtherSchema(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			o := allTypesSchema(t, false)
 			tc.mutate(o)
-			if g, err := DecodeSegment(&Decoder{Buf: enc}, o); !errors.Is(err, ErrCorrupt) {
+			if g, err := DecodeSegment(&Decoder{Buf: enc}, o, nil); !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("DecodeSegment = %v, %v; want ErrCorrupt", g, err)
 			}
 		})

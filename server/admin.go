@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/shards"
 )
 
 // admin implements api.Admin for this node.
@@ -56,4 +57,13 @@ func (a admin) RemoveNode(ctx context.Context, id string) error {
 func (a admin) leaderAddr() string {
 	addr, _ := a.s.coord.Node().LeaderAddr()
 	return addr
+}
+
+// Segments lists a collection's segments.
+func (a admin) Segments(ctx context.Context, coll string) (any, error) {
+	segs, err := a.s.proxy.Segments(ctx, coll)
+	if segs == nil {
+		segs = []shards.SegmentInfo{}
+	}
+	return segs, err
 }

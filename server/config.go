@@ -26,8 +26,33 @@ type Config struct {
 	Users       map[string]string `yaml:"users"`
 	APIKeys     []string          `yaml:"api_keys"`
 
-	Raft    RaftConfig    `yaml:"raft"`
-	Cluster ClusterConfig `yaml:"cluster"`
+	Raft      RaftConfig      `yaml:"raft"`
+	Cluster   ClusterConfig   `yaml:"cluster"`
+	Storage   StorageConfig   `yaml:"storage"`
+	Lifecycle LifecycleConfig `yaml:"lifecycle"`
+}
+
+// StorageConfig selects the object storage that holds flushed segments.
+type StorageConfig struct {
+	// Kind is "local" (a directory; the standalone default, no other
+	// service needed) or "minio" (MinIO or any S3; what a cluster needs, so
+	// every node reads the same objects).
+	Kind     string `yaml:"kind"`
+	LocalDir string `yaml:"local_dir"` // default {data_dir}/objects
+	Endpoint string `yaml:"minio_endpoint"`
+	Access   string `yaml:"minio_access_key"`
+	Secret   string `yaml:"minio_secret_key"`
+	Bucket   string `yaml:"minio_bucket"`
+	Root     string `yaml:"minio_root"` // key prefix inside the bucket
+	Secure   bool   `yaml:"minio_secure"`
+}
+
+// LifecycleConfig sizes the segment lifecycle (DESIGN.md §1).
+type LifecycleConfig struct {
+	ChunkSize  int64         `yaml:"chunk_size"`
+	SealSize   int64         `yaml:"segment_seal_size"`
+	SealIdle   time.Duration `yaml:"segment_seal_idle"`
+	MaxBacklog int64         `yaml:"max_unflushed_bytes"`
 }
 
 // ClusterConfig places a node in a multi-node cluster. With no Join
@@ -77,7 +102,9 @@ func Default() Config {
 			SnapshotInterval:  2 * time.Minute,
 			TrailingLogs:      10240,
 		},
-		Cluster: ClusterConfig{ReplicaNumber: 3, NodeDownTimeout: 60 * time.Second, StalenessBound: 5 * time.Second},
+		Cluster:   ClusterConfig{ReplicaNumber: 3, NodeDownTimeout: 60 * time.Second, StalenessBound: 5 * time.Second},
+		Storage:   StorageConfig{Kind: "local", Bucket: "raftvec", Root: "files"},
+		Lifecycle: LifecycleConfig{ChunkSize: 16 << 20, SealSize: 122 << 20, SealIdle: 10 * time.Minute, MaxBacklog: 1 << 30},
 	}
 }
 
@@ -106,6 +133,12 @@ func (c *Config) Validate() error {
 		return errors.New("config: max body bytes must be positive")
 	case c.Raft.HeartbeatTimeout <= 0 || c.Raft.ElectionTimeout <= 0:
 		return errors.New("config: raft timeouts must be positive")
+	case c.Storage.Kind != "local" && c.Storage.Kind != "minio":
+		return fmt.Errorf("config: storage must be local or minio, got %q", c.Storage.Kind)
+	case c.Storage.Kind == "minio" && (c.Storage.Endpoint == "" || c.Storage.Bucket == ""):
+		return errors.New("config: --storage minio needs --minio-endpoint and --minio-bucket")
+	case c.Lifecycle.ChunkSize <= 0 || c.Lifecycle.SealSize < c.Lifecycle.ChunkSize:
+		return errors.New("config: chunk size must be positive and at most the segment seal size")
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/raftvec/raftvec/raft"
 	"github.com/raftvec/raftvec/rpc"
 	"github.com/raftvec/raftvec/shards"
+	"github.com/raftvec/raftvec/storage"
 )
 
 // Server is one running raftvec node.
@@ -30,6 +31,8 @@ type Server struct {
 	client *rpc.Client
 	coord  *coordinator.Coordinator
 	host   *shards.Host
+	store  storage.ObjectStore
+	proxy  *proxy.Proxy
 	api    *api.Server
 
 	httpLn  net.Listener
@@ -117,16 +120,23 @@ func (s *Server) open() error {
 	if s.coord, err = coordinator.Open(mc, s.mux, s.client, s.notifyChange); err != nil {
 		return err
 	}
+	if s.store, err = openStore(s.cfg); err != nil {
+		return err
+	}
+	lc := s.cfg.Lifecycle
 	s.host = shards.NewHost(shards.Config{Dir: filepath.Join(s.cfg.DataDir, "shards"), Raft: s.raftTemplate(),
 		Logger: s.logger, Resolve: s.coord.RaftAddr, Placement: s.placement,
-		StalenessBound: s.cfg.Cluster.StalenessBound}, s.mux, s.client)
+		StalenessBound: s.cfg.Cluster.StalenessBound,
+		Lifecycle: shards.Lifecycle{Store: s.store, ChunkSize: lc.ChunkSize, SealSize: lc.SealSize,
+			SealIdle: lc.SealIdle, MaxBacklog: lc.MaxBacklog}}, s.mux, s.client)
 	if err := s.register(); err != nil {
 		return err
 	}
+	s.proxy = proxy.New(s.coord, s.host, s.logger.Named("proxy"), s.cfg.Cluster.ReplicaNumber)
 	s.api = api.New(api.Config{
 		Addr: s.cfg.HTTPAddr, AuthEnabled: s.cfg.AuthEnabled, Users: s.cfg.Users, APIKeys: s.cfg.APIKeys,
 		MaxBodyBytes: s.cfg.MaxBodyBytes, Logger: s.logger, Admin: admin{s: s},
-	}, proxy.New(s.coord, s.host, s.logger.Named("proxy"), s.cfg.Cluster.ReplicaNumber))
+	}, s.proxy)
 	if s.httpLn, err = net.Listen("tcp", s.cfg.HTTPAddr); err != nil {
 		return fmt.Errorf("server: http listen: %w", err)
 	}
@@ -258,6 +268,9 @@ func (s *Server) closeAll() error {
 	}
 	if s.coord != nil {
 		errs = append(errs, s.coord.Close())
+	}
+	if s.store != nil {
+		errs = append(errs, s.store.Close())
 	}
 	if s.rpcSrv != nil {
 		errs = append(errs, s.rpcSrv.Close())

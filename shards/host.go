@@ -40,6 +40,8 @@ type Config struct {
 	// TickInterval is how often an idle shard leader appends a time tick
 	// (default 1 s).
 	TickInterval time.Duration
+	// Lifecycle configures chunk flushing and sealing.
+	Lifecycle Lifecycle
 }
 
 // Host owns the shard replicas of one node: it opens, looks up and removes
@@ -67,6 +69,10 @@ func NewHost(cfg Config, mux *raft.Mux, client *rpc.Client) *Host {
 	if cfg.TickInterval <= 0 {
 		cfg.TickInterval = time.Second
 	}
+	lc := &cfg.Lifecycle
+	lc.ChunkSize = cmpOr(lc.ChunkSize, 16<<20)
+	lc.SealSize = cmpOr(lc.SealSize, 122<<20)
+	lc.MaxBacklog = cmpOr(lc.MaxBacklog, 1<<30)
 	h := &Host{cfg: cfg, mux: mux, client: client}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.mu.replicas = map[string]*Replica{}
@@ -134,6 +140,7 @@ func (h *Host) open(c *coordinator.Collection, i int) (*Replica, error) {
 	}
 	schema := c.Schema
 	f := fsm.NewShard(&schema, segmentBase(c.ID, i))
+	f.SetLoader(h.loader())
 	rc := h.cfg.Raft
 	rc.Group = name
 	rc.Dir = filepath.Join(h.cfg.Dir, name)
@@ -144,7 +151,9 @@ func (h *Host) open(c *coordinator.Collection, i int) (*Replica, error) {
 	if err != nil {
 		return nil, fmt.Errorf("shards: opening %s: %w", name, err)
 	}
-	r := &Replica{Name: name, CollectionID: c.ID, Shard: i, node: n, fsm: f, client: h.client, bound: h.cfg.StalenessBound}
+	r := &Replica{Name: name, CollectionID: c.ID, Shard: i, node: n, fsm: f, client: h.client, bound: h.cfg.StalenessBound,
+		maxBacklog: h.cfg.Lifecycle.MaxBacklog}
+	r.lastData.Store(time.Now().UnixMilli())
 	r.loopCtx, r.stop = context.WithCancel(h.ctx)
 	r.done = make(chan struct{})
 	h.mu.replicas[name] = r
@@ -258,4 +267,11 @@ func (h *Host) TransferLeadership(ctx context.Context) {
 			_ = r.node.TransferLeadership(ctx)
 		}
 	}
+}
+
+func cmpOr(v, def int64) int64 {
+	if v <= 0 {
+		return def
+	}
+	return v
 }

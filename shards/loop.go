@@ -30,6 +30,11 @@ func (h *Host) run(r *Replica) {
 				cancel()
 			}
 			h.reconcileMembers(r)
+			ctx, cancel := context.WithTimeout(r.loopCtx, 30*time.Second)
+			if err := h.lifecycleStep(ctx, r, now); err != nil {
+				h.cfg.Logger.Warn("flush step failed; retrying", "shard", r.Name, "error", err)
+			}
+			cancel()
 		}
 	}
 }

@@ -26,7 +26,10 @@ type Replica struct {
 	client       *rpc.Client // nil in tests without a cluster
 	bound        time.Duration
 
-	lastWrite atomic.Int64 // unix ms of the last proposal, for idle ticks
+	lastWrite  atomic.Int64 // unix ms of the last proposal, for idle ticks
+	backlog    atomic.Int64 // unflushed bytes, as of the leader's last lifecycle step
+	lastData   atomic.Int64 // unix ms of the last insert/upsert/delete, for idle sealing
+	maxBacklog int64
 
 	loopCtx context.Context // the replica's background loop
 	stop    context.CancelFunc
@@ -63,7 +66,20 @@ func (r *Replica) proposeData(ctx context.Context, data []byte) (fsm.Result, uin
 
 // proposeLocal proposes on this node (which must lead the group).
 func (r *Replica) proposeLocal(ctx context.Context, data []byte) (fsm.Result, uint64, error) {
-	r.lastWrite.Store(time.Now().UnixMilli())
+	now := time.Now().UnixMilli()
+	r.lastWrite.Store(now)
+	if len(data) > 1 {
+		switch fsm.Kind(data[1]) {
+		case fsm.KindInsert, fsm.KindUpsert:
+			if b := r.backlog.Load(); r.maxBacklog > 0 && b > r.maxBacklog {
+				return fsm.Result{}, 0, fmt.Errorf("%w: %s: %d unflushed bytes wait for object storage (limit %d); retry later",
+					ErrRateLimited, r.Name, b, r.maxBacklog)
+			}
+			r.lastData.Store(now)
+		case fsm.KindDelete:
+			r.lastData.Store(now)
+		}
+	}
 	res, err := r.node.Propose(ctx, data)
 	if err != nil {
 		return fsm.Result{}, 0, mapRaftErr(r.Name, err)

@@ -60,6 +60,33 @@ func retryElsewhere(ctx context.Context, fn func() error) error {
 	}
 }
 
+// Segments lists the segments of shard i (read at the given level).
+func (h *Host) Segments(ctx context.Context, c *coordinator.Collection, i int, level string) ([]SegmentInfo, error) {
+	var out []SegmentInfo
+	err := retryElsewhere(ctx, func() error {
+		for _, id := range h.readOrder(c, i) {
+			var err error
+			if id == h.NodeID() {
+				var r *Replica
+				if r, err = h.Replica(c, i); err == nil {
+					if err = r.Gate(ctx, level, ""); err == nil {
+						out = r.Segments()
+					}
+				}
+			} else {
+				var reply ReadReply
+				err = decodeErr(h.call(ctx, id, ServiceName+".Read", ReadArgs{Group: GroupName(c.ID, i), Opts: ReadOptions{Consistency: level}, Segments: true}, &reply))
+				out = reply.Segments
+			}
+			if err == nil || !isUnreachable(err) {
+				return err
+			}
+		}
+		return fmt.Errorf("%w: no replica of %s answered", ErrUnavailable, GroupName(c.ID, i))
+	})
+	return out, err
+}
+
 // Read gates and serves a query or search on one replica of shard i,
 // preferring followers and rotating among them; an unreachable or
 // unavailable replica makes it try the next one.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/raftvec/raftvec/expr"
+	"github.com/raftvec/raftvec/fsm"
 	"github.com/raftvec/raftvec/raft"
 	"github.com/raftvec/raftvec/rpc"
 )
@@ -140,12 +141,14 @@ type ReadArgs struct {
 	Partitions []int64 // nil = all
 	Query      *QueryRequest
 	Search     *SearchRequest
+	Segments   bool // list the shard's segments
 }
 
 // ReadReply carries one shard's answer.
 type ReadReply struct {
-	Query  QueryResult
-	Search SearchResult
+	Query    QueryResult
+	Search   SearchResult
+	Segments []SegmentInfo
 }
 
 // Read serves a query or search on this replica at the requested level.
@@ -156,8 +159,32 @@ func (s *Service) Read(a ReadArgs, r *ReadReply) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
 	defer cancel()
+	if a.Segments {
+		if err := rep.Gate(ctx, a.Opts.Consistency, a.Opts.SessionToken); err != nil {
+			return encodeErr(err)
+		}
+		r.Segments = rep.Segments()
+		return nil
+	}
 	r.Query, r.Search, err = rep.ServeRead(ctx, a)
 	return encodeErr(err)
+}
+
+// Segments describes the replica's segments.
+func (r *Replica) Segments() []SegmentInfo {
+	var out []SegmentInfo
+	r.fsm.View(func(v fsm.View) {
+		for _, g := range v.Segments() {
+			info := SegmentInfo{ID: g.ID, Shard: r.Shard, Partition: g.Partition, State: g.State.String(),
+				Rows: int64(g.Rows()), Deleted: int64(g.Rows() - g.Live()), Bytes: g.Bytes(0, g.Rows()),
+				FlushedRows: g.FlushedRows(), Chunks: len(g.Chunks)}
+			for _, c := range g.Chunks {
+				info.Keys = append(info.Keys, c.Keys...)
+			}
+			out = append(out, info)
+		}
+	})
+	return out
 }
 
 // ServeRead gates a read at its consistency level and runs it.

@@ -94,3 +94,17 @@ type Hit struct {
 type SearchResult struct {
 	Hits [][]Hit
 }
+
+// SegmentInfo describes one segment of a shard (the /v1 segments route).
+type SegmentInfo struct {
+	ID          int64    `json:"segmentID"`
+	Shard       int      `json:"shard"`
+	Partition   int64    `json:"partitionID"`
+	State       string   `json:"state"`
+	Rows        int64    `json:"rows"`
+	Deleted     int64    `json:"deletedRows"`
+	Bytes       int64    `json:"bytes"`
+	FlushedRows int64    `json:"flushedRows"`
+	Chunks      int      `json:"chunks"`
+	Keys        []string `json:"objectKeys"`
+}

@@ -50,6 +50,23 @@ func bindServerFlags(fs *pflag.FlagSet, cfg *server.Config) {
 	fs.DurationVar(&cfg.Raft.HeartbeatTimeout, "raft-heartbeat-timeout", cfg.Raft.HeartbeatTimeout, "Raft heartbeat timeout")
 	fs.DurationVar(&cfg.Raft.ElectionTimeout, "raft-election-timeout", cfg.Raft.ElectionTimeout, "Raft election timeout")
 	fs.Uint64Var(&cfg.Raft.SnapshotThreshold, "raft-snapshot-threshold", cfg.Raft.SnapshotThreshold, "log entries between automatic Raft snapshots")
+	bindStorageFlags(fs, cfg)
+}
+
+func bindStorageFlags(fs *pflag.FlagSet, cfg *server.Config) {
+	st, lc := &cfg.Storage, &cfg.Lifecycle
+	fs.StringVar(&st.Kind, "storage", st.Kind, "object storage for flushed segments: local (a directory) or minio (MinIO/S3; use it for clusters)")
+	fs.StringVar(&st.LocalDir, "storage-dir", st.LocalDir, "directory of the local object storage (default DATA_DIR/objects)")
+	fs.StringVar(&st.Endpoint, "minio-endpoint", st.Endpoint, "MinIO/S3 endpoint HOST:PORT")
+	fs.StringVar(&st.Access, "minio-access-key", st.Access, "MinIO/S3 access key")
+	fs.StringVar(&st.Secret, "minio-secret-key", st.Secret, "MinIO/S3 secret key")
+	fs.StringVar(&st.Bucket, "minio-bucket", st.Bucket, "bucket (created if missing)")
+	fs.StringVar(&st.Root, "minio-root", st.Root, "key prefix inside the bucket")
+	fs.BoolVar(&st.Secure, "minio-secure", st.Secure, "use TLS to reach MinIO/S3")
+	fs.Int64Var(&lc.ChunkSize, "chunk-size", lc.ChunkSize, "bytes of unflushed rows that make a chunk (one object per field)")
+	fs.Int64Var(&lc.SealSize, "segment-seal-size", lc.SealSize, "bytes at which a growing segment is sealed")
+	fs.DurationVar(&lc.SealIdle, "segment-seal-idle", lc.SealIdle, "seal a growing segment after this long without writes")
+	fs.Int64Var(&lc.MaxBacklog, "max-unflushed-bytes", lc.MaxBacklog, "refuse inserts (code 8) while more unflushed bytes wait for object storage")
 }
 
 // loadConfig applies, in increasing precedence: the config file, RAFTVEC_*

@@ -1,0 +1,60 @@
+package fsm
+
+import (
+	"fmt"
+
+	"github.com/raftvec/raftvec/segment"
+)
+
+// sealLocked seals one growing segment (or all when id == 0). An empty
+// growing segment is dropped instead; a sealed segment whose rows are all
+// flushed becomes Flushed at once.
+func (sh *Shard) sealLocked(id int64) Result {
+	var n int64
+	for part, g := range sh.mu.growing {
+		if id != 0 && g.ID != id {
+			continue
+		}
+		delete(sh.mu.growing, part)
+		n++
+		if g.Rows() == 0 {
+			sh.removeSegmentLocked(g.ID)
+			continue
+		}
+		g.State = segment.Sealed
+		sh.maybeFlushedLocked(g)
+	}
+	return Result{Count: n}
+}
+
+// chunkFlushedLocked appends a flushed chunk to a segment's manifest. A
+// duplicate (a chunk that does not start at the segment's flushed row
+// count) is a no-op, so a leader retrying after a crash is harmless.
+func (sh *Shard) chunkFlushedLocked(id int64, c *segment.Chunk) Result {
+	g, ok := sh.mu.byID[id]
+	if !ok || c == nil || c.FromRow != g.FlushedRows() {
+		return Result{}
+	}
+	if c.ToRow <= c.FromRow || c.ToRow > int64(g.Rows()) || len(c.Keys) != len(g.Columns) || len(c.Checksums) != len(g.Columns) {
+		return Result{Err: fmt.Errorf("%w: chunk [%d, %d) of segment %d does not fit it", ErrBadCommand, c.FromRow, c.ToRow, id)}
+	}
+	g.Chunks = append(g.Chunks, *c)
+	sh.maybeFlushedLocked(g)
+	return Result{Count: c.ToRow - c.FromRow}
+}
+
+func (sh *Shard) maybeFlushedLocked(g *segment.Segment) {
+	if g.State == segment.Sealed && g.FlushedRows() == int64(g.Rows()) {
+		g.State = segment.Flushed
+	}
+}
+
+func (sh *Shard) removeSegmentLocked(id int64) {
+	delete(sh.mu.byID, id)
+	for i, g := range sh.mu.segments {
+		if g.ID == id {
+			sh.mu.segments = append(sh.mu.segments[:i], sh.mu.segments[i+1:]...)
+			return
+		}
+	}
+}

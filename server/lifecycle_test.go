@@ -1,0 +1,188 @@
+package server
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/raftvec/raftvec/segment"
+)
+
+// TestLifecycleChunksSealFlush drives the segment lifecycle with tiny sizes
+// through HTTP and checks the objects on disk and that query and search
+// results are identical before and after every transition.
+func TestLifecycleChunksSealFlush(t *testing.T) {
+	cfg := Default()
+	cfg.DataDir = filepath.Join(t.TempDir(), "data")
+	cfg.HTTPAddr, cfg.RaftAddr = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.Raft.HeartbeatTimeout, cfg.Raft.ElectionTimeout = 200*time.Millisecond, 200*time.Millisecond
+	cfg.Lifecycle.ChunkSize, cfg.Lifecycle.SealSize = 4<<10, 16<<10
+	s, err := Start(cfg, hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: io.Discard}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Stop() })
+	c := newClient(t, s)
+	c.ok("collections/create", map[string]any{"collectionName": "l", "dimension": 8, "metricType": "L2", "params": map[string]any{"shardsNum": 2}})
+	snapshot := func() string {
+		q := c.ok("entities/query", map[string]any{"collectionName": "l", "filter": "id >= 0", "limit": 2000, "outputFields": []string{"*"}, "consistencyLevel": "Strong"})
+		r := c.ok("entities/search", map[string]any{"collectionName": "l", "data": [][]float32{vec8(3), vec8(500)}, "limit": 5, "consistencyLevel": "Strong"})
+		return string(q) + string(r)
+	}
+	for b := 0; b < 10; b++ {
+		rows := make([]map[string]any, 100)
+		for i := range rows {
+			id := b*100 + i
+			rows[i] = map[string]any{"id": id, "vector": vec8(id), "tag": strings.Repeat("x", id%13)}
+		}
+		c.ok("entities/insert", map[string]any{"collectionName": "l", "data": rows})
+	}
+	c.ok("entities/delete", map[string]any{"collectionName": "l", "filter": "id % 10 == 0"})
+	before := snapshot()
+	waitFor(t, 10*time.Second, func() bool { return countState(t, c, "Flushed")+countState(t, c, "Sealed") > 0 })
+	if got := snapshot(); got != before {
+		t.Fatal("results changed after sealing and chunk flushes")
+	}
+	c.ok("collections/flush", map[string]any{"collectionName": "l"})
+	segs := segments(t, c, "l")
+	keys := 0
+	for _, sg := range segs {
+		if sg["state"] != "Flushed" || sg["flushedRows"] != sg["rows"] {
+			t.Fatalf("after flush: segment %v", sg)
+		}
+		for _, k := range sg["objectKeys"].([]any) {
+			keys++
+			b, err := os.ReadFile(filepath.Join(cfg.DataDir, "objects", k.(string)))
+			if err != nil {
+				t.Fatalf("object %s: %v", k, err)
+			}
+			if _, _, err := segment.DecodeChunkFile(b); err != nil {
+				t.Fatalf("object %s: %v", k, err)
+			}
+			if !strings.HasPrefix(k.(string), "insert_log/") {
+				t.Fatalf("key %s not under insert_log/", k)
+			}
+		}
+	}
+	if fields := 3; len(segs) < 2 || keys < 2*len(segs)*fields {
+		t.Fatalf("expected sealed segments of several chunks each, got %d segments, %d keys", len(segs), keys)
+	}
+	if got := snapshot(); got != before {
+		t.Fatal("results changed after flush")
+	}
+	if n := c.rowCount("l"); n != 900 {
+		t.Fatalf("rowCount %d, want 900", n)
+	}
+}
+
+func vec8(i int) []float32 {
+	v := make([]float32, 8)
+	for j := range v {
+		v[j] = float32((i*7+j*3)%101) / 101
+	}
+	return v
+}
+
+func segments(t *testing.T, c client, coll string) []map[string]any {
+	t.Helper()
+	var env struct {
+		Code int
+		Data []map[string]any
+	}
+	if err := json.Unmarshal([]byte(c.getJSON("/v1/collections/"+coll+"/segments")), &env); err != nil || env.Code != 0 {
+		t.Fatalf("segments: %v (code %d)", err, env.Code)
+	}
+	return env.Data
+}
+
+func countState(t *testing.T, c client, state string) int {
+	n := 0
+	for _, s := range segments(t, c, "l") {
+		if s["state"] == state {
+			n++
+		}
+	}
+	return n
+}
+
+func waitFor(t *testing.T, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached in time")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestRestartRestoresFromSmallSnapshot flushes, snapshots, restarts the node
+// and checks that every acknowledged row is served again, loaded from object
+// storage, and that the snapshot is much smaller than the data.
+func TestRestartRestoresFromSmallSnapshot(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	cfg := Default()
+	cfg.DataDir = dir
+	cfg.HTTPAddr, cfg.RaftAddr = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.Raft.HeartbeatTimeout, cfg.Raft.ElectionTimeout = 200*time.Millisecond, 200*time.Millisecond
+	cfg.Lifecycle.ChunkSize, cfg.Lifecycle.SealSize = 16<<10, 64<<10
+	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: io.Discard})
+	s, err := Start(cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, s)
+	c.ok("collections/create", map[string]any{"collectionName": "l", "dimension": 8, "metricType": "L2"})
+	for b := 0; b < 20; b++ {
+		rows := make([]map[string]any, 100)
+		for i := range rows {
+			rows[i] = map[string]any{"id": b*100 + i, "vector": vec8(b*100 + i)}
+		}
+		c.ok("entities/insert", map[string]any{"collectionName": "l", "data": rows})
+	}
+	c.ok("entities/delete", map[string]any{"collectionName": "l", "filter": "id < 100"})
+	c.ok("collections/flush", map[string]any{"collectionName": "l"})
+	c.ok("entities/insert", map[string]any{"collectionName": "l", "data": []map[string]any{{"id": 5000, "vector": vec8(1)}}}) // unflushed tail
+	before := string(c.ok("entities/query", map[string]any{"collectionName": "l", "filter": "id >= 0", "limit": 3000, "outputFields": []string{"*"}}))
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	snap, objs := dirSize(t, filepath.Join(dir, "shards"), "state.bin"), dirSize(t, filepath.Join(dir, "objects"), "")
+	t.Logf("snapshot %d bytes, flushed objects %d bytes", snap, objs)
+	if snap == 0 || snap*10 > objs {
+		t.Fatalf("snapshot %d bytes is not small next to %d bytes of flushed data", snap, objs)
+	}
+	s, err = Start(cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Stop() })
+	c = newClient(t, s)
+	if after := string(c.ok("entities/query", map[string]any{"collectionName": "l", "filter": "id >= 0", "limit": 3000, "outputFields": []string{"*"}})); after != before {
+		t.Fatal("rows differ after restoring from the snapshot")
+	}
+	if n := c.rowCount("l"); n != 1901 {
+		t.Fatalf("rowCount %d after restart, want 1901", n)
+	}
+}
+
+// dirSize sums the sizes of files under dir (named name, when not empty).
+func dirSize(t *testing.T, dir, name string) int64 {
+	var n int64
+	err := filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() && (name == "" || info.Name() == name) {
+			n += info.Size()
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

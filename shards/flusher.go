@@ -1,0 +1,157 @@
+package shards
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/raftvec/raftvec/fsm"
+	"github.com/raftvec/raftvec/segment"
+	"github.com/raftvec/raftvec/storage"
+)
+
+// ObjectStore is what replicas need of object storage
+// (storage.ObjectStore satisfies it): the leader's flusher puts chunks, a
+// replica restoring a snapshot gets them back.
+type ObjectStore interface {
+	Put(ctx context.Context, key string, data []byte) error
+	Get(ctx context.Context, key string) ([]byte, error)
+}
+
+// loadTimeout bounds how long a restoring replica keeps retrying a chunk
+// while object storage is unreachable.
+const loadTimeout = 2 * time.Minute
+
+// loader returns the chunk loader of restoring replicas: it retries with
+// backoff, since a replica cannot serve without its sealed rows.
+func (h *Host) loader() segment.Loader {
+	store := h.cfg.Lifecycle.Store
+	if store == nil {
+		return nil
+	}
+	return func(key string) ([]byte, error) {
+		ctx, cancel := context.WithTimeout(h.ctx, loadTimeout)
+		defer cancel()
+		wait := 100 * time.Millisecond
+		for {
+			b, err := store.Get(ctx, key)
+			if err == nil {
+				return b, nil
+			}
+			select {
+			case <-ctx.Done():
+				return nil, fmt.Errorf("shards: loading %s: %w", key, err)
+			case <-time.After(wait):
+				wait = min(2*wait, 5*time.Second)
+			}
+		}
+	}
+}
+
+// Lifecycle sizes (DESIGN.md §1); tests use tiny values.
+type Lifecycle struct {
+	Store      ObjectStore // nil: nothing is flushed (unit tests)
+	Root       string      // key prefix (backends may add their own)
+	ChunkSize  int64       // flush a chunk once this many unflushed bytes accumulate (16 MiB)
+	SealSize   int64       // seal a growing segment at this size (122 MiB)
+	SealIdle   time.Duration
+	MaxBacklog int64 // refuse writes while more unflushed bytes wait (1 GiB)
+}
+
+// chunkJob is one chunk to upload, copied out of the state under the lock.
+type chunkJob struct {
+	seg, part int64
+	chunk     segment.Chunk
+	files     [][]byte
+}
+
+// lifecycleStep runs on the shard leader every tick: it seals full or idle
+// growing segments and uploads at most one chunk, then records it with a
+// ChunkFlushed entry (the side effect happens before the entry). Errors
+// (object storage down) are retried on the next tick; writes keep being
+// accepted until the backlog limit.
+func (h *Host) lifecycleStep(ctx context.Context, r *Replica, now time.Time) error {
+	if h.cfg.Lifecycle.Store == nil {
+		return nil
+	}
+	for i := 0; i < maxChunksPerStep; i++ {
+		more, err := h.flushOne(ctx, r, now)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxChunksPerStep bounds one step's uploads so the loop stays responsive.
+const maxChunksPerStep = 16
+
+// flushOne seals at most one segment and uploads at most one chunk; more
+// reports whether there may be more to do.
+func (h *Host) flushOne(ctx context.Context, r *Replica, now time.Time) (more bool, err error) {
+	lc := h.cfg.Lifecycle
+	seal, job, backlog := h.plan(r, now)
+	r.backlog.Store(backlog)
+	if seal != 0 {
+		if _, _, err := r.propose(ctx, &fsm.Command{Kind: fsm.KindSeal, Segment: seal}); err != nil {
+			return false, err
+		}
+	}
+	if job == nil {
+		return seal != 0, nil
+	}
+	for i, b := range job.files {
+		if err := lc.Store.Put(ctx, job.chunk.Keys[i], b); err != nil {
+			return false, fmt.Errorf("shards: %s: uploading %s: %w", r.Name, job.chunk.Keys[i], err)
+		}
+	}
+	_, _, err = r.propose(ctx, &fsm.Command{Kind: fsm.KindChunkFlushed, Segment: job.seg, Chunk: &job.chunk})
+	return err == nil, err
+}
+
+// plan picks under the read lock: a growing segment to seal, the next chunk
+// to upload, and the unflushed byte count.
+func (h *Host) plan(r *Replica, now time.Time) (seal int64, job *chunkJob, backlog int64) {
+	lc := h.cfg.Lifecycle
+	idle := lc.SealIdle > 0 && now.Sub(time.UnixMilli(r.lastData.Load())) > lc.SealIdle
+	r.fsm.View(func(v fsm.View) {
+		for _, g := range v.Segments() {
+			flushed, rows := int(g.FlushedRows()), g.Rows()
+			unflushed := g.Bytes(flushed, rows)
+			backlog += unflushed
+			if g.State == segment.Growing && seal == 0 && rows > 0 && (g.Bytes(0, rows) >= lc.SealSize || idle) {
+				seal = g.ID
+			}
+			if job == nil && rows > flushed && (unflushed >= lc.ChunkSize || g.State != segment.Growing) {
+				job = h.chunkJob(r, g, flushed, chunkEnd(g, flushed, lc.ChunkSize))
+			}
+		}
+	})
+	return seal, job, backlog
+}
+
+// chunkEnd returns the end row of a chunk starting at from: rows are added
+// until the chunk reaches size (at least one row).
+func chunkEnd(g *segment.Segment, from int, size int64) int {
+	end, bytes := from, int64(0)
+	for end < g.Rows() && (end == from || bytes < size) {
+		bytes += g.Bytes(end, end+1)
+		end++
+	}
+	return end
+}
+
+func (h *Host) chunkJob(r *Replica, g *segment.Segment, from, to int) *chunkJob {
+	schema := r.fsm.Schema()
+	idx := int64(len(g.Chunks))
+	j := &chunkJob{seg: g.ID, part: g.Partition, chunk: segment.Chunk{Index: idx, FromRow: int64(from), ToRow: int64(to)}}
+	for f := range g.Columns {
+		fid := schema.Fields[f].ID
+		b := segment.EncodeChunkFile(fid, &g.Columns[f], from, to)
+		j.files = append(j.files, b)
+		j.chunk.Keys = append(j.chunk.Keys, storage.InsertLogKey(h.cfg.Lifecycle.Root, r.CollectionID, g.Partition, g.ID, fid, idx))
+		j.chunk.Checksums = append(j.chunk.Checksums, segment.Checksum(b))
+		j.chunk.Bytes += int64(len(b))
+	}
+	return j
+}

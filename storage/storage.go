@@ -1,0 +1,54 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ObjectStore is a flat namespace of immutable-per-version objects addressed
+// by "/"-separated keys. Implementations are safe for concurrent use.
+type ObjectStore interface {
+	// Put stores data under key. It is atomic: readers see the old object
+	// or the new one, never a partial one. Overwriting an object, also
+	// with identical bytes (an idempotent retry), is allowed. The store
+	// does not retain data after Put returns.
+	Put(ctx context.Context, key string, data []byte) error
+	// Get returns the whole object. The error wraps ErrNotFound when the
+	// key does not name an object (including when it names only a
+	// "directory", i.e. a prefix of other keys). The returned slice is the
+	// caller's.
+	Get(ctx context.Context, key string) ([]byte, error)
+	// Stat returns the object's metadata, or an error wrapping ErrNotFound.
+	Stat(ctx context.Context, key string) (ObjectInfo, error)
+	// List returns every object whose key starts with prefix (a plain
+	// string prefix: "a/b" matches "a/b/x" and "a/bc"), recursively,
+	// sorted by key in byte order. An empty prefix lists everything.
+	List(ctx context.Context, prefix string) ([]ObjectInfo, error)
+	// Delete removes the object. Deleting a missing key is not an error.
+	Delete(ctx context.Context, key string) error
+	// Close releases resources. It is idempotent; every other method
+	// returns ErrClosed afterwards.
+	Close() error
+}
+
+// ObjectInfo describes one stored object.
+type ObjectInfo struct {
+	Key     string    // the key as given to Put (without any backend root)
+	Size    int64     // bytes
+	ModTime time.Time // last write, as the backend records it
+	// ETag is the backend's entity tag or checksum when it has one
+	// (S3/MinIO: the ETag, for single-part uploads the hex MD5), and ""
+	// otherwise (the local backend). Compare it only within one backend.
+	ETag string
+}
+
+var (
+	// ErrNotFound is wrapped by Get and Stat when the object does not exist.
+	ErrNotFound = errors.New("object not found")
+	// ErrInvalidKey is wrapped by every method given a key or prefix that
+	// breaks the rules of ValidateKey / ValidatePrefix.
+	ErrInvalidKey = errors.New("invalid object key")
+	// ErrClosed is wrapped by every method called after Close.
+	ErrClosed = errors.New("object store closed")
+)
