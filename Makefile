@@ -22,7 +22,7 @@ run: build
 
 # The whole suite: vet, unit tests, race detector on concurrent packages, a
 # short fuzz pass of the parsers, and end-to-end tests of the real binary.
-test: build lint test-unit test-race fuzz-short test-e2e
+test: build lint test-unit test-race fuzz-short test-e2e test-minio
 
 lint-vet:
 	$(GO) vet ./...
@@ -89,3 +89,24 @@ cluster-stop:
 
 cluster-clean: cluster-stop
 	rm -rf $(CLUSTER_DIR)
+
+# ---------------------------------------------------------------------------
+# storage: tests against a real MinIO (storage/minio, build tag `minio`).
+# Installs MinIO into .cache/bin on first use (a few minutes), starts it on a
+# temporary directory and a free loopback port, runs the storage conformance
+# tests (race detector on) and the server's MinIO tests (lifecycle against
+# real MinIO, MinIO killed during flushing), and stops MinIO whatever the
+# outcome. Part of `make test`.
+.PHONY: test-minio
+test-minio:
+	@bash scripts/minio.sh install
+	@set -e; \
+	dir=$$(mktemp -d "$${TMPDIR:-/tmp}/raftvec-minio.XXXXXX"); \
+	trap 'bash scripts/minio.sh stop "$$dir"; rm -rf "$$dir"' EXIT; \
+	trap 'exit 130' INT TERM; \
+	port=$$(bash scripts/minio.sh free-port); \
+	bash scripts/minio.sh start "$$dir" "$$port"; \
+	eval "$$(bash scripts/minio.sh env "$$port")"; \
+	export RAFTVEC_TEST_MINIO_DIR="$$dir" RAFTVEC_TEST_MINIO_PORT="$$port" RAFTVEC_TEST_MINIO_SCRIPT="$(CURDIR)/scripts/minio.sh"; \
+	$(GO) test -race -count=1 -tags minio ./storage/...; \
+	$(GO) test -count=1 -tags minio -run MinIO ./server/

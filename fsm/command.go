@@ -28,6 +28,9 @@ const (
 	// KindChunkFlushed records a chunk the leader has already written to
 	// object storage (side effect before the entry).
 	KindChunkFlushed
+	// KindCompact rewrites sealed segments (Segments) into one without their
+	// deleted rows: a merge, or a compaction when there is one input.
+	KindCompact
 )
 
 // Errors returned (as Result.Err) by Apply. They are deterministic: every
@@ -53,6 +56,8 @@ type Command struct {
 	Segment int64
 	// Chunk is the flushed chunk's manifest (ChunkFlushed).
 	Chunk *segment.Chunk
+	// Segments are the inputs of a Compact.
+	Segments []int64
 }
 
 // Encode returns the command's binary encoding.
@@ -75,6 +80,11 @@ func (c *Command) Encode() []byte {
 	case KindChunkFlushed:
 		e.Varint(c.Segment)
 		segment.EncodeChunk(e, c.Chunk)
+	case KindCompact:
+		e.Uvarint(uint64(len(c.Segments)))
+		for _, id := range c.Segments {
+			e.Varint(id)
+		}
 	}
 	return e.Buf
 }
@@ -104,6 +114,11 @@ func Decode(b []byte, s *segment.Schema) (*Command, error) {
 		c.Segment = d.Varint()
 		ch := segment.DecodeChunk(d)
 		c.Chunk = &ch
+	case KindCompact:
+		n := d.Len(1)
+		for i := 0; i < n && d.Err == nil; i++ {
+			c.Segments = append(c.Segments, d.Varint())
+		}
 	default:
 		return nil, fmt.Errorf("%w: unknown kind %d", ErrBadCommand, c.Kind)
 	}

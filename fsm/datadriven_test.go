@@ -56,6 +56,15 @@ func TestDataDriven(t *testing.T) {
 				return apply(&Command{Kind: KindDelete, Partition: part, Filter: strings.TrimSpace(d.Input)})
 			case "drop-partition":
 				return apply(&Command{Kind: KindDropPartition, Partition: part})
+			case "compact":
+				var raw string
+				d.ScanArgs(t, "segs", &raw)
+				var ids []int64
+				for _, f := range strings.Split(raw, ",") {
+					n, _ := strconv.ParseInt(f, 10, 64)
+					ids = append(ids, n)
+				}
+				return apply(&Command{Kind: KindCompact, Segments: ids})
 			case "seal":
 				var seg int64
 				d.ScanArgs(t, "seg", &seg)

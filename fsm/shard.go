@@ -103,6 +103,8 @@ func (sh *Shard) applyKindLocked(c *Command) Result {
 		return sh.sealLocked(c.Segment)
 	case KindChunkFlushed:
 		return sh.chunkFlushedLocked(c.Segment, c.Chunk)
+	case KindCompact:
+		return sh.compactLocked(c.Segments)
 	}
 	return Result{}
 }

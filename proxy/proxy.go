@@ -17,16 +17,17 @@ import (
 
 // Proxy implements api.Backend for one node.
 type Proxy struct {
-	coord    *coordinator.Coordinator
-	host     *shards.Host
-	logger   hclog.Logger
-	replicas int
+	coord     *coordinator.Coordinator
+	host      *shards.Host
+	logger    hclog.Logger
+	replicas  int
+	lifecycle shards.Lifecycle
 }
 
 // New returns a proxy over a coordinator and a shard host; replicas is the
 // default number of replicas per shard of new collections.
 func New(coord *coordinator.Coordinator, host *shards.Host, logger hclog.Logger, replicas int) *Proxy {
-	return &Proxy{coord: coord, host: host, logger: logger, replicas: replicas}
+	return &Proxy{coord: coord, host: host, logger: logger, replicas: replicas, lifecycle: host.Lifecycle()}
 }
 
 // Ready reports whether the metadata group has a leader and every shard
@@ -161,17 +162,31 @@ func (p *Proxy) Segments(ctx context.Context, name string) ([]shards.SegmentInfo
 	return out, err
 }
 
-// Compact implements api.Backend. There are no sealed segments to merge or
-// rewrite yet, so a compaction has no plans and completes at once.
+// Compact implements api.Backend: it plans merges and compactions of every
+// shard's flushed segments now and commits them through the shard logs.
+// They are applied synchronously, so the job is complete on return.
 func (p *Proxy) Compact(ctx context.Context, name string) (int64, error) {
 	c, err := p.coord.Collection(name)
 	if err != nil {
 		return 0, err
 	}
-	return c.ID, nil
+	err = scatter(c.ShardsNum, func(i int) error {
+		segs, err := p.host.Segments(ctx, c, i, coordinator.Strong)
+		if err != nil {
+			return err
+		}
+		for _, plan := range shards.PlanCompaction(segs, p.lifecycle.MaxSegmentSize, p.lifecycle.CompactionRatio) {
+			if _, _, err := p.host.Propose(ctx, c, i, &fsm.Command{Kind: fsm.KindCompact, Segments: plan}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return c.ID, err
 }
 
-// CompactionState implements api.Backend.
+// CompactionState implements api.Backend: compactions complete within the
+// compact call.
 func (p *Proxy) CompactionState(ctx context.Context, jobID int64) (string, int, int, error) {
 	return "Completed", 0, 0, nil
 }

@@ -53,6 +53,13 @@ type LifecycleConfig struct {
 	SealSize   int64         `yaml:"segment_seal_size"`
 	SealIdle   time.Duration `yaml:"segment_seal_idle"`
 	MaxBacklog int64         `yaml:"max_unflushed_bytes"`
+	// MaxSegmentSize bounds merged segments; CompactionRatio of deleted
+	// rows makes a segment be rewritten.
+	MaxSegmentSize  int64   `yaml:"segment_max_size"`
+	CompactionRatio float64 `yaml:"compaction_deleted_ratio"`
+	// GCTolerance: unreferenced objects are deleted only once this old.
+	GCTolerance time.Duration `yaml:"gc_tolerance"`
+	GCInterval  time.Duration `yaml:"gc_interval"`
 }
 
 // ClusterConfig places a node in a multi-node cluster. With no Join
@@ -102,9 +109,10 @@ func Default() Config {
 			SnapshotInterval:  2 * time.Minute,
 			TrailingLogs:      10240,
 		},
-		Cluster:   ClusterConfig{ReplicaNumber: 3, NodeDownTimeout: 60 * time.Second, StalenessBound: 5 * time.Second},
-		Storage:   StorageConfig{Kind: "local", Bucket: "raftvec", Root: "files"},
-		Lifecycle: LifecycleConfig{ChunkSize: 16 << 20, SealSize: 122 << 20, SealIdle: 10 * time.Minute, MaxBacklog: 1 << 30},
+		Cluster: ClusterConfig{ReplicaNumber: 3, NodeDownTimeout: 60 * time.Second, StalenessBound: 5 * time.Second},
+		Storage: StorageConfig{Kind: "local", Bucket: "raftvec", Root: "files"},
+		Lifecycle: LifecycleConfig{ChunkSize: 16 << 20, SealSize: 122 << 20, SealIdle: 10 * time.Minute, MaxBacklog: 1 << 30,
+			MaxSegmentSize: 1 << 30, CompactionRatio: 0.2, GCTolerance: time.Hour, GCInterval: time.Minute},
 	}
 }
 

@@ -73,6 +73,7 @@ func Start(cfg Config, logger hclog.Logger) (*Server, error) {
 	s.goServe(func(ctx context.Context) error { return s.api.Serve(ctx, s.httpLn) })
 	s.goLoop(s.watchChanges)
 	s.goLoop(s.watchLiveness)
+	s.goLoop(s.watchGarbage)
 	logger.Info("raftvec serving", "node", cfg.NodeID, "http", s.HTTPAddr(), "raft", s.RaftAddr(), "data", cfg.DataDir)
 	return s, nil
 }
@@ -128,7 +129,8 @@ func (s *Server) open() error {
 		Logger: s.logger, Resolve: s.coord.RaftAddr, Placement: s.placement,
 		StalenessBound: s.cfg.Cluster.StalenessBound,
 		Lifecycle: shards.Lifecycle{Store: s.store, ChunkSize: lc.ChunkSize, SealSize: lc.SealSize,
-			SealIdle: lc.SealIdle, MaxBacklog: lc.MaxBacklog}}, s.mux, s.client)
+			SealIdle: lc.SealIdle, MaxBacklog: lc.MaxBacklog, MaxSegmentSize: lc.MaxSegmentSize,
+			CompactionRatio: lc.CompactionRatio, GCTolerance: lc.GCTolerance, GCInterval: lc.GCInterval}}, s.mux, s.client)
 	if err := s.register(); err != nil {
 		return err
 	}

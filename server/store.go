@@ -29,7 +29,7 @@ func openStore(cfg Config) (storage.ObjectStore, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	s, err := minio.New(ctx, minio.Config{Endpoint: st.Endpoint, AccessKey: st.Access, SecretKey: st.Secret,
-		Bucket: st.Bucket, Root: st.Root, Secure: st.Secure})
+		Bucket: st.Bucket, Root: st.Root, Secure: st.Secure, MaxRetries: 2}) // callers retry with their own backoff
 	if err != nil {
 		return nil, fmt.Errorf("server: MinIO object storage at %s: %w", st.Endpoint, err)
 	}

@@ -16,6 +16,8 @@ import (
 type ObjectStore interface {
 	Put(ctx context.Context, key string, data []byte) error
 	Get(ctx context.Context, key string) ([]byte, error)
+	List(ctx context.Context, prefix string) ([]storage.ObjectInfo, error)
+	Delete(ctx context.Context, key string) error
 }
 
 // loadTimeout bounds how long a restoring replica keeps retrying a chunk
@@ -56,6 +58,14 @@ type Lifecycle struct {
 	SealSize   int64       // seal a growing segment at this size (122 MiB)
 	SealIdle   time.Duration
 	MaxBacklog int64 // refuse writes while more unflushed bytes wait (1 GiB)
+	// MaxSegmentSize bounds merged segments (1 GiB).
+	MaxSegmentSize int64
+	// CompactionRatio of deleted rows makes a segment be rewritten (0.2).
+	CompactionRatio float64
+	// GCTolerance is how old an unreferenced object must be before GC
+	// deletes it (1 h); GCInterval is how often the leader looks (1 min).
+	GCTolerance time.Duration
+	GCInterval  time.Duration
 }
 
 // chunkJob is one chunk to upload, copied out of the state under the lock.
@@ -76,8 +86,11 @@ func (h *Host) lifecycleStep(ctx context.Context, r *Replica, now time.Time) err
 	}
 	for i := 0; i < maxChunksPerStep; i++ {
 		more, err := h.flushOne(ctx, r, now)
-		if err != nil || !more {
+		if err != nil {
 			return err
+		}
+		if !more {
+			return h.compactStep(ctx, r)
 		}
 	}
 	return nil

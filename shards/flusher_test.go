@@ -3,12 +3,14 @@ package shards
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/raftvec/raftvec/segment"
+	"github.com/raftvec/raftvec/storage"
 )
 
 // memStore is an in-memory ObjectStore that can be made to fail.
@@ -38,6 +40,25 @@ func (m *memStore) Get(_ context.Context, key string) ([]byte, error) {
 	return b, nil
 }
 
+func (m *memStore) List(_ context.Context, prefix string) ([]storage.ObjectInfo, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []storage.ObjectInfo
+	for k, b := range m.objs {
+		if strings.HasPrefix(k, prefix) {
+			out = append(out, storage.ObjectInfo{Key: k, Size: int64(len(b))})
+		}
+	}
+	return out, nil
+}
+
+func (m *memStore) Delete(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.objs, key)
+	return nil
+}
+
 func (m *memStore) keys() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -51,7 +72,8 @@ func (m *memStore) keys() []string {
 func TestFlusherChunksSealsAndSurvivesStorageOutage(t *testing.T) {
 	h, _ := testHost(t)
 	store := &memStore{objs: map[string][]byte{}, down: true}
-	h.cfg.Lifecycle = Lifecycle{Store: store, Root: "files", ChunkSize: 200, SealSize: 1000, MaxBacklog: 1 << 20}
+	h.cfg.Lifecycle = Lifecycle{Store: store, Root: "files", ChunkSize: 200, SealSize: 1000, MaxBacklog: 1 << 20,
+		MaxSegmentSize: 1 << 30, CompactionRatio: 0.2}
 	c := testCollection(t)
 	r, err := h.Replica(c, 0)
 	if err != nil {
@@ -128,5 +150,31 @@ func TestBacklogLimitRefusesWrites(t *testing.T) {
 	}
 	if n := r.Live(0); n != 8 {
 		t.Fatalf("refused write changed data: %d rows", n)
+	}
+}
+
+func TestPlanCompaction(t *testing.T) {
+	seg := func(id, part, rows, deleted, bytes int64, state string) SegmentInfo {
+		return SegmentInfo{ID: id, Partition: part, Rows: rows, Deleted: deleted, Bytes: bytes, State: state}
+	}
+	cases := []struct {
+		name string
+		segs []SegmentInfo
+		want [][]int64
+	}{
+		{"nothing", []SegmentInfo{seg(1, 1, 10, 0, 100, "Flushed")}, nil},
+		{"deleted ratio", []SegmentInfo{seg(1, 1, 10, 2, 100, "Flushed"), seg(2, 1, 10, 1, 600, "Flushed")}, [][]int64{{1}}},
+		{"merge small", []SegmentInfo{seg(1, 1, 10, 0, 100, "Flushed"), seg(2, 1, 10, 0, 100, "Flushed"), seg(3, 1, 10, 0, 100, "Flushed")}, [][]int64{{1, 2, 3}}},
+		{"size cap", []SegmentInfo{seg(1, 1, 10, 0, 400, "Flushed"), seg(2, 1, 10, 0, 400, "Flushed"), seg(3, 1, 10, 0, 400, "Flushed")}, [][]int64{{1, 2}}},
+		{"per partition", []SegmentInfo{seg(1, 1, 10, 0, 100, "Flushed"), seg(2, 2, 10, 0, 100, "Flushed")}, nil},
+		{"not flushed", []SegmentInfo{seg(1, 1, 10, 5, 100, "Sealed"), seg(2, 1, 10, 0, 100, "Growing")}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := PlanCompaction(tc.segs, 1000, 0.2)
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

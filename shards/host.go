@@ -73,11 +73,21 @@ func NewHost(cfg Config, mux *raft.Mux, client *rpc.Client) *Host {
 	lc.ChunkSize = cmpOr(lc.ChunkSize, 16<<20)
 	lc.SealSize = cmpOr(lc.SealSize, 122<<20)
 	lc.MaxBacklog = cmpOr(lc.MaxBacklog, 1<<30)
+	lc.MaxSegmentSize = cmpOr(lc.MaxSegmentSize, 1<<30)
+	if lc.CompactionRatio <= 0 {
+		lc.CompactionRatio = 0.2
+	}
+	if lc.GCInterval <= 0 {
+		lc.GCInterval = time.Minute
+	}
 	h := &Host{cfg: cfg, mux: mux, client: client}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.mu.replicas = map[string]*Replica{}
 	return h
 }
+
+// Lifecycle returns the host's lifecycle settings (defaults filled in).
+func (h *Host) Lifecycle() Lifecycle { return h.cfg.Lifecycle }
 
 // byName returns an open replica by group name, or nil.
 func (h *Host) byName(name string) *Replica {

@@ -14,6 +14,7 @@ import (
 func (h *Host) run(r *Replica) {
 	t := time.NewTicker(h.cfg.TickInterval)
 	defer t.Stop()
+	var lastGC time.Time
 	for {
 		select {
 		case <-r.loopCtx.Done():
@@ -33,6 +34,12 @@ func (h *Host) run(r *Replica) {
 			ctx, cancel := context.WithTimeout(r.loopCtx, 30*time.Second)
 			if err := h.lifecycleStep(ctx, r, now); err != nil {
 				h.cfg.Logger.Warn("flush step failed; retrying", "shard", r.Name, "error", err)
+			}
+			if now.Sub(lastGC) >= h.cfg.Lifecycle.GCInterval {
+				lastGC = now
+				if err := h.gcStep(ctx, r, now); err != nil {
+					h.cfg.Logger.Warn("gc step failed; retrying", "shard", r.Name, "error", err)
+				}
 			}
 			cancel()
 		}

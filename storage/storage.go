@@ -6,8 +6,14 @@ import (
 	"time"
 )
 
-// ObjectStore is a flat namespace of immutable-per-version objects addressed
-// by "/"-separated keys. Implementations are safe for concurrent use.
+// ObjectStore is a namespace of objects addressed by "/"-separated keys.
+// Implementations are safe for concurrent use.
+//
+// Keys must form a tree: no key may also be a directory of another key
+// ("a/b" and "a/b/c"). Backends break differently if it happens (the local
+// backend fails the second Put; MinIO accepts it, Gets both, but its
+// recursive List hides the deeper key), so callers must never do it. The
+// layout in keys.go never does: each family has a fixed number of segments.
 type ObjectStore interface {
 	// Put stores data under key. It is atomic: readers see the old object
 	// or the new one, never a partial one. Overwriting an object, also

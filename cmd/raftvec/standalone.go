@@ -67,6 +67,10 @@ func bindStorageFlags(fs *pflag.FlagSet, cfg *server.Config) {
 	fs.Int64Var(&lc.SealSize, "segment-seal-size", lc.SealSize, "bytes at which a growing segment is sealed")
 	fs.DurationVar(&lc.SealIdle, "segment-seal-idle", lc.SealIdle, "seal a growing segment after this long without writes")
 	fs.Int64Var(&lc.MaxBacklog, "max-unflushed-bytes", lc.MaxBacklog, "refuse inserts (code 8) while more unflushed bytes wait for object storage")
+	fs.Int64Var(&lc.MaxSegmentSize, "segment-max-size", lc.MaxSegmentSize, "bytes up to which small flushed segments are merged")
+	fs.Float64Var(&lc.CompactionRatio, "compaction-deleted-ratio", lc.CompactionRatio, "share of deleted rows at which a segment is rewritten without them")
+	fs.DurationVar(&lc.GCTolerance, "gc-tolerance", lc.GCTolerance, "age an unreferenced object must reach before it is deleted")
+	fs.DurationVar(&lc.GCInterval, "gc-interval", lc.GCInterval, "how often shard leaders look for unreferenced objects")
 }
 
 // loadConfig applies, in increasing precedence: the config file, RAFTVEC_*

@@ -10,9 +10,9 @@
 //   - Temporary files are named ".raftvec-tmp-*"; List never shows them and
 //     keys with a segment of that form are rejected with ErrInvalidKey. A
 //     crash can leave one behind; it is garbage, never an object.
-//   - Like MinIO, a key cannot be both an object and a prefix of another
-//     object ("a/b" and "a/b/c"): such a Put fails, and Get/Stat of a key
-//     that is only a directory report storage.ErrNotFound.
+//   - A key cannot be both an object and a directory of another object
+//     ("a/b" and "a/b/c"; see storage.ObjectStore): such a Put fails, and
+//     Get/Stat of a key that is only a directory report ErrNotFound.
 //   - Delete removes directories it leaves empty (not the store's root).
 //     Deletes are not fsynced: a crash may bring a deleted object back, and
 //     a garbage collector deletes it again.

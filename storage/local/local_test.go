@@ -119,7 +119,7 @@ func TestDeleteRemovesEmptyDirsButNotRoot(t *testing.T) {
 	}
 }
 
-// Like MinIO, an object cannot also be a directory of other objects.
+// An object cannot also be a directory of other objects (keys form a tree).
 func TestObjectDirectoryConflict(t *testing.T) {
 	s, _ := newTestStore(t)
 	ctx := context.Background()

@@ -7,8 +7,10 @@
 //     the object appears whole when the PUT or CompleteMultipartUpload
 //     succeeds, never partially, and an overwrite replaces it whole.
 //   - Keys follow storage.ValidateKey; "{Root}/" counts against the 1024-
-//     byte S3 limit. Like the local backend (and MinIO itself), a key
-//     cannot be both an object and a prefix of other objects.
+//     byte S3 limit. Keys must form a tree (see storage.ObjectStore): MinIO
+//     accepts both "a/b" and "a/b/c" but its recursive listing then shows
+//     only "a/b", so List (and a garbage collector using it) would miss
+//     "a/b/c". This backend does not spend requests to detect it.
 //   - Get and Stat map S3's NoSuchKey to storage.ErrNotFound; deleting a
 //     missing key succeeds (S3 semantics).
 //   - Every call takes the caller's context into each HTTP request.

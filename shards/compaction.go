@@ -1,0 +1,70 @@
+package shards
+
+import (
+	"context"
+	"sort"
+
+	"github.com/raftvec/raftvec/fsm"
+	"github.com/raftvec/raftvec/segment"
+)
+
+// PlanCompaction picks rewrites among flushed segments: each segment with
+// at least ratio of its rows deleted is compacted alone; runs of small
+// segments of one partition (each under half of maxSize) are merged while
+// their total stays within maxSize.
+func PlanCompaction(segs []SegmentInfo, maxSize int64, ratio float64) [][]int64 {
+	var plans [][]int64
+	byPart := map[int64][]SegmentInfo{}
+	for _, s := range segs {
+		if s.State != segment.Flushed.String() || s.Rows == 0 {
+			continue
+		}
+		if s.Deleted > 0 && ratio > 0 && float64(s.Deleted) >= ratio*float64(s.Rows) {
+			plans = append(plans, []int64{s.ID})
+			continue
+		}
+		if maxSize > 0 && s.Bytes < maxSize/2 {
+			byPart[s.Partition] = append(byPart[s.Partition], s)
+		}
+	}
+	parts := make([]int64, 0, len(byPart))
+	for p := range byPart {
+		parts = append(parts, p)
+	}
+	sort.Slice(parts, func(i, j int) bool { return parts[i] < parts[j] })
+	for _, p := range parts {
+		plans = append(plans, packMerges(byPart[p], maxSize)...)
+	}
+	return plans
+}
+
+func packMerges(segs []SegmentInfo, maxSize int64) [][]int64 {
+	sort.Slice(segs, func(i, j int) bool { return segs[i].ID < segs[j].ID })
+	var plans [][]int64
+	var cur []int64
+	var size int64
+	for _, s := range segs {
+		if size+s.Bytes > maxSize && len(cur) > 0 {
+			if len(cur) > 1 {
+				plans = append(plans, cur)
+			}
+			cur, size = nil, 0
+		}
+		cur, size = append(cur, s.ID), size+s.Bytes
+	}
+	if len(cur) > 1 {
+		plans = append(plans, cur)
+	}
+	return plans
+}
+
+// compactStep runs the compaction plans of a leader replica.
+func (h *Host) compactStep(ctx context.Context, r *Replica) error {
+	lc := h.cfg.Lifecycle
+	for _, plan := range PlanCompaction(r.Segments(), lc.MaxSegmentSize, lc.CompactionRatio) {
+		if _, _, err := r.propose(ctx, &fsm.Command{Kind: fsm.KindCompact, Segments: plan}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
