@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -25,13 +26,19 @@ type testCluster struct {
 	nodes []*Server
 }
 
+// freePort returns a loopback address that was free a moment ago. Ports
+// come from below Linux's ephemeral range (32768+), so outgoing connections
+// of other tests cannot take them between this check and the node's bind.
 func freePort(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for i := 0; i < 1000; i++ {
+		addr := fmt.Sprintf("127.0.0.1:%d", 20000+rand.IntN(12000))
+		if ln, err := net.Listen("tcp", addr); err == nil {
+			ln.Close()
+			return addr
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Fatal("no free loopback port")
+	return ""
 }
 
 // newCluster starts n nodes: the first `expect` form the cluster together,
@@ -54,6 +61,13 @@ func newCluster(t *testing.T, n, expect int) *testCluster {
 		tc.cfgs[i].Cluster.Join = join
 	}
 	tc.nodes = make([]*Server, n)
+	t.Cleanup(func() {
+		for _, s := range tc.nodes {
+			if s != nil {
+				_ = s.Stop()
+			}
+		}
+	})
 	errs := make(chan error, n)
 	for i := 0; i < expect; i++ {
 		go func() { errs <- tc.start(i) }()
@@ -68,13 +82,6 @@ func newCluster(t *testing.T, n, expect int) *testCluster {
 			t.Fatal(err)
 		}
 	}
-	t.Cleanup(func() {
-		for _, s := range tc.nodes {
-			if s != nil {
-				_ = s.Stop()
-			}
-		}
-	})
 	return tc
 }
 
