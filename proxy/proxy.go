@@ -107,7 +107,7 @@ func (p *Proxy) Flush(ctx context.Context, name string) error {
 		if err != nil {
 			return err
 		}
-		if pending == 0 {
+		if pending == 0 || p.lifecycle.Store == nil { // nowhere to flush to: sealing is all
 			p.snapshotLocal(c)
 			return nil
 		}

@@ -43,7 +43,7 @@ func freePort(t *testing.T) string {
 
 // newCluster starts n nodes: the first `expect` form the cluster together,
 // the rest join it.
-func newCluster(t *testing.T, n, expect int) *testCluster {
+func newCluster(t *testing.T, n, expect int, opts ...func(*Config)) *testCluster {
 	tc := &testCluster{t: t, dir: t.TempDir()}
 	var join []string
 	for i := 0; i < n; i++ {
@@ -54,6 +54,9 @@ func newCluster(t *testing.T, n, expect int) *testCluster {
 		cfg.Raft.HeartbeatTimeout, cfg.Raft.ElectionTimeout = 300*time.Millisecond, 300*time.Millisecond
 		cfg.Cluster.BootstrapExpect = expect
 		cfg.Cluster.NodeDownTimeout = 3 * time.Second
+		for _, o := range opts {
+			o(&cfg)
+		}
 		join = append(join, cfg.RaftAddr)
 		tc.cfgs = append(tc.cfgs, cfg)
 	}

@@ -125,10 +125,17 @@ func (s *Server) open() error {
 		return err
 	}
 	lc := s.cfg.Lifecycle
+	var flushTo shards.ObjectStore = s.store
+	if !s.cfg.Standalone() && s.cfg.Storage.Kind == "local" {
+		// A node's local directory is not visible to the other replicas,
+		// which must load flushed chunks when they restore a snapshot.
+		s.logger.Warn("cluster node without shared object storage (--storage minio): segments are kept in Raft snapshots, not flushed")
+		flushTo = nil
+	}
 	s.host = shards.NewHost(shards.Config{Dir: filepath.Join(s.cfg.DataDir, "shards"), Raft: s.raftTemplate(),
 		Logger: s.logger, Resolve: s.coord.RaftAddr, Placement: s.placement,
 		StalenessBound: s.cfg.Cluster.StalenessBound,
-		Lifecycle: shards.Lifecycle{Store: s.store, ChunkSize: lc.ChunkSize, SealSize: lc.SealSize,
+		Lifecycle: shards.Lifecycle{Store: flushTo, ChunkSize: lc.ChunkSize, SealSize: lc.SealSize,
 			SealIdle: lc.SealIdle, MaxBacklog: lc.MaxBacklog, MaxSegmentSize: lc.MaxSegmentSize,
 			CompactionRatio: lc.CompactionRatio, GCTolerance: lc.GCTolerance, GCInterval: lc.GCInterval}}, s.mux, s.client)
 	if err := s.register(); err != nil {
