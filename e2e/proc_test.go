@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -28,13 +29,20 @@ type proc struct {
 	log     *os.File
 }
 
+// handedOut remembers the ports freeAddr returned in this process.
+var handedOut sync.Map
+
 // freeAddr returns a loopback address that was free a moment ago, from
 // below Linux's ephemeral port range so that outgoing connections cannot
 // take it before the process binds it.
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	for i := 0; i < 1000; i++ {
-		addr := fmt.Sprintf("127.0.0.1:%d", 20000+rand.IntN(12000))
+		port := 26000 + rand.IntN(6000) // the server package's tests use 20000-25999
+		if _, dup := handedOut.LoadOrStore(port, true); dup {
+			continue
+		}
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
 		if ln, err := net.Listen("tcp", addr); err == nil {
 			ln.Close()
 			return addr

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,12 +27,21 @@ type testCluster struct {
 	nodes []*Server
 }
 
+// handedOut remembers the ports freePort returned, so it never returns
+// one twice in this process.
+var handedOut sync.Map
+
 // freePort returns a loopback address that was free a moment ago. Ports
 // come from below Linux's ephemeral range (32768+), so outgoing connections
-// of other tests cannot take them between this check and the node's bind.
+// of other tests cannot take them between this check and the node's bind,
+// and from a range of their own (the e2e tests use 26000-31999).
 func freePort(t *testing.T) string {
 	for i := 0; i < 1000; i++ {
-		addr := fmt.Sprintf("127.0.0.1:%d", 20000+rand.IntN(12000))
+		port := 20000 + rand.IntN(6000)
+		if _, dup := handedOut.LoadOrStore(port, true); dup {
+			continue
+		}
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
 		if ln, err := net.Listen("tcp", addr); err == nil {
 			ln.Close()
 			return addr
