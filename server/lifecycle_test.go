@@ -170,6 +170,9 @@ func TestRestartRestoresFromSmallSnapshot(t *testing.T) {
 	if n := c.rowCount("l"); n != 1901 {
 		t.Fatalf("rowCount %d after restart, want 1901", n)
 	}
+	if n := dirCount(t, filepath.Join(dir, "cache")); n == 0 {
+		t.Fatal("restored chunks were not kept in the local chunk cache")
+	}
 }
 
 // dirSize sums the sizes of files under dir (named name, when not empty).

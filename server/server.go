@@ -137,7 +137,8 @@ func (s *Server) open() error {
 		StalenessBound: s.cfg.Cluster.StalenessBound,
 		Lifecycle: shards.Lifecycle{Store: flushTo, ChunkSize: lc.ChunkSize, SealSize: lc.SealSize,
 			SealIdle: lc.SealIdle, MaxBacklog: lc.MaxBacklog, MaxSegmentSize: lc.MaxSegmentSize,
-			CompactionRatio: lc.CompactionRatio, GCTolerance: lc.GCTolerance, GCInterval: lc.GCInterval}}, s.mux, s.client)
+			CompactionRatio: lc.CompactionRatio, GCTolerance: lc.GCTolerance, GCInterval: lc.GCInterval,
+			CacheDir: filepath.Join(s.cfg.DataDir, "cache")}}, s.mux, s.client)
 	if err := s.register(); err != nil {
 		return err
 	}

@@ -31,13 +31,20 @@ func (h *Host) loader() segment.Loader {
 	if store == nil {
 		return nil
 	}
+	cache := chunkCache{dir: h.cfg.Lifecycle.CacheDir}
 	return func(key string) ([]byte, error) {
+		if b, ok := cache.get(key); ok {
+			return b, nil
+		}
 		ctx, cancel := context.WithTimeout(h.ctx, loadTimeout)
 		defer cancel()
 		wait := 100 * time.Millisecond
 		for {
 			b, err := store.Get(ctx, key)
 			if err == nil {
+				if cerr := cache.put(key, b); cerr != nil {
+					h.cfg.Logger.Debug("caching chunk", "key", key, "error", cerr)
+				}
 				return b, nil
 			}
 			select {
@@ -66,6 +73,8 @@ type Lifecycle struct {
 	// deletes it (1 h); GCInterval is how often the leader looks (1 min).
 	GCTolerance time.Duration
 	GCInterval  time.Duration
+	// CacheDir keeps chunks fetched from object storage ("" = no cache).
+	CacheDir string
 }
 
 // chunkJob is one chunk to upload, copied out of the state under the lock.

@@ -14,12 +14,16 @@ import (
 func (h *Host) run(r *Replica) {
 	t := time.NewTicker(h.cfg.TickInterval)
 	defer t.Stop()
-	var lastGC time.Time
+	var lastGC, lastPrune time.Time
 	for {
 		select {
 		case <-r.loopCtx.Done():
 			return
 		case now := <-t.C:
+			if now.Sub(lastPrune) >= h.cfg.Lifecycle.GCInterval {
+				lastPrune = now
+				chunkCache{dir: h.cfg.Lifecycle.CacheDir}.prune(r)
+			}
 			if !r.node.IsLeader() {
 				continue
 			}
