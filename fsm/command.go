@@ -31,6 +31,9 @@ const (
 	// KindCompact rewrites sealed segments (Segments) into one without their
 	// deleted rows: a merge, or a compaction when there is one input.
 	KindCompact
+	// KindDeltaFlushed records a delta log of a segment's deletion flags the
+	// leader has already written to object storage.
+	KindDeltaFlushed
 )
 
 // Errors returned (as Result.Err) by Apply. They are deterministic: every
@@ -58,6 +61,8 @@ type Command struct {
 	Chunk *segment.Chunk
 	// Segments are the inputs of a Compact.
 	Segments []int64
+	// Delta is the delta log of a DeltaFlushed.
+	Delta *segment.Delta
 }
 
 // Encode returns the command's binary encoding.
@@ -80,6 +85,9 @@ func (c *Command) Encode() []byte {
 	case KindChunkFlushed:
 		e.Varint(c.Segment)
 		segment.EncodeChunk(e, c.Chunk)
+	case KindDeltaFlushed:
+		e.Varint(c.Segment)
+		segment.EncodeDelta(e, c.Delta)
 	case KindCompact:
 		e.Uvarint(uint64(len(c.Segments)))
 		for _, id := range c.Segments {
@@ -114,6 +122,10 @@ func Decode(b []byte, s *segment.Schema) (*Command, error) {
 		c.Segment = d.Varint()
 		ch := segment.DecodeChunk(d)
 		c.Chunk = &ch
+	case KindDeltaFlushed:
+		c.Segment = d.Varint()
+		dl := segment.DecodeDelta(d)
+		c.Delta = &dl
 	case KindCompact:
 		n := d.Len(1)
 		for i := 0; i < n && d.Err == nil; i++ {

@@ -65,6 +65,13 @@ func TestDataDriven(t *testing.T) {
 					ids = append(ids, n)
 				}
 				return apply(&Command{Kind: KindCompact, Segments: ids})
+			case "delta":
+				var seg, idx, count int64
+				d.ScanArgs(t, "seg", &seg)
+				d.ScanArgs(t, "idx", &idx)
+				d.ScanArgs(t, "count", &count)
+				key := fmt.Sprintf("delta_log/1/%d/%d/%d", part, seg, idx)
+				return apply(&Command{Kind: KindDeltaFlushed, Segment: seg, Delta: &segment.Delta{Index: idx, Key: key, Count: count}})
 			case "seal":
 				var seg int64
 				d.ScanArgs(t, "seg", &seg)

@@ -58,3 +58,19 @@ func (sh *Shard) removeSegmentLocked(id int64) {
 		}
 	}
 }
+
+// deltaFlushedLocked records a segment's latest delta log. An older or
+// duplicate one (a retry) is a no-op, as is one for a segment compacted
+// away meanwhile.
+func (sh *Shard) deltaFlushedLocked(id int64, d *segment.Delta) Result {
+	g, ok := sh.mu.byID[id]
+	if !ok || d == nil || (g.Delta != nil && d.Index <= g.Delta.Index) {
+		return Result{}
+	}
+	if d.Count > int64(g.Deleted.GetCardinality()) || d.Key == "" {
+		return Result{Err: fmt.Errorf("%w: delta log %d of segment %d flags more rows than are deleted", ErrBadCommand, d.Index, id)}
+	}
+	cp := *d
+	g.Delta = &cp
+	return Result{Count: d.Count}
+}

@@ -105,6 +105,8 @@ func (sh *Shard) applyKindLocked(c *Command) Result {
 		return sh.chunkFlushedLocked(c.Segment, c.Chunk)
 	case KindCompact:
 		return sh.compactLocked(c.Segments)
+	case KindDeltaFlushed:
+		return sh.deltaFlushedLocked(c.Segment, c.Delta)
 	}
 	return Result{}
 }

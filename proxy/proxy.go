@@ -130,12 +130,13 @@ func (p *Proxy) snapshotLocal(c *coordinator.Collection) {
 	}
 }
 
-// unflushed counts sealed segments not yet fully in object storage.
+// unflushed counts sealed segments not yet fully in object storage: rows
+// not in chunks, or deletions not in a delta log.
 func (p *Proxy) unflushed(ctx context.Context, c *coordinator.Collection) (int, error) {
 	segs, err := p.Segments(ctx, c.Name)
 	n := 0
 	for _, s := range segs {
-		if s.State == segment.Sealed.String() {
+		if s.State == segment.Sealed.String() || (s.State == segment.Flushed.String() && s.Deleted > s.DeltaRows) {
 			n++
 		}
 	}

@@ -39,6 +39,8 @@ type Segment struct {
 	// Chunks lists the flushed runs of rows, in row order, contiguous from
 	// row 0.
 	Chunks []Chunk
+	// Delta is the latest delta log of the deletion flags, if any.
+	Delta *Delta
 }
 
 // New returns an empty growing segment for the schema.
@@ -94,14 +96,20 @@ func (g *Segment) Encode(e *Encoder) {
 		tail := g.Columns[i].Slice(from, rows)
 		EncodeColumn(e, &tail)
 	}
-	// Optimize a copy: Encode is a read (callers hold only a read lock while
-	// others read the deletion flags), so it must not mutate g.Deleted.
-	del := g.Deleted.Clone()
-	del.RunOptimize()
-	bm, err := del.ToBytes()
-	if err != nil {
-		panic(fmt.Sprintf("segment: encoding deletion bitmap: %v", err))
+	if g.Delta == nil {
+		e.Byte(0)
+	} else {
+		e.Byte(1)
+		g.Delta.encode(e)
 	}
+	if g.deltaCovers() { // the flags are in the delta log object
+		e.Byte(1)
+		return
+	}
+	e.Byte(0)
+	// DeltaFile optimizes a copy: Encode is a read (callers hold only a
+	// read lock while others read the flags), so it must not mutate them.
+	bm, _ := g.DeltaFile()
 	e.Bytes(bm)
 }
 
@@ -129,17 +137,35 @@ func DecodeSegment(d *Decoder, s *Schema, load Loader) (*Segment, error) {
 		}
 		tail = append(tail, c)
 	}
-	bm := d.Bytes()
+	if d.Byte() == 1 {
+		dl := decodeDelta(d)
+		g.Delta = &dl
+	}
+	inDelta := d.Byte() == 1
+	var bm []byte
+	if !inDelta {
+		bm = d.Bytes()
+	}
 	if d.Err != nil {
 		return nil, d.Err
 	}
-	if err := g.decodeDeleted(bm); err != nil {
+	if err := g.restoreDeleted(inDelta, bm, load); err != nil {
 		return nil, err
 	}
 	if err := g.hydrate(s, tail, load); err != nil {
 		return nil, err
 	}
 	return g, nil
+}
+
+func (g *Segment) restoreDeleted(inDelta bool, bm []byte, load Loader) error {
+	if !inDelta {
+		return g.decodeDeleted(bm)
+	}
+	if g.Delta == nil {
+		return fmt.Errorf("%w: segment %d: flags said to be in a missing delta log", ErrCorrupt, g.ID)
+	}
+	return g.loadDelta(load)
 }
 
 func (g *Segment) decodeDeleted(bm []byte) error {

@@ -40,18 +40,30 @@ func (s *Server) collectDropped(ctx context.Context, now time.Time) error {
 	for _, c := range s.coord.Collections() {
 		live[c.ID] = true
 	}
-	objs, err := s.store.List(ctx, "insert_log/")
-	if err != nil {
-		return err
-	}
-	for _, o := range objs {
-		id, err := storage.ParseInsertLogKey("", o.Key)
-		if err != nil || live[id.Collection] || now.Sub(o.ModTime) < s.cfg.Lifecycle.GCTolerance {
-			continue
-		}
-		if err := s.store.Delete(ctx, o.Key); err != nil {
+	for _, dir := range []string{"insert_log/", "delta_log/"} {
+		objs, err := s.store.List(ctx, dir)
+		if err != nil {
 			return err
+		}
+		for _, o := range objs {
+			coll, ok := collectionOfKey(o.Key)
+			if !ok || live[coll] || now.Sub(o.ModTime) < s.cfg.Lifecycle.GCTolerance {
+				continue
+			}
+			if err := s.store.Delete(ctx, o.Key); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+func collectionOfKey(key string) (int64, bool) {
+	if id, err := storage.ParseInsertLogKey("", key); err == nil {
+		return id.Collection, true
+	}
+	if id, err := storage.ParseDeltaLogKey("", key); err == nil {
+		return id.Collection, true
+	}
+	return 0, false
 }

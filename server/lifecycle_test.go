@@ -56,17 +56,23 @@ func TestLifecycleChunksSealFlush(t *testing.T) {
 		if sg["state"] != "Flushed" || sg["flushedRows"] != sg["rows"] {
 			t.Fatalf("after flush: segment %v", sg)
 		}
+		if sg["deltaLogRows"] != sg["deletedRows"] {
+			t.Fatalf("after flush, deletions not all in a delta log: %v", sg)
+		}
 		for _, k := range sg["objectKeys"].([]any) {
-			keys++
 			b, err := os.ReadFile(filepath.Join(cfg.DataDir, "objects", k.(string)))
 			if err != nil {
 				t.Fatalf("object %s: %v", k, err)
 			}
+			if strings.HasPrefix(k.(string), "delta_log/") {
+				continue
+			}
+			keys++
 			if _, _, err := segment.DecodeChunkFile(b); err != nil {
 				t.Fatalf("object %s: %v", k, err)
 			}
 			if !strings.HasPrefix(k.(string), "insert_log/") {
-				t.Fatalf("key %s not under insert_log/", k)
+				t.Fatalf("key %s not under insert_log/ or delta_log/", k)
 			}
 		}
 	}
@@ -172,6 +178,9 @@ func TestRestartRestoresFromSmallSnapshot(t *testing.T) {
 	}
 	if n := dirCount(t, filepath.Join(dir, "cache")); n == 0 {
 		t.Fatal("restored chunks were not kept in the local chunk cache")
+	}
+	if n := dirCount(t, filepath.Join(dir, "objects", "delta_log")); n == 0 {
+		t.Fatal("deletions were not flushed as delta logs")
 	}
 }
 

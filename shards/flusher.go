@@ -120,6 +120,9 @@ func (h *Host) flushOne(ctx context.Context, r *Replica, now time.Time) (more bo
 		}
 	}
 	if job == nil {
+		if done, err := h.flushDelta(ctx, r); done || err != nil {
+			return done, err
+		}
 		return seal != 0, nil
 	}
 	for i, b := range job.files {
@@ -176,4 +179,36 @@ func (h *Host) chunkJob(r *Replica, g *segment.Segment, from, to int) *chunkJob 
 		j.chunk.Bytes += int64(len(b))
 	}
 	return j
+}
+
+// flushDelta writes the delta log of one flushed segment whose deletion
+// flags changed since its last delta log, then records it.
+func (h *Host) flushDelta(ctx context.Context, r *Replica) (bool, error) {
+	var seg, part int64
+	var d segment.Delta
+	var file []byte
+	r.fsm.View(func(v fsm.View) {
+		for _, g := range v.Segments() {
+			deleted := int64(g.Deleted.GetCardinality())
+			if g.State != segment.Flushed || deleted == 0 || (g.Delta != nil && g.Delta.Count == deleted) {
+				continue
+			}
+			file, d.Count = g.DeltaFile()
+			if g.Delta != nil {
+				d.Index = g.Delta.Index + 1
+			}
+			seg, part = g.ID, g.Partition
+			return
+		}
+	})
+	if file == nil {
+		return false, nil
+	}
+	d.Key = storage.DeltaLogKey(h.cfg.Lifecycle.Root, r.CollectionID, part, seg, d.Index)
+	d.Checksum = segment.Checksum(file)
+	if err := h.cfg.Lifecycle.Store.Put(ctx, d.Key, file); err != nil {
+		return false, fmt.Errorf("shards: %s: uploading %s: %w", r.Name, d.Key, err)
+	}
+	_, _, err := r.propose(ctx, &fsm.Command{Kind: fsm.KindDeltaFlushed, Segment: seg, Delta: &d})
+	return err == nil, err
 }

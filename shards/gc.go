@@ -18,7 +18,19 @@ func (h *Host) gcStep(ctx context.Context, r *Replica, now time.Time) error {
 	if lc.Store == nil || lc.GCTolerance <= 0 {
 		return nil
 	}
-	prefix := fmt.Sprintf("insert_log/%d/", r.CollectionID)
+	live := r.referencedKeys()
+	shardBits := segmentBase(r.CollectionID, r.Shard) >> 24
+	for _, dir := range []string{"insert_log", "delta_log"} {
+		if err := h.gcDir(ctx, r, dir, live, shardBits, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (h *Host) gcDir(ctx context.Context, r *Replica, dir string, live map[string]bool, shardBits int64, now time.Time) error {
+	lc := h.cfg.Lifecycle
+	prefix := fmt.Sprintf("%s/%d/", dir, r.CollectionID)
 	if lc.Root != "" {
 		prefix = lc.Root + "/" + prefix
 	}
@@ -26,11 +38,9 @@ func (h *Host) gcStep(ctx context.Context, r *Replica, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("shards: %s: gc list: %w", r.Name, err)
 	}
-	live := r.referencedKeys()
-	shardBits := segmentBase(r.CollectionID, r.Shard) >> 24
 	for _, o := range objs {
-		id, err := storage.ParseInsertLogKey(lc.Root, o.Key)
-		if err != nil || id.Segment>>24 != shardBits || live[o.Key] || now.Sub(o.ModTime) < lc.GCTolerance {
+		seg, ok := segmentOfKey(lc.Root, o.Key)
+		if !ok || seg>>24 != shardBits || live[o.Key] || now.Sub(o.ModTime) < lc.GCTolerance {
 			continue
 		}
 		if err := lc.Store.Delete(ctx, o.Key); err != nil {
@@ -38,6 +48,17 @@ func (h *Host) gcStep(ctx context.Context, r *Replica, now time.Time) error {
 		}
 	}
 	return nil
+}
+
+// segmentOfKey returns the segment ID of an insert or delta log key.
+func segmentOfKey(root, key string) (int64, bool) {
+	if id, err := storage.ParseInsertLogKey(root, key); err == nil {
+		return id.Segment, true
+	}
+	if id, err := storage.ParseDeltaLogKey(root, key); err == nil {
+		return id.Segment, true
+	}
+	return 0, false
 }
 
 // referencedKeys returns every object key the replica's segments reference.
@@ -49,6 +70,9 @@ func (r *Replica) referencedKeys() map[string]bool {
 				for _, k := range c.Keys {
 					keys[k] = true
 				}
+			}
+			if g.Delta != nil {
+				keys[g.Delta.Key] = true
 			}
 		}
 	})

@@ -181,6 +181,10 @@ func (r *Replica) Segments() []SegmentInfo {
 			for _, c := range g.Chunks {
 				info.Keys = append(info.Keys, c.Keys...)
 			}
+			if g.Delta != nil {
+				info.DeltaRows = g.Delta.Count
+				info.Keys = append(info.Keys, g.Delta.Key)
+			}
 			out = append(out, info)
 		}
 	})

@@ -106,5 +106,6 @@ type SegmentInfo struct {
 	Bytes       int64    `json:"bytes"`
 	FlushedRows int64    `json:"flushedRows"`
 	Chunks      int      `json:"chunks"`
+	DeltaRows   int64    `json:"deltaLogRows"` // deletions covered by the latest delta log
 	Keys        []string `json:"objectKeys"`
 }
