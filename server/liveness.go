@@ -21,13 +21,20 @@ type GroupStatus struct {
 	Commit  uint64 `json:"commitIndex"`
 	Applied uint64 `json:"appliedIndex"`
 	Voter   bool   `json:"voter"`
+	// Unflushed is the bytes of rows and deletions waiting for object
+	// storage (shard leaders only; the write backlog).
+	Unflushed int64 `json:"unflushedBytes,omitempty"`
 }
 
 // groupStatus reports every Raft group hosted on this node.
 func (s *Server) groupStatus() []GroupStatus {
 	out := []GroupStatus{s.status("meta", s.coord.Node())}
 	for _, r := range s.host.Replicas() {
-		out = append(out, s.status(r.Name, r.Node()))
+		st := s.status(r.Name, r.Node())
+		if r.Node().IsLeader() {
+			st.Unflushed = r.Backlog()
+		}
+		out = append(out, st)
 	}
 	return out
 }

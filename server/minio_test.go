@@ -136,6 +136,9 @@ func TestMinIOKilledDuringFlushing(t *testing.T) {
 	if n := c.rowCount("k"); n != 3000 {
 		t.Fatalf("rowCount %d with MinIO down, want 3000", n)
 	}
+	if st := c.getJSON("/v1/cluster/status"); !strings.Contains(st, `"unflushedBytes"`) {
+		t.Fatalf("cluster status does not show the flush backlog: %s", st)
+	}
 	minioScript(t, "start", dir, port)
 	restarted = true
 	c.ok("collections/flush", map[string]any{"collectionName": "k"})

@@ -36,6 +36,10 @@ type Replica struct {
 	done    chan struct{}
 }
 
+// Backlog returns the bytes waiting for object storage as of the leader's
+// last lifecycle step.
+func (r *Replica) Backlog() int64 { return r.backlog.Load() }
+
 // Node returns the replica's Raft node.
 func (r *Replica) Node() *raft.Node { return r.node }
 
