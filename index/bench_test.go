@@ -6,21 +6,40 @@ import (
 	"testing"
 )
 
-func benchKernel(b *testing.B, k func(a, b []float32) float32) {
-	for _, dim := range []int{128, 768} {
-		b.Run(fmt.Sprintf("dim=%d", dim), func(b *testing.B) {
-			vs := randVecs(newRand(100), 2, dim)
-			x, y := vs[0], vs[1]
-			b.SetBytes(int64(2 * 4 * dim))
-			for b.Loop() {
-				k(x, y)
-			}
-		})
+// benchKernel runs k's generic and (when available) SIMD implementations
+// side by side: BenchmarkL2Squared/generic/dim=128, .../avx2/dim=128, ...
+func benchKernel(b *testing.B, pick func(kernelSet) func(a, b []float32) float32) {
+	impls := []struct {
+		name string
+		k    func(a, b []float32) float32
+	}{{"generic", pick(genericKernels)}}
+	if simdKernels != nil {
+		impls = append(impls, struct {
+			name string
+			k    func(a, b []float32) float32
+		}{"avx2", pick(*simdKernels)})
+	}
+	for _, impl := range impls {
+		for _, dim := range []int{128, 768} {
+			b.Run(fmt.Sprintf("%s/dim=%d", impl.name, dim), func(b *testing.B) {
+				vs := randVecs(newRand(100), 2, dim)
+				x, y := vs[0], vs[1]
+				b.SetBytes(int64(2 * 4 * dim))
+				for b.Loop() {
+					impl.k(x, y)
+				}
+			})
+		}
 	}
 }
 
-func BenchmarkL2Squared(b *testing.B) { benchKernel(b, L2Squared) }
-func BenchmarkDot(b *testing.B)       { benchKernel(b, Dot) }
+func BenchmarkL2Squared(b *testing.B) {
+	benchKernel(b, func(k kernelSet) func(a, b []float32) float32 { return k.l2 })
+}
+
+func BenchmarkDot(b *testing.B) {
+	benchKernel(b, func(k kernelSet) func(a, b []float32) float32 { return k.dot })
+}
 
 const benchN, benchDim = 100_000, 128
 

@@ -6,18 +6,40 @@ import (
 )
 
 // The hot kernels are reached through these variables so that an
-// architecture-specific implementation (SIMD assembly for amd64, added later
-// in kernels_amd64.go) can replace them from its init function after CPU
+// architecture-specific implementation (AVX2+FMA assembly on amd64, see
+// kernels_amd64.go) can replace them from its init function after CPU
 // feature detection. Everything else in the package calls l2Kernel and
-// dotKernel, never l2Generic/dotGeneric directly.
+// dotKernel, never l2Generic/dotGeneric directly. They are only written
+// during init (and by tests that force an implementation), never while a
+// search may run.
 var (
 	kernelImpl = "generic"
 	l2Kernel   = l2Generic
 	dotKernel  = dotGeneric
 )
 
-// KernelImpl names the distance-kernel implementation selected at init
-// ("generic" for the portable Go code).
+// kernelSet is one complete kernel implementation.
+type kernelSet struct {
+	name    string
+	l2, dot func(a, b []float32) float32
+}
+
+var genericKernels = kernelSet{name: "generic", l2: l2Generic, dot: dotGeneric}
+
+// simdKernels is the SIMD implementation usable on this CPU, nil when there
+// is none (other architectures, the purego build tag, missing CPU features).
+var simdKernels *kernelSet
+
+// useKernels installs k and returns the previously active set.
+func useKernels(k kernelSet) (prev kernelSet) {
+	prev = kernelSet{name: kernelImpl, l2: l2Kernel, dot: dotKernel}
+	kernelImpl, l2Kernel, dotKernel = k.name, k.l2, k.dot
+	return prev
+}
+
+// KernelImpl names the distance-kernel implementation selected at init:
+// "avx2-fma" for the amd64 assembly when the CPU and OS support AVX2, FMA
+// and the YMM state, "generic" for the portable Go code.
 func KernelImpl() string { return kernelImpl }
 
 // L2Squared returns the squared Euclidean distance between a and b.

@@ -22,6 +22,12 @@ func TestKernelsMatchReference(t *testing.T) {
 		{"generic", l2Generic, dotGeneric},
 		{"active/" + KernelImpl(), L2Squared, Dot},
 	}
+	if simdKernels != nil {
+		impls = append(impls, struct {
+			name    string
+			l2, dot func(a, b []float32) float32
+		}{simdKernels.name, simdKernels.l2, simdKernels.dot})
+	}
 	for _, impl := range impls {
 		for _, dim := range testDims {
 			for trial := range 20 {
