@@ -2,7 +2,6 @@ package coordinator
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -14,21 +13,8 @@ import (
 // leaderWait bounds how long a call waits for a metadata leader.
 const leaderWait = 10 * time.Second
 
-// retryNotLeader retries fn while it fails with raft.ErrNotLeader (nothing
-// was proposed, so retrying is safe), for up to leaderWait.
 func retryNotLeader(ctx context.Context, fn func() error) error {
-	deadline := time.Now().Add(leaderWait)
-	for {
-		err := fn()
-		if !errors.Is(err, raft.ErrNotLeader) || time.Now().After(deadline) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	return raft.RetryNotLeader(ctx, leaderWait, 50*time.Millisecond, fn)
 }
 
 // addMember adds a node to the metadata group (a voter while there are

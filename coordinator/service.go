@@ -18,47 +18,33 @@ const rpcTimeout = 10 * time.Second
 
 // errCodes maps the sentinels a metadata call can return to wire codes, so
 // a forwarded call fails with the same sentinel as a local one.
-var errCodes = map[string]error{
-	"collection_not_found": ErrCollectionNotFound,
-	"collection_exists":    ErrCollectionExists,
-	"partition_not_found":  ErrPartitionNotFound,
-	"partition_exists":     ErrPartitionExists,
-	"index_not_found":      ErrIndexNotFound,
-	"index_exists":         ErrIndexExists,
-	"alias_not_found":      ErrAliasNotFound,
-	"alias_exists":         ErrAliasExists,
-	"invalid":              ErrInvalid,
-	"not_leader":           raft.ErrNotLeader,
-	"unknown_outcome":      raft.ErrUnknownOutcome,
-	"closed":               raft.ErrClosed,
+var errCodes = rpc.Codes{
+	{"collection_not_found", ErrCollectionNotFound},
+	{"collection_exists", ErrCollectionExists},
+	{"partition_not_found", ErrPartitionNotFound},
+	{"partition_exists", ErrPartitionExists},
+	{"index_not_found", ErrIndexNotFound},
+	{"index_exists", ErrIndexExists},
+	{"alias_not_found", ErrAliasNotFound},
+	{"alias_exists", ErrAliasExists},
+	{"invalid", ErrInvalid},
+	{"unknown_outcome", raft.ErrUnknownOutcome},
+	{"not_leader", raft.ErrNotLeader},
+	{"closed", raft.ErrClosed},
 }
 
-// encodeErr gives err a wire code (the first sentinel it wraps).
-func encodeErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	for code, sentinel := range errCodes {
-		if errors.Is(err, sentinel) {
-			return rpc.Coded(code, err)
-		}
-	}
-	return err
-}
+func encodeErr(err error) error { return errCodes.Encode(err) }
 
-// decodeErr turns a remote error back into one wrapping its sentinel. An
-// unreachable peer means nothing was proposed (not leader, retry); a missing
-// reply means the outcome is unknown.
+// decodeErr turns a remote error back into one wrapping its sentinel. A
+// call that did not run means nothing was proposed (retry, as not-leader);
+// a missing reply means the outcome is unknown.
 func decodeErr(err error) error {
-	var re *rpc.Error
+	if out, ok := errCodes.Decode(err); ok {
+		return out
+	}
 	switch {
 	case err == nil:
 		return nil
-	case errors.As(err, &re):
-		if s, ok := errCodes[re.Code]; ok {
-			return fmt.Errorf("%w: %s", s, re.Msg)
-		}
-		return err
 	case rpc.NotRun(err):
 		return fmt.Errorf("%w: %w", raft.ErrNotLeader, err)
 	case errors.Is(err, rpc.ErrNoReply):

@@ -226,20 +226,6 @@ func (r *Replica) StateHash() string { return r.fsm.StateHash() }
 // (a newly opened group, or an election) before failing as unavailable.
 const leaderWait = 5 * time.Second
 
-// retryNotLeader runs fn until it stops failing with raft.ErrNotLeader, for
-// up to leaderWait (or ctx's deadline). ErrNotLeader means nothing was
-// proposed, so a retry cannot apply anything twice.
 func retryNotLeader(ctx context.Context, fn func() error) error {
-	deadline := time.Now().Add(leaderWait)
-	for {
-		err := fn()
-		if !errors.Is(err, raft.ErrNotLeader) || time.Now().After(deadline) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+	return raft.RetryNotLeader(ctx, leaderWait, 20*time.Millisecond, fn)
 }

@@ -18,46 +18,35 @@ const ServiceName = "Shard"
 const rpcTimeout = 30 * time.Second
 
 // errCodes maps data-path sentinels to wire codes so a forwarded call fails
-// with the same sentinel as a local one.
-var errCodes = map[string]error{
-	"duplicate_key":   ErrDuplicateKey,
-	"invalid":         ErrInvalid,
-	"unavailable":     ErrUnavailable,
-	"unknown_outcome": ErrUnknownOutcome,
-	"not_hosted":      ErrNotHosted,
-	"rate_limited":    ErrRateLimited,
-	"not_leader":      raft.ErrNotLeader,
-	"invalid_filter":  expr.ErrInvalid,
+// with the same sentinel as a local one. Specific ones first:
+// ErrUnknownOutcome and ErrUnavailable wrap raft errors.
+var errCodes = rpc.Codes{
+	{"unknown_outcome", ErrUnknownOutcome},
+	{"duplicate_key", ErrDuplicateKey},
+	{"invalid_filter", expr.ErrInvalid},
+	{"invalid", ErrInvalid},
+	{"not_hosted", ErrNotHosted},
+	{"rate_limited", ErrRateLimited},
+	{"not_leader", raft.ErrNotLeader},
+	{"unavailable", ErrUnavailable},
 }
 
-func encodeErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	// More specific sentinels first: ErrUnknownOutcome and ErrUnavailable
-	// wrap raft errors.
-	for _, code := range []string{"unknown_outcome", "duplicate_key", "invalid_filter", "invalid", "not_hosted", "rate_limited", "not_leader", "unavailable"} {
-		if errors.Is(err, errCodes[code]) {
-			return rpc.Coded(code, err)
-		}
-	}
-	return err
-}
+func encodeErr(err error) error { return errCodes.Encode(err) }
 
-// decodeErr turns a remote error back into one wrapping its sentinel. An
-// unreachable peer did not run the call; a missing reply may have.
+// decodeErr turns a remote error back into one wrapping its sentinel. A
+// call that did not run (or a not-leader answer) is unavailable and safe to
+// retry; a missing reply may have run.
 func decodeErr(err error) error {
 	var re *rpc.Error
+	if errors.As(err, &re) && re.Code == "not_leader" {
+		return fmt.Errorf("%w: %w: %s", ErrUnavailable, raft.ErrNotLeader, re.Msg)
+	}
+	if out, ok := errCodes.Decode(err); ok {
+		return out
+	}
 	switch {
 	case err == nil:
 		return nil
-	case errors.As(err, &re) && re.Code == "not_leader":
-		return fmt.Errorf("%w: %w: %s", ErrUnavailable, raft.ErrNotLeader, re.Msg)
-	case errors.As(err, &re):
-		if s, ok := errCodes[re.Code]; ok {
-			return fmt.Errorf("%w: %s", s, re.Msg)
-		}
-		return err
 	case rpc.NotRun(err):
 		return fmt.Errorf("%w: %w: %w", ErrUnavailable, raft.ErrNotLeader, err)
 	case errors.Is(err, rpc.ErrNoReply):
