@@ -7,16 +7,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/raftvec/raftvec/internal/testutil"
 )
 
 // proc is one raftvec process under test.
@@ -29,28 +28,9 @@ type proc struct {
 	log     *os.File
 }
 
-// handedOut remembers the ports freeAddr returned in this process.
-var handedOut sync.Map
-
-// freeAddr returns a loopback address that was free a moment ago, from
-// below Linux's ephemeral port range so that outgoing connections cannot
-// take it before the process binds it.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	for i := 0; i < 1000; i++ {
-		port := 26000 + rand.IntN(6000) // the server package's tests use 20000-25999
-		if _, dup := handedOut.LoadOrStore(port, true); dup {
-			continue
-		}
-		addr := fmt.Sprintf("127.0.0.1:%d", port)
-		if ln, err := net.Listen("tcp", addr); err == nil {
-			ln.Close()
-			return addr
-		}
-	}
-	t.Fatal("no free loopback port")
-	return ""
-}
+// freeAddr returns a free loopback address from this package's port range
+// (the server package's tests use 20000-25999).
+func freeAddr(t *testing.T) string { return testutil.FreeAddr(t, 26000, 32000) }
 
 func binary(t *testing.T) string {
 	t.Helper()

@@ -1,8 +1,11 @@
 // Package index owns vector search inside one process: the distance
-// kernels (L2Squared, Dot, Norm, Distance), exact brute-force search over
-// contiguous float32 vectors (Flat, SearchFlat), range and grouping search,
-// and Merge, the top-k reduce that combines per-segment and per-shard
-// result lists for one query.
+// kernels (L2Squared, Dot, Norm, Distance; AVX2+FMA assembly on amd64 when
+// the CPU has it, portable Go otherwise or with -tags purego), exact
+// brute-force search over contiguous float32 vectors (Flat, SearchFlat),
+// the approximate indexes HNSW (M, efConstruction; search ef) and IVFFlat
+// (nlist; search nprobe) with versioned, checksummed binary formats, range
+// and grouping search, and Merge, the top-k reduce that combines
+// per-segment and per-shard result lists for one query.
 //
 // Semantics follow Milvus:
 //   - MetricL2 returns the squared Euclidean distance (smaller is better);
@@ -28,6 +31,10 @@
 //     goroutines at once; they must be safe for concurrent use. A multi-query
 //     search uses at most GOMAXPROCS goroutines, all joined before it
 //     returns; a callback panic is re-raised on the caller's goroutine.
+//   - HNSW and IVFFlat apply Filter during traversal (filtered-out nodes
+//     still guide an HNSW search but never enter its results); their range
+//     and grouping searches over-fetch and filter the candidates, so they
+//     are approximate like the index itself.
 //   - Flat grouping search buffers every candidate of a query (16 bytes per
 //     row passing Filter and range) so that grouping is exact.
 //   - Kernels are reached through package variables chosen at init, so an

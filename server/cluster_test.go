@@ -4,17 +4,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/raftvec/raftvec/internal/testutil"
 	"github.com/raftvec/raftvec/proxy"
 	"github.com/raftvec/raftvec/shards"
 )
@@ -27,29 +25,9 @@ type testCluster struct {
 	nodes []*Server
 }
 
-// handedOut remembers the ports freePort returned, so it never returns
-// one twice in this process.
-var handedOut sync.Map
-
-// freePort returns a loopback address that was free a moment ago. Ports
-// come from below Linux's ephemeral range (32768+), so outgoing connections
-// of other tests cannot take them between this check and the node's bind,
-// and from a range of their own (the e2e tests use 26000-31999).
-func freePort(t *testing.T) string {
-	for i := 0; i < 1000; i++ {
-		port := 20000 + rand.IntN(6000)
-		if _, dup := handedOut.LoadOrStore(port, true); dup {
-			continue
-		}
-		addr := fmt.Sprintf("127.0.0.1:%d", port)
-		if ln, err := net.Listen("tcp", addr); err == nil {
-			ln.Close()
-			return addr
-		}
-	}
-	t.Fatal("no free loopback port")
-	return ""
-}
+// freePort returns a free loopback address from this package's port range
+// (the e2e tests use 26000-31999).
+func freePort(t *testing.T) string { return testutil.FreeAddr(t, 20000, 26000) }
 
 // newCluster starts n nodes: the first `expect` form the cluster together,
 // the rest join it.
