@@ -1,7 +1,9 @@
 // Package coordinator owns the metadata Raft group ("meta"): collections and
-// their schemas, partitions, indexes, aliases and auto-ID allocation. In
-// standalone mode it is a one-voter group; the cluster work adds nodes,
-// placement, and task assignment to the same group.
+// their schemas, partitions, indexes, aliases, auto-ID allocation, the node
+// registry and the placement of shard replicas on nodes. In standalone mode
+// it is a one-voter group; in a cluster the first three nodes are voters and
+// later ones non-voters. Followers forward proposals and read-index
+// requests to the leader over RPC (Service).
 //
 // Invariants:
 //   - Every metadata change is a command in the meta log, applied
@@ -10,6 +12,9 @@
 //     reused, across restarts included.
 //   - Readers get deep copies; nothing outside the FSM mutates its state.
 //   - Auto IDs are handed out in blocks committed before use.
+//   - Placement is a pure function of the replicated state: R consecutive
+//     live nodes per shard; a node that goes down or is removed hands its
+//     replicas to the least-loaded live node without one.
 //
 // coordinator must not hold row data.
 package coordinator

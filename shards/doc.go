@@ -1,15 +1,25 @@
 // Package shards owns the shard replicas a node hosts: it opens their Raft
-// groups (fsm.Shard state machines), proposes writes to them, gates reads by
-// consistency level, and runs local query and search over a replica's
-// segments.
+// groups (fsm.Shard state machines) with the voters the coordinator placed,
+// routes proposals to shard leaders (locally or over RPC), gates reads by
+// consistency level, serves query and search on a replica, and runs each
+// leader's background work: time ticks, membership following the
+// placement, chunk and delta-log flushing to object storage, sealing,
+// merge/compaction planning and GC of unreferenced objects.
 //
 // Invariants:
 //   - A write is acknowledged only after its entry is committed and applied
 //     (raft.Node.Propose); errors say whether the write definitely did not
-//     happen (ErrUnavailable) or may have (ErrUnknownOutcome).
+//     happen (ErrUnavailable) or may have (ErrUnknownOutcome). Only
+//     not-run errors are retried.
 //   - A Strong read waits for a read index from the leader and for this
-//     replica to apply it; no lease reads.
+//     replica to apply it; no lease reads. Bounded reads use the leader's
+//     time ticks applied here; Session reads wait for the token's index.
+//   - Object-storage writes happen before the entry that refers to them
+//     (ChunkFlushed, DeltaFlushed); objects are deleted only when no segment
+//     refers to them and they are older than the GC tolerance.
 //   - Reads see a consistent state: they run under the FSM's read lock.
+//   - Every replica's loop is owned by the Host and stopped on Close or
+//     when the replica is dropped.
 //
 // shards must not decide placement (the coordinator does) nor format API
 // responses.
