@@ -40,12 +40,15 @@ test-e2e: build
 fuzz-short:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=10s ./expr/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeCommand$$' -fuzztime=10s ./fsm/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeSegment$$' -fuzztime=10s ./segment/
 
 # Longer fuzzing for developers.
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=2m ./expr/
 	$(GO) test -run='^$$' -fuzz='^FuzzCompile$$' -fuzztime=2m ./expr/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeCommand$$' -fuzztime=2m ./fsm/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeSegment$$' -fuzztime=2m ./segment/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeBatch$$' -fuzztime=2m ./segment/
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./index/ ./fsm/

@@ -21,7 +21,7 @@ func TestDeterminism(t *testing.T) {
 	}
 	log = append(log, &hraft.Log{Index: 2001, Type: hraft.LogCommand, Data: (&Command{Kind: KindDropPartition, Partition: 2}).Encode()})
 	replicas := []*Shard{NewShard(s, 1<<32), NewShard(s, 1<<32), NewShard(s, 1<<32)}
-	var dups, deleted int64
+	var dups, deleted, merged int64
 	for _, l := range log {
 		var first Result
 		for i, r := range replicas {
@@ -35,12 +35,15 @@ func TestDeterminism(t *testing.T) {
 		if first.Err != nil {
 			dups++
 		}
-		if k := mustDecode(t, l, s).Kind; k == KindDelete {
+		switch mustDecode(t, l, s).Kind {
+		case KindDelete:
 			deleted += first.Count
+		case KindCompact:
+			merged += first.Count
 		}
 	}
-	if dups == 0 || deleted == 0 {
-		t.Fatalf("generated log exercised too little: %d rejected inserts, %d deleted rows", dups, deleted)
+	if dups == 0 || deleted == 0 || merged == 0 {
+		t.Fatalf("generated log exercised too little: %d rejected entries, %d deleted rows, %d merged rows", dups, deleted, merged)
 	}
 	h := replicas[0].StateHash()
 	for i, r := range replicas[1:] {

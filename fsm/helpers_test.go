@@ -80,12 +80,17 @@ func (g *logGen) entry() *hraft.Log {
 		c = Command{Kind: KindDelete, Filter: fmt.Sprintf("n %% %d == %d and id < {max}", 3+g.r.IntN(5), g.r.IntN(3)),
 			Params: []byte(fmt.Sprintf(`{"max": %d}`, g.r.Int64N(g.next+1)))}
 	default:
-		c = Command{Kind: KindTick, Time: int64(g.idx) * 1000}
-		if g.r.IntN(2) == 0 {
+		switch g.r.IntN(3) {
+		case 0:
+			c = Command{Kind: KindTick, Time: int64(g.idx) * 1000}
+		case 1:
 			c = Command{Kind: KindSeal} // seal every growing segment
+		default: // merge two segments (often invalid: a deterministic error)
+			base := int64(1 << 32)
+			c = Command{Kind: KindCompact, Segments: []int64{base + 1 + g.r.Int64N(30), base + 1 + g.r.Int64N(30)}}
 		}
 	}
-	if c.Kind != KindTick && c.Kind != KindSeal && g.r.IntN(4) == 0 {
+	if (c.Kind == KindInsert || c.Kind == KindUpsert || c.Kind == KindDelete) && g.r.IntN(4) == 0 {
 		c.Key = fmt.Sprintf("k%d", g.r.IntN(200)) // some keys repeat: replays
 	}
 	return &hraft.Log{Index: g.idx, Term: 1, Type: hraft.LogCommand, Data: c.Encode()}

@@ -145,3 +145,27 @@ func TestReconcileRemovesDroppedShards(t *testing.T) {
 		t.Fatalf("after reconcile: %d dirs, %d replicas", len(entries), len(h.Replicas()))
 	}
 }
+
+// TestBoundedFreshness: a Bounded read is served without a read index only
+// while the last leader tick applied here is within the staleness bound.
+func TestBoundedFreshness(t *testing.T) {
+	h, _ := testHost(t)
+	c := testCollection(t)
+	r, _ := h.Replica(c, 0)
+	now := time.Now()
+	if r.fresh(now) {
+		t.Fatal("fresh before any tick")
+	}
+	if err := r.Tick(context.Background(), now); err != nil {
+		t.Fatal(err)
+	}
+	if !r.fresh(now.Add(r.bound - time.Second)) {
+		t.Fatal("not fresh within the bound")
+	}
+	if r.fresh(now.Add(r.bound + time.Second)) {
+		t.Fatal("fresh past the bound")
+	}
+	if err := r.Gate(context.Background(), coordinator.Bounded, ""); err != nil {
+		t.Fatal(err)
+	}
+}
