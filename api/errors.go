@@ -10,6 +10,7 @@ import (
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/expr"
 	"github.com/raftvec/raftvec/index"
+	"github.com/raftvec/raftvec/raft"
 	"github.com/raftvec/raftvec/segment"
 	"github.com/raftvec/raftvec/shards"
 )
@@ -87,7 +88,11 @@ var sentinelCodes = []struct {
 	code int
 }{
 	{shards.ErrUnknownOutcome, codeUnknownOutcome},
+	{raft.ErrUnknownOutcome, codeUnknownOutcome}, // metadata writes
 	{shards.ErrUnavailable, codeUnavailable},
+	{shards.ErrNotHosted, codeUnavailable},
+	{raft.ErrNotLeader, codeUnavailable}, // nothing was proposed
+	{raft.ErrClosed, codeUnavailable},
 	{shards.ErrRateLimited, codeRateLimited},
 	{shards.ErrDuplicateKey, codeBadData},
 	{shards.ErrInvalid, codeInvalid},
