@@ -21,6 +21,9 @@ type Admin interface {
 	// Segments lists a collection's segments: state, rows, deleted rows,
 	// size, object keys.
 	Segments(ctx context.Context, collection string) (any, error)
+	// Trace locates one entity by primary key: shard, Raft group, segment,
+	// chunk objects, delta log, replicas.
+	Trace(ctx context.Context, collection, pk string) (any, error)
 }
 
 // nodeReq is the body of /v1/cluster/nodes/add and /remove.
@@ -40,6 +43,10 @@ func (s *Server) adminRoutes(e *gin.Engine) {
 		return s.route(func(ctx context.Context, _ *call) (any, error) { return fn(ctx) }, false)
 	}
 	v1.GET("/status", get(s.cfg.Admin.ClusterStatus))
+	e.GET("/v1/collections/:name/entities/:pk/trace", s.auth(), func(gc *gin.Context) {
+		name, pk := gc.Param("name"), gc.Param("pk")
+		s.route(func(ctx context.Context, _ *call) (any, error) { return s.cfg.Admin.Trace(ctx, name, pk) }, false)(gc)
+	})
 	e.GET("/v1/collections/:name/segments", s.auth(), func(gc *gin.Context) {
 		name := gc.Param("name")
 		s.route(func(ctx context.Context, _ *call) (any, error) { return s.cfg.Admin.Segments(ctx, name) }, false)(gc)

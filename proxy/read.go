@@ -3,9 +3,11 @@ package proxy
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/expr"
+	"github.com/raftvec/raftvec/segment"
 	"github.com/raftvec/raftvec/shards"
 )
 
@@ -94,4 +96,22 @@ func (p *Proxy) RowCount(ctx context.Context, coll, part string) (int64, error) 
 		n += r.Count
 	}
 	return n, err
+}
+
+// Trace locates one entity ("the life of a datum") by its primary key,
+// given as text and parsed by the collection's primary key type.
+func (p *Proxy) Trace(ctx context.Context, coll, pkText string) (*shards.EntityTrace, error) {
+	c, err := p.coord.Collection(coll)
+	if err != nil {
+		return nil, err
+	}
+	var pk any = pkText
+	if c.Schema.Primary().Type == segment.TypeInt64 {
+		n, err := strconv.ParseInt(pkText, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%w: primary key %q is not an Int64", shards.ErrInvalid, pkText)
+		}
+		pk = n
+	}
+	return p.host.Trace(ctx, c, ShardOf(pk, c.ShardsNum), pk)
 }

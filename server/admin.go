@@ -67,3 +67,8 @@ func (a admin) Segments(ctx context.Context, coll string) (any, error) {
 	}
 	return segs, err
 }
+
+// Trace locates one entity.
+func (a admin) Trace(ctx context.Context, coll, pk string) (any, error) {
+	return a.s.proxy.Trace(ctx, coll, pk)
+}

@@ -182,6 +182,27 @@ func TestRestartRestoresFromSmallSnapshot(t *testing.T) {
 	if n := dirCount(t, filepath.Join(dir, "objects", "delta_log")); n == 0 {
 		t.Fatal("deletions were not flushed as delta logs")
 	}
+	// The life of a datum: where row 150 lives, down to its chunk objects.
+	var tr struct {
+		Code int
+		Data struct {
+			Found   bool
+			Chunk   int64
+			Objects []string `json:"chunkObjects"`
+			Group   string   `json:"raftGroup"`
+		}
+	}
+	if err := json.Unmarshal([]byte(c.getJSON("/v1/collections/l/entities/150/trace")), &tr); err != nil || tr.Code != 0 {
+		t.Fatalf("trace: %v %+v", err, tr)
+	}
+	if !tr.Data.Found || tr.Data.Chunk < 0 || len(tr.Data.Objects) != 3 || !strings.HasPrefix(tr.Data.Group, "shard-") {
+		t.Fatalf("trace of a flushed row: %+v", tr.Data)
+	}
+	for _, k := range tr.Data.Objects {
+		if _, err := os.Stat(filepath.Join(dir, "objects", k)); err != nil {
+			t.Fatalf("traced object %s: %v", k, err)
+		}
+	}
 }
 
 // dirSize sums the sizes of files under dir (named name, when not empty).

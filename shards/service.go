@@ -131,6 +131,7 @@ type ReadArgs struct {
 	Query      *QueryRequest
 	Search     *SearchRequest
 	Segments   bool // list the shard's segments
+	TracePK    any  // trace one entity by primary key
 }
 
 // ReadReply carries one shard's answer.
@@ -138,6 +139,7 @@ type ReadReply struct {
 	Query    QueryResult
 	Search   SearchResult
 	Segments []SegmentInfo
+	Trace    *EntityTrace
 }
 
 // Read serves a query or search on this replica at the requested level.
@@ -148,11 +150,15 @@ func (s *Service) Read(a ReadArgs, r *ReadReply) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
 	defer cancel()
-	if a.Segments {
+	if a.Segments || a.TracePK != nil {
 		if err := rep.Gate(ctx, a.Opts.Consistency, a.Opts.SessionToken); err != nil {
 			return encodeErr(err)
 		}
-		r.Segments = rep.Segments()
+		if a.TracePK != nil {
+			r.Trace = rep.Trace(a.TracePK)
+		} else {
+			r.Segments = rep.Segments()
+		}
 		return nil
 	}
 	r.Query, r.Search, err = rep.ServeRead(ctx, a)
