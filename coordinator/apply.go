@@ -26,6 +26,10 @@ func (m *metaFSM) applyLocked(c *command) result {
 		return m.aliasLocked(c.Op, c.Name, c.NewName)
 	case opSetNode:
 		return m.setNodeLocked(c.Node)
+	case opCreateTask:
+		return m.createTaskLocked(c.Task)
+	case opFinishTask:
+		return m.finishTaskLocked(c.N)
 	}
 	coll, err := m.resolveLocked(c.Name)
 	if err != nil {

@@ -29,6 +29,8 @@ const (
 	opDropAlias        = "drop_alias"
 	opAllocIDs         = "alloc_ids"
 	opSetNode          = "set_node"
+	opCreateTask       = "create_task"
+	opFinishTask       = "finish_task"
 )
 
 // command is a metadata log entry. Metadata is small, so it is JSON.
@@ -42,6 +44,7 @@ type command struct {
 	Loaded     bool        `json:"loaded,omitempty"`
 	N          int64       `json:"n,omitempty"`
 	Node       *NodeInfo   `json:"node,omitempty"`
+	Task       *Task       `json:"task,omitempty"`
 }
 
 // result is what Apply returns for a metadata entry.
@@ -56,6 +59,7 @@ type metaState struct {
 	Collections map[string]*Collection `json:"collections"`
 	Aliases     map[string]string      `json:"aliases"`
 	Nodes       map[string]*NodeInfo   `json:"nodes"`
+	Tasks       map[int64]*Task        `json:"tasks"`
 	NextID      int64                  `json:"next_id"`
 	NextAutoID  int64                  `json:"next_auto_id"`
 }
@@ -64,7 +68,7 @@ type metaState struct {
 const autoIDBase = 1 << 40
 
 func newMetaState() metaState {
-	return metaState{Collections: map[string]*Collection{}, Aliases: map[string]string{}, Nodes: map[string]*NodeInfo{}, NextID: 1, NextAutoID: autoIDBase}
+	return metaState{Collections: map[string]*Collection{}, Aliases: map[string]string{}, Nodes: map[string]*NodeInfo{}, Tasks: map[int64]*Task{}, NextID: 1, NextAutoID: autoIDBase}
 }
 
 // metaFSM is the deterministic state machine of the metadata group.

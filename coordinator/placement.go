@@ -128,6 +128,7 @@ func (m *metaFSM) setNodeLocked(n *NodeInfo) result {
 	}
 	if old.State == NodeDown || old.State == NodeRemoved {
 		m.replaceNodeLocked(n.ID)
+		m.reassignLocked(n.ID)
 	}
 	return result{}
 }

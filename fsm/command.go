@@ -34,6 +34,12 @@ const (
 	// KindDeltaFlushed records a delta log of a segment's deletion flags the
 	// leader has already written to object storage.
 	KindDeltaFlushed
+	// KindCompactCommit commits a compaction a worker has done off the log:
+	// it read the inputs (Segments) from object storage, skipped the rows
+	// its deletion flags (Excluded, roaring bitmaps per input) flagged,
+	// wrote the output's chunks (Chunks) as segment Output, and now swaps
+	// the inputs for the output.
+	KindCompactCommit
 )
 
 // Errors returned (as Result.Err) by Apply. They are deterministic: every
@@ -63,6 +69,10 @@ type Command struct {
 	Segments []int64
 	// Delta is the delta log of a DeltaFlushed.
 	Delta *segment.Delta
+	// Output, Excluded and Chunks describe a CompactCommit.
+	Output   int64
+	Excluded [][]byte
+	Chunks   []segment.Chunk
 }
 
 // Encode returns the command's binary encoding.
@@ -89,9 +99,17 @@ func (c *Command) Encode() []byte {
 		e.Varint(c.Segment)
 		segment.EncodeDelta(e, c.Delta)
 	case KindCompact:
-		e.Uvarint(uint64(len(c.Segments)))
-		for _, id := range c.Segments {
-			e.Varint(id)
+		encodeIDs(e, c.Segments)
+	case KindCompactCommit:
+		encodeIDs(e, c.Segments)
+		e.Varint(c.Output)
+		e.Uvarint(uint64(len(c.Excluded)))
+		for _, b := range c.Excluded {
+			e.Bytes(b)
+		}
+		e.Uvarint(uint64(len(c.Chunks)))
+		for i := range c.Chunks {
+			segment.EncodeChunk(e, &c.Chunks[i])
 		}
 	}
 	return e.Buf
@@ -127,9 +145,17 @@ func Decode(b []byte, s *segment.Schema) (*Command, error) {
 		dl := segment.DecodeDelta(d)
 		c.Delta = &dl
 	case KindCompact:
+		c.Segments = decodeIDs(d)
+	case KindCompactCommit:
+		c.Segments = decodeIDs(d)
+		c.Output = d.Varint()
 		n := d.Len(1)
 		for i := 0; i < n && d.Err == nil; i++ {
-			c.Segments = append(c.Segments, d.Varint())
+			c.Excluded = append(c.Excluded, d.Bytes())
+		}
+		n = d.Len(4)
+		for i := 0; i < n && d.Err == nil; i++ {
+			c.Chunks = append(c.Chunks, segment.DecodeChunk(d))
 		}
 	default:
 		return nil, fmt.Errorf("%w: unknown kind %d", ErrBadCommand, c.Kind)
@@ -169,4 +195,20 @@ func checkRows(b *segment.Batch, s *segment.Schema) error {
 		}
 	}
 	return nil
+}
+
+func encodeIDs(e *segment.Encoder, ids []int64) {
+	e.Uvarint(uint64(len(ids)))
+	for _, id := range ids {
+		e.Varint(id)
+	}
+}
+
+func decodeIDs(d *segment.Decoder) []int64 {
+	n := d.Len(1)
+	var out []int64
+	for i := 0; i < n && d.Err == nil; i++ {
+		out = append(out, d.Varint())
+	}
+	return out
 }

@@ -107,6 +107,8 @@ func (sh *Shard) applyKindLocked(c *Command) Result {
 		return sh.compactLocked(c.Segments)
 	case KindDeltaFlushed:
 		return sh.deltaFlushedLocked(c.Segment, c.Delta)
+	case KindCompactCommit:
+		return sh.compactCommitLocked(c)
 	}
 	return Result{}
 }

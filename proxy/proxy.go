@@ -3,7 +3,9 @@ package proxy
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -164,32 +166,81 @@ func (p *Proxy) Segments(ctx context.Context, name string) ([]shards.SegmentInfo
 }
 
 // Compact implements api.Backend: it plans merges and compactions of every
-// shard's flushed segments now and commits them through the shard logs.
-// They are applied synchronously, so the job is complete on return.
+// shard's flushed segments now, hands them to the coordinator as tasks (or,
+// without object storage, commits them through the shard logs) and waits
+// until they are done. The job ID is the collection's ID.
 func (p *Proxy) Compact(ctx context.Context, name string) (int64, error) {
 	c, err := p.coord.Collection(name)
 	if err != nil {
 		return 0, err
 	}
+	var tasks []int64
+	var mu sync.Mutex
 	err = scatter(c.ShardsNum, func(i int) error {
 		segs, err := p.host.Segments(ctx, c, i, coordinator.Strong)
 		if err != nil {
 			return err
 		}
 		for _, plan := range shards.PlanCompaction(segs, p.lifecycle.MaxSegmentSize, p.lifecycle.CompactionRatio) {
-			if _, _, err := p.host.Propose(ctx, c, i, &fsm.Command{Kind: fsm.KindCompact, Segments: plan}); err != nil {
+			if p.lifecycle.Store == nil {
+				_, _, err = p.host.Propose(ctx, c, i, &fsm.Command{Kind: fsm.KindCompact, Segments: plan})
+			} else {
+				var id int64
+				id, err = p.coord.CreateTask(ctx, coordinator.Task{Collection: c.ID, Shard: i, Segments: plan})
+				mu.Lock()
+				tasks = append(tasks, id)
+				mu.Unlock()
+			}
+			if err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	return c.ID, err
+	if err != nil {
+		return 0, err
+	}
+	return c.ID, p.waitTasks(ctx, tasks)
 }
 
-// CompactionState implements api.Backend: compactions complete within the
-// compact call.
+// waitTasks waits until the given tasks are done.
+func (p *Proxy) waitTasks(ctx context.Context, ids []int64) error {
+	for {
+		pending := 0
+		for _, t := range p.coord.Tasks() {
+			if t.State == coordinator.TaskAssigned && slices.Contains(ids, t.ID) {
+				pending++
+			}
+		}
+		if pending == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %d compaction tasks still running: %w", shards.ErrUnavailable, pending, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// CompactionState implements api.Backend: a job (a collection's ID) is
+// executing while the collection has assigned compaction tasks.
 func (p *Proxy) CompactionState(ctx context.Context, jobID int64) (string, int, int, error) {
-	return "Completed", 0, 0, nil
+	executing, completed := 0, 0
+	for _, t := range p.coord.Tasks() {
+		if t.Collection != jobID {
+			continue
+		}
+		if t.State == coordinator.TaskAssigned {
+			executing++
+		} else {
+			completed++
+		}
+	}
+	if executing > 0 {
+		return "Executing", executing, completed, nil
+	}
+	return "Completed", 0, completed, nil
 }
 
 // CreatePartition implements api.Backend.

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+
+	"github.com/RoaringBitmap/roaring/v2"
 )
 
 // Chunk is one flushed run of a segment's rows, [FromRow, ToRow): one object
@@ -169,4 +171,15 @@ func (c *Column) AppendAll(src *Column) {
 	c.Strings = append(c.Strings, src.Strings...)
 	c.Raw = append(c.Raw, src.Raw...)
 	c.Vectors = append(c.Vectors, src.Vectors...)
+}
+
+// LoadFlushed rebuilds a segment whose rows are all in the given chunks,
+// fetching them with load and verifying their checksums (compaction
+// workers read their inputs this way).
+func LoadFlushed(s *Schema, id, partition int64, chunks []Chunk, load Loader) (*Segment, error) {
+	g := &Segment{ID: id, Partition: partition, State: Flushed, Chunks: chunks, Deleted: roaring.New()}
+	if err := g.hydrate(s, NewBatch(s).Columns, load); err != nil {
+		return nil, err
+	}
+	return g, nil
 }

@@ -74,6 +74,7 @@ func Start(cfg Config, logger hclog.Logger) (*Server, error) {
 	s.goLoop(s.watchChanges)
 	s.goLoop(s.watchLiveness)
 	s.goLoop(s.watchGarbage)
+	s.goLoop(s.watchTasks)
 	logger.Info("raftvec serving", "node", cfg.NodeID, "http", s.HTTPAddr(), "raft", s.RaftAddr(), "data", cfg.DataDir)
 	return s, nil
 }
@@ -138,7 +139,8 @@ func (s *Server) open() error {
 		Lifecycle: shards.Lifecycle{Store: flushTo, ChunkSize: lc.ChunkSize, SealSize: lc.SealSize,
 			SealIdle: lc.SealIdle, MaxBacklog: lc.MaxBacklog, MaxSegmentSize: lc.MaxSegmentSize,
 			CompactionRatio: lc.CompactionRatio, GCTolerance: lc.GCTolerance, GCInterval: lc.GCInterval,
-			CacheDir: filepath.Join(s.cfg.DataDir, "cache")}}, s.mux, s.client)
+			CacheDir: filepath.Join(s.cfg.DataDir, "cache")},
+		SubmitTask: s.coord.CreateTask}, s.mux, s.client)
 	if err := s.register(); err != nil {
 		return err
 	}

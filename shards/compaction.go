@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 
+	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/fsm"
 	"github.com/raftvec/raftvec/segment"
 )
@@ -58,11 +59,19 @@ func packMerges(segs []SegmentInfo, maxSize int64) [][]int64 {
 	return plans
 }
 
-// compactStep runs the compaction plans of a leader replica.
+// compactStep hands the compaction plans of a leader replica to the
+// coordinator as tasks (workers read and write object storage off the log);
+// without object storage or a coordinator the replica merges in its log.
 func (h *Host) compactStep(ctx context.Context, r *Replica) error {
 	lc := h.cfg.Lifecycle
 	for _, plan := range PlanCompaction(r.Segments(), lc.MaxSegmentSize, lc.CompactionRatio) {
-		if _, _, err := r.propose(ctx, &fsm.Command{Kind: fsm.KindCompact, Segments: plan}); err != nil {
+		var err error
+		if h.cfg.SubmitTask != nil && lc.Store != nil {
+			_, err = h.cfg.SubmitTask(ctx, coordinator.Task{Collection: r.CollectionID, Shard: r.Shard, Segments: plan})
+		} else {
+			_, _, err = r.propose(ctx, &fsm.Command{Kind: fsm.KindCompact, Segments: plan})
+		}
+		if err != nil {
 			return err
 		}
 	}

@@ -42,6 +42,9 @@ type Config struct {
 	TickInterval time.Duration
 	// Lifecycle configures chunk flushing and sealing.
 	Lifecycle Lifecycle
+	// SubmitTask hands a compaction plan to the coordinator (nil: shard
+	// leaders merge in their own log).
+	SubmitTask func(ctx context.Context, t coordinator.Task) (int64, error)
 }
 
 // Host owns the shard replicas of one node: it opens, looks up and removes

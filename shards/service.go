@@ -10,6 +10,7 @@ import (
 	"github.com/raftvec/raftvec/fsm"
 	"github.com/raftvec/raftvec/raft"
 	"github.com/raftvec/raftvec/rpc"
+	"github.com/raftvec/raftvec/segment"
 )
 
 // ServiceName is the RPC service every node serves for its shard replicas.
@@ -176,9 +177,12 @@ func (r *Replica) Segments() []SegmentInfo {
 			for _, c := range g.Chunks {
 				info.Keys = append(info.Keys, c.Keys...)
 			}
+			info.Manifest = append([]segment.Chunk(nil), g.Chunks...)
+			info.Flags, _ = g.DeltaFile()
 			if g.Delta != nil {
-				info.DeltaRows = g.Delta.Count
-				info.Keys = append(info.Keys, g.Delta.Key)
+				d := *g.Delta
+				info.DeltaRows, info.Delta = d.Count, &d
+				info.Keys = append(info.Keys, d.Key)
 			}
 			out = append(out, info)
 		}

@@ -108,4 +108,10 @@ type SegmentInfo struct {
 	Chunks      int      `json:"chunks"`
 	DeltaRows   int64    `json:"deltaLogRows"` // deletions covered by the latest delta log
 	Keys        []string `json:"objectKeys"`
+	// Manifest and Delta let a compaction worker read the segment from
+	// object storage.
+	Manifest []segment.Chunk `json:"-"`
+	Delta    *segment.Delta  `json:"-"`
+	// Flags are the current deletion flags (a roaring bitmap).
+	Flags []byte `json:"-"`
 }

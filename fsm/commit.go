@@ -1,0 +1,98 @@
+package fsm
+
+import (
+	"fmt"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/raftvec/raftvec/segment"
+)
+
+// CompactionOutputBit marks segment IDs made by compaction workers: a
+// worker names its output base | CompactionOutputBit | token, so the output
+// exists before the entry that commits it and cannot collide with the
+// shard's own counter.
+const CompactionOutputBit = 1 << 23
+
+// compactCommitLocked swaps a worker's compaction output in for its inputs.
+// The output holds every input row the worker did not exclude, in input
+// order; rows deleted since the worker read its inputs are flagged deleted
+// in the output, so no delete is lost. A commit whose inputs are gone (a
+// stale or repeated task) is rejected and changes nothing.
+func (sh *Shard) compactCommitLocked(c *Command) Result {
+	inputs, err := sh.compactInputsLocked(c.Segments)
+	if err != nil {
+		return Result{Err: err}
+	}
+	if len(c.Excluded) != len(inputs) {
+		return Result{Err: fmt.Errorf("%w: %d exclusion sets for %d inputs", ErrBadCommand, len(c.Excluded), len(inputs))}
+	}
+	if _, taken := sh.mu.byID[c.Output]; taken || c.Output&CompactionOutputBit == 0 || c.Output&^(1<<24-1) != sh.base {
+		return Result{Err: fmt.Errorf("%w: compaction output %d is not a free output ID of this shard", ErrBadCommand, c.Output)}
+	}
+	out := segment.New(c.Output, inputs[0].Partition, sh.schema)
+	var gone []uint32 // output rows deleted since the worker read
+	for i, g := range inputs {
+		excl := roaring.New()
+		if _, err := excl.FromBuffer(c.Excluded[i]); err != nil || excl.Validate() != nil {
+			return Result{Err: fmt.Errorf("%w: exclusion set of input %d: %v", ErrBadCommand, g.ID, err)}
+		}
+		for row := 0; row < g.Rows(); row++ {
+			if excl.Contains(uint32(row)) {
+				continue
+			}
+			if g.IsDeleted(row) {
+				gone = append(gone, uint32(out.Rows()))
+			}
+			for f := range out.Columns {
+				out.Columns[f].Append(&g.Columns[f], row)
+			}
+		}
+	}
+	if err := sh.attachChunksLocked(out, c.Chunks); err != nil {
+		return Result{Err: err}
+	}
+	sh.swapLocked(inputs, out, gone)
+	return Result{Count: int64(out.Live())}
+}
+
+// attachChunksLocked records the worker's chunks; they must cover the
+// output's rows exactly.
+func (sh *Shard) attachChunksLocked(out *segment.Segment, chunks []segment.Chunk) error {
+	var next int64
+	for _, ch := range chunks {
+		if ch.FromRow != next || ch.ToRow <= ch.FromRow || len(ch.Keys) != len(out.Columns) || len(ch.Checksums) != len(out.Columns) {
+			return fmt.Errorf("%w: compaction output chunk %d [%d, %d) does not fit", ErrBadCommand, ch.Index, ch.FromRow, ch.ToRow)
+		}
+		next = ch.ToRow
+	}
+	if next != int64(out.Rows()) {
+		return fmt.Errorf("%w: compaction output chunks cover %d rows, the output has %d", ErrBadCommand, next, out.Rows())
+	}
+	out.Chunks = chunks
+	out.State = segment.Flushed
+	return nil
+}
+
+// swapLocked replaces the inputs by the output in the state and the pk
+// index.
+func (sh *Shard) swapLocked(inputs []*segment.Segment, out *segment.Segment, gone []uint32) {
+	for _, g := range inputs {
+		sh.removeSegmentLocked(g.ID)
+	}
+	for _, row := range gone {
+		out.Deleted.Add(row)
+	}
+	pki := sh.schema.PrimaryIndex()
+	for row := 0; row < out.Rows(); row++ {
+		if !out.IsDeleted(row) {
+			sh.mu.pk.Put(out.Columns[pki].Value(row), segment.Ref{Segment: out.ID, Row: int32(row)})
+		}
+	}
+	if out.Rows() == 0 {
+		return
+	}
+	sh.mu.segments = append(sh.mu.segments, out)
+	sortSegments(sh.mu.segments)
+	sh.mu.byID[out.ID] = out
+}

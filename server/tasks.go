@@ -1,0 +1,48 @@
+package server
+
+import (
+	"context"
+	"time"
+
+	"github.com/raftvec/raftvec/coordinator"
+)
+
+// watchTasks runs the compaction tasks the coordinator assigned to this
+// node, one at a time, and reports each done. A failed task is retried on
+// the next round; if this node goes away the coordinator reassigns it.
+func (s *Server) watchTasks(ctx context.Context) {
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			for _, task := range s.coord.Tasks() {
+				if task.State == coordinator.TaskAssigned && task.Assignee == s.cfg.NodeID {
+					s.runTask(ctx, task)
+				}
+			}
+		}
+	}
+}
+
+func (s *Server) runTask(ctx context.Context, task coordinator.Task) {
+	var coll *coordinator.Collection
+	for _, c := range s.coord.Collections() {
+		if c.ID == task.Collection {
+			coll = c
+		}
+	}
+	tctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	if coll != nil {
+		if err := s.host.RunCompaction(tctx, coll, task); err != nil {
+			s.logger.Warn("compaction task failed; retrying", "task", task.ID, "error", err)
+			return
+		}
+	}
+	if err := s.coord.FinishTask(tctx, task.ID); err != nil {
+		s.logger.Warn("finishing compaction task", "task", task.ID, "error", err)
+	}
+}

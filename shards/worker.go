@@ -1,0 +1,117 @@
+package shards
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/fsm"
+	"github.com/raftvec/raftvec/segment"
+	"github.com/raftvec/raftvec/storage"
+)
+
+// RunCompaction executes a compaction task assigned to this node: it reads
+// the input segments' rows from object storage and their deletion flags
+// from the shard (at Strong), writes the output segment's chunks, and
+// commits the swap through the shard's log. A stale task (its inputs
+// already gone) counts as done.
+func (h *Host) RunCompaction(ctx context.Context, c *coordinator.Collection, t coordinator.Task) error {
+	store := h.cfg.Lifecycle.Store
+	if store == nil {
+		return fmt.Errorf("%w: no object storage for compaction workers", ErrUnavailable)
+	}
+	infos, err := h.Segments(ctx, c, t.Shard, coordinator.Strong)
+	if err != nil {
+		return err
+	}
+	cmd, err := h.compactionOutput(ctx, c, t, infos)
+	if errors.Is(err, errStaleTask) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	_, _, err = h.Propose(ctx, c, t.Shard, cmd)
+	if errors.Is(err, ErrInvalid) {
+		return nil // inputs compacted meanwhile: this task is stale
+	}
+	return err
+}
+
+var errStaleTask = errors.New("task inputs are gone")
+
+// compactionOutput builds the commit: it loads the inputs, leaves out the
+// rows their delta logs flag, and uploads the output's chunks.
+func (h *Host) compactionOutput(ctx context.Context, c *coordinator.Collection, t coordinator.Task, infos []SegmentInfo) (*fsm.Command, error) {
+	out := segment.NewBatch(&c.Schema)
+	cmd := &fsm.Command{Kind: fsm.KindCompactCommit, Segments: t.Segments,
+		Output: segmentBase(c.ID, t.Shard) | fsm.CompactionOutputBit | t.Token}
+	var part int64
+	for _, id := range t.Segments {
+		i := slices.IndexFunc(infos, func(s SegmentInfo) bool { return s.ID == id })
+		if i < 0 || infos[i].State != segment.Flushed.String() {
+			return nil, errStaleTask
+		}
+		part = infos[i].Partition
+		excl, err := h.appendLive(ctx, &c.Schema, infos[i], out)
+		if err != nil {
+			return nil, err
+		}
+		cmd.Excluded = append(cmd.Excluded, excl)
+	}
+	chunks, err := h.uploadOutput(ctx, c, part, cmd.Output, out)
+	cmd.Chunks = chunks
+	return cmd, err
+}
+
+// appendLive loads one input and appends its rows not deleted as of the
+// shard read (its current deletion flags); it returns the flags it used.
+func (h *Host) appendLive(ctx context.Context, s *segment.Schema, info SegmentInfo, out *segment.Batch) ([]byte, error) {
+	load := h.loader()
+	excl := roaring.New()
+	if len(info.Flags) > 0 {
+		if _, err := excl.FromBuffer(info.Flags); err != nil {
+			return nil, fmt.Errorf("shards: deletion flags of segment %d: %w", info.ID, err)
+		}
+		excl = excl.Clone()
+	}
+	full, err := segment.LoadFlushed(s, info.ID, info.Partition, info.Manifest, load)
+	if err != nil {
+		return nil, err
+	}
+	for row := 0; row < full.Rows(); row++ {
+		if !excl.Contains(uint32(row)) {
+			for f := range out.Columns {
+				out.Columns[f].Append(&full.Columns[f], row)
+			}
+		}
+	}
+	return excl.ToBytes()
+}
+
+// uploadOutput writes the output's chunks and returns their manifest.
+func (h *Host) uploadOutput(ctx context.Context, c *coordinator.Collection, part, seg int64, out *segment.Batch) ([]segment.Chunk, error) {
+	g := segment.New(seg, part, &c.Schema)
+	g.Columns = out.Columns
+	var chunks []segment.Chunk
+	for from := 0; from < g.Rows(); {
+		to := chunkEnd(g, from, h.cfg.Lifecycle.ChunkSize)
+		ch := segment.Chunk{Index: int64(len(chunks)), FromRow: int64(from), ToRow: int64(to)}
+		for f := range g.Columns {
+			fid := c.Schema.Fields[f].ID
+			b := segment.EncodeChunkFile(fid, &g.Columns[f], from, to)
+			key := storage.InsertLogKey(h.cfg.Lifecycle.Root, c.ID, part, seg, fid, ch.Index)
+			if err := h.cfg.Lifecycle.Store.Put(ctx, key, b); err != nil {
+				return nil, fmt.Errorf("shards: compaction output %s: %w", key, err)
+			}
+			ch.Keys, ch.Checksums, ch.Bytes = append(ch.Keys, key), append(ch.Checksums, segment.Checksum(b)), ch.Bytes+int64(len(b))
+		}
+		chunks = append(chunks, ch)
+		from = to
+	}
+	return chunks, nil
+}
