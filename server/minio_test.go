@@ -34,6 +34,7 @@ func minioConfig(t *testing.T) Config {
 		Secret: os.Getenv("RAFTVEC_TEST_MINIO_SECRET_KEY"), Bucket: "raftvec-server-test",
 		Root: fmt.Sprintf("%s-%d", strings.ToLower(t.Name()), time.Now().UnixNano())}
 	cfg.Lifecycle.ChunkSize, cfg.Lifecycle.SealSize = 64<<10, 256<<10
+	cfg.Lifecycle.GCTolerance, cfg.Lifecycle.GCInterval = 2*time.Second, 500*time.Millisecond
 	return cfg
 }
 
@@ -92,6 +93,12 @@ func TestMinIOLifecycleAndRestart(t *testing.T) {
 	if after := string(c.ok("entities/query", map[string]any{"collectionName": "m", "filter": "id >= 0", "limit": 5000, "outputFields": []string{"*"}})); after != before {
 		t.Fatal("rows differ after restoring from MinIO")
 	}
+	// GC: after a drop, every object of the collection leaves the bucket.
+	c.ok("collections/drop", map[string]any{"collectionName": "m"})
+	waitFor(t, 30*time.Second, func() bool {
+		left, err := store.List(context.Background(), "")
+		return err == nil && len(left) == 0
+	})
 }
 
 func minioScript(t *testing.T, args ...string) {
