@@ -3,16 +3,15 @@ package raft
 import (
 	"context"
 	"net"
-	"runtime"
 	"testing"
-	"time"
+
+	"github.com/raftvec/raftvec/internal/testutil"
 )
 
 // After Close of nodes and muxes no goroutine of ours (or of hraft's that we
 // started) is left behind.
 func TestCloseLeavesNoGoroutines(t *testing.T) {
-	before := runtime.NumGoroutine()
-	func() {
+	testutil.NoLeakedGoroutines(t, func() {
 		lns := make([]*Mux, 3)
 		errc := make(chan error, 3)
 		for i := range lns {
@@ -36,18 +35,5 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 		for range lns {
 			<-errc
 		}
-	}()
-	var after int
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		after = runtime.NumGoroutine()
-		if after <= before || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if after > before {
-		buf := make([]byte, 1<<20)
-		t.Fatalf("goroutines: before %d after %d\n%s", before, after, buf[:runtime.Stack(buf, true)])
-	}
+	})
 }

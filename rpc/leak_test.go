@@ -1,17 +1,17 @@
 package rpc
 
 import (
-	"runtime"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/raftvec/raftvec/internal/testutil"
 )
 
 // After Close of clients, servers and muxes no goroutine is left behind,
 // including with calls abandoned by ctx and methods still running at Close.
 func TestCloseLeavesNoGoroutines(t *testing.T) {
-	before := runtime.NumGoroutine()
-	func() {
+	testutil.NoLeakedGoroutines(t, func() {
 		cliMux, stopCli := startMux(t)
 		srvMux, stopSrvMux := startMux(t)
 		svc, stopSrv := startServer(t, srvMux)
@@ -33,18 +33,5 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 		stopSrv() // releases Slow, joins it
 		stopSrvMux()
 		stopCli()
-	}()
-	var after int
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		after = runtime.NumGoroutine()
-		if after <= before || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if after > before {
-		buf := make([]byte, 1<<20)
-		t.Fatalf("goroutines: before %d after %d\n%s", before, after, buf[:runtime.Stack(buf, true)])
-	}
+	})
 }
