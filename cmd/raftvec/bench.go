@@ -59,6 +59,7 @@ func newBenchCmd() *cobra.Command {
 	search.Flags().IntVar(&o.topK, "topk", 10, "results per query")
 	search.Flags().StringVar(&o.level, "consistency", "Eventually", "consistency level of the searches (Strong, Bounded, Session, Eventually)")
 	cmd.AddCommand(ins, search)
+	cmd.AddCommand(newBenchIndexCmd())
 	return cmd
 }
 
