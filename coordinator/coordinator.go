@@ -114,6 +114,9 @@ func (c *Coordinator) sync(ctx context.Context) error {
 		}
 		var reply IndexReply
 		err = decodeErr(c.client.Call(ctx, addr, ServiceName+".ReadIndex", struct{}{}, &reply))
+		if errors.Is(err, raft.ErrUnknownOutcome) { // a read has no effect: retry
+			err = fmt.Errorf("%w: %v", raft.ErrNotLeader, err)
+		}
 		idx = reply.Index
 		return err
 	})

@@ -7,6 +7,12 @@ import (
 	"sort"
 )
 
+// Task kinds.
+const (
+	TaskCompact = ""
+	TaskIndex   = "index"
+)
+
 // Task states.
 const (
 	TaskAssigned = "assigned"
@@ -19,6 +25,10 @@ const (
 // segment after it, so a stale worker's output never collides with the
 // current one (and its commit fails once the inputs are gone).
 type Task struct {
+	// Kind is TaskCompact or TaskIndex; Index names the collection index a
+	// TaskIndex builds.
+	Kind       string  `json:"kind,omitempty"`
+	Index      string  `json:"index,omitempty"`
 	ID         int64   `json:"id"`
 	Collection int64   `json:"collectionID"`
 	Shard      int     `json:"shard"`
@@ -36,7 +46,7 @@ func (m *metaFSM) createTaskLocked(t *Task) result {
 		return result{Err: fmt.Errorf("%w: empty task", ErrInvalid)}
 	}
 	for _, old := range m.mu.Tasks {
-		if old.State == TaskAssigned && old.Collection == t.Collection && old.Shard == t.Shard &&
+		if old.State == TaskAssigned && old.Kind == t.Kind && old.Collection == t.Collection && old.Shard == t.Shard &&
 			slices.ContainsFunc(t.Segments, func(s int64) bool { return slices.Contains(old.Segments, s) }) {
 			return result{ID: old.ID} // already planned: the same task
 		}
@@ -46,7 +56,7 @@ func (m *metaFSM) createTaskLocked(t *Task) result {
 		return result{Err: fmt.Errorf("%w: no live node to run a task", ErrInvalid)}
 	}
 	id := m.nextIDLocked()
-	m.mu.Tasks[id] = &Task{ID: id, Collection: t.Collection, Shard: t.Shard, Segments: slices.Clone(t.Segments),
+	m.mu.Tasks[id] = &Task{Kind: t.Kind, Index: t.Index, ID: id, Collection: t.Collection, Shard: t.Shard, Segments: slices.Clone(t.Segments),
 		Assignee: assignee, Token: id, State: TaskAssigned}
 	return result{ID: id}
 }

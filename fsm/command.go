@@ -40,6 +40,9 @@ const (
 	// wrote the output's chunks (Chunks) as segment Output, and now swaps
 	// the inputs for the output.
 	KindCompactCommit
+	// KindIndexed records the index file an index builder wrote for a
+	// flushed segment (Segment, Index).
+	KindIndexed
 )
 
 // Errors returned (as Result.Err) by Apply. They are deterministic: every
@@ -69,6 +72,8 @@ type Command struct {
 	Segments []int64
 	// Delta is the delta log of a DeltaFlushed.
 	Delta *segment.Delta
+	// Index is the index file of an Indexed entry.
+	Index *segment.IndexRef
 	// Output, Excluded and Chunks describe a CompactCommit.
 	Output   int64
 	Excluded [][]byte
@@ -100,6 +105,9 @@ func (c *Command) Encode() []byte {
 		segment.EncodeDelta(e, c.Delta)
 	case KindCompact:
 		encodeIDs(e, c.Segments)
+	case KindIndexed:
+		e.Varint(c.Segment)
+		segment.EncodeIndexRef(e, c.Index)
 	case KindCompactCommit:
 		encodeIDs(e, c.Segments)
 		e.Varint(c.Output)
@@ -146,6 +154,10 @@ func Decode(b []byte, s *segment.Schema) (*Command, error) {
 		c.Delta = &dl
 	case KindCompact:
 		c.Segments = decodeIDs(d)
+	case KindIndexed:
+		c.Segment = d.Varint()
+		x := segment.DecodeIndexRef(d)
+		c.Index = &x
 	case KindCompactCommit:
 		c.Segments = decodeIDs(d)
 		c.Output = d.Varint()

@@ -74,3 +74,18 @@ func (sh *Shard) deltaFlushedLocked(id int64, d *segment.Delta) Result {
 	g.Delta = &cp
 	return Result{Count: d.Count}
 }
+
+// indexedLocked records a flushed segment's index file. A duplicate, or one
+// for a segment compacted away meanwhile, is a no-op.
+func (sh *Shard) indexedLocked(id int64, x *segment.IndexRef) Result {
+	g, ok := sh.mu.byID[id]
+	if !ok || x == nil || (g.Index != nil && g.Index.Key == x.Key) {
+		return Result{}
+	}
+	if g.State != segment.Flushed || x.Key == "" {
+		return Result{Err: fmt.Errorf("%w: index for segment %d in state %s", ErrBadCommand, id, g.State)}
+	}
+	cp := *x
+	g.Index = &cp
+	return Result{Count: int64(g.Rows())}
+}

@@ -109,6 +109,8 @@ func (sh *Shard) applyKindLocked(c *Command) Result {
 		return sh.deltaFlushedLocked(c.Segment, c.Delta)
 	case KindCompactCommit:
 		return sh.compactCommitLocked(c)
+	case KindIndexed:
+		return sh.indexedLocked(c.Segment, c.Index)
 	}
 	return Result{}
 }

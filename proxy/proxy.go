@@ -301,22 +301,43 @@ func (p *Proxy) DropIndex(ctx context.Context, coll, name string) error {
 	return p.coord.DropIndex(ctx, coll, name)
 }
 
-// IndexProgress implements api.Backend. Every index is served by exact
-// search over all rows for now, so it always covers every row.
+// IndexProgress implements api.Backend. FLAT is served by exact search,
+// so it covers every row; HNSW/AUTOINDEX cover the rows of flushed segments
+// whose index file an index builder has written (growing and unindexed
+// segments are searched exactly meanwhile).
 func (p *Proxy) IndexProgress(ctx context.Context, coll, name string) (int64, int64, string, string, error) {
 	c, err := p.coord.Collection(coll)
 	if err != nil {
 		return 0, 0, "", "", err
 	}
-	found := false
-	for _, ix := range c.Indexes {
-		found = found || ix.Name == name || ix.FieldName == name
-	}
-	if !found {
+	i := slices.IndexFunc(c.Indexes, func(ix coordinator.Index) bool { return ix.Name == name || ix.FieldName == name })
+	if i < 0 {
 		return 0, 0, "", "", fmt.Errorf("%w: %q in %q", coordinator.ErrIndexNotFound, name, coll)
 	}
-	n, err := p.RowCount(ctx, coll, "")
-	return n, n, "Finished", "", err
+	segs, err := p.Segments(ctx, c.Name)
+	if err != nil {
+		return 0, 0, "", "", err
+	}
+	var total, indexed int64
+	pending := false
+	for _, s := range segs {
+		total += s.Rows - s.Deleted
+		switch {
+		case s.IndexName == c.Indexes[i].Name || !graphIndex(c.Indexes[i]):
+			indexed += s.Rows - s.Deleted
+		case s.State == segment.Flushed.String():
+			pending = true // an index build is due
+		}
+	}
+	if pending {
+		return total, indexed, "InProgress", "", nil
+	}
+	return total, indexed, "Finished", "", nil // growing rows are indexed once flushed
+}
+
+func graphIndex(ix coordinator.Index) bool {
+	t := strings.ToUpper(ix.IndexType)
+	return t == "HNSW" || t == "AUTOINDEX"
 }
 
 // CreateAlias implements api.Backend.

@@ -41,6 +41,8 @@ type Segment struct {
 	Chunks []Chunk
 	// Delta is the latest delta log of the deletion flags, if any.
 	Delta *Delta
+	// Index is the segment's vector index file, if one was built.
+	Index *IndexRef
 }
 
 // New returns an empty growing segment for the schema.
@@ -102,6 +104,12 @@ func (g *Segment) Encode(e *Encoder) {
 		e.Byte(1)
 		g.Delta.encode(e)
 	}
+	if g.Index == nil {
+		e.Byte(0)
+	} else {
+		e.Byte(1)
+		g.Index.encode(e)
+	}
 	if g.deltaCovers() { // the flags are in the delta log object
 		e.Byte(1)
 		return
@@ -140,6 +148,10 @@ func DecodeSegment(d *Decoder, s *Schema, load Loader) (*Segment, error) {
 	if d.Byte() == 1 {
 		dl := decodeDelta(d)
 		g.Delta = &dl
+	}
+	if d.Byte() == 1 {
+		x := decodeIndexRef(d)
+		g.Index = &x
 	}
 	inDelta := d.Byte() == 1
 	var bm []byte

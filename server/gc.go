@@ -40,7 +40,7 @@ func (s *Server) collectDropped(ctx context.Context, now time.Time) error {
 	for _, c := range s.coord.Collections() {
 		live[c.ID] = true
 	}
-	for _, dir := range []string{"insert_log/", "delta_log/"} {
+	for _, dir := range []string{"insert_log/", "delta_log/", "index_files/"} {
 		objs, err := s.store.List(ctx, dir)
 		if err != nil {
 			return err
@@ -64,6 +64,9 @@ func collectionOfKey(key string) (int64, bool) {
 	}
 	if id, err := storage.ParseDeltaLogKey("", key); err == nil {
 		return id.Collection, true
+	}
+	if id, err := storage.ParseIndexFileKey("", key); err == nil {
+		return id.Segment >> 32, true // segment IDs start with their collection's
 	}
 	return 0, false
 }

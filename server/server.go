@@ -140,7 +140,7 @@ func (s *Server) open() error {
 			SealIdle: lc.SealIdle, MaxBacklog: lc.MaxBacklog, MaxSegmentSize: lc.MaxSegmentSize,
 			CompactionRatio: lc.CompactionRatio, GCTolerance: lc.GCTolerance, GCInterval: lc.GCInterval,
 			CacheDir: filepath.Join(s.cfg.DataDir, "cache")},
-		SubmitTask: s.coord.CreateTask}, s.mux, s.client)
+		SubmitTask: s.coord.CreateTask, Indexes: s.indexes}, s.mux, s.client)
 	if err := s.register(); err != nil {
 		return err
 	}
@@ -176,6 +176,16 @@ func (s *Server) placement(collID int64, shard int) (coordinator.ShardPlacement,
 		}
 	}
 	return coordinator.ShardPlacement{}, false
+}
+
+// indexes returns a collection's indexes.
+func (s *Server) indexes(collID int64) []coordinator.Index {
+	for _, c := range s.coord.Collections() {
+		if c.ID == collID {
+			return c.Indexes
+		}
+	}
+	return nil
 }
 
 // notifyChange is called by the metadata FSM after every applied change.

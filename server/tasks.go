@@ -7,8 +7,8 @@ import (
 	"github.com/raftvec/raftvec/coordinator"
 )
 
-// watchTasks runs the compaction tasks the coordinator assigned to this
-// node, one at a time, and reports each done. A failed task is retried on
+// watchTasks runs the compaction and index-build tasks the coordinator
+// assigned to this node, one at a time, and reports each done. A failed task is retried on
 // the next round; if this node goes away the coordinator reassigns it.
 func (s *Server) watchTasks(ctx context.Context) {
 	t := time.NewTicker(500 * time.Millisecond)
@@ -36,8 +36,12 @@ func (s *Server) runTask(ctx context.Context, task coordinator.Task) {
 	}
 	tctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
+	run := s.host.RunCompaction
+	if task.Kind == coordinator.TaskIndex {
+		run = s.host.RunIndexBuild
+	}
 	if coll != nil {
-		if err := s.host.RunCompaction(tctx, coll, task); err != nil {
+		if err := run(tctx, coll, task); err != nil {
 			s.logger.Warn("compaction task failed; retrying", "task", task.ID, "error", err)
 			return
 		}

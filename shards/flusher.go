@@ -99,7 +99,10 @@ func (h *Host) lifecycleStep(ctx context.Context, r *Replica, now time.Time) err
 			return err
 		}
 		if !more {
-			return h.compactStep(ctx, r)
+			if err := h.compactStep(ctx, r); err != nil {
+				return err
+			}
+			return h.indexStep(ctx, r)
 		}
 	}
 	return nil

@@ -20,7 +20,7 @@ func (h *Host) gcStep(ctx context.Context, r *Replica, now time.Time) error {
 	}
 	live := r.referencedKeys()
 	shardBits := segmentBase(r.CollectionID, r.Shard) >> 24
-	for _, dir := range []string{"insert_log", "delta_log"} {
+	for _, dir := range []string{"insert_log", "delta_log", "index_files"} {
 		if err := h.gcDir(ctx, r, dir, live, shardBits, now); err != nil {
 			return err
 		}
@@ -31,6 +31,9 @@ func (h *Host) gcStep(ctx context.Context, r *Replica, now time.Time) error {
 func (h *Host) gcDir(ctx context.Context, r *Replica, dir string, live map[string]bool, shardBits int64, now time.Time) error {
 	lc := h.cfg.Lifecycle
 	prefix := fmt.Sprintf("%s/%d/", dir, r.CollectionID)
+	if dir == "index_files" { // keyed by build, not collection
+		prefix = dir + "/"
+	}
 	if lc.Root != "" {
 		prefix = lc.Root + "/" + prefix
 	}
@@ -58,6 +61,9 @@ func segmentOfKey(root, key string) (int64, bool) {
 	if id, err := storage.ParseDeltaLogKey(root, key); err == nil {
 		return id.Segment, true
 	}
+	if id, err := storage.ParseIndexFileKey(root, key); err == nil {
+		return id.Segment, true
+	}
 	return 0, false
 }
 
@@ -73,6 +79,9 @@ func (r *Replica) referencedKeys() map[string]bool {
 			}
 			if g.Delta != nil {
 				keys[g.Delta.Key] = true
+			}
+			if g.Index != nil {
+				keys[g.Index.Key] = true
 			}
 		}
 	})

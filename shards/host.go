@@ -45,6 +45,8 @@ type Config struct {
 	// SubmitTask hands a compaction plan to the coordinator (nil: shard
 	// leaders merge in their own log).
 	SubmitTask func(ctx context.Context, t coordinator.Task) (int64, error)
+	// Indexes returns a collection's indexes (nil: no index builds).
+	Indexes func(collID int64) []coordinator.Index
 }
 
 // Host owns the shard replicas of one node: it opens, looks up and removes
@@ -165,7 +167,7 @@ func (h *Host) open(c *coordinator.Collection, i int) (*Replica, error) {
 		return nil, fmt.Errorf("shards: opening %s: %w", name, err)
 	}
 	r := &Replica{Name: name, CollectionID: c.ID, Shard: i, node: n, fsm: f, client: h.client, bound: h.cfg.StalenessBound,
-		maxBacklog: h.cfg.Lifecycle.MaxBacklog}
+		maxBacklog: h.cfg.Lifecycle.MaxBacklog, loader: h.loader()}
 	r.lastData.Store(time.Now().UnixMilli())
 	r.loopCtx, r.stop = context.WithCancel(h.ctx)
 	r.done = make(chan struct{})

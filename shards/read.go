@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/raftvec/raftvec/expr"
 	"github.com/raftvec/raftvec/fsm"
@@ -128,7 +129,7 @@ func (r *Replica) searchView(v fsm.View, spec ReadSpec, req *SearchRequest, m in
 	segs := slices.DeleteFunc(slices.Clone(v.Segments()), func(g *segment.Segment) bool { return !spec.includes(g) })
 	perQuery := make([][][]index.Hit, len(req.Vectors))
 	for si, g := range segs {
-		hits, err := searchSegment(g, spec, req, m)
+		hits, err := r.searchSegment(g, spec, req, m)
 		if err != nil {
 			return SearchResult{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 		}
@@ -157,7 +158,7 @@ func (r *Replica) searchView(v fsm.View, spec ReadSpec, req *SearchRequest, m in
 	return res, nil
 }
 
-func searchSegment(g *segment.Segment, spec ReadSpec, req *SearchRequest, m index.Metric) ([][]index.Hit, error) {
+func (r *Replica) searchSegment(g *segment.Segment, spec ReadSpec, req *SearchRequest, m index.Metric) ([][]index.Hit, error) {
 	col := &g.Columns[req.AnnsField]
 	p := index.SearchParams{
 		Metric: m, TopK: req.TopK, Radius: req.Radius, RangeFilter: req.RangeFilter, GroupSize: req.GroupSize,
@@ -168,5 +169,29 @@ func searchSegment(g *segment.Segment, spec ReadSpec, req *SearchRequest, m inde
 	} else {
 		p.GroupSize = 0
 	}
+	if x := g.Index; x != nil && x.Field == r.fsm.Schema().Fields[req.AnnsField].ID {
+		hn, err := r.indexes.get(x, r.loader)
+		if err != nil {
+			return nil, err
+		}
+		return hn.SearchEf(req.Vectors, p, max(efParam(req.SearchParams), p.TopK))
+	}
 	return index.SearchFlat(index.FlatView{Vectors: col.Vectors, Dim: col.Dim}, req.Vectors, p)
+}
+
+// efParam reads the HNSW search parameter ef (default 64).
+func efParam(params map[string]any) int {
+	switch v := params["ef"].(type) {
+	case float64:
+		return int(v)
+	case int64:
+		return int(v)
+	case int:
+		return v
+	case string:
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+	}
+	return index.HNSWDefaultEf
 }

@@ -31,6 +31,9 @@ type Replica struct {
 	lastData   atomic.Int64 // unix ms of the last insert/upsert/delete, for idle sealing
 	maxBacklog int64
 
+	loader  segment.Loader // fetches chunks and index files
+	indexes indexCache     // index files loaded for search
+
 	loopCtx context.Context // the replica's background loop
 	stop    context.CancelFunc
 	done    chan struct{}

@@ -179,6 +179,9 @@ func (r *Replica) Segments() []SegmentInfo {
 			}
 			info.Manifest = append([]segment.Chunk(nil), g.Chunks...)
 			info.Flags, _ = g.DeltaFile()
+			if g.Index != nil {
+				info.IndexName, info.IndexFile = g.Index.Name, g.Index.Key
+			}
 			if g.Delta != nil {
 				d := *g.Delta
 				info.DeltaRows, info.Delta = d.Count, &d

@@ -107,6 +107,8 @@ type SegmentInfo struct {
 	FlushedRows int64    `json:"flushedRows"`
 	Chunks      int      `json:"chunks"`
 	DeltaRows   int64    `json:"deltaLogRows"` // deletions covered by the latest delta log
+	IndexName   string   `json:"indexName,omitempty"`
+	IndexFile   string   `json:"indexFile,omitempty"`
 	Keys        []string `json:"objectKeys"`
 	// Manifest and Delta let a compaction worker read the segment from
 	// object storage.
