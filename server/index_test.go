@@ -78,7 +78,7 @@ func TestIndexBuildsServeSearch(t *testing.T) {
 		for _, q := range queries {
 			want := ids(c.ok("entities/search", map[string]any{"collectionName": "exact", "data": [][]float32{q}, "limit": 10}))
 			got := ids(c.ok("entities/search", map[string]any{"collectionName": "hnsw", "data": [][]float32{q}, "limit": 10,
-				"searchParams": map[string]any{"params": map[string]any{"ef": 64}}}))
+				"searchParams": map[string]any{"metricType": "L2", "params": map[string]any{"ef": 64}}}))
 			for id := range want {
 				if got[id] {
 					hits++
@@ -106,8 +106,28 @@ func TestIndexBuildsServeSearch(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Stop() })
-	if rc := recall(newClient(t, s)); rc < 0.95 {
+	c = newClient(t, s)
+	if rc := recall(c); rc < 0.95 {
 		t.Fatalf("recall@10 after restart %.3f < 0.95", rc)
+	}
+	// Dropping the index stops its use (searches become exact), and a new
+	// index on existing data is built for every flushed segment.
+	c.ok("indexes/drop", map[string]any{"collectionName": "hnsw", "indexName": "v"})
+	if rc := recall(c); rc != 1 {
+		t.Fatalf("recall@10 after dropping the index %.3f, want exact results", rc)
+	}
+	c.ok("indexes/create", map[string]any{"collectionName": "hnsw", "indexParams": []map[string]any{{"fieldName": "vector", "indexName": "v2", "metricType": "L2",
+		"params": map[string]any{"index_type": "HNSW", "M": 8, "efConstruction": 64}}}})
+	waitFor(t, 60*time.Second, func() bool {
+		for _, sg := range segments(t, c, "hnsw") {
+			if sg["indexName"] != "v2" {
+				return false
+			}
+		}
+		return true
+	})
+	if rc := recall(c); rc < 0.9 {
+		t.Fatalf("recall@10 with the new index %.3f", rc)
 	}
 }
 

@@ -169,7 +169,7 @@ func (r *Replica) searchSegment(g *segment.Segment, spec ReadSpec, req *SearchRe
 	} else {
 		p.GroupSize = 0
 	}
-	if x := g.Index; x != nil && x.Field == r.fsm.Schema().Fields[req.AnnsField].ID {
+	if x := g.Index; x != nil && req.IndexName != "" && x.Name == req.IndexName && x.Field == r.fsm.Schema().Fields[req.AnnsField].ID {
 		hn, err := r.indexes.get(x, r.loader)
 		if err != nil {
 			return nil, err
