@@ -55,6 +55,16 @@ func TestIndexBuildsServeSearch(t *testing.T) {
 		}
 	}
 	c.ok("collections/flush", map[string]any{"collectionName": "hnsw"})
+	// While builds run (some segments indexed, others not), every row is
+	// still found: unindexed segments are searched exactly.
+	for _, id := range []int{0, 777, 1999, 2500, 3999} {
+		var got []map[string]any
+		_ = json.Unmarshal(c.ok("entities/search", map[string]any{"collectionName": "hnsw", "limit": 1,
+			"ids": []int{id}, "filter": "id == " + itoa(id)}), &got)
+		if len(got) != 1 || got[0]["id"] != itoa(id) {
+			t.Fatalf("row %d not found during index builds: %v", id, got)
+		}
+	}
 	waitFor(t, 60*time.Second, func() bool {
 		var ix []map[string]any
 		_ = json.Unmarshal(c.ok("indexes/describe", map[string]any{"collectionName": "hnsw", "indexName": "v"}), &ix)
