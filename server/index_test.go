@@ -2,14 +2,11 @@ package server
 
 import (
 	"encoding/json"
-	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/hashicorp/go-hclog"
 )
 
 // TestIndexBuildsServeSearch: flushed segments get HNSW index files built
@@ -19,12 +16,9 @@ import (
 // restart.
 func TestIndexBuildsServeSearch(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
-	cfg := Default()
-	cfg.DataDir = dir
-	cfg.HTTPAddr, cfg.RaftAddr = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Raft.HeartbeatTimeout, cfg.Raft.ElectionTimeout = 200*time.Millisecond, 200*time.Millisecond
+	cfg := testConfig(dir)
 	cfg.Lifecycle.ChunkSize, cfg.Lifecycle.SealSize = 32<<10, 128<<10
-	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: io.Discard})
+	logger := quietLogger()
 	s, err := Start(cfg, logger)
 	if err != nil {
 		t.Fatal(err)

@@ -2,14 +2,11 @@ package server
 
 import (
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/hashicorp/go-hclog"
 
 	"github.com/raftvec/raftvec/segment"
 )
@@ -18,12 +15,9 @@ import (
 // through HTTP and checks the objects on disk and that query and search
 // results are identical before and after every transition.
 func TestLifecycleChunksSealFlush(t *testing.T) {
-	cfg := Default()
-	cfg.DataDir = filepath.Join(t.TempDir(), "data")
-	cfg.HTTPAddr, cfg.RaftAddr = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Raft.HeartbeatTimeout, cfg.Raft.ElectionTimeout = 200*time.Millisecond, 200*time.Millisecond
+	cfg := testConfig(filepath.Join(t.TempDir(), "data"))
 	cfg.Lifecycle.ChunkSize, cfg.Lifecycle.SealSize = 4<<10, 16<<10
-	s, err := Start(cfg, hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: io.Discard}))
+	s, err := Start(cfg, quietLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,12 +127,9 @@ func waitFor(t *testing.T, d time.Duration, cond func() bool) {
 // storage, and that the snapshot is much smaller than the data.
 func TestRestartRestoresFromSmallSnapshot(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
-	cfg := Default()
-	cfg.DataDir = dir
-	cfg.HTTPAddr, cfg.RaftAddr = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Raft.HeartbeatTimeout, cfg.Raft.ElectionTimeout = 200*time.Millisecond, 200*time.Millisecond
+	cfg := testConfig(dir)
 	cfg.Lifecycle.ChunkSize, cfg.Lifecycle.SealSize = 16<<10, 64<<10
-	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: io.Discard})
+	logger := quietLogger()
 	s, err := Start(cfg, logger)
 	if err != nil {
 		t.Fatal(err)
@@ -225,14 +216,11 @@ func dirSize(t *testing.T, dir, name string) int64 {
 // are unchanged, that the new segments are flushed, and that GC removes the
 // old objects and, after a drop, every object of the collection.
 func TestCompactionMergeAndGC(t *testing.T) {
-	cfg := Default()
-	cfg.DataDir = filepath.Join(t.TempDir(), "data")
-	cfg.HTTPAddr, cfg.RaftAddr = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Raft.HeartbeatTimeout, cfg.Raft.ElectionTimeout = 200*time.Millisecond, 200*time.Millisecond
+	cfg := testConfig(filepath.Join(t.TempDir(), "data"))
 	cfg.Lifecycle.ChunkSize, cfg.Lifecycle.SealSize = 4<<10, 8<<10
 	cfg.Lifecycle.MaxSegmentSize = 1 << 20
 	cfg.Lifecycle.GCTolerance, cfg.Lifecycle.GCInterval = 500*time.Millisecond, 200*time.Millisecond
-	s, err := Start(cfg, hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: io.Discard}))
+	s, err := Start(cfg, quietLogger())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -13,8 +12,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/hashicorp/go-hclog"
 
 	"github.com/raftvec/raftvec/storage/minio"
 )
@@ -26,10 +23,7 @@ func minioConfig(t *testing.T) Config {
 	if ep == "" {
 		t.Fatal("RAFTVEC_TEST_MINIO_ENDPOINT is not set: run these tests with `make test-minio`")
 	}
-	cfg := Default()
-	cfg.DataDir = filepath.Join(t.TempDir(), "data")
-	cfg.HTTPAddr, cfg.RaftAddr = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Raft.HeartbeatTimeout, cfg.Raft.ElectionTimeout = 200*time.Millisecond, 200*time.Millisecond
+	cfg := testConfig(filepath.Join(t.TempDir(), "data"))
 	cfg.Storage = StorageConfig{Kind: "minio", Endpoint: ep, Access: os.Getenv("RAFTVEC_TEST_MINIO_ACCESS_KEY"),
 		Secret: os.Getenv("RAFTVEC_TEST_MINIO_SECRET_KEY"), Bucket: "raftvec-server-test",
 		Root: fmt.Sprintf("%s-%d", strings.ToLower(t.Name()), time.Now().UnixNano())}
@@ -39,7 +33,7 @@ func minioConfig(t *testing.T) Config {
 }
 
 func startWith(t *testing.T, cfg Config) *Server {
-	s, err := Start(cfg, hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: io.Discard}))
+	s, err := Start(cfg, quietLogger())
 	if err != nil {
 		t.Fatal(err)
 	}

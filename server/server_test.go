@@ -13,14 +13,25 @@ import (
 	"github.com/hashicorp/go-hclog"
 )
 
-// startTest starts a standalone node on loopback ports in a temp dir.
-func startTest(t *testing.T, dir string) *Server {
-	t.Helper()
+// testConfig is a standalone node's configuration on loopback ports with
+// short Raft timeouts, data in dir.
+func testConfig(dir string) Config {
 	cfg := Default()
 	cfg.DataDir = dir
 	cfg.HTTPAddr, cfg.RaftAddr = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Raft.HeartbeatTimeout, cfg.Raft.ElectionTimeout = 200*time.Millisecond, 200*time.Millisecond
-	s, err := Start(cfg, hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: io.Discard}))
+	return cfg
+}
+
+// quietLogger discards everything below warnings.
+func quietLogger() hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: io.Discard})
+}
+
+// startTest starts a standalone node on loopback ports in a temp dir.
+func startTest(t *testing.T, dir string) *Server {
+	t.Helper()
+	s, err := Start(testConfig(dir), quietLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
