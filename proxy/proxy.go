@@ -323,7 +323,7 @@ func (p *Proxy) IndexProgress(ctx context.Context, coll, name string) (int64, in
 	for _, s := range segs {
 		total += s.Rows - s.Deleted
 		switch {
-		case s.IndexName == c.Indexes[i].Name || !graphIndex(c.Indexes[i]):
+		case s.IndexName == c.Indexes[i].Name || !shards.GraphIndexed(c.Indexes[i]):
 			indexed += s.Rows - s.Deleted
 		case s.State == segment.Flushed.String():
 			pending = true // an index build is due
@@ -333,11 +333,6 @@ func (p *Proxy) IndexProgress(ctx context.Context, coll, name string) (int64, in
 		return total, indexed, "InProgress", "", nil
 	}
 	return total, indexed, "Finished", "", nil // growing rows are indexed once flushed
-}
-
-func graphIndex(ix coordinator.Index) bool {
-	t := strings.ToUpper(ix.IndexType)
-	return t == "HNSW" || t == "AUTOINDEX"
 }
 
 // CreateAlias implements api.Backend.

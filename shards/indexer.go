@@ -16,9 +16,9 @@ import (
 	"github.com/raftvec/raftvec/storage"
 )
 
-// graphIndexed reports whether an index type is built per sealed segment
-// (FLAT is served by exact search).
-func graphIndexed(ix coordinator.Index) bool {
+// GraphIndexed reports whether an index is built as a file per flushed
+// segment (HNSW, AUTOINDEX); other types are served by exact search.
+func GraphIndexed(ix coordinator.Index) bool {
 	switch strings.ToUpper(ix.IndexType) {
 	case "HNSW", "AUTOINDEX":
 		return true
@@ -33,7 +33,7 @@ func (h *Host) indexStep(ctx context.Context, r *Replica) error {
 		return nil
 	}
 	for _, ix := range h.cfg.Indexes(r.CollectionID) {
-		if !graphIndexed(ix) {
+		if !GraphIndexed(ix) {
 			continue
 		}
 		for _, s := range r.Segments() {
