@@ -4,7 +4,10 @@
 // consistency level, serves query and search on a replica, and runs each
 // leader's background work: time ticks, membership following the
 // placement, chunk and delta-log flushing to object storage, sealing,
-// merge/compaction planning and GC of unreferenced objects.
+// merge/compaction and index-build planning (handed to the coordinator as
+// tasks) and GC of unreferenced objects. It also runs the tasks assigned to
+// this node (RunCompaction, RunIndexBuild) and searches flushed segments
+// through their index files.
 //
 // Invariants:
 //   - A write is acknowledged only after its entry is committed and applied
