@@ -26,6 +26,8 @@ type Config struct {
 	Logger       hclog.Logger
 	// Admin serves /v1/cluster/...; nil leaves those routes out.
 	Admin Admin
+	// Testing serves /v1/test/... (Jepsen suite only); nil leaves them out.
+	Testing Testing
 }
 
 // Server is the HTTP API of one node.
@@ -144,6 +146,7 @@ func (s *Server) buildEngine() *gin.Engine {
 		v2.POST("/"+r.path, s.route(r.h, r.write))
 	}
 	s.adminRoutes(e)
+	s.testRoutes(e)
 	return e
 }
 

@@ -24,6 +24,9 @@ type Shard struct {
 	mu struct {
 		sync.RWMutex
 		state
+		// applied is the log index of the last command applied; not part
+		// of the state (0 after Restore until the next command).
+		applied uint64
 	}
 }
 
@@ -70,6 +73,7 @@ func (sh *Shard) Apply(l *hraft.Log) any {
 	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
+	sh.mu.applied = l.Index
 	return sh.applyLocked(c)
 }
 
@@ -250,7 +254,7 @@ func (sh *Shard) Restore(rc io.ReadCloser) error {
 		return err
 	}
 	sh.mu.Lock()
-	sh.mu.state = st
+	sh.mu.state, sh.mu.applied = st, 0
 	sh.mu.Unlock()
 	return nil
 }

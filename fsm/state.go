@@ -15,6 +15,10 @@ const stateMagic = "RVSHARD1"
 func (sh *Shard) Encode() []byte {
 	sh.mu.RLock()
 	defer sh.mu.RUnlock()
+	return sh.encodeLocked()
+}
+
+func (sh *Shard) encodeLocked() []byte {
 	e := &segment.Encoder{Buf: []byte(stateMagic)}
 	e.Varint(sh.mu.nextSeg)
 	e.Varint(sh.mu.lastTick)
@@ -31,6 +35,16 @@ func (sh *Shard) Encode() []byte {
 func (sh *Shard) StateHash() string {
 	h := sha256.Sum256(sh.Encode())
 	return hex.EncodeToString(h[:])
+}
+
+// HashAt returns the state hash together with the log index of the last
+// command applied, read atomically: replicas reporting the same index must
+// report the same hash (the end check of the Jepsen suite).
+func (sh *Shard) HashAt() (uint64, string) {
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	h := sha256.Sum256(sh.encodeLocked())
+	return sh.mu.applied, hex.EncodeToString(h[:])
 }
 
 func decodeState(b []byte, s *segment.Schema, load segment.Loader) (state, error) {

@@ -1,8 +1,10 @@
 package raft
 
 import (
+	"math/rand/v2"
 	"net"
 	"sync"
+	"time"
 )
 
 // Faults is a test-only fault-injection table consulted by a Mux on Dial and
@@ -13,7 +15,79 @@ import (
 type Faults struct {
 	mu      sync.Mutex
 	blocked map[string]bool
+	links   map[string]Link
 	conns   map[string]*connSet
+}
+
+// Link degrades the conns with one peer without cutting them: every Write
+// waits Delay first, and with probability Drop the conn is reset instead
+// (TCP has no lost packets to show; a reset is what sustained loss ends in).
+type Link struct {
+	Delay time.Duration
+	Drop  float64
+}
+
+// SetLink sets (or, with the zero Link, clears) the degradation of the conns
+// with the mux advertised at addr, existing ones included.
+func (f *Faults) SetLink(addr string, l Link) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.links == nil {
+		f.links = make(map[string]Link)
+	}
+	if l == (Link{}) {
+		delete(f.links, addr)
+		return
+	}
+	f.links[addr] = l
+}
+
+// Reset unblocks every peer and clears every link degradation.
+func (f *Faults) Reset() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.blocked, f.links = nil, nil
+}
+
+// State returns the blocked addresses and degraded links.
+func (f *Faults) State() (blocked []string, links map[string]Link) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for a, b := range f.blocked {
+		if b {
+			blocked = append(blocked, a)
+		}
+	}
+	links = make(map[string]Link, len(f.links))
+	for a, l := range f.links {
+		links[a] = l
+	}
+	return blocked, links
+}
+
+func (f *Faults) link(addr string) Link {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.links[addr]
+}
+
+// faultConn applies the peer's Link on every Write.
+type faultConn struct {
+	net.Conn
+	f    *Faults
+	addr string
+}
+
+func (c *faultConn) Write(b []byte) (int, error) {
+	l := c.f.link(c.addr)
+	if l.Delay > 0 {
+		time.Sleep(l.Delay)
+	}
+	if l.Drop > 0 && rand.Float64() < l.Drop {
+		c.Conn.Close()
+		return 0, net.ErrClosed
+	}
+	return c.Conn.Write(b)
 }
 
 // NewFaults returns an empty fault table.
@@ -63,5 +137,9 @@ func (f *Faults) wrap(addr string, c net.Conn) net.Conn {
 		c.Close()
 		return c
 	}
-	return set.track(c)
+	tc := set.track(c)
+	if tc == nil {
+		return nil
+	}
+	return &faultConn{Conn: tc, f: f, addr: addr}
 }

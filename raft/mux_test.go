@@ -189,3 +189,40 @@ func TestFaultsBlockDialAcceptAndExistingConns(t *testing.T) {
 		t.Fatal("nil Faults blocks")
 	}
 }
+
+func TestFaultsLinkDropResetsAndResetClears(t *testing.T) {
+	fa := NewFaults()
+	a, b := newTestMux(t, WithFaults(fa)), newTestMux(t)
+	lb, _ := b.Listen(KindRaft, "g")
+	defer lb.Close()
+	addrB := b.Addr().String()
+
+	fa.SetLink(addrB, Link{Drop: 1})
+	first := acceptOne(t, lb)
+	c, err := a.Dial(KindRaft, "g", addrB, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Write([]byte("x")); err == nil {
+		t.Fatal("write on a link with Drop=1 succeeded")
+	}
+	if got := <-first; got != "" {
+		t.Fatalf("peer read %q through a dropped link", got)
+	}
+	if blocked, links := fa.State(); len(blocked) != 0 || links[addrB].Drop != 1 {
+		t.Fatalf("State = %v %v", blocked, links)
+	}
+	fa.Reset()
+	out := acceptOne(t, lb)
+	c2, err := a.Dial(KindRaft, "g", addrB, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if _, err := c2.Write([]byte("ok")); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-out; got != "ok" {
+		t.Fatalf("got %q after Reset", got)
+	}
+}

@@ -30,6 +30,18 @@ type Config struct {
 	Cluster   ClusterConfig   `yaml:"cluster"`
 	Storage   StorageConfig   `yaml:"storage"`
 	Lifecycle LifecycleConfig `yaml:"lifecycle"`
+	Testing   TestingConfig   `yaml:"testing"`
+}
+
+// TestingConfig holds switches for the Jepsen suite. Both are off by
+// default and must stay off in production.
+type TestingConfig struct {
+	// Faults installs a fault table in the node's transport and serves
+	// /v1/test/ (cut or degrade peer links, force snapshots, state hashes).
+	Faults bool `yaml:"faults"`
+	// UnsafeStrongReads deliberately breaks Strong reads (replicas answer
+	// from local state without a read index), to prove the checkers fail.
+	UnsafeStrongReads bool `yaml:"unsafe_strong_reads"`
 }
 
 // StorageConfig selects the object storage that holds flushed segments.

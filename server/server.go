@@ -27,6 +27,7 @@ type Server struct {
 	logger hclog.Logger
 
 	mux    *raft.Mux
+	faults *raft.Faults // --test-faults only
 	rpcSrv *rpc.Server
 	client *rpc.Client
 	coord  *coordinator.Coordinator
@@ -111,7 +112,16 @@ func (s *Server) open() error {
 	if err != nil {
 		return fmt.Errorf("server: raft listen: %w", err)
 	}
-	s.mux = raft.NewMux(rln, s.logger.Named("mux"))
+	var muxOpts []raft.MuxOption
+	if s.cfg.Testing.Faults {
+		s.faults = raft.NewFaults()
+		muxOpts = append(muxOpts, raft.WithFaults(s.faults))
+		s.logger.Warn("test fault injection enabled (/v1/test/): not for production")
+	}
+	if s.cfg.Testing.UnsafeStrongReads {
+		s.logger.Warn("Strong reads are deliberately broken (--test-unsafe-strong-reads): not for production")
+	}
+	s.mux = raft.NewMux(rln, s.logger.Named("mux"), muxOpts...)
 	s.client = rpc.NewClient(s.mux, 2*time.Second)
 	if s.rpcSrv, err = rpc.NewServer(s.mux, s.logger.Named("rpc")); err != nil {
 		return err
@@ -140,15 +150,19 @@ func (s *Server) open() error {
 			SealIdle: lc.SealIdle, MaxBacklog: lc.MaxBacklog, MaxSegmentSize: lc.MaxSegmentSize,
 			CompactionRatio: lc.CompactionRatio, GCTolerance: lc.GCTolerance, GCInterval: lc.GCInterval,
 			CacheDir: filepath.Join(s.cfg.DataDir, "cache")},
-		SubmitTask: s.coord.CreateTask, Indexes: s.indexes}, s.mux, s.client)
+		SubmitTask: s.coord.CreateTask, Indexes: s.indexes, UnsafeStrongReads: s.cfg.Testing.UnsafeStrongReads}, s.mux, s.client)
 	if err := s.register(); err != nil {
 		return err
 	}
 	s.proxy = proxy.New(s.coord, s.host, s.logger.Named("proxy"), s.cfg.Cluster.ReplicaNumber)
-	s.api = api.New(api.Config{
+	ac := api.Config{
 		Addr: s.cfg.HTTPAddr, AuthEnabled: s.cfg.AuthEnabled, Users: s.cfg.Users, APIKeys: s.cfg.APIKeys,
 		MaxBodyBytes: s.cfg.MaxBodyBytes, Logger: s.logger, Admin: admin{s: s},
-	}, s.proxy)
+	}
+	if s.faults != nil {
+		ac.Testing = testHooks{s: s}
+	}
+	s.api = api.New(ac, s.proxy)
 	if s.httpLn, err = net.Listen("tcp", s.cfg.HTTPAddr); err != nil {
 		return fmt.Errorf("server: http listen: %w", err)
 	}

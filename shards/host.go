@@ -47,6 +47,11 @@ type Config struct {
 	SubmitTask func(ctx context.Context, t coordinator.Task) (int64, error)
 	// Indexes returns a collection's indexes (nil: no index builds).
 	Indexes func(collID int64) []coordinator.Index
+	// UnsafeStrongReads deliberately breaks Strong reads: a replica serves
+	// them from its local state without a read index. It exists only so
+	// that the Jepsen suite can prove its checkers fail (server flag
+	// --test-unsafe-strong-reads); never set it otherwise.
+	UnsafeStrongReads bool
 }
 
 // Host owns the shard replicas of one node: it opens, looks up and removes
@@ -166,7 +171,7 @@ func (h *Host) open(c *coordinator.Collection, i int) (*Replica, error) {
 	if err != nil {
 		return nil, fmt.Errorf("shards: opening %s: %w", name, err)
 	}
-	r := &Replica{Name: name, CollectionID: c.ID, Shard: i, node: n, fsm: f, client: h.client, bound: h.cfg.StalenessBound,
+	r := &Replica{Name: name, CollectionID: c.ID, Shard: i, node: n, fsm: f, client: h.client, bound: h.cfg.StalenessBound, unsafeStrong: h.cfg.UnsafeStrongReads,
 		maxBacklog: h.cfg.Lifecycle.MaxBacklog, loader: h.loader()}
 	r.lastData.Store(time.Now().UnixMilli())
 	r.loopCtx, r.stop = context.WithCancel(h.ctx)

@@ -25,6 +25,7 @@ type Replica struct {
 	fsm          *fsm.Shard
 	client       *rpc.Client // nil in tests without a cluster
 	bound        time.Duration
+	unsafeStrong bool // Config.UnsafeStrongReads (test only)
 
 	lastWrite  atomic.Int64 // unix ms of the last proposal, for idle ticks
 	backlog    atomic.Int64 // unflushed bytes, as of the leader's last lifecycle step
@@ -157,6 +158,9 @@ func (r *Replica) Gate(ctx context.Context, level, token string) error {
 		if r.fresh(time.Now()) {
 			return nil
 		}
+	}
+	if r.unsafeStrong {
+		return nil // deliberately broken (Config.UnsafeStrongReads)
 	}
 	var idx uint64
 	err := retryNotLeader(ctx, func() error {

@@ -50,7 +50,18 @@ func bindServerFlags(fs *pflag.FlagSet, cfg *server.Config) {
 	fs.DurationVar(&cfg.Raft.HeartbeatTimeout, "raft-heartbeat-timeout", cfg.Raft.HeartbeatTimeout, "Raft heartbeat timeout")
 	fs.DurationVar(&cfg.Raft.ElectionTimeout, "raft-election-timeout", cfg.Raft.ElectionTimeout, "Raft election timeout")
 	fs.Uint64Var(&cfg.Raft.SnapshotThreshold, "raft-snapshot-threshold", cfg.Raft.SnapshotThreshold, "log entries between automatic Raft snapshots")
+	fs.Uint64Var(&cfg.Raft.TrailingLogs, "raft-trailing-logs", cfg.Raft.TrailingLogs, "log entries kept after a snapshot (followers further behind get the snapshot)")
+	fs.DurationVar(&cfg.Raft.SnapshotInterval, "raft-snapshot-interval", cfg.Raft.SnapshotInterval, "how often Raft checks whether to snapshot")
 	bindStorageFlags(fs, cfg)
+	bindTestingFlags(fs, cfg)
+}
+
+// bindTestingFlags adds the Jepsen suite's switches, hidden from --help.
+func bindTestingFlags(fs *pflag.FlagSet, cfg *server.Config) {
+	fs.BoolVar(&cfg.Testing.Faults, "test-faults", cfg.Testing.Faults, "TESTS ONLY: fault table in the transport and /v1/test/ routes")
+	fs.BoolVar(&cfg.Testing.UnsafeStrongReads, "test-unsafe-strong-reads", cfg.Testing.UnsafeStrongReads, "TESTS ONLY: deliberately broken Strong reads (no read index)")
+	_ = fs.MarkHidden("test-faults")
+	_ = fs.MarkHidden("test-unsafe-strong-reads")
 }
 
 func bindStorageFlags(fs *pflag.FlagSet, cfg *server.Config) {
