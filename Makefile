@@ -22,7 +22,7 @@ run: build
 
 # The whole suite: vet, unit tests, race detector on concurrent packages, a
 # short fuzz pass of the parsers, and end-to-end tests of the real binary.
-test: build lint test-unit test-race fuzz-short test-e2e test-minio
+test: build lint test-unit test-race fuzz-short test-e2e test-minio jepsen-quick
 
 lint-vet:
 	$(GO) vet ./...
@@ -113,3 +113,32 @@ test-minio:
 	export RAFTVEC_TEST_MINIO_DIR="$$dir" RAFTVEC_TEST_MINIO_PORT="$$port" RAFTVEC_TEST_MINIO_SCRIPT="$(CURDIR)/scripts/minio.sh"; \
 	$(GO) test -race -count=1 -tags minio ./storage/...; \
 	$(GO) test -count=1 -tags minio -run MinIO ./server/
+
+# ---------------------------------------------------------------------------
+# Jepsen-style consistency tests (jepsen/, cmd/raftvec-jepsen; JEPSEN.md).
+# Real raftvec processes and MinIO on loopback; results under
+# jepsen-results/ (history.jsonl, report.txt; failing runs keep data dirs,
+# node logs and timeline.html, and print the command that replays the seed).
+#
+#   make jepsen-quick   every fault family once (~60 s each) + the broken
+#                       server, which must FAIL; part of `make test`
+#   make jepsen         long runs: 5 nodes, mixed faults, JEPSEN_DURATION
+#                       each, JEPSEN_REPEAT times
+JEPSEN_BIN        := bin/raftvec-jepsen
+JEPSEN_QUICK_TIME ?= 60s
+JEPSEN_DURATION   ?= 10m
+JEPSEN_REPEAT     ?= 1
+JEPSEN_NODES      ?= 5
+JEPSEN_SEED       ?= 0
+
+.PHONY: jepsen-build jepsen-quick jepsen
+jepsen-build: build
+	$(GO) build -o $(JEPSEN_BIN) ./cmd/raftvec-jepsen
+	@bash scripts/minio.sh install
+
+jepsen-quick: jepsen-build
+	./$(JEPSEN_BIN) quick --duration $(JEPSEN_QUICK_TIME) --seed $(JEPSEN_SEED)
+
+jepsen: jepsen-build
+	./$(JEPSEN_BIN) run --nodes $(JEPSEN_NODES) --fault mixed --duration $(JEPSEN_DURATION) \
+		--repeat $(JEPSEN_REPEAT) --seed $(JEPSEN_SEED)

@@ -212,21 +212,42 @@ func (s *Server) notifyChange() {
 
 // join forms or joins the cluster (nothing to do standalone), waits until
 // the metadata log is applied, registers this node and opens its shards.
+//
+// A node that already has Raft state (a restart) waits for a metadata
+// leader for as long as it runs: after a whole-cluster outage the nodes come
+// back one by one, and none can be ready before a quorum is up. A new node
+// gives up after two minutes.
 func (s *Server) join() error {
 	ctx, cancel := context.WithTimeout(s.ctx, 120*time.Second)
+	if s.coord.Node().HasState() {
+		cancel()
+		ctx, cancel = context.WithCancel(s.ctx)
+	}
 	defer cancel()
 	if !s.cfg.Standalone() {
 		if err := s.formCluster(ctx); err != nil {
 			return err
 		}
 	}
-	if err := s.coord.Sync(ctx); err != nil {
+	if err := s.syncMeta(ctx); err != nil {
 		return fmt.Errorf("server: metadata group did not become ready: %w", err)
 	}
 	if err := s.registerSelf(ctx); err != nil {
 		return err
 	}
 	return s.host.Reconcile(s.coord.Collections())
+}
+
+// syncMeta waits until this node has applied the metadata log up to a
+// read index, retrying while there is no leader.
+func (s *Server) syncMeta(ctx context.Context) error {
+	for {
+		err := s.coord.Sync(ctx)
+		if err == nil || !errors.Is(err, raft.ErrNotLeader) || ctx.Err() != nil {
+			return err
+		}
+		s.logger.Info("waiting for a metadata leader (a quorum of the cluster's nodes must be up)", "error", err)
+	}
 }
 
 // registerSelf records this node, its addresses and state "up" in the

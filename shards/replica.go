@@ -109,7 +109,7 @@ func (r *Replica) forward(ctx context.Context, data []byte) (fsm.Result, uint64,
 		return fsm.Result{}, 0, fmt.Errorf("%w: %s: no leader: %w", ErrUnavailable, r.Name, raft.ErrNotLeader)
 	}
 	var reply ProposeReply
-	err := decodeErr(r.client.Call(ctx, addr, ServiceName+".Propose", ProposeArgs{Group: r.Name, Data: data}, &reply))
+	err := decodeErr(r.client.Call(ctx, addr, ServiceName+".Propose", ProposeArgs{Group: r.Name, Data: data, Deadline: proposalDeadline(ctx)}, &reply))
 	return fsm.Result{Count: reply.Count}, reply.Index, err
 }
 

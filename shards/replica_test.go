@@ -14,6 +14,7 @@ import (
 
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/expr"
+	"github.com/raftvec/raftvec/fsm"
 	"github.com/raftvec/raftvec/raft"
 	"github.com/raftvec/raftvec/segment"
 )
@@ -167,5 +168,39 @@ func TestBoundedFreshness(t *testing.T) {
 	}
 	if err := r.Gate(context.Background(), coordinator.Bounded, ""); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestProposeAfterDeadlineIsRejected: a forwarded proposal that arrives
+// after its deadline (it sat in a paused node's socket while its client
+// gave up and wrote again) must not enter the log; the reply says "not
+// applied". Found by the Jepsen session workload under SIGSTOP.
+func TestProposeAfterDeadlineIsRejected(t *testing.T) {
+	h, _ := testHost(t)
+	c := testCollection(t)
+	r, err := h.Replica(c, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Gate(context.Background(), coordinator.Strong, ""); err != nil {
+		t.Fatal(err)
+	}
+	cmd := &fsm.Command{Kind: fsm.KindInsert, Partition: 1, Rows: batch(&c.Schema, []int64{7}, []string{"r"})}
+	svc := h.Service()
+	var reply ProposeReply
+	past := ProposeArgs{Group: r.Name, Data: cmd.Encode(), Deadline: time.Now().Add(-time.Millisecond).UnixNano()}
+	if err := decodeErr(svc.Propose(past, &reply)); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("expired proposal: %v, want ErrUnavailable", err)
+	}
+	if n := r.Live(1); n != 0 {
+		t.Fatalf("expired proposal applied: %d live rows", n)
+	}
+	future := past
+	future.Deadline = time.Now().Add(5 * time.Second).UnixNano()
+	if err := decodeErr(svc.Propose(future, &reply)); err != nil || reply.Count != 1 {
+		t.Fatalf("proposal within its deadline: %v (count %d)", err, reply.Count)
+	}
+	if n := r.Live(1); n != 1 {
+		t.Fatalf("live rows after the valid proposal: %d, want 1", n)
 	}
 }

@@ -31,7 +31,7 @@ func (h *Host) Propose(ctx context.Context, c *coordinator.Collection, i int, cm
 		var lastErr error
 		for _, id := range c.Shards[i].Replicas {
 			var reply ProposeReply
-			err := decodeErr(h.call(ctx, id, ServiceName+".Propose", ProposeArgs{Group: GroupName(c.ID, i), Data: data}, &reply))
+			err := decodeErr(h.call(ctx, id, ServiceName+".Propose", ProposeArgs{Group: GroupName(c.ID, i), Data: data, Deadline: proposalDeadline(ctx)}, &reply))
 			if err == nil || !isUnreachable(err) {
 				res, idx = fsm.Result{Count: reply.Count}, reply.Index
 				return err

@@ -67,7 +67,28 @@ func (h *Host) Service() *Service { return &Service{h: h} }
 type ProposeArgs struct {
 	Group string
 	Data  []byte
+	// Deadline (unix nanoseconds) after which the entry must not enter the
+	// log: a request that sat in a paused or partitioned node's socket must
+	// not be applied after its client gave up and wrote again. Set by
+	// proposalDeadline; 0 means none (older senders).
+	Deadline int64
 }
+
+// proposeBudget bounds a forwarded proposal whose caller set no deadline.
+const proposeBudget = 10 * time.Second
+
+// proposalDeadline is the absolute deadline a forwarded proposal carries:
+// the caller's, or proposeBudget from now.
+func proposalDeadline(ctx context.Context) int64 {
+	if dl, ok := ctx.Deadline(); ok {
+		return dl.UnixNano()
+	}
+	return time.Now().Add(proposeBudget).UnixNano()
+}
+
+// ErrProposalExpired is returned (as ErrUnavailable: definitely not
+// applied) for a forwarded proposal received after its deadline.
+var ErrProposalExpired = errors.New("proposal arrived after its deadline")
 
 // ProposeReply is the applied result.
 type ProposeReply struct {
@@ -91,6 +112,14 @@ func (s *Service) Propose(a ProposeArgs, r *ProposeReply) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
 	defer cancel()
+	if a.Deadline != 0 {
+		if time.Now().UnixNano() >= a.Deadline {
+			return encodeErr(fmt.Errorf("%w: %s: %w", ErrUnavailable, a.Group, ErrProposalExpired))
+		}
+		var cancelDL context.CancelFunc
+		ctx, cancelDL = context.WithDeadline(ctx, time.Unix(0, a.Deadline))
+		defer cancelDL()
+	}
 	res, idx, err := rep.proposeData(ctx, a.Data)
 	r.Index, r.Count = idx, res.Count
 	return encodeErr(err)

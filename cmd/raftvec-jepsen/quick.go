@@ -1,0 +1,61 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/raftvec/raftvec/jepsen"
+)
+
+func newQuickCmd() *cobra.Command {
+	var c common
+	cmd := &cobra.Command{
+		Use:   "quick",
+		Short: "Every fault family once, then the broken server (which must FAIL)",
+		Long: `Run every fault family once (--duration each, all workloads at once), then
+run the partition fault against a server started with deliberately broken
+Strong reads, which must FAIL: proof that the checkers can fail. Exits
+non-zero if any run did not give its expected result.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			seed := c.seedOr(c.seed)
+			type line struct {
+				name, want string
+				ok         bool
+				took       time.Duration
+			}
+			var lines []line
+			for i, f := range append(jepsen.Families, "broken") {
+				o := c.options(f, seed+int64(i))
+				want := "PASS"
+				if f == "broken" {
+					o = c.options(jepsen.FaultPartitionRandom, seed+int64(i))
+					o.UnsafeStrongReads, o.Workloads, want = true, []string{jepsen.WorkloadRegister}, "FAIL"
+				}
+				start := time.Now()
+				ok, err := c.runOne(cmd, o, want == "FAIL")
+				if err != nil {
+					return err
+				}
+				lines = append(lines, line{f, want, ok, time.Since(start)})
+			}
+			bad := 0
+			fmt.Println("\njepsen quick summary (seed", seed, ")")
+			for _, l := range lines {
+				status := "as expected"
+				if !l.ok {
+					status, bad = "UNEXPECTED", bad+1
+				}
+				fmt.Printf("  %-18s want %s: %s (%s)\n", l.name, l.want, status, l.took.Round(time.Second))
+			}
+			if bad > 0 {
+				return fmt.Errorf("%d runs did not give the expected result", bad)
+			}
+			return nil
+		},
+	}
+	c.bind(cmd.Flags())
+	return cmd
+}

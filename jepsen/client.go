@@ -1,0 +1,153 @@
+package jepsen
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// API codes whose outcome is unknown for a write: 3 (proposed, commit not
+// confirmed), 10001 (request deadline passed; the write may go on), 65535
+// (unexpected). Every other non-zero code means "definitely not applied".
+var unknownCodes = map[int]bool{3: true, 10001: true, 65535: true}
+
+// Client calls one node's Milvus REST v2 API and classifies outcomes.
+type Client struct {
+	http    *http.Client
+	timeout time.Duration
+}
+
+// NewClient returns a client whose requests time out after timeout.
+func NewClient(timeout time.Duration) *Client {
+	tr := &http.Transport{MaxIdleConnsPerHost: 16, IdleConnTimeout: 30 * time.Second}
+	return &Client{http: &http.Client{Transport: tr}, timeout: timeout}
+}
+
+// Reply is the classified outcome of one call.
+type Reply struct {
+	Type  string // ok, fail, info
+	Err   string
+	Data  json.RawMessage
+	Token string // Raftvec-Session-Token of a write
+	Topks []int  // hits per query of a search
+}
+
+type envelope struct {
+	Code    int             `json:"code"`
+	Message string          `json:"message"`
+	Data    json.RawMessage `json:"data"`
+	Topks   []int           `json:"topks"`
+}
+
+// Call posts body to /v2/vectordb/{path} on addr. A write whose outcome is
+// not known is info; a read that did not succeed is fail (reads have no
+// effect, so an unknown read is simply discarded by the checkers).
+func (c *Client) Call(ctx context.Context, addr, path string, body any, hdr map[string]string, write bool) Reply {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return Reply{Type: TypeFail, Err: err.Error()}
+	}
+	return c.do(ctx, http.MethodPost, "http://"+addr+"/v2/vectordb/"+path, b, hdr, write)
+}
+
+// callPath posts a JSON body to any path (admin routes); a write.
+func (c *Client) callPath(ctx context.Context, addr, path, body string) Reply {
+	return c.do(ctx, http.MethodPost, "http://"+addr+path, []byte(body), nil, true)
+}
+
+// get reads any path (admin and test routes).
+func (c *Client) get(ctx context.Context, addr, path string) Reply {
+	return c.do(ctx, http.MethodGet, "http://"+addr+path, nil, nil, false)
+}
+
+func (c *Client) do(ctx context.Context, method, url string, body []byte, hdr map[string]string, write bool) Reply {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+	if err != nil {
+		return Reply{Type: TypeFail, Err: err.Error()}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	// The server must give up before this client does: a write whose
+	// client timed out must never enter the log after the client's next
+	// write (the server enforces the deadline on forwarded proposals too).
+	req.Header.Set("Request-Timeout", strconv.FormatFloat(0.8*c.timeout.Seconds(), 'f', 3, 64))
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return Reply{Type: transportType(err, write), Err: err.Error()}
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return Reply{Type: unknownIf(write), Err: err.Error()}
+	}
+	var env envelope
+	if err := json.Unmarshal(raw, &env); err != nil {
+		return Reply{Type: unknownIf(write), Err: fmt.Sprintf("HTTP %d: %.200s", resp.StatusCode, raw)}
+	}
+	if env.Code != 0 {
+		t := TypeFail
+		if write && unknownCodes[env.Code] {
+			t = TypeInfo
+		}
+		return Reply{Type: t, Err: fmt.Sprintf("code %d: %s", env.Code, env.Message)}
+	}
+	return Reply{Type: TypeOK, Data: env.Data, Token: resp.Header.Get("Raftvec-Session-Token"), Topks: env.Topks}
+}
+
+// transportType: a refused connection never reached the server (fail);
+// anything later (timeout, reset) leaves a write's outcome unknown.
+func transportType(err error, write bool) string {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return TypeFail
+	}
+	return unknownIf(write)
+}
+
+func unknownIf(write bool) string {
+	if write {
+		return TypeInfo
+	}
+	return TypeFail
+}
+
+// row is an entity as returned by get/query/search.
+type row struct {
+	ID  json.RawMessage `json:"id"`
+	Val *int64          `json:"val"`
+}
+
+// ids decodes the "id" of every row (int64 as a JSON string or number).
+func rowIDs(data json.RawMessage) ([]int64, []row, error) {
+	var rows []row
+	if err := json.Unmarshal(data, &rows); err != nil {
+		return nil, nil, fmt.Errorf("jepsen: rows: %w", err)
+	}
+	out := make([]int64, 0, len(rows))
+	for _, r := range rows {
+		s := string(bytes.Trim(r.ID, `"`))
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return nil, nil, fmt.Errorf("jepsen: row id %s: %w", r.ID, err)
+		}
+		out = append(out, id)
+	}
+	return out, rows, nil
+}
+
+// vectorOf is the unique 4-d vector of an id (exact search finds it first).
+func vectorOf(id int64) []float32 {
+	f := float32(id)
+	return []float32{f, f * 0.5, float32(id%97) + 1, float32(id%13) + 1}
+}

@@ -1,0 +1,74 @@
+// Package jepsen holds raftvec's Jepsen-style consistency tests (see
+// shared/JEPSEN.md): a harness that drives real raftvec processes under
+// faults, and the pure history, checker and report code it feeds.
+//
+// # Harness
+//
+// cluster.go, minio.go, client.go, nemesis.go, schedule.go, workloads.go,
+// loops.go, final.go and run.go own one run ([Run], driven by
+// cmd/raftvec-jepsen):
+//
+//   - [StartCluster] starts MinIO and N `raftvec serve` processes on
+//     loopback (short Raft timeouts, small trailing logs and chunks so that
+//     snapshots and flushes happen within a minute, --test-faults); a
+//     [Cluster] kills (SIGKILL), restarts, pauses (SIGSTOP/SIGCONT) nodes
+//     and stops MinIO. Every process it starts is stopped by Close.
+//   - [Client] classifies every reply: ok; fail when the server said the
+//     op was not applied (any code but 3, 10001, 65535) or the connection
+//     was refused; info when a write's outcome is unknown (codes 3, 10001,
+//     65535, a timeout or reset after the request was sent). Reads are
+//     never info.
+//   - The [Nemesis] injects one fault family at a time (leader isolation,
+//     random partitions, link delay/drop, SIGSTOP, kill -9, a follower
+//     isolated until it needs a snapshot, MinIO stopped, node removal and
+//     re-addition) through the nodes' /v1/test/faults fault tables and the
+//     processes, from an RNG seeded with the run's seed; every start and
+//     stop is an op in the history.
+//   - Workers (3 per workload by default, pinned to nodes round-robin;
+//     session workers pick a node per op) run on disjoint collections and
+//     record every op; an op in flight when the run ends completes.
+//   - After the last heal the run reads back the set at Strong, searches
+//     every acknowledged vector exactly, compares replica state hashes at
+//     equal applied indexes, and makes a final write.
+//
+// # History, checkers and report
+//
+// The files history.go, register.go, set.go, deletes.go, session.go,
+// stats.go, report.go and timeline.go own:
+//
+//   - the history format: [Op] (one client call or nemesis event, times in
+//     nanoseconds since the run started), the concurrency-safe [Recorder]
+//     that appends ops as JSON lines, [ReadHistory] / [WriteHistory] and
+//     [Split];
+//   - one checker per workload: [CheckRegister] (porcupine, partitioned by
+//     key), [CheckSet], [CheckDelete] and [CheckSession];
+//   - [ComputeStats] (counts, p50/p99 latency, throughput before, during
+//     and after the fault windows of [FaultWindows]);
+//   - [Analyze], which runs every relevant checker and builds a [Report]
+//     whose text form ends with "RESULT: PASS" or "RESULT: FAIL";
+//   - [WriteTimeline], porcupine's HTML visualization of the register ops
+//     annotated with fault windows and the other checkers' violations.
+//
+// # Invariants
+//
+//   - Op.Type is "ok" (took effect / was returned), "fail" (definitely did
+//     not happen) or "info" (unknown). An info write may take effect at any
+//     time after its invoke: the register checker gives it a return time
+//     after the end of the history, the set checker never counts a
+//     missing info insert as lost, and an info insert or delete can
+//     explain what a later read sees. Failed and info reads are dropped.
+//   - Checkers are pure functions of the ops they are given; they ignore
+//     ops of other workloads, do not depend on the order of the slice and
+//     never modify it. Ops a checker cannot interpret (unknown f, missing
+//     ids or value, bad type) are counted as malformed and fail the check,
+//     so a harness bug cannot pass silently.
+//   - Lists of offending ops or ids keep at most [MaxListed] entries;
+//     their counts are exact.
+//   - A register check that times out (porcupine "Unknown") is not valid.
+//
+// # What the checker part must not do
+//
+// It does no I/O beyond the writer or path it is handed, keeps no global
+// state, does not log, starts no processes and talks to no server; the
+// only goroutines are porcupine's, bounded by the timeout given.
+package jepsen
