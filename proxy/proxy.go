@@ -302,9 +302,9 @@ func (p *Proxy) DropIndex(ctx context.Context, coll, name string) error {
 }
 
 // IndexProgress implements api.Backend. FLAT is served by exact search,
-// so it covers every row; HNSW/AUTOINDEX cover the rows of flushed segments
-// whose index file an index builder has written (growing and unindexed
-// segments are searched exactly meanwhile).
+// so it covers every row; HNSW/AUTOINDEX/IVF_FLAT cover the rows of flushed
+// segments whose index file an index builder has written (growing and
+// unindexed segments are searched exactly meanwhile).
 func (p *Proxy) IndexProgress(ctx context.Context, coll, name string) (int64, int64, string, string, error) {
 	c, err := p.coord.Collection(coll)
 	if err != nil {
@@ -323,7 +323,7 @@ func (p *Proxy) IndexProgress(ctx context.Context, coll, name string) (int64, in
 	for _, s := range segs {
 		total += s.Rows - s.Deleted
 		switch {
-		case s.IndexName == c.Indexes[i].Name || !shards.GraphIndexed(c.Indexes[i]):
+		case s.IndexName == c.Indexes[i].Name || !shards.BuiltPerSegment(c.Indexes[i]):
 			indexed += s.Rows - s.Deleted
 		case s.State == segment.Flushed.String():
 			pending = true // an index build is due

@@ -76,7 +76,7 @@ func (p *Proxy) Search(ctx context.Context, s shards.SearchRequest) ([]shards.Se
 			return nil, fmt.Errorf("%w: query vector %d has dimension %d, field %q has %d", shards.ErrInvalid, i, len(v), f.Name, f.Dim)
 		}
 	}
-	if ix, ok := c.IndexOn(f.Name); ok && shards.GraphIndexed(ix) {
+	if ix, ok := c.IndexOn(f.Name); ok && shards.BuiltPerSegment(ix) {
 		s.IndexName = ix.Name
 	}
 	_, out, err := p.read(ctx, c, shards.ReadArgs{Opts: s.ReadOptions, Partitions: parts, Search: &s})

@@ -9,6 +9,16 @@
 // this node (RunCompaction, RunIndexBuild) and searches flushed segments
 // through their index files.
 //
+// Index files are built per flushed segment for HNSW and AUTOINDEX (an
+// HNSW graph) and IVF_FLAT (nlist capped for small segments), named by
+// their type under index_files/{task}/{token}/{partition}/{segment}/; FLAT
+// has no files (exact search). A replica loads a file once (checksum
+// verified) into its index cache and searches it with the request's ef or
+// nprobe; segments without a file of the current index are searched
+// exactly. A builder checks right before reporting that the segment does
+// not already record a build of the same index with a newer fencing token
+// (ErrStaleBuild), so a reassigned task's late report is dropped.
+//
 // Invariants:
 //   - A write is acknowledged only after its entry is committed and applied
 //     (raft.Node.Propose); errors say whether the write definitely did not

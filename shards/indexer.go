@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/fsm"
@@ -16,14 +15,23 @@ import (
 	"github.com/raftvec/raftvec/storage"
 )
 
-// GraphIndexed reports whether an index is built as a file per flushed
-// segment (HNSW, AUTOINDEX); other types are served by exact search.
-func GraphIndexed(ix coordinator.Index) bool {
+// BuiltPerSegment reports whether an index is built as a file per flushed
+// segment (HNSW, AUTOINDEX as HNSW, IVF_FLAT); FLAT is served by exact
+// search and has no files.
+func BuiltPerSegment(ix coordinator.Index) bool {
+	return indexFileType(ix) != ""
+}
+
+// indexFileType is the type of the file built for an index, which is also
+// the file's name under its index_files key ("" for FLAT).
+func indexFileType(ix coordinator.Index) string {
 	switch strings.ToUpper(ix.IndexType) {
 	case "HNSW", "AUTOINDEX":
-		return true
+		return "HNSW"
+	case "IVF_FLAT":
+		return "IVF_FLAT"
 	}
-	return false
+	return ""
 }
 
 // indexStep asks the coordinator for an index build of every flushed
@@ -33,7 +41,7 @@ func (h *Host) indexStep(ctx context.Context, r *Replica) error {
 		return nil
 	}
 	for _, ix := range h.cfg.Indexes(r.CollectionID) {
-		if !GraphIndexed(ix) {
+		if !BuiltPerSegment(ix) {
 			continue
 		}
 		for _, s := range r.Segments() {
@@ -48,33 +56,62 @@ func (h *Host) indexStep(ctx context.Context, r *Replica) error {
 	return nil
 }
 
+// ErrStaleBuild is returned by RunIndexBuild when the segment already
+// records a build of the same index with a newer fencing token: the task
+// was reassigned and this builder's late report is not proposed.
+var ErrStaleBuild = errors.New("shards: index build superseded by a newer assignment")
+
 // RunIndexBuild executes an index build assigned to this node: it reads
 // the segment from object storage, builds the index, writes the file under
-// index_files/{build}/{version}/{partition}/{segment}/, and records it with
-// an Indexed entry. A segment compacted away meanwhile makes it a no-op.
+// index_files/{build}/{version}/{partition}/{segment}/{type}, and records
+// it with an Indexed entry. A segment compacted away meanwhile makes it a
+// no-op; a segment that already carries a build of this index with a newer
+// token (the task was reassigned) makes it ErrStaleBuild.
 func (h *Host) RunIndexBuild(ctx context.Context, c *coordinator.Collection, t coordinator.Task) error {
 	i := slices.IndexFunc(c.Indexes, func(ix coordinator.Index) bool { return ix.Name == t.Index })
 	if i < 0 || len(t.Segments) != 1 {
 		return nil // index dropped meanwhile
 	}
-	ix := c.Indexes[i]
-	infos, err := h.Segments(ctx, c, t.Shard, coordinator.Strong)
+	info, ok, err := h.buildTarget(ctx, c, t)
+	if !ok || err != nil {
+		return err
+	}
+	ref, err := h.buildIndexFile(ctx, c, c.Indexes[i], info, t)
 	if err != nil {
 		return err
 	}
-	j := slices.IndexFunc(infos, func(s SegmentInfo) bool { return s.ID == t.Segments[0] })
-	if j < 0 || infos[j].State != segment.Flushed.String() {
-		return nil
-	}
-	ref, err := h.buildIndexFile(ctx, c, ix, infos[j], t)
-	if err != nil {
+	// Check again right before reporting: the newer builder may have
+	// reported while this one was building.
+	if _, ok, err = h.buildTarget(ctx, c, t); !ok || err != nil {
 		return err
 	}
-	_, _, err = h.Propose(ctx, c, t.Shard, &fsm.Command{Kind: fsm.KindIndexed, Segment: infos[j].ID, Index: ref})
+	_, _, err = h.Propose(ctx, c, t.Shard, &fsm.Command{Kind: fsm.KindIndexed, Segment: info.ID, Index: ref})
 	if errors.Is(err, ErrInvalid) {
 		return nil
 	}
 	return err
+}
+
+// buildTarget reads (at Strong) the segment a build task covers; ok is
+// false when it is gone or no longer flushed. It fails with ErrStaleBuild
+// when the segment records a build of the task's index with a newer token.
+func (h *Host) buildTarget(ctx context.Context, c *coordinator.Collection, t coordinator.Task) (SegmentInfo, bool, error) {
+	infos, err := h.Segments(ctx, c, t.Shard, coordinator.Strong)
+	if err != nil {
+		return SegmentInfo{}, false, err
+	}
+	j := slices.IndexFunc(infos, func(s SegmentInfo) bool { return s.ID == t.Segments[0] })
+	if j < 0 || infos[j].State != segment.Flushed.String() {
+		return SegmentInfo{}, false, nil
+	}
+	s := infos[j]
+	if s.IndexName == t.Index && s.IndexFile != "" {
+		id, err := storage.ParseIndexFileKey(h.cfg.Lifecycle.Root, s.IndexFile)
+		if err == nil && id.Version > t.Token {
+			return s, false, fmt.Errorf("%w: task %d token %d, segment %d has token %d", ErrStaleBuild, t.ID, t.Token, s.ID, id.Version)
+		}
+	}
+	return s, true, nil
 }
 
 func (h *Host) buildIndexFile(ctx context.Context, c *coordinator.Collection, ix coordinator.Index, info SegmentInfo, t coordinator.Task) (*segment.IndexRef, error) {
@@ -82,30 +119,72 @@ func (h *Host) buildIndexFile(ctx context.Context, c *coordinator.Collection, ix
 	if f < 0 {
 		return nil, fmt.Errorf("%w: index field %q not in the schema", ErrInvalid, ix.FieldName)
 	}
+	typ := indexFileType(ix)
+	if typ == "" {
+		return nil, fmt.Errorf("%w: index type %q has no index files", ErrInvalid, ix.IndexType)
+	}
 	g, err := segment.LoadFlushed(&c.Schema, info.ID, info.Partition, info.Manifest, h.loader())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("shards: loading segment %d for an index build: %w", info.ID, err)
 	}
 	metric, err := index.ParseMetric(ix.MetricType)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	hn, err := index.NewHNSW(g.Columns[f].Dim, metric, index.HNSWConfig{M: intParam(ix.Params, "M", 16), EfConstruction: intParam(ix.Params, "efConstruction", 200), Seed: uint64(info.ID)})
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	if err := hn.Build(nil, g.Columns[f].Vectors, 2); err != nil {
-		return nil, err
-	}
-	b, err := hn.MarshalBinary()
+	col := &g.Columns[f]
+	b, err := encodeIndex(typ, ix.Params, col.Dim, metric, col.Vectors, uint64(info.ID))
 	if err != nil {
 		return nil, err
 	}
-	key := storage.IndexFileKey(h.cfg.Lifecycle.Root, t.ID, t.Token, info.Partition, info.ID, "HNSW")
+	key := storage.IndexFileKey(h.cfg.Lifecycle.Root, t.ID, t.Token, info.Partition, info.ID, typ)
 	if err := h.cfg.Lifecycle.Store.Put(ctx, key, b); err != nil {
 		return nil, fmt.Errorf("shards: index file %s: %w", key, err)
 	}
-	return &segment.IndexRef{Name: ix.Name, Field: c.Schema.Fields[f].ID, Type: "HNSW", Key: key, Checksum: segment.Checksum(b)}, nil
+	return &segment.IndexRef{Name: ix.Name, Field: c.Schema.Fields[f].ID, Type: typ, Key: key, Checksum: segment.Checksum(b)}, nil
+}
+
+// encodeIndex builds an index file of the given type over the rows of
+// vectors (IDs are row numbers) with the user's build params, seeded for
+// reproducibility.
+func encodeIndex(typ string, params map[string]string, dim int, metric index.Metric, vectors []float32, seed uint64) ([]byte, error) {
+	if typ == "IVF_FLAT" {
+		return encodeIVF(params, dim, metric, vectors, seed)
+	}
+	hn, err := index.NewHNSW(dim, metric, index.HNSWConfig{M: intParam(params, "M", 16), EfConstruction: intParam(params, "efConstruction", 200), Seed: seed})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	if err := hn.Build(nil, vectors, 2); err != nil {
+		return nil, fmt.Errorf("shards: building HNSW: %w", err)
+	}
+	return hn.MarshalBinary()
+}
+
+// IVFDefaultNlist is the IVF_FLAT build parameter nlist when the index
+// gives none.
+const IVFDefaultNlist = 128
+
+// ivfMinRowsPerList caps nlist at rows/ivfMinRowsPerList for small
+// segments (Faiss asks for at least 39 training points per centroid), so
+// a small segment is not split into lists of a handful of rows.
+const ivfMinRowsPerList = 39
+
+// encodeIVF trains an IVF_FLAT index on the segment's vectors and adds
+// them all.
+func encodeIVF(params map[string]string, dim int, metric index.Metric, vectors []float32, seed uint64) ([]byte, error) {
+	rows := len(vectors) / max(dim, 1)
+	nlist := min(intParam(params, "nlist", IVFDefaultNlist), max(1, rows/ivfMinRowsPerList))
+	x, err := index.NewIVFFlat(dim, metric, index.IVFConfig{Nlist: nlist, Seed: seed})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	if err := x.Train(vectors); err != nil {
+		return nil, fmt.Errorf("shards: training IVF_FLAT: %w", err)
+	}
+	if err := x.Add(nil, vectors); err != nil {
+		return nil, fmt.Errorf("shards: filling IVF_FLAT: %w", err)
+	}
+	return x.MarshalBinary()
 }
 
 func intParam(p map[string]string, key string, def int) int {
@@ -117,39 +196,4 @@ func intParam(p map[string]string, key string, def int) int {
 		}
 	}
 	return def
-}
-
-// indexCache holds the index files a replica has loaded, by key.
-type indexCache struct {
-	mu sync.Mutex
-	m  map[string]*index.HNSW
-}
-
-// get returns the loaded index of a file, loading it (checksum verified)
-// on first use.
-func (c *indexCache) get(ref *segment.IndexRef, load segment.Loader) (*index.HNSW, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if x, ok := c.m[ref.Key]; ok {
-		return x, nil
-	}
-	if load == nil {
-		return nil, fmt.Errorf("%w: no object storage to load index %s", ErrUnavailable, ref.Key)
-	}
-	b, err := load(ref.Key)
-	if err != nil {
-		return nil, err
-	}
-	if segment.Checksum(b) != ref.Checksum {
-		return nil, fmt.Errorf("%w: index file %s does not match its checksum", segment.ErrCorrupt, ref.Key)
-	}
-	x, err := index.UnmarshalHNSW(b)
-	if err != nil {
-		return nil, err
-	}
-	if c.m == nil {
-		c.m = map[string]*index.HNSW{}
-	}
-	c.m[ref.Key] = x
-	return x, nil
 }

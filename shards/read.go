@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strconv"
 
 	"github.com/raftvec/raftvec/expr"
 	"github.com/raftvec/raftvec/fsm"
@@ -110,9 +109,11 @@ func (r *Replica) Live(part int64) int64 {
 	return n
 }
 
-// Search runs an exact vector search over every segment in scope, applying
-// the filter and deletion flags during the scan, and returns per query the
-// best TopK hits (groups when grouping) with output values.
+// Search runs a vector search over every segment in scope, applying the
+// filter and deletion flags during the scan, and returns per query the best
+// TopK hits (groups when grouping) with output values. A flushed segment
+// with an index file of req.IndexName is searched through it (HNSW with
+// the search param ef, IVF_FLAT with nprobe); other segments exactly.
 func (r *Replica) Search(spec ReadSpec, req *SearchRequest) (SearchResult, error) {
 	metric, err := index.ParseMetric(req.Metric)
 	if err != nil {
@@ -170,28 +171,11 @@ func (r *Replica) searchSegment(g *segment.Segment, spec ReadSpec, req *SearchRe
 		p.GroupSize = 0
 	}
 	if x := g.Index; x != nil && req.IndexName != "" && x.Name == req.IndexName && x.Field == r.fsm.Schema().Fields[req.AnnsField].ID {
-		hn, err := r.indexes.get(x, r.loader)
+		ix, err := r.indexes.get(x, r.loader)
 		if err != nil {
 			return nil, err
 		}
-		return hn.SearchEf(req.Vectors, p, max(efParam(req.SearchParams), p.TopK))
+		return ix.search(req.Vectors, p, req.SearchParams)
 	}
 	return index.SearchFlat(index.FlatView{Vectors: col.Vectors, Dim: col.Dim}, req.Vectors, p)
-}
-
-// efParam reads the HNSW search parameter ef (default 64).
-func efParam(params map[string]any) int {
-	switch v := params["ef"].(type) {
-	case float64:
-		return int(v)
-	case int64:
-		return int(v)
-	case int:
-		return v
-	case string:
-		if n, err := strconv.Atoi(v); err == nil {
-			return n
-		}
-	}
-	return index.HNSWDefaultEf
 }

@@ -81,8 +81,9 @@ type SearchRequest struct {
 	GroupSize    int
 	OutputFields []int
 	SearchParams map[string]any // ef, nprobe, ... passed to the index
-	// IndexName is the collection's current graph index on AnnsField (""
-	// for none or FLAT): only segment index files of that index are used.
+	// IndexName is the collection's current per-segment index (HNSW,
+	// AUTOINDEX, IVF_FLAT) on AnnsField ("" for none or FLAT): only segment
+	// index files of that index are used.
 	IndexName string
 }
 

@@ -7,7 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"slices"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -27,6 +27,16 @@ type benchOpts struct {
 	topK       int
 	seed       uint64
 	metric     string
+	dataset    string // random | synthetic | mnist
+	clusters   int    // synthetic: Gaussian clusters
+	// insert: the collection's index and whether to wait for it.
+	indexType string
+	m, efc    int
+	nlist     int
+	waitIndex bool
+	// search: one run per ef / nprobe value; recall against ground truth.
+	ef, nprobe []int
+	recall     bool
 }
 
 func newBenchCmd() *cobra.Command {
@@ -40,24 +50,41 @@ func newBenchCmd() *cobra.Command {
 	pf.StringSliceVar(&o.addrs, "addrs", nil, "base URLs of several nodes; clients spread requests over them (default: --addr)")
 	pf.IntVar(&o.clients, "clients", 1, "concurrent clients")
 	pf.StringVar(&o.collection, "collection", "bench", "collection name")
-	pf.IntVar(&o.dim, "dim", 128, "vector dimension")
-	pf.Uint64Var(&o.seed, "seed", 1, "seed of the synthetic vectors")
+	pf.IntVar(&o.dim, "dim", 128, "vector dimension (random, synthetic)")
+	pf.Uint64Var(&o.seed, "seed", 1, "seed of the generated vectors")
 	pf.StringVar(&o.metric, "metric", "L2", "metric type (L2, IP, COSINE)")
+	pf.StringVar(&o.dataset, "dataset", "random", "vectors: random (uniform), synthetic (clustered Gaussians) or mnist (60,000 × 784; test images as queries)")
+	pf.IntVar(&o.clusters, "clusters", 100, "synthetic: Gaussian clusters")
+	pf.IntVar(&o.rows, "rows", 100000, "rows inserted (search: rows that were inserted, for the ground truth; mnist: at most 60,000)")
 	ins := &cobra.Command{
 		Use:   "insert",
-		Short: "Create the collection (dropping an old one) and insert seeded random vectors; prints rows/s",
+		Short: "Create the collection (dropping an old one) and insert seeded vectors; prints rows/s",
 		RunE:  func(*cobra.Command, []string) error { return benchInsert(o) },
 	}
-	ins.Flags().IntVar(&o.rows, "rows", 100000, "rows to insert")
 	ins.Flags().IntVar(&o.batch, "batch", 1000, "rows per insert request")
+	ins.Flags().StringVar(&o.indexType, "index", "AUTOINDEX", "index type of the collection: AUTOINDEX, HNSW, IVF_FLAT or FLAT")
+	ins.Flags().IntVar(&o.m, "M", 16, "HNSW: max links per node")
+	ins.Flags().IntVar(&o.efc, "efc", 200, "HNSW: efConstruction")
+	ins.Flags().IntVar(&o.nlist, "nlist", 128, "IVF_FLAT: lists per segment")
+	ins.Flags().BoolVar(&o.waitIndex, "wait-index", false, "flush after inserting and wait until the index covers every row")
 	search := &cobra.Command{
 		Use:   "search",
-		Short: "Run seeded random queries one at a time; prints QPS and p50/p99 latency",
-		RunE:  func(*cobra.Command, []string) error { return benchSearch(o) },
+		Short: "Run seeded queries on --clients clients; prints QPS, p50/p99 latency and recall@k per ef/nprobe",
+		Long: `Runs --queries searches (one vector each) on --clients concurrent clients,
+once per --ef (HNSW, AUTOINDEX) or --nprobe (IVF_FLAT) value, and prints
+QPS, p50/p99 latency and recall@k against exact ground truth computed here
+over the vectors bench insert inserted (same --dataset, --rows, --dim,
+--clusters, --seed). Queries come from the same distribution (synthetic:
+further rows of the mixture; mnist: the test images; random: uniform).`,
+		RunE: func(*cobra.Command, []string) error { return benchSearch(os.Stdout, o) },
 	}
-	search.Flags().IntVar(&o.queries, "queries", 200, "number of queries")
-	search.Flags().IntVar(&o.topK, "topk", 10, "results per query")
-	search.Flags().StringVar(&o.level, "consistency", "Eventually", "consistency level of the searches (Strong, Bounded, Session, Eventually)")
+	sf := search.Flags()
+	sf.IntVar(&o.queries, "queries", 200, "number of queries")
+	sf.IntVar(&o.topK, "topk", 10, "results per query (recall@topk)")
+	sf.StringVar(&o.level, "consistency", "Eventually", "consistency level of the searches (Strong, Bounded, Session, Eventually)")
+	sf.IntSliceVar(&o.ef, "ef", nil, "HNSW search list sizes, one run each (default: the server's)")
+	sf.IntSliceVar(&o.nprobe, "nprobe", nil, "IVF_FLAT lists probed, one run each (default: the server's)")
+	sf.BoolVar(&o.recall, "recall", true, "compute exact ground truth and print recall@topk")
 	cmd.AddCommand(ins, search)
 	cmd.AddCommand(newBenchIndexCmd())
 	return cmd
@@ -112,28 +139,31 @@ func (o *benchOpts) nodes() []string {
 }
 
 func benchInsert(o *benchOpts) error {
-	_, _ = post(o.addr, "collections/drop", map[string]any{"collectionName": o.collection})
-	if _, err := post(o.addr, "collections/create", map[string]any{
-		"collectionName": o.collection, "dimension": o.dim, "metricType": o.metric,
-	}); err != nil {
+	base, dim, err := o.baseVectors()
+	if err != nil {
 		return err
 	}
-	batches := (o.rows + o.batch - 1) / o.batch
+	rows := len(base) / dim
+	_, _ = post(o.addr, "collections/drop", map[string]any{"collectionName": o.collection})
+	if err := o.createCollection(dim); err != nil {
+		return err
+	}
+	batches := (rows + o.batch - 1) / o.batch
 	var done atomic.Int64
 	start := time.Now()
 	stop := progress(func() string {
 		n := done.Load()
-		return fmt.Sprintf("%d/%d rows, %.0f rows/s", n, o.rows, float64(n)/time.Since(start).Seconds())
+		return fmt.Sprintf("%d/%d rows, %.0f rows/s", n, rows, float64(n)/time.Since(start).Seconds())
 	})
-	err := parallel(o.clients, batches, func(client, b int) error {
-		r := rand.New(rand.NewPCG(o.seed, uint64(b)))
-		n := min(o.batch, o.rows-b*o.batch)
-		rows := make([]map[string]any, n)
-		for i, v := range randVectors(r, n, o.dim) {
-			rows[i] = map[string]any{"id": b*o.batch + i, "vector": v}
+	err = parallel(o.clients, batches, func(client, b int) error {
+		n := min(o.batch, rows-b*o.batch)
+		data := make([]map[string]any, n)
+		for i := range data {
+			id := b*o.batch + i
+			data[i] = map[string]any{"id": id, "vector": base[id*dim : (id+1)*dim]}
 		}
 		nodes := o.nodes()
-		_, err := post(nodes[b%len(nodes)], "entities/insert", map[string]any{"collectionName": o.collection, "data": rows})
+		_, err := post(nodes[b%len(nodes)], "entities/insert", map[string]any{"collectionName": o.collection, "data": data})
 		done.Add(int64(n))
 		return err
 	})
@@ -142,8 +172,11 @@ func benchInsert(o *benchOpts) error {
 		return err
 	}
 	el := time.Since(start)
-	fmt.Printf("insert: %d rows, dim %d, batch %d, %d clients, %d nodes: %.2fs, %.0f rows/s\n",
-		o.rows, o.dim, o.batch, o.clients, len(o.nodes()), el.Seconds(), float64(o.rows)/el.Seconds())
+	fmt.Printf("insert: %d rows (%s), dim %d, batch %d, %d clients, %d nodes: %.2fs, %.0f rows/s\n",
+		rows, o.dataset, dim, o.batch, o.clients, len(o.nodes()), el.Seconds(), float64(rows)/el.Seconds())
+	if o.waitIndex {
+		return o.waitForIndex(int64(rows))
+	}
 	return nil
 }
 
@@ -195,28 +228,4 @@ func progress(status func() string) (stop func()) {
 		}
 	}()
 	return func() { close(done); <-finished }
-}
-
-func benchSearch(o *benchOpts) error {
-	r := rand.New(rand.NewPCG(o.seed+1, 0))
-	queries := randVectors(r, o.queries, o.dim)
-	lat := make([]time.Duration, o.queries)
-	start := time.Now()
-	err := parallel(o.clients, o.queries, func(_, i int) error {
-		t := time.Now()
-		nodes := o.nodes()
-		_, err := post(nodes[i%len(nodes)], "entities/search", map[string]any{
-			"collectionName": o.collection, "data": [][]float32{queries[i]}, "limit": o.topK, "consistencyLevel": o.level,
-		})
-		lat[i] = time.Since(t)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	el := time.Since(start)
-	slices.Sort(lat)
-	fmt.Printf("search: %d queries, top-%d, dim %d, %s, %d clients: %.1f QPS, p50 %v, p99 %v\n", o.queries, o.topK, o.dim, o.level,
-		o.clients, float64(len(lat))/el.Seconds(), lat[len(lat)/2], lat[len(lat)*99/100])
-	return nil
 }

@@ -1,0 +1,81 @@
+package shards
+
+import (
+	"errors"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/index"
+	"github.com/raftvec/raftvec/segment"
+)
+
+func TestBuiltPerSegment(t *testing.T) {
+	for typ, want := range map[string]bool{"HNSW": true, "autoindex": true, "IVF_FLAT": true, "FLAT": false, "": false} {
+		if got := BuiltPerSegment(coordinator.Index{IndexType: typ}); got != want {
+			t.Errorf("BuiltPerSegment(%q) = %v, want %v", typ, got, want)
+		}
+	}
+}
+
+func TestSearchParams(t *testing.T) {
+	for _, c := range []struct {
+		params map[string]any
+		want   int
+	}{
+		{nil, IVFDefaultNprobe},
+		{map[string]any{"nprobe": float64(4)}, 4},
+		{map[string]any{"nprobe": "8"}, 8},
+		{map[string]any{"nprobe": int64(0)}, IVFDefaultNprobe},
+		{map[string]any{"nprobe": true}, IVFDefaultNprobe},
+	} {
+		if got := nprobeParam(c.params); got != c.want {
+			t.Errorf("nprobeParam(%v) = %d, want %d", c.params, got, c.want)
+		}
+	}
+	if got := efParam(map[string]any{"ef": 100}); got != 100 {
+		t.Errorf("efParam = %d", got)
+	}
+}
+
+// TestIndexCacheLoadsEitherType builds an HNSW and an IVF_FLAT file over
+// the same rows, loads both through the cache (once each) and searches
+// them with their parameters; a file whose checksum differs is refused.
+func TestIndexCacheLoadsEitherType(t *testing.T) {
+	const dim, n = 8, 600
+	r := rand.New(rand.NewPCG(1, 2))
+	vecs := make([]float32, dim*n)
+	for i := range vecs {
+		vecs[i] = r.Float32()
+	}
+	files, loads := map[string][]byte{}, 0
+	load := func(key string) ([]byte, error) { loads++; return files[key], nil }
+	var c indexCache
+	for _, typ := range []string{"HNSW", "IVF_FLAT"} {
+		b, err := encodeIndex(typ, map[string]string{"nlist": "1000"}, dim, index.MetricL2, vecs, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[typ] = b
+		ref := &segment.IndexRef{Type: typ, Key: typ, Checksum: segment.Checksum(b)}
+		for range 2 {
+			x, err := c.get(ref, load)
+			if err != nil {
+				t.Fatal(err)
+			}
+			params := map[string]any{"ef": 200, "nprobe": 1000}
+			hits, err := x.search([][]float32{vecs[dim*5 : dim*6]}, index.SearchParams{Metric: index.MetricL2, TopK: 3}, params)
+			if err != nil || len(hits[0]) != 3 || hits[0][0].ID != 5 {
+				t.Fatalf("%s: search for row 5: %v %v", typ, hits, err)
+			}
+		}
+	}
+	if loads != 2 {
+		t.Fatalf("%d loads, want one per file", loads)
+	}
+	bad := &segment.IndexRef{Type: "IVF_FLAT", Key: "bad", Checksum: 1}
+	files["bad"] = files["IVF_FLAT"]
+	if _, err := c.get(bad, load); !errors.Is(err, segment.ErrCorrupt) {
+		t.Fatalf("checksum mismatch: %v", err)
+	}
+}
