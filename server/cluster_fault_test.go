@@ -188,3 +188,41 @@ func TestClusterNodeRemovedAndReAddedCatchesUp(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 	}
 }
+
+// TestRestartWaitsForMetadataQuorum: after every node is killed, a node
+// restarted alone waits for a metadata leader instead of giving up (it
+// used to exit after 10 s, so a cluster restarted one node at a time never
+// came back; found by the Jepsen kill fault). The lone node waits past that
+// old limit, then the others start and all three serve.
+func TestRestartWaitsForMetadataQuorum(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits 12 s on purpose")
+	}
+	tc := newCluster(t, 3, 3)
+	tc.client(0).ok("collections/create", map[string]any{"collectionName": "q", "dimension": 2})
+	for i := range tc.nodes {
+		tc.kill(i)
+	}
+	first := make(chan error, 1)
+	go func() { first <- tc.start(0) }()
+	select {
+	case err := <-first:
+		t.Fatalf("a node restarted without a quorum returned before the others started: %v", err)
+	case <-time.After(12 * time.Second):
+	}
+	errs := make(chan error, 2)
+	for i := 1; i < 3; i++ {
+		go func() { errs <- tc.start(i) }()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-first; err != nil {
+		t.Fatalf("lone restarted node: %v", err)
+	}
+	for i := range tc.nodes {
+		tc.client(i).ok("entities/insert", map[string]any{"collectionName": "q", "data": []map[string]any{{"id": i, "vector": []float32{1, 2}}}})
+	}
+}

@@ -15,7 +15,8 @@ func newQuickCmd() *cobra.Command {
 		Use:   "quick",
 		Short: "Every fault family once, then the broken server (which must FAIL)",
 		Long: `Run every fault family once (--duration each, all workloads at once), then
-run the partition fault against a server started with deliberately broken
+every pinned regression scenario (a fault and seed that once exposed a bug),
+then the partition fault against a server started with deliberately broken
 Strong reads, which must FAIL: proof that the checkers can fail. Exits
 non-zero if any run did not give its expected result.`,
 		Args: cobra.NoArgs,
@@ -27,19 +28,14 @@ non-zero if any run did not give its expected result.`,
 				took       time.Duration
 			}
 			var lines []line
-			for i, f := range append(jepsen.Families, "broken") {
-				o := c.options(f, seed+int64(i))
-				want := "PASS"
-				if f == "broken" {
-					o = c.options(jepsen.FaultPartitionRandom, seed+int64(i))
-					o.UnsafeStrongReads, o.Workloads, want = true, []string{jepsen.WorkloadRegister}, "FAIL"
-				}
+			runs := quickRuns(&c, seed)
+			for _, q := range runs {
 				start := time.Now()
-				ok, err := c.runOne(cmd, o, want == "FAIL")
+				ok, err := c.runOne(cmd, q.o, q.want == "FAIL")
 				if err != nil {
 					return err
 				}
-				lines = append(lines, line{f, want, ok, time.Since(start)})
+				lines = append(lines, line{q.name, q.want, ok, time.Since(start)})
 			}
 			bad := 0
 			fmt.Println("\njepsen quick summary (seed", seed, ")")
@@ -58,4 +54,26 @@ non-zero if any run did not give its expected result.`,
 	}
 	c.bind(cmd.Flags())
 	return cmd
+}
+
+type quickRun struct {
+	name, want string
+	o          jepsen.Options
+}
+
+// quickRuns: every family (seed, seed+1, ...), the pinned scenarios with
+// their own seeds, and the broken server.
+func quickRuns(c *common, seed int64) []quickRun {
+	var runs []quickRun
+	for i, f := range jepsen.Families {
+		runs = append(runs, quickRun{f, "PASS", c.options(f, seed+int64(i))})
+	}
+	for _, p := range jepsen.Pinned {
+		o := c.options(p.Fault, p.Seed)
+		o.Workloads = p.Workloads
+		runs = append(runs, quickRun{"pinned " + p.Name, "PASS", o})
+	}
+	o := c.options(jepsen.FaultPartitionRandom, seed+int64(len(jepsen.Families)))
+	o.UnsafeStrongReads, o.Workloads = true, []string{jepsen.WorkloadRegister}
+	return append(runs, quickRun{"broken server", "FAIL", o})
 }

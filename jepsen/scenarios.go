@@ -1,0 +1,36 @@
+package jepsen
+
+// Scenario is a pinned regression: a fault, a seed and workloads that once
+// exposed a bug. The seed fixes the nemesis's choices (which node, one or
+// all); the timing of a real cluster is not reproducible, so a scenario
+// is a strong hint, and the unit test named in Test pins the fix exactly.
+type Scenario struct {
+	Name      string
+	Fault     string
+	Seed      int64
+	Workloads []string
+	Bug       string
+	Test      string
+}
+
+// Pinned lists every bug the suite found; `raftvec-jepsen quick` runs them
+// all after the fault families.
+var Pinned = []Scenario{
+	{
+		Name: "delayed-forwarded-write", Fault: FaultPause, Seed: 103,
+		Workloads: []string{WorkloadSession, WorkloadRegister},
+		Bug: "a write forwarded to a leader that was then SIGSTOPped sat in its socket; on SIGCONT the node, " +
+			"now a follower, forwarded it to the new leader, which applied it after the client's next " +
+			"acknowledged write: a Session read returned the older value (read-your-writes). Fixed: forwarded " +
+			"proposals carry the caller's deadline and are refused once it has passed.",
+		Test: "shards.TestProposeAfterDeadlineIsRejected",
+	},
+	{
+		Name: "kill-all-restart", Fault: FaultKill, Seed: 104,
+		Workloads: []string{WorkloadRegister, WorkloadSet},
+		Bug: "after kill -9 of every node, a restarted node gave up waiting for a metadata leader after 10 s " +
+			"and exited, so a cluster restarted one node at a time never came back. Fixed: a node with Raft " +
+			"state waits for a leader as long as it runs.",
+		Test: "server.TestRestartWaitsForMetadataQuorum",
+	},
+}
