@@ -29,7 +29,11 @@ func (m *metaFSM) applyLocked(c *command) result {
 	case opCreateTask:
 		return m.createTaskLocked(c.Task)
 	case opFinishTask:
-		return m.finishTaskLocked(c.N)
+		var token int64
+		if c.Task != nil {
+			token = c.Task.Token
+		}
+		return m.finishTaskLocked(c.N, token)
 	}
 	coll, err := m.resolveLocked(c.Name)
 	if err != nil {

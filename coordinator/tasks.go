@@ -79,10 +79,17 @@ func (m *metaFSM) leastBusyLocked() string {
 	return best
 }
 
-func (m *metaFSM) finishTaskLocked(id int64) result {
+// finishTaskLocked marks a task done. A report carrying a token other than
+// the task's current one comes from a builder the task was taken away from
+// (fencing) and is refused; token 0 (entries written before tokens were
+// reported) is accepted.
+func (m *metaFSM) finishTaskLocked(id, token int64) result {
 	t, ok := m.mu.Tasks[id]
 	if !ok {
 		return result{}
+	}
+	if token != 0 && token != t.Token {
+		return result{Err: fmt.Errorf("%w: task %d was reassigned (token %d, report carries %d)", ErrInvalid, id, t.Token, token)}
 	}
 	t.State = TaskDone
 	var done []int64
@@ -126,9 +133,10 @@ func (c *Coordinator) CreateTask(ctx context.Context, t Task) (int64, error) {
 	return r.ID, err
 }
 
-// FinishTask marks a task done.
-func (c *Coordinator) FinishTask(ctx context.Context, id int64) error {
-	_, err := c.propose(ctx, command{Op: opFinishTask, N: id})
+// FinishTask marks a task done; token is the fencing token the finisher
+// was assigned the task with (a stale one is refused).
+func (c *Coordinator) FinishTask(ctx context.Context, id, token int64) error {
+	_, err := c.propose(ctx, command{Op: opFinishTask, N: id, Task: &Task{ID: id, Token: token}})
 	return err
 }
 

@@ -25,7 +25,11 @@ func TestTasks(t *testing.T) {
 	if tk := m.mu.Tasks[t1]; tk.Assignee == victim || tk.Token <= oldToken {
 		t.Fatalf("task of a down node: %+v (old token %d)", tk, oldToken)
 	}
-	mustApply(t, m, command{Op: opFinishTask, N: t1})
+	// The old assignee's late report is fenced off; the new one's counts.
+	if r := applyCmd(t, m, command{Op: opFinishTask, N: t1, Task: &Task{ID: t1, Token: oldToken}}); r.Err == nil || m.mu.Tasks[t1].State == TaskDone {
+		t.Fatalf("a report with the stale token %d finished the task (err %v)", oldToken, r.Err)
+	}
+	mustApply(t, m, command{Op: opFinishTask, N: t1, Task: &Task{ID: t1, Token: m.mu.Tasks[t1].Token}})
 	if m.mu.Tasks[t1].State != TaskDone {
 		t.Fatal("finished task not done")
 	}

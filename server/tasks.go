@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/shards"
 )
 
 // watchTasks runs the compaction and index-build tasks the coordinator
@@ -41,12 +43,15 @@ func (s *Server) runTask(ctx context.Context, task coordinator.Task) {
 		run = s.host.RunIndexBuild
 	}
 	if coll != nil {
-		if err := run(tctx, coll, task); err != nil {
-			s.logger.Warn("compaction task failed; retrying", "task", task.ID, "error", err)
+		if err := run(tctx, coll, task); errors.Is(err, shards.ErrStaleBuild) {
+			s.logger.Info("task reassigned meanwhile; result dropped", "task", task.ID, "kind", task.Kind)
+			return
+		} else if err != nil {
+			s.logger.Warn("task failed; retrying", "task", task.ID, "kind", task.Kind, "error", err)
 			return
 		}
 	}
-	if err := s.coord.FinishTask(tctx, task.ID); err != nil {
-		s.logger.Warn("finishing compaction task", "task", task.ID, "error", err)
+	if err := s.coord.FinishTask(tctx, task.ID, task.Token); err != nil {
+		s.logger.Warn("finishing task", "task", task.ID, "kind", task.Kind, "error", err)
 	}
 }
