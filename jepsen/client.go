@@ -146,8 +146,20 @@ func rowIDs(data json.RawMessage) ([]int64, []row, error) {
 	return out, rows, nil
 }
 
-// vectorOf is the unique 4-d vector of an id (exact search finds it first).
+// vectorOf is the vector of an id: four pseudo-random coordinates in
+// [-1, 1) from a hash of the id, exact in float32 (ids themselves are too
+// large: 2^34 + k rounds to a multiple of 2048). An exact search for it
+// finds the id at distance 0.
 func vectorOf(id int64) []float32 {
-	f := float32(id)
-	return []float32{f, f * 0.5, float32(id%97) + 1, float32(id%13) + 1}
+	x := uint64(id)
+	v := make([]float32, 4)
+	for i := range v {
+		x += 0x9e3779b97f4a7c15 // splitmix64
+		z := x
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+		z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+		z ^= z >> 31
+		v[i] = float32(z>>40)/float32(1<<23) - 1
+	}
+	return v
 }

@@ -170,7 +170,8 @@ func (r *Replica) searchSegment(g *segment.Segment, spec ReadSpec, req *SearchRe
 	} else {
 		p.GroupSize = 0
 	}
-	if x := g.Index; x != nil && req.IndexName != "" && x.Name == req.IndexName && x.Field == r.fsm.Schema().Fields[req.AnnsField].ID {
+	if x := g.Index; x != nil && req.IndexName != "" && x.Name == req.IndexName && x.Field == r.fsm.Schema().Fields[req.AnnsField].ID &&
+		!selective(g, spec) {
 		ix, err := r.indexes.get(x, r.loader)
 		if err != nil {
 			return nil, err
@@ -178,4 +179,29 @@ func (r *Replica) searchSegment(g *segment.Segment, spec ReadSpec, req *SearchRe
 		return ix.search(req.Vectors, p, req.SearchParams)
 	}
 	return index.SearchFlat(index.FlatView{Vectors: col.Vectors, Dim: col.Dim}, req.Vectors, p)
+}
+
+// selectiveFilterRatio: when at most one row in this many of a segment
+// passes the search filter, the segment's index is bypassed for an exact
+// scan (the filter runs before any distance). A graph or list walk
+// restricted to a few rows misses their neighbours, and scanning few rows
+// is cheap; Milvus's knowhere switches the same way.
+const selectiveFilterRatio = 10
+
+// selective reports whether spec's filter passes at most 1/selectiveFilterRatio
+// of g's rows (deletions alone never make a search exact).
+func selective(g *segment.Segment, spec ReadSpec) bool {
+	if spec.Filter == nil {
+		return false
+	}
+	n := g.Rows()
+	limit, k := n/selectiveFilterRatio, 0
+	for row := 0; row < n; row++ {
+		if spec.match(g, row) {
+			if k++; k > limit {
+				return false
+			}
+		}
+	}
+	return true
 }
