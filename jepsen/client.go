@@ -9,7 +9,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -82,9 +84,21 @@ func (c *Client) do(ctx context.Context, method, url string, body []byte, hdr ma
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
+	// Go's transport replays a request that carries an Idempotency-Key
+	// when its pooled connection dies; if an earlier attempt was written,
+	// the server may have applied it even though the last attempt was
+	// refused (found by the register workload under kill -9).
+	var wrote atomic.Bool
+	req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
+	}))
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return Reply{Type: transportType(err, write), Err: err.Error()}
+		t := transportType(err, write)
+		if wrote.Load() {
+			t = unknownIf(write)
+		}
+		return Reply{Type: t, Err: err.Error()}
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
@@ -105,8 +119,9 @@ func (c *Client) do(ctx context.Context, method, url string, body []byte, hdr ma
 	return Reply{Type: TypeOK, Data: env.Data, Token: resp.Header.Get("Raftvec-Session-Token"), Topks: env.Topks}
 }
 
-// transportType: a refused connection never reached the server (fail);
-// anything later (timeout, reset) leaves a write's outcome unknown.
+// transportType: a refused connection never reached the server (fail)
+// unless an earlier attempt was written (see do); anything later (timeout,
+// reset) leaves a write's outcome unknown.
 func transportType(err error, write bool) string {
 	var op *net.OpError
 	if errors.As(err, &op) && op.Op == "dial" {

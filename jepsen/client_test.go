@@ -1,8 +1,10 @@
 package jepsen
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -69,5 +71,44 @@ func TestIDListAndVectors(t *testing.T) {
 	}
 	if a, b := vectorOf(1), vectorOf(2); a[0] == b[0] {
 		t.Fatal("vectors of different ids are equal")
+	}
+}
+
+// TestReplayedWriteToDeadServerIsInfo: the server reads a write on a pooled
+// connection and dies before answering; Go's transport replays the request
+// (it has an Idempotency-Key), the replay's dial is refused. The first
+// attempt may have been applied, so the write is info, not fail.
+func TestReplayedWriteToDeadServerIsInfo(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		r := bufio.NewReader(conn)
+		// First request: answer it, keeping the connection alive.
+		if req, err := http.ReadRequest(r); err == nil {
+			io.Copy(io.Discard, req.Body)
+			fmt.Fprint(conn, "HTTP/1.1 200 OK\r\nContent-Length: 24\r\n\r\n{\"code\":0,\"data\":{}}    ")
+		}
+		// Second request: read it, then "crash": no answer, no listener.
+		if req, err := http.ReadRequest(r); err == nil {
+			io.Copy(io.Discard, req.Body)
+		}
+		ln.Close()
+		conn.Close()
+	}()
+	c := NewClient(2 * time.Second)
+	hdr := map[string]string{"Idempotency-Key": "k1"}
+	if r := c.Call(context.Background(), addr, "entities/upsert", map[string]any{}, hdr, true); r.Type != TypeOK {
+		t.Fatalf("first write: %+v", r)
+	}
+	hdr["Idempotency-Key"] = "k2"
+	if r := c.Call(context.Background(), addr, "entities/upsert", map[string]any{}, hdr, true); r.Type != TypeInfo {
+		t.Fatalf("write read by a server that died: %s (%s), want info", r.Type, r.Err)
 	}
 }
