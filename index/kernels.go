@@ -13,18 +13,24 @@ import (
 // during init (and by tests that force an implementation), never while a
 // search may run.
 var (
-	kernelImpl = "generic"
-	l2Kernel   = l2Generic
-	dotKernel  = dotGeneric
+	kernelImpl     = "generic"
+	l2Kernel       = l2Generic
+	dotKernel      = dotGeneric
+	l2BatchKernel  = l2BatchGeneric
+	dotBatchKernel = dotBatchGeneric
 )
 
-// kernelSet is one complete kernel implementation.
+// kernelSet is one complete kernel implementation. The batch kernels
+// compute out[i] = l2/dot(q, vecs[ids[i]*len(q):][:len(q)]) for every i;
+// each result is bit-identical to the single-pair kernel's.
 type kernelSet struct {
-	name    string
-	l2, dot func(a, b []float32) float32
+	name              string
+	l2, dot           func(a, b []float32) float32
+	l2Batch, dotBatch func(q, vecs []float32, ids []int32, out []float32)
 }
 
-var genericKernels = kernelSet{name: "generic", l2: l2Generic, dot: dotGeneric}
+var genericKernels = kernelSet{name: "generic", l2: l2Generic, dot: dotGeneric,
+	l2Batch: l2BatchGeneric, dotBatch: dotBatchGeneric}
 
 // simdKernels is the SIMD implementation usable on this CPU, nil when there
 // is none (other architectures, the purego build tag, missing CPU features).
@@ -32,8 +38,9 @@ var simdKernels *kernelSet
 
 // useKernels installs k and returns the previously active set.
 func useKernels(k kernelSet) (prev kernelSet) {
-	prev = kernelSet{name: kernelImpl, l2: l2Kernel, dot: dotKernel}
+	prev = kernelSet{name: kernelImpl, l2: l2Kernel, dot: dotKernel, l2Batch: l2BatchKernel, dotBatch: dotBatchKernel}
 	kernelImpl, l2Kernel, dotKernel = k.name, k.l2, k.dot
+	l2BatchKernel, dotBatchKernel = k.l2Batch, k.dotBatch
 	return prev
 }
 
@@ -168,4 +175,44 @@ func dotGeneric(a, b []float32) float32 {
 		a, b = a[1:], b[1:]
 	}
 	return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+}
+
+// checkBatch panics unless out has room for every result and every row
+// ids[i] of len(q) floats lies inside vecs (the assembly batch kernels
+// rely on it).
+func checkBatch(q, vecs []float32, ids []int32, out []float32) {
+	if len(out) < len(ids) {
+		panic(fmt.Sprintf("index: batch kernel: %d results for %d rows", len(out), len(ids)))
+	}
+	if len(q) == 0 {
+		return
+	}
+	rows := len(vecs) / len(q)
+	for _, id := range ids {
+		if id < 0 || int(id) >= rows {
+			panic(fmt.Sprintf("index: batch kernel: row %d out of range [0, %d)", id, rows))
+		}
+	}
+}
+
+// l2BatchGeneric is the portable batch squared-L2 kernel.
+func l2BatchGeneric(q, vecs []float32, ids []int32, out []float32) {
+	checkBatch(q, vecs, ids, out)
+	dim := len(q)
+	out = out[:len(ids)]
+	for i, id := range ids {
+		o := int(id) * dim
+		out[i] = l2Generic(q, vecs[o:o+dim:o+dim])
+	}
+}
+
+// dotBatchGeneric is the portable batch inner-product kernel.
+func dotBatchGeneric(q, vecs []float32, ids []int32, out []float32) {
+	checkBatch(q, vecs, ids, out)
+	dim := len(q)
+	out = out[:len(ids)]
+	for i, id := range ids {
+		o := int(id) * dim
+		out[i] = dotGeneric(q, vecs[o:o+dim:o+dim])
+	}
 }

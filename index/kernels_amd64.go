@@ -11,6 +11,33 @@ func l2AVX2(a, b []float32) float32
 //go:noescape
 func dotAVX2(a, b []float32) float32
 
+// l2BatchAVX2 and dotBatchAVX2 compute out[i] = l2/dot(q, row ids[i] of
+// vecs) with rows of len(q) floats, prefetching rows a few ahead of the
+// one they sum (see kernels_amd64.s). They trust their arguments: use the
+// checked l2BatchSIMD/dotBatchSIMD.
+//
+//go:noescape
+func l2BatchAVX2(q, vecs []float32, ids []int32, out []float32)
+
+//go:noescape
+func dotBatchAVX2(q, vecs []float32, ids []int32, out []float32)
+
+// prefetchLines hints that the n > 0 bytes at p will be read soon. It
+// never faults, whatever p.
+//
+//go:noescape
+func prefetchLines(p *int32, n int)
+
+func l2BatchSIMD(q, vecs []float32, ids []int32, out []float32) {
+	checkBatch(q, vecs, ids, out)
+	l2BatchAVX2(q, vecs, ids, out)
+}
+
+func dotBatchSIMD(q, vecs []float32, ids []int32, out []float32) {
+	checkBatch(q, vecs, ids, out)
+	dotBatchAVX2(q, vecs, ids, out)
+}
+
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 func xgetbv() (eax, edx uint32)
 
@@ -41,7 +68,8 @@ func hasAVX2FMA() bool {
 
 func init() {
 	if hasAVX2FMA() {
-		simdKernels = &kernelSet{name: "avx2-fma", l2: l2AVX2, dot: dotAVX2}
+		simdKernels = &kernelSet{name: "avx2-fma", l2: l2AVX2, dot: dotAVX2,
+			l2Batch: l2BatchSIMD, dotBatch: dotBatchSIMD}
 		useKernels(*simdKernels)
 	}
 }

@@ -162,3 +162,59 @@ func TestForcedKernelsFlatSearch(t *testing.T) {
 		t.Fatalf("kernels not restored: %q", KernelImpl())
 	}
 }
+
+// TestBatchKernels checks that every implementation's batch kernels give
+// results bit-identical to its single-pair kernels, for dimensions with
+// and without SIMD tails, repeated and unordered rows, and empty batches,
+// and that out-of-range rows panic instead of reading past vecs.
+func TestBatchKernels(t *testing.T) {
+	r := newRand(12)
+	for _, k := range kernelImpls() {
+		t.Run(k.name, func(t *testing.T) {
+			for _, dim := range []int{1, 3, 7, 8, 9, 16, 31, 32, 33, 100, 128, 129, 784} {
+				const rows = 50
+				vecs := flatten(randVecs(r, rows, dim))
+				q := randVecs(r, 1, dim)[0]
+				for _, n := range []int{0, 1, 2, 5, 32, 64} {
+					ids := make([]int32, n)
+					for i := range ids {
+						ids[i] = int32(r.IntN(rows))
+					}
+					if n > 1 {
+						ids[1] = ids[0]
+						ids[n-1] = rows - 1
+					}
+					out := make([]float32, n+1)
+					out[n] = 42
+					k.l2Batch(q, vecs, ids, out)
+					for i, id := range ids {
+						want := k.l2(q, vecs[int(id)*dim:int(id+1)*dim])
+						if math.Float32bits(out[i]) != math.Float32bits(want) {
+							t.Fatalf("dim %d n %d: l2Batch[%d] = %v, l2 = %v", dim, n, i, out[i], want)
+						}
+					}
+					k.dotBatch(q, vecs, ids, out)
+					for i, id := range ids {
+						want := k.dot(q, vecs[int(id)*dim:int(id+1)*dim])
+						if math.Float32bits(out[i]) != math.Float32bits(want) {
+							t.Fatalf("dim %d n %d: dotBatch[%d] = %v, dot = %v", dim, n, i, out[i], want)
+						}
+					}
+					if out[n] != 42 {
+						t.Fatalf("dim %d n %d: wrote past the results", dim, n)
+					}
+				}
+				for _, bad := range []int32{rows, -1} {
+					func() {
+						defer func() {
+							if recover() == nil {
+								t.Fatalf("dim %d: row %d did not panic", dim, bad)
+							}
+						}()
+						k.l2Batch(q, vecs, []int32{0, bad}, make([]float32, 2))
+					}()
+				}
+			}
+		})
+	}
+}
