@@ -83,9 +83,16 @@ func TestTestRoutesFaultsSnapshotState(t *testing.T) {
 	if err := json.Unmarshal(r.Data, &st); err != nil || len(st) != 2 {
 		t.Fatalf("state = %s (%v), want 2 replicas", r.Data, err)
 	}
+	applied := 0
 	for _, x := range st {
-		if x.Hash == "" || x.State != "Leader" {
+		if x.Hash == "" || x.Node != "node-1" {
 			t.Fatalf("replica state %+v", x)
 		}
+		if x.Applied > 0 {
+			applied++
+		}
+	}
+	if applied == 0 { // the shard that took the row applied its insert
+		t.Fatalf("no replica reports an applied command: %+v", st)
 	}
 }
