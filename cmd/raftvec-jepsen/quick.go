@@ -44,7 +44,7 @@ non-zero if any run did not give its expected result.`,
 				if !l.ok {
 					status, bad = "UNEXPECTED", bad+1
 				}
-				fmt.Printf("  %-18s want %s: %s (%s)\n", l.name, l.want, status, l.took.Round(time.Second))
+				fmt.Printf("  %-32s want %s: %s (%s)\n", l.name, l.want, status, l.took.Round(time.Second))
 			}
 			if bad > 0 {
 				return fmt.Errorf("%d runs did not give the expected result", bad)
