@@ -45,6 +45,10 @@ func (c *Coordinator) Service() *Service { return &Service{c: c} }
 // Node returns the metadata group's Raft node.
 func (c *Coordinator) Node() *raft.Node { return c.node }
 
+// StateHash returns the index of the last metadata command this member
+// applied and the hash of its state at that index.
+func (c *Coordinator) StateHash() (uint64, string, error) { return c.fsm.hashAt() }
+
 // Close closes the metadata group.
 func (c *Coordinator) Close() error { return c.node.Close() }
 

@@ -2,6 +2,8 @@ package coordinator
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -76,6 +78,9 @@ type metaFSM struct {
 	mu struct {
 		sync.RWMutex
 		metaState
+		// applied is the log index of the last command applied; not part
+		// of the state (0 after Restore until the next command).
+		applied uint64
 	}
 	// onChange is called after every applied change, outside the lock. It
 	// must not block.
@@ -95,15 +100,33 @@ func (m *metaFSM) Apply(l *hraft.Log) any {
 	}
 	var c command
 	if err := unmarshalExact(l.Data, &c); err != nil {
+		m.mu.Lock()
+		m.mu.applied = l.Index
+		m.mu.Unlock()
 		return result{Err: fmt.Errorf("%w: bad metadata entry: %v", ErrInvalid, err)}
 	}
 	m.mu.Lock()
+	m.mu.applied = l.Index
 	r := m.applyLocked(&c)
 	m.mu.Unlock()
 	if r.Err == nil && c.Op != opAllocIDs && m.onChange != nil {
 		m.onChange()
 	}
 	return r
+}
+
+// hashAt returns the index of the last applied command and a SHA-256 of
+// the state's (deterministic) JSON encoding, read atomically: members at
+// the same index must agree (the Jepsen suite's end check).
+func (m *metaFSM) hashAt() (uint64, string, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	b, err := json.Marshal(&m.mu.metaState)
+	if err != nil {
+		return 0, "", fmt.Errorf("coordinator: encoding state: %w", err)
+	}
+	h := sha256.Sum256(b)
+	return m.mu.applied, hex.EncodeToString(h[:]), nil
 }
 
 // Snapshot implements hraft.FSM.
@@ -133,7 +156,7 @@ func (m *metaFSM) Restore(rc io.ReadCloser) error {
 		}
 	}
 	m.mu.Lock()
-	m.mu.metaState = st
+	m.mu.metaState, m.mu.applied = st, 0
 	m.mu.Unlock()
 	if m.onChange != nil {
 		m.onChange()

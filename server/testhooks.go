@@ -61,9 +61,13 @@ func (t testHooks) Snapshot(context.Context) error {
 	return errors.Join(errs...)
 }
 
-// State returns every shard replica's applied index and state hash.
+// State returns the applied index and state hash of the metadata group
+// member and of every shard replica on this node.
 func (t testHooks) State(context.Context) (any, error) {
 	out := []ReplicaState{}
+	if idx, hash, err := t.s.coord.StateHash(); err == nil {
+		out = append(out, ReplicaState{Group: "meta", Node: t.s.cfg.NodeID, State: t.s.coord.Node().Stats()["state"], Applied: idx, Hash: hash})
+	}
 	for _, r := range t.s.host.Replicas() {
 		idx, hash := r.FSM().HashAt()
 		out = append(out, ReplicaState{Group: r.Name, Node: t.s.cfg.NodeID, State: r.Node().Stats()["state"], Applied: idx, Hash: hash})

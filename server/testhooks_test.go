@@ -80,15 +80,15 @@ func TestTestRoutesFaultsSnapshotState(t *testing.T) {
 	}
 	_, r = testGet(t, base+"state")
 	var st []ReplicaState
-	if err := json.Unmarshal(r.Data, &st); err != nil || len(st) != 2 {
-		t.Fatalf("state = %s (%v), want 2 replicas", r.Data, err)
+	if err := json.Unmarshal(r.Data, &st); err != nil || len(st) != 3 || st[0].Group != "meta" {
+		t.Fatalf("state = %s (%v), want the metadata member and 2 shard replicas", r.Data, err)
 	}
 	applied := 0
 	for _, x := range st {
 		if x.Hash == "" || x.Node != "node-1" {
 			t.Fatalf("replica state %+v", x)
 		}
-		if x.Applied > 0 {
+		if x.Applied > 0 && x.Group != "meta" {
 			applied++
 		}
 	}
