@@ -86,6 +86,15 @@ func TestDataDriven(t *testing.T) {
 					keys[i] = fmt.Sprintf("insert_log/1/%d/%d/%d/%d", part, seg, s.Fields[i].ID, from)
 				}
 				return apply(&Command{Kind: KindChunkFlushed, Segment: seg, Chunk: &segment.Chunk{Index: from, FromRow: from, ToRow: to, Keys: keys, Checksums: sums}})
+			case "indexed":
+				var seg, version int64
+				var name string
+				d.ScanArgs(t, "seg", &seg)
+				d.ScanArgs(t, "name", &name)
+				d.ScanArgs(t, "v", &version)
+				key := fmt.Sprintf("index_files/1/%d/%d/%d/HNSW", version, part, seg)
+				return apply(&Command{Kind: KindIndexed, Segment: seg, Index: &segment.IndexRef{Name: name, Field: s.Fields[4].ID,
+					Type: "HNSW", Key: key, Version: version}})
 			case "rows":
 				return dumpRows(sh)
 			}
@@ -116,6 +125,9 @@ func dumpRows(sh *Shard) string {
 			fmt.Fprintf(&b, "segment %d part=%d state=%s rows=%d live=%d", g.ID, g.Partition, g.State, g.Rows(), g.Live())
 			if len(g.Chunks) > 0 {
 				fmt.Fprintf(&b, " flushed=%d chunks=%d", g.FlushedRows(), len(g.Chunks))
+			}
+			if g.Index != nil {
+				fmt.Fprintf(&b, " index=%s@v%d", g.Index.Name, g.Index.Version)
 			}
 			b.WriteString(":")
 			for row := 0; row < g.Rows(); row++ {

@@ -76,11 +76,17 @@ func (sh *Shard) deltaFlushedLocked(id int64, d *segment.Delta) Result {
 }
 
 // indexedLocked records a flushed segment's index file. A duplicate, or one
-// for a segment compacted away meanwhile, is a no-op.
+// for a segment compacted away meanwhile, is a no-op. A file of the same
+// index built under an older fencing token than the recorded one (a late
+// report from a builder the task was taken from) is refused.
 func (sh *Shard) indexedLocked(id int64, x *segment.IndexRef) Result {
 	g, ok := sh.mu.byID[id]
 	if !ok || x == nil || (g.Index != nil && g.Index.Key == x.Key) {
 		return Result{}
+	}
+	if g.Index != nil && g.Index.Name == x.Name && x.Version < g.Index.Version {
+		return Result{Err: fmt.Errorf("%w: index %q of segment %d: build version %d is older than the recorded %d",
+			ErrBadCommand, x.Name, id, x.Version, g.Index.Version)}
 	}
 	if g.State != segment.Flushed || x.Key == "" {
 		return Result{Err: fmt.Errorf("%w: index for segment %d in state %s", ErrBadCommand, id, g.State)}

@@ -11,6 +11,10 @@ type IndexRef struct {
 	Type     string // HNSW, IVF_FLAT
 	Key      string
 	Checksum uint32
+	// Version is the fencing token of the build that wrote the file (0:
+	// recorded before versions were). A replica never replaces an index
+	// ref by one of the same index with a lower version.
+	Version int64
 }
 
 func (x *IndexRef) encode(e *Encoder) {
@@ -29,8 +33,21 @@ func decodeIndexRef(d *Decoder) IndexRef {
 	return x
 }
 
-// EncodeIndexRef encodes an IndexRef (for log entries).
-func EncodeIndexRef(e *Encoder, x *IndexRef) { x.encode(e) }
+// EncodeIndexRef encodes an IndexRef (for log entries): the version goes
+// last, so entries written before it existed decode with version 0.
+func EncodeIndexRef(e *Encoder, x *IndexRef) {
+	x.encode(e)
+	if x.Version != 0 {
+		e.Varint(x.Version)
+	}
+}
 
-// DecodeIndexRef decodes what EncodeIndexRef wrote.
-func DecodeIndexRef(d *Decoder) IndexRef { return decodeIndexRef(d) }
+// DecodeIndexRef decodes what EncodeIndexRef wrote; it must be the last
+// field of its entry (the version is read only if bytes remain).
+func DecodeIndexRef(d *Decoder) IndexRef {
+	x := decodeIndexRef(d)
+	if d.Err == nil && len(d.Buf) > 0 {
+		x.Version = d.Varint()
+	}
+	return x
+}

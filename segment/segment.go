@@ -104,11 +104,16 @@ func (g *Segment) Encode(e *Encoder) {
 		e.Byte(1)
 		g.Delta.encode(e)
 	}
-	if g.Index == nil {
+	switch { // 0: none, 1: ref, 2: ref + version
+	case g.Index == nil:
 		e.Byte(0)
-	} else {
+	case g.Index.Version == 0:
 		e.Byte(1)
 		g.Index.encode(e)
+	default:
+		e.Byte(2)
+		g.Index.encode(e)
+		e.Varint(g.Index.Version)
 	}
 	if g.deltaCovers() { // the flags are in the delta log object
 		e.Byte(1)
@@ -149,8 +154,11 @@ func DecodeSegment(d *Decoder, s *Schema, load Loader) (*Segment, error) {
 		dl := decodeDelta(d)
 		g.Delta = &dl
 	}
-	if d.Byte() == 1 {
+	if b := d.Byte(); b == 1 || b == 2 {
 		x := decodeIndexRef(d)
+		if b == 2 {
+			x.Version = d.Varint()
+		}
 		g.Index = &x
 	}
 	inDelta := d.Byte() == 1

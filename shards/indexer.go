@@ -140,7 +140,7 @@ func (h *Host) buildIndexFile(ctx context.Context, c *coordinator.Collection, ix
 	if err := h.cfg.Lifecycle.Store.Put(ctx, key, b); err != nil {
 		return nil, fmt.Errorf("shards: index file %s: %w", key, err)
 	}
-	return &segment.IndexRef{Name: ix.Name, Field: c.Schema.Fields[f].ID, Type: typ, Key: key, Checksum: segment.Checksum(b)}, nil
+	return &segment.IndexRef{Name: ix.Name, Field: c.Schema.Fields[f].ID, Type: typ, Key: key, Checksum: segment.Checksum(b), Version: t.Token}, nil
 }
 
 // encodeIndex builds an index file of the given type over the rows of
