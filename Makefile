@@ -122,11 +122,12 @@ test-minio:
 #
 #   make jepsen-quick   every fault family once (~60 s each) + the broken
 #                       server, which must FAIL; part of `make test`
-#   make jepsen         long runs: 5 nodes, mixed faults, JEPSEN_DURATION
+#   make jepsen         long runs: 5 nodes, mixed faults (11 min: faults stop
+#                       10 s before the end), JEPSEN_DURATION
 #                       each, JEPSEN_REPEAT times
 JEPSEN_BIN        := bin/raftvec-jepsen
 JEPSEN_QUICK_TIME ?= 60s
-JEPSEN_DURATION   ?= 10m
+JEPSEN_DURATION   ?= 11m
 JEPSEN_REPEAT     ?= 1
 JEPSEN_NODES      ?= 5
 JEPSEN_SEED       ?= 0
