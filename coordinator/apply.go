@@ -48,7 +48,7 @@ func (m *metaFSM) applyLocked(c *command) result {
 	case opDropPartition:
 		return dropPartition(coll, c.Partition)
 	case opCreateIndex:
-		return createIndex(coll, c.Index)
+		return m.createIndexLocked(coll, c.Index)
 	case opDropIndex:
 		return dropIndex(coll, c.NewName)
 	}
@@ -85,6 +85,9 @@ func (m *metaFSM) createLocked(c *Collection) result {
 		return result{Err: err}
 	}
 	c.Partitions = []Partition{{ID: m.nextIDLocked(), Name: segment.DefaultPartion}}
+	for i := range c.Indexes {
+		c.Indexes[i].ID = m.nextIDLocked()
+	}
 	m.mu.Collections[c.Name] = c
 	return result{ID: c.ID}
 }
@@ -150,7 +153,7 @@ func dropPartition(c *Collection, name string) result {
 	return result{ID: id}
 }
 
-func createIndex(c *Collection, ix *Index) result {
+func (m *metaFSM) createIndexLocked(c *Collection, ix *Index) result {
 	if ix == nil {
 		return result{Err: fmt.Errorf("%w: no index", ErrInvalid)}
 	}
@@ -166,6 +169,7 @@ func createIndex(c *Collection, ix *Index) result {
 			return result{Err: fmt.Errorf("%w: index %q on field %q", ErrIndexExists, old.Name, old.FieldName)}
 		}
 	}
+	ix.ID = m.nextIDLocked()
 	c.Indexes = append(c.Indexes, *ix)
 	return result{}
 }

@@ -1,6 +1,10 @@
 package coordinator
 
-import "github.com/raftvec/raftvec/segment"
+import (
+	"strconv"
+
+	"github.com/raftvec/raftvec/segment"
+)
 
 // Consistency levels (DESIGN.md §4).
 const (
@@ -66,6 +70,20 @@ type Index struct {
 	IndexType  string // FLAT, HNSW, IVF_FLAT, AUTOINDEX
 	MetricType string // L2, IP, COSINE
 	Params     map[string]string
+	// ID is unique across the cluster, assigned when the index is created
+	// (0 for indexes created before IDs were), so that an index dropped and
+	// created again under the same name is a different index.
+	ID int64 `json:"id,omitempty"`
+}
+
+// BuildName identifies the index in per-segment index files, build tasks
+// and search requests: the name plus the ID, so that files built for a
+// dropped index are never used for its same-named successor.
+func (ix Index) BuildName() string {
+	if ix.ID == 0 {
+		return ix.Name
+	}
+	return ix.Name + "#" + strconv.FormatInt(ix.ID, 10)
 }
 
 // Partition returns the named partition.

@@ -77,7 +77,7 @@ func (p *Proxy) Search(ctx context.Context, s shards.SearchRequest) ([]shards.Se
 		}
 	}
 	if ix, ok := c.IndexOn(f.Name); ok && shards.BuiltPerSegment(ix) {
-		s.IndexName = ix.Name
+		s.IndexName = ix.BuildName()
 	}
 	_, out, err := p.read(ctx, c, shards.ReadArgs{Opts: s.ReadOptions, Partitions: parts, Search: &s})
 	return out, err

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -115,16 +116,22 @@ func TestIndexBuildsServeSearch(t *testing.T) {
 		t.Fatalf("recall@10 after restart %.3f < 0.95", rc)
 	}
 	// Dropping the index stops its use (searches become exact), and a new
-	// index on existing data is built for every flushed segment.
+	// index on existing data is built for every flushed segment, even under
+	// the dropped index's name: its old files are never used for it.
+	old := map[any]bool{}
+	for _, sg := range segments(t, c, "hnsw") {
+		old[sg["indexName"]] = true
+	}
 	c.ok("indexes/drop", map[string]any{"collectionName": "hnsw", "indexName": "v"})
 	if rc := recall(c); rc != 1 {
 		t.Fatalf("recall@10 after dropping the index %.3f, want exact results", rc)
 	}
-	c.ok("indexes/create", map[string]any{"collectionName": "hnsw", "indexParams": []map[string]any{{"fieldName": "vector", "indexName": "v2", "metricType": "L2",
+	c.ok("indexes/create", map[string]any{"collectionName": "hnsw", "indexParams": []map[string]any{{"fieldName": "vector", "indexName": "v", "metricType": "L2",
 		"params": map[string]any{"index_type": "HNSW", "M": 8, "efConstruction": 64}}}})
 	waitFor(t, 60*time.Second, func() bool {
 		for _, sg := range segments(t, c, "hnsw") {
-			if sg["indexName"] != "v2" {
+			name, _ := sg["indexName"].(string)
+			if old[sg["indexName"]] || !strings.HasPrefix(name, "v#") {
 				return false
 			}
 		}

@@ -45,8 +45,8 @@ func (h *Host) indexStep(ctx context.Context, r *Replica) error {
 			continue
 		}
 		for _, s := range r.Segments() {
-			if s.State == segment.Flushed.String() && s.IndexName != ix.Name && s.Rows > 0 {
-				t := coordinator.Task{Kind: coordinator.TaskIndex, Index: ix.Name, Collection: r.CollectionID, Shard: r.Shard, Segments: []int64{s.ID}}
+			if s.State == segment.Flushed.String() && s.IndexName != ix.BuildName() && s.Rows > 0 {
+				t := coordinator.Task{Kind: coordinator.TaskIndex, Index: ix.BuildName(), Collection: r.CollectionID, Shard: r.Shard, Segments: []int64{s.ID}}
 				if _, err := h.cfg.SubmitTask(ctx, t); err != nil {
 					return err
 				}
@@ -68,7 +68,7 @@ var ErrStaleBuild = errors.New("shards: index build superseded by a newer assign
 // no-op; a segment that already carries a build of this index with a newer
 // token (the task was reassigned) makes it ErrStaleBuild.
 func (h *Host) RunIndexBuild(ctx context.Context, c *coordinator.Collection, t coordinator.Task) error {
-	i := slices.IndexFunc(c.Indexes, func(ix coordinator.Index) bool { return ix.Name == t.Index })
+	i := slices.IndexFunc(c.Indexes, func(ix coordinator.Index) bool { return ix.BuildName() == t.Index })
 	if i < 0 || len(t.Segments) != 1 {
 		return nil // index dropped meanwhile
 	}
@@ -140,7 +140,7 @@ func (h *Host) buildIndexFile(ctx context.Context, c *coordinator.Collection, ix
 	if err := h.cfg.Lifecycle.Store.Put(ctx, key, b); err != nil {
 		return nil, fmt.Errorf("shards: index file %s: %w", key, err)
 	}
-	return &segment.IndexRef{Name: ix.Name, Field: c.Schema.Fields[f].ID, Type: typ, Key: key, Checksum: segment.Checksum(b), Version: t.Token}, nil
+	return &segment.IndexRef{Name: ix.BuildName(), Field: c.Schema.Fields[f].ID, Type: typ, Key: key, Checksum: segment.Checksum(b), Version: t.Token}, nil
 }
 
 // encodeIndex builds an index file of the given type over the rows of

@@ -81,7 +81,7 @@ type SearchRequest struct {
 	GroupSize    int
 	OutputFields []int
 	SearchParams map[string]any // ef, nprobe, ... passed to the index
-	// IndexName is the collection's current per-segment index (HNSW,
+	// IndexName is the BuildName of the collection's current per-segment index (HNSW,
 	// AUTOINDEX, IVF_FLAT) on AnnsField ("" for none or FLAT): only segment
 	// index files of that index are used.
 	IndexName string
