@@ -42,4 +42,13 @@ var Pinned = []Scenario{
 			"passing at most 1 in 10 rows of a segment makes its search an exact scan.",
 		Test: "shards.TestSelectiveFilterBypassesIndex",
 	},
+	{
+		Name: "partial-delete-is-unknown", Fault: FaultMembership, Seed: 2024,
+		Workloads: []string{WorkloadRegister},
+		Bug: "a delete by filter goes to every shard; one shard applied it while the other's leader was " +
+			"being removed, and the request answered code 2 (definitely not applied): porcupine found the " +
+			"key gone after a \"failed\" delete. Fixed: a write applied on some shards and refused on " +
+			"others answers code 3 (outcome unknown; retry with the same Idempotency-Key).",
+		Test: "proxy.TestScatterWritePartialIsUnknown",
+	},
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,6 +40,26 @@ func scatter(n int, fn func(i int) error) error {
 		}
 	}
 	return first
+}
+
+// scatterWrite runs one write's part on every shard that has one (fn
+// reports whether shard i had a part). A write applied on some shards and
+// failed on others is neither applied nor "definitely not applied": it
+// fails with ErrUnknownOutcome, and a retry with the same idempotency key
+// completes the missing parts and replays the applied ones (found by the
+// Jepsen register workload: a delete applied on one shard was reported
+// "unavailable" because the other shard's leader had just been removed).
+func scatterWrite(n int, fn func(i int) (bool, error)) error {
+	applied := make([]bool, n)
+	err := scatter(n, func(i int) error {
+		part, err := fn(i)
+		applied[i] = part && err == nil
+		return err
+	})
+	if err == nil || errors.Is(err, shards.ErrUnknownOutcome) || !slices.Contains(applied, true) {
+		return err
+	}
+	return fmt.Errorf("%w: applied on some shards only (retry with the same Idempotency-Key): %w", shards.ErrUnknownOutcome, err)
 }
 
 func (p *Proxy) partitionID(c *coordinator.Collection, name string) (int64, error) {
@@ -77,14 +98,14 @@ func (p *Proxy) Write(ctx context.Context, w shards.WriteRequest) (shards.WriteR
 	}
 	results := make([]fsm.Result, n)
 	idxs := make([]uint64, n)
-	err = scatter(n, func(i int) error {
+	err = scatterWrite(n, func(i int) (bool, error) {
 		if parts[i] == nil {
-			return nil
+			return false, nil
 		}
 		var err error
 		cmd := &fsm.Command{Kind: kind, Partition: part, Rows: parts[i], Key: shardKey(w.Key, i)}
 		results[i], idxs[i], err = p.host.Propose(ctx, c, i, cmd)
-		return err
+		return true, err
 	})
 	if err != nil {
 		return shards.WriteResult{}, err
@@ -186,11 +207,11 @@ func (p *Proxy) Delete(ctx context.Context, d shards.DeleteRequest) (int64, erro
 		return 0, fmt.Errorf("%w: exprParams: %w", shards.ErrInvalid, err)
 	}
 	counts := make([]int64, c.ShardsNum)
-	err = scatter(c.ShardsNum, func(i int) error {
+	err = scatterWrite(c.ShardsNum, func(i int) (bool, error) {
 		cmd := &fsm.Command{Kind: fsm.KindDelete, Partition: part, Filter: d.Filter, Params: params, Key: shardKey(d.Key, i)}
 		res, _, err := p.host.Propose(ctx, c, i, cmd)
 		counts[i] = res.Count
-		return err
+		return true, err
 	})
 	var total int64
 	for _, n := range counts {
