@@ -265,9 +265,9 @@ func (p *Proxy) DropPartition(ctx context.Context, coll, part string) error {
 	if part == segment.DefaultPartion {
 		return fmt.Errorf("%w: the _default partition cannot be dropped", coordinator.ErrInvalid)
 	}
-	err = scatter(c.ShardsNum, func(i int) error {
+	err = scatterWrite(c.ShardsNum, func(i int) (bool, error) {
 		_, _, err := p.host.Propose(ctx, c, i, &fsm.Command{Kind: fsm.KindDropPartition, Partition: pt.ID})
-		return err
+		return true, err
 	})
 	if err != nil {
 		return err
