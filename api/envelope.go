@@ -21,6 +21,12 @@ const (
 	headerAllowInt64   = "Accept-Type-Allow-Int64"
 	headerTimeout      = "Request-Timeout"
 	headerSessionToken = "Raftvec-Session-Token" // write reply → Session reads
+	// headerDeadline is an absolute deadline (Unix milliseconds) set by the
+	// client: a request read after it (it sat in a paused or slow node's
+	// socket) is refused unhandled, so an abandoned write is never applied
+	// after the client's next one. Assumes clocks agree within the margin
+	// the client leaves.
+	headerDeadline = "Raftvec-Deadline"
 	// headerIdempotencyKey makes a write safe to retry after an unknown
 	// outcome (code 3): the same key is applied at most once per shard.
 	headerIdempotencyKey = "Idempotency-Key"
@@ -81,7 +87,7 @@ func (s *Server) route(h handler, write bool) gin.HandlerFunc {
 			session:    gc.GetHeader(headerSessionToken),
 			idemKey:    gc.GetHeader(headerIdempotencyKey),
 		}
-		timeout, err := parseTimeout(gc.GetHeader(headerTimeout))
+		timeout, err := requestTimeout(gc.GetHeader(headerTimeout), gc.GetHeader(headerDeadline), time.Now())
 		if err != nil {
 			s.render(gc, outcome{err: err})
 			return
@@ -123,6 +129,28 @@ func (s *Server) runWithDeadline(parent context.Context, h handler, c *call, d t
 		}
 		return outcome{err: ctx.Err()}
 	}
+}
+
+// requestTimeout combines Request-Timeout (relative) and Raftvec-Deadline
+// (absolute) into the time the handler may take; 0 = none. A deadline that
+// has already passed is a timeout before anything was done.
+func requestTimeout(rel, abs string, now time.Time) (time.Duration, error) {
+	timeout, err := parseTimeout(rel)
+	if err != nil || strings.TrimSpace(abs) == "" {
+		return timeout, err
+	}
+	ms, err := strconv.ParseInt(strings.TrimSpace(abs), 10, 64)
+	if err != nil || ms <= 0 {
+		return 0, invalidf("invalid %s header %q: want Unix milliseconds", headerDeadline, abs)
+	}
+	left := time.UnixMilli(ms).Sub(now)
+	if left <= 0 {
+		return 0, errf(codeTimeout, "request timeout: %s passed %s before the request was read; nothing was done", headerDeadline, -left)
+	}
+	if timeout <= 0 || left < timeout {
+		timeout = left
+	}
+	return timeout, nil
 }
 
 // parseTimeout reads Request-Timeout (seconds); absent = none.

@@ -78,9 +78,12 @@ func (c *Client) do(ctx context.Context, method, url string, body []byte, hdr ma
 	}
 	req.Header.Set("Content-Type", "application/json")
 	// The server must give up before this client does: a write whose
-	// client timed out must never enter the log after the client's next
-	// write (the server enforces the deadline on forwarded proposals too).
+	// client timed out must never be applied after the client's next
+	// write. Raftvec-Deadline is absolute, so a request that waits in a
+	// paused node's socket is refused when it is finally read; the server
+	// carries the deadline into forwarded proposals.
 	req.Header.Set("Request-Timeout", strconv.FormatFloat(0.8*c.timeout.Seconds(), 'f', 3, 64))
+	req.Header.Set("Raftvec-Deadline", strconv.FormatInt(time.Now().Add(c.timeout*8/10).UnixMilli(), 10))
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
