@@ -616,28 +616,53 @@ func (h *HNSW) randomLevel() int {
 // Add inserts len(vectors)/dim vectors. ids gives their IDs; nil means each
 // vector's ID is its row index. Vectors are copied (normalized for COSINE).
 func (h *HNSW) Add(ids []int64, vectors []float32) error {
-	if len(vectors)%h.dim != 0 {
-		return invalidf("%d floats is not a multiple of dimension %d", len(vectors), h.dim)
-	}
-	rows := len(vectors) / h.dim
-	if ids != nil && len(ids) != rows {
-		return invalidf("%d ids for %d vectors", len(ids), rows)
+	rows, err := h.checkRows(ids, vectors)
+	if err != nil {
+		return err
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	n, err := h.appendLocked(ids, vectors, rows)
+	if err != nil {
+		return err
+	}
+	h.insertSequentialLocked(n, n+rows)
+	return nil
+}
+
+// checkRows validates an Add or Build call and returns its row count.
+func (h *HNSW) checkRows(ids []int64, vectors []float32) (int, error) {
+	if len(vectors)%h.dim != 0 {
+		return 0, invalidf("%d floats is not a multiple of dimension %d", len(vectors), h.dim)
+	}
+	rows := len(vectors) / h.dim
+	if ids != nil && len(ids) != rows {
+		return 0, invalidf("%d ids for %d vectors", len(ids), rows)
+	}
+	return rows, nil
+}
+
+// appendLocked stores the new rows (see appendRows) and returns the first
+// new node.
+func (h *HNSW) appendLocked(ids []int64, vectors []float32, rows int) (int, error) {
 	n := len(h.levels)
 	if n+rows > math.MaxInt32 {
-		return invalidf("hnsw index cannot hold %d vectors", n+rows)
+		return 0, invalidf("hnsw index cannot hold %d vectors", n+rows)
 	}
 	h.appendRows(ids, vectors)
+	return n, nil
+}
+
+// insertSequentialLocked links nodes [from, to) one by one with the index's
+// own scratch space (reproducible from the seed).
+func (h *HNSW) insertSequentialLocked(from, to int) {
 	if h.bs == nil {
 		h.bs = new(hnswScratch)
 	}
-	h.bs.prepare(n+rows, h.dim, h.m0)
-	for i := n; i < n+rows; i++ {
+	h.bs.prepare(to, h.dim, h.m0)
+	for i := from; i < to; i++ {
 		h.insert(h.bs, int32(i))
 	}
-	return nil
 }
 
 // appendRows stores vectors, IDs, levels and empty link slots for new rows.
@@ -904,32 +929,22 @@ func (h *HNSW) hitDistance(score float32) float32 {
 // graph (unlike Add's) depends on scheduling, so it is not reproducible
 // from the seed; levels still are. Searches wait until Build returns.
 func (h *HNSW) Build(ids []int64, vectors []float32, threads int) error {
-	if len(vectors)%h.dim != 0 {
-		return invalidf("%d floats is not a multiple of dimension %d", len(vectors), h.dim)
-	}
-	rows := len(vectors) / h.dim
-	if ids != nil && len(ids) != rows {
-		return invalidf("%d ids for %d vectors", len(ids), rows)
+	rows, err := h.checkRows(ids, vectors)
+	if err != nil {
+		return err
 	}
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	n := len(h.levels)
-	if n+rows > math.MaxInt32 {
-		return invalidf("hnsw index cannot hold %d vectors", n+rows)
+	n, err := h.appendLocked(ids, vectors, rows)
+	if err != nil {
+		return err
 	}
-	h.appendRows(ids, vectors)
 	threads = min(threads, max(rows/64, 1))
 	if threads == 1 {
-		if h.bs == nil {
-			h.bs = new(hnswScratch)
-		}
-		h.bs.prepare(n+rows, h.dim, h.m0)
-		for i := n; i < n+rows; i++ {
-			h.insert(h.bs, int32(i))
-		}
+		h.insertSequentialLocked(n, n+rows)
 		return nil
 	}
 	h.locks = make([]sync.Mutex, n+rows)

@@ -27,11 +27,7 @@ type ReplicaState struct {
 // listed links degraded, every other peer healed.
 func (t testHooks) SetFaults(_ context.Context, f api.FaultSpec) error {
 	ft := t.s.faults
-	blocked, _ := ft.State()
 	ft.Reset()
-	for _, a := range blocked {
-		ft.SetBlocked(a, false)
-	}
 	for _, a := range f.Blocked {
 		ft.SetBlocked(a, true)
 	}

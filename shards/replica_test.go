@@ -35,6 +35,18 @@ func testHost(t *testing.T) (*Host, string) {
 	return h, dir
 }
 
+// testReplica opens shard 0 of testCollection on a one-node testHost.
+func testReplica(t *testing.T) (*Host, *coordinator.Collection, *Replica) {
+	t.Helper()
+	h, _ := testHost(t)
+	c := testCollection(t)
+	r, err := h.Replica(c, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, c, r
+}
+
 func testCollection(t *testing.T) *coordinator.Collection {
 	s := segment.Schema{Name: "c", Fields: []segment.Field{
 		{Name: "id", Type: segment.TypeInt64, PrimaryKey: true},
@@ -59,12 +71,7 @@ func batch(s *segment.Schema, ids []int64, colors []string) *segment.Batch {
 }
 
 func TestReplicaWriteQuerySearch(t *testing.T) {
-	h, _ := testHost(t)
-	c := testCollection(t)
-	r, err := h.Replica(c, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c, r := testReplica(t)
 	ctx := context.Background()
 	if _, _, err := r.Write(ctx, 1, batch(&c.Schema, []int64{1, 2, 3, 4, 5}, []string{"r", "b", "r", "b", "r"}), false); err != nil {
 		t.Fatal(err)
@@ -176,12 +183,7 @@ func TestBoundedFreshness(t *testing.T) {
 // gave up and wrote again) must not enter the log; the reply says "not
 // applied". Found by the Jepsen session workload under SIGSTOP.
 func TestProposeAfterDeadlineIsRejected(t *testing.T) {
-	h, _ := testHost(t)
-	c := testCollection(t)
-	r, err := h.Replica(c, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, c, r := testReplica(t)
 	if err := r.Gate(context.Background(), coordinator.Strong, ""); err != nil {
 		t.Fatal(err)
 	}

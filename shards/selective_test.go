@@ -21,12 +21,7 @@ func (blindIndex) search(q [][]float32, _ index.SearchParams, _ map[string]any) 
 // HNSW walk restricted to 50 of 2000 rows missed exact matches); a broad
 // filter or none keeps using the index.
 func TestSelectiveFilterBypassesIndex(t *testing.T) {
-	h, _ := testHost(t)
-	c := testCollection(t)
-	r, err := h.Replica(c, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, r := testReplica(t)
 	schema := r.fsm.Schema()
 	g := segment.New(1, 0, schema)
 	ids := make([]int64, 100)
@@ -53,6 +48,7 @@ func TestSelectiveFilterBypassesIndex(t *testing.T) {
 	for _, tc := range cases {
 		var spec ReadSpec
 		if tc.filter != "" {
+			var err error
 			if spec.Filter, err = expr.Compile(tc.filter, schema, nil); err != nil {
 				t.Fatal(err)
 			}
