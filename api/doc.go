@@ -24,7 +24,11 @@
 // Beyond Milvus: code 3 "outcome unknown" (see errors.go); a write's
 // session token is returned in the Raftvec-Session-Token response header
 // and a read carrying that request header waits for it (Session level);
-// Int64 field values may be sent as numeric strings, as they are returned.
+// Int64 field values may be sent as numeric strings, as they are returned;
+// an optional Raftvec-Deadline request header (Unix ms) refuses a request
+// read after it, unhandled. With Config.Testing (--test-faults only),
+// /v1/test/ serves the Jepsen suite's fault table, snapshots and state
+// hashes.
 //
 // api must not contain business logic beyond validation, routing and
 // reduce: placement, consistency, storage and indexing belong to the

@@ -6,7 +6,8 @@
 //
 // cluster.go, minio.go, client.go, nemesis.go, schedule.go, workloads.go,
 // loops.go, final.go and run.go own one run ([Run], driven by
-// cmd/raftvec-jepsen):
+// cmd/raftvec-jepsen); scenarios.go lists the [Pinned] regressions (fault,
+// seed, workloads of every bug the suite found) that the quick suite runs:
 //
 //   - [StartCluster] starts MinIO and N `raftvec serve` processes on
 //     loopback (short Raft timeouts, small trailing logs and chunks so that
@@ -15,9 +16,11 @@
 //     and stops MinIO. Every process it starts is stopped by Close.
 //   - [Client] classifies every reply: ok; fail when the server said the
 //     op was not applied (any code but 3, 10001, 65535) or the connection
-//     was refused; info when a write's outcome is unknown (codes 3, 10001,
-//     65535, a timeout or reset after the request was sent). Reads are
-//     never info.
+//     was refused and no earlier attempt was written (Go's transport
+//     replays requests that carry an Idempotency-Key); info when a write's
+//     outcome is unknown (codes 3, 10001, 65535, a timeout or reset after
+//     the request was sent). Reads are never info. Every request carries
+//     Request-Timeout and Raftvec-Deadline inside the client's own timeout.
 //   - The [Nemesis] injects one fault family at a time (leader isolation,
 //     random partitions, link delay/drop, SIGSTOP, kill -9, a follower
 //     isolated until it needs a snapshot, MinIO stopped, node removal and

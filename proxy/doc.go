@@ -8,6 +8,11 @@
 //   - A request is validated against metadata before anything is proposed.
 //   - Shard routing is a pure function of the primary key and the shard
 //     count (ShardOf), identical on every node and across versions.
+//   - A write split across shards that was applied on some and refused on
+//     others fails with shards.ErrUnknownOutcome, never as "not applied";
+//     per-shard idempotency keys make its retry complete it.
+//   - Searches name a per-segment index by its BuildName (name#id), so
+//     files of a dropped index are never used for a same-named successor.
 //
 // proxy must not format HTTP responses or touch segment internals.
 package proxy

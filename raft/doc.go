@@ -7,9 +7,13 @@
 //     (magic 0xB7, kind byte, uvarint-length name, uvarint-length sender
 //     address); the header is read under a 5 s deadline and the conn is handed
 //     to the StreamLayer registered for (kind, name), or closed. KindRaft
-//     carries hraft's NetworkTransport for the group called name; KindRPC is
-//     reserved. The advertised address (WithAdvertise, default: the bound
-//     address) is what raft stores as ServerAddress.
+//     carries hraft's NetworkTransport for the group called name; KindRPC
+//     carries package rpc's calls. The advertised address (WithAdvertise,
+//     default: the bound address) is what raft stores as ServerAddress.
+//   - Faults (tests only, installed with WithFaults): per-peer blocking
+//     (dials refused, announced conns dropped, existing ones cut) and link
+//     degradation (a delay before every write, resets with a probability);
+//     a nil table, the default, injects nothing.
 //   - Node: one member of one group. Its data dir holds raft.db
 //     (raft-boltdb/v2, used as LogStore behind a 512-entry LogCache and as
 //     StableStore) and snapshots/ (FileSnapshotStore, 2 retained).

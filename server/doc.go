@@ -11,6 +11,11 @@
 //     API opens only then, so /readyz means ready.
 //   - Stop hands off leadership, stops the HTTP API and loops before the
 //     Raft groups, and joins every goroutine it started.
+//   - A node with Raft state (a restart) waits for a metadata leader for as
+//     long as it runs; a new node gives up after two minutes.
+//   - TestingConfig (--test-faults, --test-unsafe-strong-reads, hidden) is
+//     off by default: a fault table in the mux and /v1/test/ routes for
+//     the Jepsen suite, and deliberately broken Strong reads.
 //
 // server must not contain request logic: that lives in api and proxy.
 package server

@@ -15,17 +15,24 @@
 // has no files (exact search). A replica loads a file once (checksum
 // verified) into its index cache and searches it with the request's ef or
 // nprobe; segments without a file of the current index are searched
-// exactly. A builder checks right before reporting that the segment does
-// not already record a build of the same index with a newer fencing token
-// (ErrStaleBuild), so a reassigned task's late report is dropped.
+// exactly, and so is any segment where the search filter passes at most 1
+// row in 10 (a graph or list walk restricted to a few rows misses them).
+// Files, tasks and IndexRefs name an index by its BuildName (name#id). A
+// builder checks right before reporting that the segment does not already
+// record a build of the same index with a newer fencing token
+// (ErrStaleBuild); the FSM refuses an older build's Indexed entry and the
+// coordinator a stale token's task report, so a reassigned task's late
+// report is dropped.
 //
 // Invariants:
 //   - A write is acknowledged only after its entry is committed and applied
 //     (raft.Node.Propose); errors say whether the write definitely did not
 //     happen (ErrUnavailable) or may have (ErrUnknownOutcome). Only
-//     not-run errors are retried.
+//     not-run errors are retried. A forwarded proposal carries its
+//     caller's absolute deadline and is refused, unproposed, after it.
 //   - A Strong read waits for a read index from the leader and for this
-//     replica to apply it; no lease reads. Bounded reads use the leader's
+//     replica to apply it; no lease reads (Config.UnsafeStrongReads, a
+//     test-only switch, breaks this on purpose for the Jepsen suite). Bounded reads use the leader's
 //     time ticks applied here; Session reads wait for the token's index.
 //   - Object-storage writes happen before the entry that refers to them
 //     (ChunkFlushed, DeltaFlushed); objects are deleted only when no segment
