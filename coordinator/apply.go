@@ -39,6 +39,7 @@ func (m *metaFSM) applyLocked(c *command) result {
 	if err != nil {
 		return result{Err: err}
 	}
+	coll = m.ownLocked(coll) // copy on write: views handed out stay unchanged
 	switch c.Op {
 	case opSetLoaded:
 		coll.Loaded = c.Loaded
@@ -118,6 +119,7 @@ func (m *metaFSM) renameLocked(oldName, newName string) result {
 		return result{Err: fmt.Errorf("%w: %q is an alias", ErrCollectionExists, newName)}
 	}
 	delete(m.mu.Collections, oldName)
+	c = c.clone() // copy on write: views handed out stay unchanged
 	c.Name, c.Schema.Name = newName, newName
 	m.mu.Collections[newName] = c
 	for a, target := range m.mu.Aliases {

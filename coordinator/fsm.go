@@ -10,6 +10,7 @@ import (
 	"io"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	hraft "github.com/hashicorp/raft"
 
@@ -85,6 +86,10 @@ type metaFSM struct {
 	// onChange is called after every applied change, outside the lock. It
 	// must not block.
 	onChange func()
+	// gen counts applied commands and restores (changed under mu's write
+	// lock); views carries the latest View built.
+	gen   atomic.Uint64
+	views viewCache
 }
 
 func newMetaFSM(onChange func()) *metaFSM {
@@ -108,6 +113,7 @@ func (m *metaFSM) Apply(l *hraft.Log) any {
 	m.mu.Lock()
 	m.mu.applied = l.Index
 	r := m.applyLocked(&c)
+	m.gen.Add(1)
 	m.mu.Unlock()
 	if r.Err == nil && c.Op != opAllocIDs && m.onChange != nil {
 		m.onChange()
@@ -157,6 +163,7 @@ func (m *metaFSM) Restore(rc io.ReadCloser) error {
 	}
 	m.mu.Lock()
 	m.mu.metaState, m.mu.applied = st, 0
+	m.gen.Add(1)
 	m.mu.Unlock()
 	if m.onChange != nil {
 		m.onChange()
@@ -211,6 +218,10 @@ func (m *metaFSM) get(name string) (*Collection, error) {
 	}
 	return c.clone(), nil
 }
+
+// Clone returns a deep copy of a collection (for callers that keep or
+// change what a View shares).
+func (c *Collection) Clone() *Collection { return c.clone() }
 
 // clone deep-copies a collection so callers cannot race with Apply.
 func (c *Collection) clone() *Collection {

@@ -52,17 +52,20 @@ func (m *metaFSM) placeLocked(c *Collection) error {
 func (m *metaFSM) replaceNodeLocked(id string) {
 	load := m.loadLocked()
 	for _, name := range m.sortedCollectionsLocked() {
-		c := m.mu.Collections[name]
+		c, owned := m.mu.Collections[name], false
 		for i := range c.Shards {
-			sp := &c.Shards[i]
-			k := slices.Index(sp.Replicas, id)
+			k := slices.Index(c.Shards[i].Replicas, id)
 			if k < 0 {
 				continue
 			}
-			cand := m.candidateLocked(sp.Replicas, load)
+			cand := m.candidateLocked(c.Shards[i].Replicas, load)
 			if cand == "" {
 				continue
 			}
+			if !owned {
+				c, owned = m.ownLocked(c), true // copy on write
+			}
+			sp := &c.Shards[i]
 			sp.Replicas[k] = cand
 			sp.Initial = nil
 			load[cand]++

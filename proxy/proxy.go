@@ -66,7 +66,7 @@ func (p *Proxy) DropCollection(ctx context.Context, name string) error {
 	if _, err := p.coord.DropCollection(ctx, name); err != nil {
 		return err
 	}
-	return p.host.Reconcile(p.coord.Collections())
+	return p.host.Reconcile()
 }
 
 // DescribeCollection implements api.Backend.

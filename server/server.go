@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -144,7 +145,7 @@ func (s *Server) open() error {
 		flushTo = nil
 	}
 	s.host = shards.NewHost(shards.Config{Dir: filepath.Join(s.cfg.DataDir, "shards"), Raft: s.raftTemplate(),
-		Logger: s.logger, Resolve: s.coord.RaftAddr, Placement: s.placement,
+		Logger: s.logger, Resolve: s.coord.RaftAddr, Placement: s.placement, View: s.coord.View,
 		StalenessBound: s.cfg.Cluster.StalenessBound,
 		Lifecycle: shards.Lifecycle{Store: flushTo, ChunkSize: lc.ChunkSize, SealSize: lc.SealSize,
 			SealIdle: lc.SealIdle, MaxBacklog: lc.MaxBacklog, MaxSegmentSize: lc.MaxSegmentSize,
@@ -182,22 +183,21 @@ func (s *Server) register() error {
 	return nil
 }
 
-// placement returns the current placement of a shard.
+// placement returns the current placement of a shard (O(1): read from the
+// metadata view, not a copy of every collection).
 func (s *Server) placement(collID int64, shard int) (coordinator.ShardPlacement, bool) {
-	for _, c := range s.coord.Collections() {
-		if c.ID == collID && shard < len(c.Shards) {
-			return c.Shards[shard], true
-		}
+	c, ok := s.coord.View().ByID(collID)
+	if !ok || shard >= len(c.Shards) {
+		return coordinator.ShardPlacement{}, false
 	}
-	return coordinator.ShardPlacement{}, false
+	sp := c.Shards[shard]
+	return coordinator.ShardPlacement{Replicas: slices.Clone(sp.Replicas), Initial: slices.Clone(sp.Initial)}, true
 }
 
 // indexes returns a collection's indexes.
 func (s *Server) indexes(collID int64) []coordinator.Index {
-	for _, c := range s.coord.Collections() {
-		if c.ID == collID {
-			return c.Indexes
-		}
+	if c, ok := s.coord.View().ByID(collID); ok {
+		return slices.Clone(c.Indexes)
 	}
 	return nil
 }
@@ -235,7 +235,7 @@ func (s *Server) join() error {
 	if err := s.registerSelf(ctx); err != nil {
 		return err
 	}
-	return s.host.Reconcile(s.coord.Collections())
+	return s.host.Reconcile()
 }
 
 // syncMeta waits until this node has applied the metadata log up to a
@@ -275,7 +275,7 @@ func (s *Server) watchChanges(ctx context.Context) {
 		case <-s.changed:
 		case <-t.C:
 		}
-		if err := s.host.Reconcile(s.coord.Collections()); err != nil {
+		if err := s.host.Reconcile(); err != nil {
 			s.logger.Warn("reconciling shards", "error", err)
 		}
 	}

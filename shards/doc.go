@@ -40,6 +40,12 @@
 //   - Reads see a consistent state: they run under the FSM's read lock.
 //   - Every replica's loop is owned by the Host and stopped on Close or
 //     when the replica is dropped.
+//   - A replica's local data (its group directory) is deleted only by
+//     Reconcile, only when the metadata view read under the host's lock
+//     says the collection was dropped (its ID is below the view's NextID
+//     and it is absent) or the shard is placed on other nodes, and only
+//     after the replica is closed; a group being removed cannot be opened.
+//     A view older than a concurrently opened shard never names it dropped.
 //
 // shards must not decide placement (the coordinator does) nor format API
 // responses.

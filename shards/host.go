@@ -3,11 +3,9 @@ package shards
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -34,6 +32,10 @@ type Config struct {
 	// Placement returns the current placement of a shard (nil in tests
 	// without a coordinator: membership is then left alone).
 	Placement func(collID int64, shard int) (coordinator.ShardPlacement, bool)
+	// View returns this node's current metadata view. Reconcile deletes a
+	// replica's data only when the view says its collection was dropped or
+	// its shard is placed elsewhere. Nil: Reconcile only opens replicas.
+	View func() *coordinator.View
 	// StalenessBound is how old the last applied leader tick may be for a
 	// Bounded read to be served without a read index (default 5 s).
 	StalenessBound time.Duration
@@ -64,9 +66,15 @@ type Host struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
+	// reconcileMu serializes Reconcile calls.
+	reconcileMu sync.Mutex
+
 	mu struct {
 		sync.Mutex
 		replicas map[string]*Replica // by group name
+		// removing holds groups being closed and deleted by Reconcile:
+		// they cannot be opened again until their data is gone.
+		removing map[string]bool
 	}
 }
 
@@ -93,6 +101,7 @@ func NewHost(cfg Config, mux *raft.Mux, client *rpc.Client) *Host {
 	h := &Host{cfg: cfg, mux: mux, client: client}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.mu.replicas = map[string]*Replica{}
+	h.mu.removing = map[string]bool{}
 	return h
 }
 
@@ -158,6 +167,13 @@ func (h *Host) open(c *coordinator.Collection, i int) (*Replica, error) {
 	if r, ok := h.mu.replicas[name]; ok {
 		return r, nil
 	}
+	if h.mu.removing[name] {
+		return nil, fmt.Errorf("%w: %s is being removed", ErrNotHosted, name)
+	}
+	if v := h.view(); v != nil && v.Dropped(c.ID) {
+		return nil, fmt.Errorf("%w: %s belongs to a dropped collection", ErrNotHosted, name)
+	}
+	c = c.Clone() // the replica keeps its schema; views are shared
 	schema := c.Schema
 	f := fsm.NewShard(&schema, segmentBase(c.ID, i))
 	f.SetLoader(h.loader())
@@ -211,55 +227,6 @@ func (h *Host) Replicas() []*Replica {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
-}
-
-// Reconcile makes the hosted replicas match the collections: it opens
-// missing shards and closes and deletes shards of collections that no longer
-// exist (including directories left by a crash during a drop).
-func (h *Host) Reconcile(colls []*coordinator.Collection) error {
-	want := map[string]bool{}
-	for _, c := range colls {
-		for i := 0; i < c.ShardsNum; i++ {
-			if h.Hosts(c, i) {
-				want[GroupName(c.ID, i)] = true
-			}
-		}
-		if err := h.Ensure(c); err != nil {
-			return err
-		}
-	}
-	h.mu.Lock()
-	var stale []*Replica
-	for name, r := range h.mu.replicas {
-		if !want[name] {
-			stale = append(stale, r)
-			delete(h.mu.replicas, name)
-		}
-	}
-	h.mu.Unlock()
-	for _, r := range stale {
-		r.stop()
-		<-r.done
-		if err := r.node.Close(); err != nil {
-			h.cfg.Logger.Warn("closing dropped shard", "shard", r.Name, "error", err)
-		}
-	}
-	return h.removeStaleDirs(want)
-}
-
-func (h *Host) removeStaleDirs(want map[string]bool) error {
-	entries, err := os.ReadDir(h.cfg.Dir)
-	if err != nil && !os.IsNotExist(err) {
-		return fmt.Errorf("shards: listing %s: %w", h.cfg.Dir, err)
-	}
-	for _, e := range entries {
-		if e.IsDir() && strings.HasPrefix(e.Name(), "shard-") && !want[e.Name()] {
-			if err := os.RemoveAll(filepath.Join(h.cfg.Dir, e.Name())); err != nil {
-				return fmt.Errorf("shards: removing dropped shard data: %w", err)
-			}
-		}
-	}
-	return nil
 }
 
 // Close stops every replica loop and closes every replica.

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -133,24 +131,6 @@ func TestGateSessionToken(t *testing.T) {
 	}
 	if err := r.Gate(ctx, coordinator.Session, "x"); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("bad token: %v", err)
-	}
-}
-
-func TestReconcileRemovesDroppedShards(t *testing.T) {
-	h, dir := testHost(t)
-	c := testCollection(t)
-	if err := h.Ensure(c); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(dir, "shard-99-0"), 0o755); err != nil { // left by a crash
-		t.Fatal(err)
-	}
-	if err := h.Reconcile(nil); err != nil {
-		t.Fatal(err)
-	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 0 || len(h.Replicas()) != 0 {
-		t.Fatalf("after reconcile: %d dirs, %d replicas", len(entries), len(h.Replicas()))
 	}
 }
 

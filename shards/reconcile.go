@@ -1,0 +1,134 @@
+package shards
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/raftvec/raftvec/coordinator"
+)
+
+// view returns the node's metadata view, or nil without a coordinator.
+func (h *Host) view() *coordinator.View {
+	if h.cfg.View == nil {
+		return nil
+	}
+	return h.cfg.View()
+}
+
+// Reconcile makes the hosted replicas match the metadata: it opens the
+// replicas placed on this node, and closes and deletes the replicas (and
+// directories left by a crash) whose collection was dropped or whose shard
+// is placed elsewhere.
+//
+// Data is deleted only on an applied decision: the metadata view is read
+// while h.mu is held, after every replica that was opened so far, so a
+// shard opened concurrently (its collection created after an older view
+// was read) is never taken for a dropped one; a collection absent from the
+// view is dropped only if its ID is below the view's NextID (IDs are never
+// reused). A replica is closed before its directory is removed, and cannot
+// be opened again while that happens.
+func (h *Host) Reconcile() error {
+	h.reconcileMu.Lock()
+	defer h.reconcileMu.Unlock()
+	if v := h.view(); v != nil {
+		for _, c := range v.Collections() {
+			if err := h.Ensure(c); err != nil {
+				return err
+			}
+		}
+	}
+	stale := h.takeStale()
+	for _, r := range stale {
+		r.stop()
+		<-r.done
+		if err := r.node.Close(); err != nil {
+			h.cfg.Logger.Warn("closing dropped shard", "shard", r.Name, "error", err)
+		}
+	}
+	return h.removeStaleDirs(stale)
+}
+
+// takeStale removes from the open set every replica the current view says
+// must go, and marks them as being removed.
+func (h *Host) takeStale() []*Replica {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	v := h.view()
+	if v == nil {
+		return nil
+	}
+	var stale []*Replica
+	for name, r := range h.mu.replicas {
+		if h.goneLocked(v, r.CollectionID, r.Shard) {
+			stale = append(stale, r)
+			delete(h.mu.replicas, name)
+			h.mu.removing[name] = true
+		}
+	}
+	return stale
+}
+
+// goneLocked reports whether the view says this node must not hold shard i
+// of collection collID: the collection was dropped, or the shard is placed
+// on other nodes.
+func (h *Host) goneLocked(v *coordinator.View, collID int64, i int) bool {
+	if v.Dropped(collID) {
+		return true
+	}
+	c, ok := v.ByID(collID)
+	return ok && i < len(c.Shards) && !h.Hosts(c, i)
+}
+
+// removeStaleDirs deletes the directories of the replicas just closed and
+// of groups left on disk that the view says are gone; it holds h.mu so no
+// replica can be opened meanwhile.
+func (h *Host) removeStaleDirs(closed []*Replica) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	defer func() {
+		for _, r := range closed {
+			delete(h.mu.removing, r.Name)
+		}
+	}()
+	v := h.view()
+	if v == nil {
+		return nil
+	}
+	entries, err := os.ReadDir(h.cfg.Dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("shards: listing %s: %w", h.cfg.Dir, err)
+	}
+	for _, e := range entries {
+		collID, i, ok := parseGroupName(e.Name())
+		if !e.IsDir() || !ok || h.mu.replicas[e.Name()] != nil || !h.goneLocked(v, collID, i) {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(h.cfg.Dir, e.Name())); err != nil {
+			return fmt.Errorf("shards: removing data of %s: %w", e.Name(), err)
+		}
+		h.cfg.Logger.Info("removed the data of a dropped or moved shard", "shard", e.Name())
+	}
+	return nil
+}
+
+// parseGroupName is the inverse of GroupName.
+func parseGroupName(name string) (collID int64, shard int, ok bool) {
+	rest, found := strings.CutPrefix(name, "shard-")
+	if !found {
+		return 0, 0, false
+	}
+	a, b, found := strings.Cut(rest, "-")
+	if !found {
+		return 0, 0, false
+	}
+	id, err1 := strconv.ParseInt(a, 10, 64)
+	i, err2 := strconv.Atoi(b)
+	if err1 != nil || err2 != nil || id < 0 || i < 0 {
+		return 0, 0, false
+	}
+	return id, i, true
+}
