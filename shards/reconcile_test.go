@@ -62,7 +62,7 @@ func TestReconcileRemovesDroppedShards(t *testing.T) {
 // on a deleted raft.db and every acknowledged write was lost on restart).
 func TestReconcileKeepsConcurrentlyOpenedShard(t *testing.T) {
 	h, dir := testHost(t)
-	c := testCollection(t) // ID 7
+	c := testCollection(t)                   // ID 7
 	before := coordinator.NewView(1, 7, nil) // read just before c was created
 	after := coordinator.NewView(2, 8, []*coordinator.Collection{c})
 	setView(h, func() *coordinator.View {
