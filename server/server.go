@@ -103,8 +103,8 @@ func (s *Server) raftTemplate() raft.Config {
 	r := s.cfg.Raft
 	return raft.Config{
 		ID: s.cfg.NodeID, HeartbeatTimeout: r.HeartbeatTimeout, ElectionTimeout: r.ElectionTimeout,
-		LeaderLeaseTimeout: r.HeartbeatTimeout / 2, SnapshotThreshold: r.SnapshotThreshold,
-		SnapshotInterval: r.SnapshotInterval, TrailingLogs: r.TrailingLogs,
+		LeaderLeaseTimeout: r.HeartbeatTimeout, // the longest hraft allows: fewer lease checks per idle group SnapshotThreshold: r.SnapshotThreshold,
+		SnapshotInterval:   r.SnapshotInterval, TrailingLogs: r.TrailingLogs,
 	}
 }
 

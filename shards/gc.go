@@ -3,6 +3,7 @@ package shards
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/raftvec/raftvec/fsm"
@@ -30,14 +31,17 @@ func (h *Host) gcStep(ctx context.Context, r *Replica, now time.Time) error {
 
 func (h *Host) gcDir(ctx context.Context, r *Replica, dir string, live map[string]bool, shardBits int64, now time.Time) error {
 	lc := h.cfg.Lifecycle
-	prefix := fmt.Sprintf("%s/%d/", dir, r.CollectionID)
-	if dir == "index_files" { // keyed by build, not collection
-		prefix = dir + "/"
+	var objs []storage.ObjectInfo
+	var err error
+	if dir == "index_files" { // keyed by build, not collection: one listing per node
+		objs, err = h.indexFiles.shard(ctx, h, shardBits, now)
+	} else {
+		prefix := fmt.Sprintf("%s/%d/", dir, r.CollectionID)
+		if lc.Root != "" {
+			prefix = lc.Root + "/" + prefix
+		}
+		objs, err = lc.Store.List(ctx, prefix)
 	}
-	if lc.Root != "" {
-		prefix = lc.Root + "/" + prefix
-	}
-	objs, err := lc.Store.List(ctx, prefix)
 	if err != nil {
 		return fmt.Errorf("shards: %s: gc list: %w", r.Name, err)
 	}
@@ -86,4 +90,39 @@ func (r *Replica) referencedKeys() map[string]bool {
 		}
 	})
 	return keys
+}
+
+// indexListing is one listing of index_files/ shared by every shard of the
+// node for a GC interval: index files are keyed by build, so a shard cannot
+// list only its own, and a listing per shard made GC cost grow with the
+// square of the number of collections.
+type indexListing struct {
+	mu      sync.Mutex
+	at      time.Time
+	byShard map[int64][]storage.ObjectInfo
+}
+
+// shard returns the listed index files of one shard (by segment ID >> 24),
+// listing again when the last listing is a GC interval old.
+func (l *indexListing) shard(ctx context.Context, h *Host, shardBits int64, now time.Time) ([]storage.ObjectInfo, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	lc := h.cfg.Lifecycle
+	if l.byShard == nil || now.Sub(l.at) >= lc.GCInterval {
+		prefix := "index_files/"
+		if lc.Root != "" {
+			prefix = lc.Root + "/" + prefix
+		}
+		objs, err := lc.Store.List(ctx, prefix)
+		if err != nil {
+			return nil, err
+		}
+		l.byShard, l.at = map[int64][]storage.ObjectInfo{}, now
+		for _, o := range objs {
+			if seg, ok := segmentOfKey(lc.Root, o.Key); ok {
+				l.byShard[seg>>24] = append(l.byShard[seg>>24], o)
+			}
+		}
+	}
+	return l.byShard[shardBits], nil
 }

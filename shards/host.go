@@ -66,8 +66,12 @@ type Host struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	// reconcileMu serializes Reconcile calls.
+	// reconcileMu serializes Reconcile calls and guards seen, the
+	// collections of the last view Reconcile acted on.
 	reconcileMu sync.Mutex
+	seen        map[int64]*coordinator.Collection
+	// indexFiles is the node's shared listing of index files for GC.
+	indexFiles indexListing
 
 	mu struct {
 		sync.Mutex
@@ -75,6 +79,9 @@ type Host struct {
 		// removing holds groups being closed and deleted by Reconcile:
 		// they cannot be opened again until their data is gone.
 		removing map[string]bool
+		// opening holds groups being opened; the channel closes when done.
+		opening map[string]chan struct{}
+		closed  bool
 	}
 }
 
@@ -102,6 +109,7 @@ func NewHost(cfg Config, mux *raft.Mux, client *rpc.Client) *Host {
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.mu.replicas = map[string]*Replica{}
 	h.mu.removing = map[string]bool{}
+	h.mu.opening = map[string]chan struct{}{}
 	return h
 }
 
@@ -160,19 +168,74 @@ func (h *Host) bootstrapPeers(c *coordinator.Collection, i int) []hraft.Server {
 	return peers
 }
 
+// open returns the replica of shard i of c, opening its Raft group if
+// needed. Groups open in parallel (h.mu is not held while a group's log and
+// snapshot are read); a second caller for the same group waits for the
+// first.
 func (h *Host) open(c *coordinator.Collection, i int) (*Replica, error) {
 	name := GroupName(c.ID, i)
 	h.mu.Lock()
+	for {
+		if r, ok := h.mu.replicas[name]; ok {
+			h.mu.Unlock()
+			return r, nil
+		}
+		ch, busy := h.mu.opening[name]
+		if !busy {
+			break
+		}
+		h.mu.Unlock()
+		<-ch
+		h.mu.Lock()
+	}
+	if err := h.openableLocked(name, c.ID); err != nil {
+		h.mu.Unlock()
+		return nil, err
+	}
+	ch := make(chan struct{})
+	h.mu.opening[name] = ch
+	h.mu.Unlock()
+
+	r, err := h.openReplica(c, i, name)
+
+	h.mu.Lock()
 	defer h.mu.Unlock()
-	if r, ok := h.mu.replicas[name]; ok {
-		return r, nil
+	delete(h.mu.opening, name)
+	close(ch)
+	if err == nil && h.mu.closed {
+		_ = r.node.Close()
+		err = fmt.Errorf("%w: %s: the host is closed", ErrNotHosted, name)
 	}
-	if h.mu.removing[name] {
-		return nil, fmt.Errorf("%w: %s is being removed", ErrNotHosted, name)
+	if err != nil {
+		return nil, err
 	}
-	if v := h.view(); v != nil && v.Dropped(c.ID) {
-		return nil, fmt.Errorf("%w: %s belongs to a dropped collection", ErrNotHosted, name)
+	h.mu.replicas[name] = r
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		defer close(r.done)
+		h.run(r)
+	}()
+	return r, nil
+}
+
+// openableLocked refuses groups being removed, of dropped collections, or
+// on a closed host.
+func (h *Host) openableLocked(name string, collID int64) error {
+	switch {
+	case h.mu.closed:
+		return fmt.Errorf("%w: %s: the host is closed", ErrNotHosted, name)
+	case h.mu.removing[name]:
+		return fmt.Errorf("%w: %s is being removed", ErrNotHosted, name)
 	}
+	if v := h.view(); v != nil && v.Dropped(collID) {
+		return fmt.Errorf("%w: %s belongs to a dropped collection", ErrNotHosted, name)
+	}
+	return nil
+}
+
+// openReplica opens the Raft group of a replica (no lock held).
+func (h *Host) openReplica(c *coordinator.Collection, i int, name string) (*Replica, error) {
 	c = c.Clone() // the replica keeps its schema; views are shared
 	schema := c.Schema
 	f := fsm.NewShard(&schema, segmentBase(c.ID, i))
@@ -192,13 +255,7 @@ func (h *Host) open(c *coordinator.Collection, i int) (*Replica, error) {
 	r.lastData.Store(time.Now().UnixMilli())
 	r.loopCtx, r.stop = context.WithCancel(h.ctx)
 	r.done = make(chan struct{})
-	h.mu.replicas[name] = r
-	h.wg.Add(1)
-	go func() {
-		defer h.wg.Done()
-		defer close(r.done)
-		h.run(r)
-	}()
+	r.wakeCh = make(chan struct{}, 1)
 	return r, nil
 }
 
@@ -231,6 +288,9 @@ func (h *Host) Replicas() []*Replica {
 
 // Close stops every replica loop and closes every replica.
 func (h *Host) Close() error {
+	h.mu.Lock()
+	h.mu.closed = true
+	h.mu.Unlock()
 	h.cancel()
 	h.wg.Wait()
 	h.mu.Lock()

@@ -6,70 +6,200 @@ import (
 	"time"
 
 	hraft "github.com/hashicorp/raft"
+
+	"github.com/raftvec/raftvec/coordinator"
 )
 
+// membershipRecheck is how often a leader whose group already matches
+// its placement checks it again without a metadata change (safety net).
+const membershipRecheck = 30 * time.Second
+
 // run is a replica's background loop, owned by the Host: while this replica
-// leads its group it appends time ticks when idle (for Bounded reads) and
-// makes the group's membership follow the coordinator's placement.
+// leads its group it appends time ticks when idle and read (for Bounded
+// reads), makes the group's membership follow the coordinator's placement,
+// flushes, seals and collects garbage.
+//
+// The loop runs every tick interval while it has work (recent reads,
+// membership or lifecycle not settled) and otherwise sleeps for the
+// lifecycle recheck period; writes, reads, leadership changes and metadata
+// changes wake it (Replica.wake). An idle shard nobody reads thus costs no
+// log write, no metadata scan and one wake-up per recheck period.
 func (h *Host) run(r *Replica) {
-	t := time.NewTicker(h.cfg.TickInterval)
+	t := time.NewTimer(h.cfg.TickInterval)
 	defer t.Stop()
-	var lastGC, lastPrune time.Time
+	leader := r.node.LeaderEvents()
+	s := loopState{q: quiet{recheck: h.lifecycleRecheck()}}
 	for {
 		select {
 		case <-r.loopCtx.Done():
 			return
-		case now := <-t.C:
-			if now.Sub(lastPrune) >= h.cfg.Lifecycle.GCInterval {
-				lastPrune = now
-				chunkCache{dir: h.cfg.Lifecycle.CacheDir}.prune(r)
-			}
-			if !r.node.IsLeader() {
-				continue
-			}
-			if now.UnixMilli()-r.lastWrite.Load() >= h.cfg.TickInterval.Milliseconds() {
-				ctx, cancel := context.WithTimeout(r.loopCtx, h.cfg.TickInterval)
-				if err := r.Tick(ctx, now); err != nil {
-					h.cfg.Logger.Debug("tick failed", "shard", r.Name, "error", err)
-				}
-				cancel()
-			}
-			h.reconcileMembers(r)
-			ctx, cancel := context.WithTimeout(r.loopCtx, 30*time.Second)
-			if err := h.lifecycleStep(ctx, r, now); err != nil {
-				h.cfg.Logger.Warn("flush step failed; retrying", "shard", r.Name, "error", err)
-			}
-			if now.Sub(lastGC) >= h.cfg.Lifecycle.GCInterval {
-				lastGC = now
-				if err := h.gcStep(ctx, r, now); err != nil {
-					h.cfg.Logger.Warn("gc step failed; retrying", "shard", r.Name, "error", err)
-				}
-			}
-			cancel()
+		case <-t.C:
+		case <-r.wakeCh:
+		case <-leader:
+		}
+		busy := h.step(r, &s, time.Now())
+		t.Reset(h.nextStep(r, busy))
+	}
+}
+
+// loopState is what a replica's loop remembers between steps.
+type loopState struct {
+	lastGC, lastPrune, lastMembers time.Time
+	membersMeta                    *coordinator.Collection
+	settled                        bool
+	q                              quiet
+}
+
+// step does one round of a replica's background work and reports whether
+// the replica still has work (it is then stepped again a tick later).
+func (h *Host) step(r *Replica, s *loopState, now time.Time) bool {
+	if now.Sub(s.lastPrune) >= h.cfg.Lifecycle.GCInterval {
+		s.lastPrune = now
+		chunkCache{dir: h.cfg.Lifecycle.CacheDir}.prune(r)
+	}
+	if !r.node.IsLeader() {
+		s.settled = false
+		return false
+	}
+	h.tickStep(r, now)
+	if meta := h.collectionMeta(r); !s.settled || meta != s.membersMeta || now.Sub(s.lastMembers) >= membershipRecheck {
+		s.membersMeta, s.lastMembers = meta, now
+		s.settled = h.reconcileMembers(r)
+	}
+	ctx, cancel := context.WithTimeout(r.loopCtx, 30*time.Second)
+	defer cancel()
+	if s.q.due(r, h.collectionMeta(r), now) {
+		err := h.lifecycleStep(ctx, r, now)
+		if err != nil {
+			h.cfg.Logger.Warn("flush step failed; retrying", "shard", r.Name, "error", err)
+		}
+		s.q.done(r, err, now)
+	}
+	if now.Sub(s.lastGC) >= h.cfg.Lifecycle.GCInterval {
+		s.lastGC = now
+		if err := h.gcStep(ctx, r, now); err != nil {
+			h.cfg.Logger.Warn("gc step failed; retrying", "shard", r.Name, "error", err)
 		}
 	}
+	return !s.settled || !s.q.quiet(r)
+}
+
+// nextStep is how long the loop sleeps: a tick interval while the replica
+// has work or was read recently, else the lifecycle recheck period.
+func (h *Host) nextStep(r *Replica, busy bool) time.Duration {
+	if busy || time.Now().UnixMilli()-r.lastRead.Load() <= h.readWindow().Milliseconds() {
+		return h.cfg.TickInterval
+	}
+	return h.lifecycleRecheck()
+}
+
+// lifecycleRecheck is how often a quiet leader runs its lifecycle step
+// anyway (idle sealing, retries of work another node refused): 10 s, or
+// half the idle-seal time if that is shorter (tests).
+func (h *Host) lifecycleRecheck() time.Duration {
+	d := 10 * time.Second
+	if s := h.cfg.Lifecycle.SealIdle; s > 0 {
+		d = min(d, s/2)
+	}
+	return max(d, h.cfg.TickInterval)
+}
+
+// quiet remembers the state at a leader's last lifecycle step that failed
+// nothing: while no log entry was applied since and the metadata did not
+// change, another step would find nothing new to do, so it is skipped.
+type quiet struct {
+	applied uint64
+	meta    *coordinator.Collection
+	at      time.Time
+	ok      bool
+	recheck time.Duration
+}
+
+func (q *quiet) due(r *Replica, meta *coordinator.Collection, now time.Time) bool {
+	due := !q.ok || r.node.AppliedIndex() != q.applied || meta != q.meta || now.Sub(q.at) >= q.recheck
+	q.meta = meta
+	return due
+}
+
+// quiet reports whether the last step found nothing to do and no entry was
+// applied since.
+func (q *quiet) quiet(r *Replica) bool { return q.ok && r.node.AppliedIndex() == q.applied }
+
+func (q *quiet) done(r *Replica, err error, now time.Time) {
+	q.applied, q.at, q.ok = r.node.AppliedIndex(), now, err == nil
+}
+
+// readWindow is how long after the last read an idle leader keeps ticking.
+func (h *Host) readWindow() time.Duration { return max(30*time.Second, 2*h.cfg.StalenessBound) }
+
+// tickStep appends a time tick if the leader has been idle for a tick
+// interval and the shard was read within the read window. Without ticks a
+// Bounded read falls back to a read index, which marks the shard read and
+// so resumes ticking.
+func (h *Host) tickStep(r *Replica, now time.Time) {
+	ms := now.UnixMilli()
+	if ms-r.lastWrite.Load() < h.cfg.TickInterval.Milliseconds() || ms-r.lastRead.Load() > h.readWindow().Milliseconds() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.loopCtx, h.cfg.TickInterval)
+	defer cancel()
+	if err := r.Tick(ctx, now); err != nil {
+		h.cfg.Logger.Debug("tick failed", "shard", r.Name, "error", err)
+	}
+}
+
+// collectionMeta returns the replica's collection in the current metadata
+// view (nil without one). The metadata group replaces a collection when it
+// changes, so comparing pointers tells whether this collection's metadata
+// (placement, indexes) changed, whatever happened to other collections.
+func (h *Host) collectionMeta(r *Replica) *coordinator.Collection {
+	if v := h.view(); v != nil {
+		c, _ := v.ByID(r.CollectionID)
+		return c
+	}
+	return nil
 }
 
 // reconcileMembers makes the group's configuration follow the placement:
 // missing replicas are added as non-voters, promoted once caught up, and
-// servers no longer placed are removed. One change per round.
-func (h *Host) reconcileMembers(r *Replica) {
+// servers no longer placed are removed. One change per round. It reports
+// whether the group already matched the placement with this node, the
+// preferred replica, leading (nothing left to do).
+func (h *Host) reconcileMembers(r *Replica) bool {
 	if h.cfg.Placement == nil || h.cfg.Resolve == nil {
-		return
+		return true
 	}
 	sp, ok := h.cfg.Placement(r.CollectionID, r.Shard)
 	if !ok {
-		return
+		return true
 	}
 	servers, err := r.node.Servers()
 	if err != nil {
-		return
+		return false
+	}
+	if matches(sp.Replicas, servers, h.NodeID()) {
+		return true
 	}
 	ctx, cancel := context.WithTimeout(r.loopCtx, 10*time.Second)
 	defer cancel()
 	if err := h.membershipStep(ctx, r, sp.Replicas, servers); err != nil {
 		h.cfg.Logger.Warn("membership change failed", "shard", r.Name, "error", err)
 	}
+	return false
+}
+
+// matches reports whether servers are exactly the wanted replicas, all
+// voters, with self the preferred one.
+func matches(want []string, servers []hraft.Server, self string) bool {
+	if len(want) == 0 || want[0] != self || len(servers) != len(want) {
+		return false
+	}
+	for _, s := range servers {
+		if s.Suffrage != hraft.Voter || !slices.Contains(want, string(s.ID)) {
+			return false
+		}
+	}
+	return true
 }
 
 func (h *Host) membershipStep(ctx context.Context, r *Replica, want []string, servers []hraft.Server) error {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/raftvec/raftvec/coordinator"
 )
@@ -35,11 +36,10 @@ func (h *Host) Reconcile() error {
 	h.reconcileMu.Lock()
 	defer h.reconcileMu.Unlock()
 	if v := h.view(); v != nil {
-		for _, c := range v.Collections() {
-			if err := h.Ensure(c); err != nil {
-				return err
-			}
+		if err := h.ensureAll(v.Collections()); err != nil {
+			return err
 		}
+		h.wakeChanged(v)
 	}
 	stale := h.takeStale()
 	for _, r := range stale {
@@ -50,6 +50,59 @@ func (h *Host) Reconcile() error {
 		}
 	}
 	return h.removeStaleDirs(stale)
+}
+
+// openWorkers is how many groups Reconcile opens at once (a restart with
+// many collections is bound by each group's log and snapshot reads).
+const openWorkers = 8
+
+// ensureAll opens the replicas of every collection placed on this node,
+// openWorkers at a time; it returns the first error.
+func (h *Host) ensureAll(colls []*coordinator.Collection) error {
+	work := make(chan *coordinator.Collection)
+	errs := make(chan error, openWorkers)
+	var wg sync.WaitGroup
+	for w := 0; w < openWorkers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var first error
+			for c := range work {
+				if err := h.Ensure(c); err != nil && first == nil {
+					first = err
+				}
+			}
+			errs <- first
+		}()
+	}
+	for _, c := range colls {
+		work <- c
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wakeChanged wakes the loops of replicas whose collection's metadata
+// changed since the last Reconcile (placement, indexes), so they act on it
+// at once. Collections are compared by pointer (copy on write).
+func (h *Host) wakeChanged(v *coordinator.View) {
+	seen := make(map[int64]*coordinator.Collection, len(v.Collections()))
+	for _, c := range v.Collections() {
+		seen[c.ID] = c
+	}
+	for _, r := range h.Replicas() {
+		if c := seen[r.CollectionID]; c != h.seen[r.CollectionID] {
+			r.wake()
+		}
+	}
+	h.seen = seen
 }
 
 // takeStale removes from the open set every replica the current view says
@@ -104,7 +157,7 @@ func (h *Host) removeStaleDirs(closed []*Replica) error {
 	}
 	for _, e := range entries {
 		collID, i, ok := parseGroupName(e.Name())
-		if !e.IsDir() || !ok || h.mu.replicas[e.Name()] != nil || !h.goneLocked(v, collID, i) {
+		if !e.IsDir() || !ok || h.mu.replicas[e.Name()] != nil || h.mu.opening[e.Name()] != nil || !h.goneLocked(v, collID, i) {
 			continue
 		}
 		if err := os.RemoveAll(filepath.Join(h.cfg.Dir, e.Name())); err != nil {

@@ -27,17 +27,30 @@ type Replica struct {
 	bound        time.Duration
 	unsafeStrong bool // Config.UnsafeStrongReads (test only)
 
-	lastWrite  atomic.Int64 // unix ms of the last proposal, for idle ticks
-	backlog    atomic.Int64 // unflushed bytes, as of the leader's last lifecycle step
-	lastData   atomic.Int64 // unix ms of the last insert/upsert/delete, for idle sealing
+	lastWrite atomic.Int64 // unix ms of the last proposal, for idle ticks
+	backlog   atomic.Int64 // unflushed bytes, as of the leader's last lifecycle step
+	lastData  atomic.Int64 // unix ms of the last insert/upsert/delete, for idle sealing
+	// lastRead is the unix ms of the last read gated here or read index
+	// served by this replica as leader: an idle leader ticks only while
+	// reads come, so idle collections cost no log writes.
+	lastRead   atomic.Int64
 	maxBacklog int64
 
 	loader  segment.Loader // fetches chunks and index files
 	indexes indexCache     // index files loaded for search
 
+	wakeCh  chan struct{}   // wakes the background loop (1-buffered)
 	loopCtx context.Context // the replica's background loop
 	stop    context.CancelFunc
 	done    chan struct{}
+}
+
+// wake makes the replica's background loop run a step soon (never blocks).
+func (r *Replica) wake() {
+	select {
+	case r.wakeCh <- struct{}{}:
+	default:
+	}
 }
 
 // Backlog returns the bytes waiting for object storage as of the leader's
@@ -83,9 +96,9 @@ func (r *Replica) proposeLocal(ctx context.Context, data []byte) (fsm.Result, ui
 				return fsm.Result{}, 0, fmt.Errorf("%w: %s: %d unflushed bytes wait for object storage (limit %d); retry later",
 					ErrRateLimited, r.Name, b, r.maxBacklog)
 			}
-			r.lastData.Store(now)
+			r.dataWritten(now)
 		case fsm.KindDelete:
-			r.lastData.Store(now)
+			r.dataWritten(now)
 		}
 	}
 	res, err := r.node.Propose(ctx, data)
@@ -130,6 +143,23 @@ func mapApplyErr(err error) error {
 	return fmt.Errorf("%w: %w", ErrInvalid, err)
 }
 
+// dataWritten records a data write; the first after a quiet spell wakes the
+// loop so that flushing starts without waiting for the recheck period.
+func (r *Replica) dataWritten(now int64) {
+	if old := r.lastData.Swap(now); now-old > time.Second.Milliseconds() {
+		r.wake()
+	}
+}
+
+// markRead records a read; a replica read after a quiet spell wakes its
+// loop so that its leader ticks again.
+func (r *Replica) markRead() {
+	now := time.Now().UnixMilli()
+	if old := r.lastRead.Swap(now); now-old > time.Second.Milliseconds() {
+		r.wake()
+	}
+}
+
 // Tick appends a leader timestamp (used by Bounded reads).
 func (r *Replica) Tick(ctx context.Context, now time.Time) error {
 	_, _, err := r.propose(ctx, &fsm.Command{Kind: fsm.KindTick, Time: now.UnixMilli()})
@@ -142,6 +172,7 @@ func (r *Replica) Tick(ctx context.Context, now time.Time) error {
 // within the staleness bound, else falls back to Strong; Session waits for
 // the token's index; Eventually serves at once.
 func (r *Replica) Gate(ctx context.Context, level, token string) error {
+	r.markRead()
 	switch level {
 	case coordinator.Eventually:
 		return nil

@@ -139,6 +139,7 @@ func (s *Service) ReadIndex(a GroupArgs, r *IndexReply) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
 	defer cancel()
+	rep.markRead() // a follower reads: keep ticking
 	r.Index, err = rep.node.ReadIndex(ctx)
 	return encodeErr(err)
 }
