@@ -63,6 +63,7 @@ type Host struct {
 	ctx    context.Context // cancelled by Close: stops every replica loop
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	reads  readTracker // reads served here: counters, cancellation of remote reads
 
 	mu struct {
 		sync.Mutex
@@ -174,6 +175,7 @@ func (h *Host) open(c *coordinator.Collection, i int) (*Replica, error) {
 	r := &Replica{Name: name, CollectionID: c.ID, Shard: i, node: n, fsm: f, client: h.client, bound: h.cfg.StalenessBound, unsafeStrong: h.cfg.UnsafeStrongReads,
 		maxBacklog: h.cfg.Lifecycle.MaxBacklog, loader: h.loader()}
 	r.lastData.Store(time.Now().UnixMilli())
+	r.reads = &h.reads
 	r.loopCtx, r.stop = context.WithCancel(h.ctx)
 	r.done = make(chan struct{})
 	h.mu.replicas[name] = r

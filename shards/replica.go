@@ -34,6 +34,7 @@ type Replica struct {
 
 	loader  segment.Loader // fetches chunks and index files
 	indexes indexCache     // index files loaded for search
+	reads   *readTracker   // the host's read counters; nil in some tests
 
 	loopCtx context.Context // the replica's background loop
 	stop    context.CancelFunc
