@@ -4,12 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/index"
+	"github.com/raftvec/raftvec/raft"
+	"github.com/raftvec/raftvec/rpc"
 )
 
 // cancelAfterChecks is a context cancelled by its n-th Err call: a client
@@ -152,5 +157,88 @@ func TestRemoteReadCancellation(t *testing.T) {
 	defer h.reads.mu.Unlock()
 	if len(h.reads.running) != 0 || len(h.reads.early) != 0 {
 		t.Fatalf("registry after the reads: %d running, %d early cancels", len(h.reads.running), len(h.reads.early))
+	}
+}
+
+// TestRemoteReadStopsWithItsCaller: a read that node n2 sends to the only
+// replica, on n1, stops on n1 when n2's caller gives up: on a deadline (the
+// deadline travels with the read) and on a plain cancel (n2 sends
+// CancelRead). The read waits in n1's Session gate for an index that never
+// comes, so only cancellation can end it before n1's own rpcTimeout (30 s):
+// without it, n1 keeps it in flight far longer than the bound below.
+func TestRemoteReadStopsWithItsCaller(t *testing.T) {
+	h1, c, r := testReplica(t)
+	if _, _, err := r.Write(context.Background(), 1, batch(&c.Schema, []int64{1}, []string{"a"}), false); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := rpc.NewServer(h1.mux, hclog.NewNullLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Register(ServiceName, h1.Service()); err != nil {
+		t.Fatal(err)
+	}
+	sctx, stop := context.WithCancel(context.Background())
+	go func() { _ = srv.Serve(sctx) }()
+	t.Cleanup(func() { stop(); _ = srv.Close() })
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux2 := raft.NewMux(ln, hclog.NewNullLogger())
+	mctx, mstop := context.WithCancel(context.Background())
+	go func() { _ = mux2.Serve(mctx) }()
+	client := rpc.NewClient(mux2, time.Second)
+	h2 := NewHost(Config{Dir: t.TempDir(), Logger: hclog.NewNullLogger(), Raft: raft.Config{ID: "n2"},
+		Resolve: func(string) string { return h1.mux.Addr().String() }}, mux2, client)
+	t.Cleanup(func() { _ = h2.Close(); _ = client.Close(); mstop(); _ = mux2.Close() })
+
+	read := ReadArgs{Opts: ReadOptions{Consistency: coordinator.Session, SessionToken: "999999"}, Query: &QueryRequest{}}
+	cases := []struct {
+		name string
+		ctx  func() (context.Context, context.CancelFunc)
+		cut  bool // cancel once n1 serves the read
+		want error
+	}{
+		{"caller cancels", func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) }, true, context.Canceled},
+		{"caller's deadline", func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), 300*time.Millisecond)
+		}, false, context.DeadlineExceeded},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := h1.ReadStats()
+			ctx, cancel := tc.ctx()
+			defer cancel()
+			done := make(chan error, 1)
+			go func() {
+				_, _, err := h2.Read(ctx, c, 0, read)
+				done <- err
+			}()
+			pollUntil(t, 10*time.Second, func() bool { return h1.ReadStats().InFlight == 1 })
+			if tc.cut {
+				cancel()
+			}
+			if err := <-done; !errors.Is(err, tc.want) || errors.Is(err, ErrUnavailable) {
+				t.Fatalf("caller got %v, want only %v", err, tc.want)
+			}
+			pollUntil(t, 10*time.Second, func() bool { return h1.ReadStats().InFlight == 0 })
+			if after := h1.ReadStats(); after.Stopped != before.Stopped+1 {
+				t.Fatalf("n1 stats %+v after %+v: the read was not stopped by its context", after, before)
+			}
+		})
+	}
+}
+
+// pollUntil polls cond until it holds, failing the test after bound (a
+// bound far above the expected wait: not a latency assertion).
+func pollUntil(t *testing.T, bound time.Duration, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(bound); !cond(); {
+		if time.Now().After(end) {
+			t.Fatalf("condition not reached within %v", bound)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
