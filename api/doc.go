@@ -19,7 +19,10 @@
 //   - Int64 values (primary keys, Int64 fields) are rendered as JSON
 //     strings unless the request carries Accept-Type-Allow-Int64: true.
 //   - Handlers do not touch the gin context: they get a call (body and
-//     headers) so that a Request-Timeout can abandon them safely.
+//     headers) so that a Request-Timeout can abandon them safely. Their
+//     context is the request's (done when the client disconnects) bounded
+//     by Request-Timeout / Raftvec-Deadline, and reaches the shard scans,
+//     which stop when it is done; the search reduce checks it too.
 //
 // Beyond Milvus: code 3 "outcome unknown" (see errors.go); a write's
 // session token is returned in the Raftvec-Session-Token response header

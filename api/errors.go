@@ -37,6 +37,12 @@ import (
 //
 // "Already exists" errors (collection, partition, index, alias) are 1100, as
 // in Milvus, with a message naming the thing.
+//
+// A request stopped by its context: context.DeadlineExceeded (Request-Timeout
+// or Raftvec-Deadline passed; reads stop evaluating then) is 10001 with HTTP
+// 408; context.Canceled (the client disconnected, so nobody reads the reply)
+// is 65535. Both only when no sentinel above matched, so a write's unknown
+// outcome stays code 3.
 const (
 	codeOK                 = 0
 	codeNotReady           = 1

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -21,6 +22,26 @@ func TestOutcomeCodes(t *testing.T) {
 		{fmt.Errorf("%w: x", shards.ErrNotHosted), codeUnavailable},
 		{fmt.Errorf("%w: %w", shards.ErrUnavailable, raft.ErrNotLeader), codeUnavailable},
 		{fmt.Errorf("%w", shards.ErrRateLimited), codeRateLimited},
+	}
+	for _, c := range cases {
+		if got, _ := toCode(c.err); got != c.code {
+			t.Errorf("%v: code %d, want %d", c.err, got, c.code)
+		}
+	}
+}
+
+// TestStoppedReadCodes: a read stopped by its context answers the timeout
+// code when its deadline passed (however deep the error was wrapped), and
+// the error carries no unavailable/invalid sentinel that would win first.
+func TestStoppedReadCodes(t *testing.T) {
+	cases := []struct {
+		err  error
+		code int
+	}{
+		{fmt.Errorf("shards: query on shard-1-0 stopped: %w", context.DeadlineExceeded), codeTimeout},
+		{fmt.Errorf("shards: read of shard-1-0: %w (shard unavailable)", context.DeadlineExceeded), codeTimeout},
+		{fmt.Errorf("reduce stopped: %w", context.DeadlineExceeded), codeTimeout},
+		{fmt.Errorf("shards: search on shard-1-0 stopped: index: search stopped: %w", context.Canceled), codeUnexpected},
 	}
 	for _, c := range cases {
 		if got, _ := toCode(c.err); got != c.code {

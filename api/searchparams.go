@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
 
@@ -121,6 +122,10 @@ func floatParam(params map[string]any, key string) (*float32, error) {
 }
 
 // runSearch sends req to every shard and reduces each query's hits.
+// reduceCheckEvery is how many query vectors the reduce merges between two
+// checks of the request's context.
+const reduceCheckEvery = 64
+
 func (s *Server) runSearch(ctx context.Context, req shards.SearchRequest, offset, limit int) ([][]shards.Hit, error) {
 	res, err := s.b.Search(ctx, req)
 	if err != nil {
@@ -128,6 +133,9 @@ func (s *Server) runSearch(ctx context.Context, req shards.SearchRequest, offset
 	}
 	out := make([][]shards.Hit, len(req.Vectors))
 	for q := range out {
+		if q%reduceCheckEvery == 0 && ctx.Err() != nil {
+			return nil, fmt.Errorf("reduce stopped: %w", ctx.Err())
+		}
 		lists := make([][]shards.Hit, 0, len(res))
 		for _, r := range res {
 			if q < len(r.Hits) {

@@ -35,6 +35,10 @@
 //     still guide an HNSW search but never enter its results); their range
 //     and grouping searches over-fetch and filter the candidates, so they
 //     are approximate like the index itself.
+//   - SearchParams.Check (cancellation, e.g. ctx.Err) is polled before each
+//     query vector, every ScanChunk rows of an exact scan, per IVF list and
+//     every hnswCheckEvery HNSW expansions, never per row; once it fails
+//     the search returns no hits and an error wrapping its error.
 //   - Flat grouping search buffers every candidate of a query (16 bytes per
 //     row passing Filter and range) so that grouping is exact.
 //   - Kernels are reached through package variables chosen at init, so an

@@ -135,9 +135,13 @@ func SearchFlat(v FlatView, queries [][]float32, p SearchParams) ([][]Hit, error
 	if err != nil {
 		return nil, err
 	}
-	s := &flatScan{vecs: v.Vectors, dim: v.Dim, n: n, ids: v.IDs, norms: v.Norms, p: p, rng: rng}
+	s := &flatScan{vecs: v.Vectors, dim: v.Dim, n: n, ids: v.IDs, norms: v.Norms, p: p, rng: rng, stop: newStopper(p.Check)}
 	if p.Metric != MetricCosine {
 		s.norms = nil
 	}
-	return s.search(queries), nil
+	out := s.search(queries)
+	if err := s.stop.result(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -476,7 +476,10 @@ func (h *HNSW) greedy(s *hnswScratch, q []float32, ep hnswItem, layer int) hnswI
 // Each expanded node's unvisited neighbours are gathered first and their
 // distances computed in one batch-kernel call that prefetches vectors a
 // few rows ahead of the one it sums.
-func (h *HNSW) searchLayer(s *hnswScratch, q []float32, eps []hnswItem, ef, layer int, filter func(int64) bool) []hnswItem {
+//
+// stop (nil while building) is polled every hnswCheckEvery expansions: a
+// filter that rejects most rows makes the walk visit much of the graph.
+func (h *HNSW) searchLayer(s *hnswScratch, q []float32, eps []hnswItem, ef, layer int, filter func(int64) bool, stop *stopper) []hnswItem {
 	s.resetVisited()
 	cand, res := s.cand[:0], s.res[:0]
 	for _, e := range eps {
@@ -498,13 +501,21 @@ func (h *HNSW) searchLayer(s *hnswScratch, q []float32, eps []hnswItem, ef, laye
 	vecs, ds := h.vecs, s.dists
 	links0, slot0 := h.links0, 1+h.m0
 	slot0Bytes := 4 * slot0
+	expanded, visited := 0, 0
 	for len(cand) > 0 {
 		c := keyItem(cand[0])
 		if c.d > thr {
 			break
 		}
+		if expanded++; stop != nil && expanded%hnswCheckEvery == 0 {
+			if stop.poll(visited) {
+				break // discarded: the search fails
+			}
+			visited = 0
+		}
 		cand = popMin(cand)
 		ids := h.gather(s, c.n, layer)
+		visited += len(ids)
 		if len(ids) == 0 {
 			continue
 		}
@@ -729,7 +740,7 @@ func (h *HNSW) insert(s *hnswScratch, node int32) {
 		s.layerSel = append(s.layerSel, make([][]int32, top+1-len(s.layerSel))...)
 	}
 	for lc := top; lc >= 0; lc-- {
-		w := h.searchLayer(s, q, s.eps, h.efc, lc, nil)
+		w := h.searchLayer(s, q, s.eps, h.efc, lc, nil, nil)
 		s.eps = s.eps[:0]
 		for _, e := range w {
 			// During a parallel Build the node may already be linked
@@ -869,13 +880,23 @@ func (h *HNSW) SearchEf(queries [][]float32, p SearchParams, ef int) ([][]Hit, e
 		return s
 	}
 	put := func(s *hnswScratch) { hnswScratchPool.Put(s) }
+	stop := newStopper(p.Check)
 	runQueries(len(queries), nw, get, put, func(s *hnswScratch, i int) {
-		out[i] = h.searchOne(s, queries[i], p, ef, rng)
+		if !stop.poll(0) {
+			out[i] = h.searchOne(s, queries[i], p, ef, rng, stop)
+		}
 	})
+	if err := stop.result(); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
-func (h *HNSW) searchOne(s *hnswScratch, q []float32, p SearchParams, ef int, rng scoreRange) []Hit {
+// hnswCheckEvery is how many node expansions a search makes between two
+// polls of SearchParams.Check (each expansion visits up to 2*M neighbours).
+const hnswCheckEvery = 128
+
+func (h *HNSW) searchOne(s *hnswScratch, q []float32, p SearchParams, ef int, rng scoreRange, stop *stopper) []Hit {
 	if h.metric == MetricCosine {
 		Normalize(s.q, q)
 		q = s.q
@@ -885,7 +906,7 @@ func (h *HNSW) searchOne(s *hnswScratch, q []float32, p SearchParams, ef int, rn
 		ep = h.greedy(s, q, ep, lc)
 	}
 	s.eps = append(s.eps[:0], ep)
-	res := h.searchLayer(s, q, s.eps, ef, 0, p.Filter)
+	res := h.searchLayer(s, q, s.eps, ef, 0, p.Filter, stop)
 	// Map nodes to IDs, drop out-of-range (and NaN) scores, order by
 	// (score, ID) like Flat.
 	kept := s.kept[:0]

@@ -451,7 +451,7 @@ func (x *IVFFlat) SearchNprobe(queries [][]float32, p SearchParams, nprobe int) 
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	s := &ivfScan{x: x, p: p, rng: rng, nprobe: min(nprobe, len(x.lists))}
+	s := &ivfScan{x: x, p: p, rng: rng, nprobe: min(nprobe, len(x.lists)), stop: newStopper(p.Check)}
 	out := make([][]Hit, len(queries))
 	work := x.n
 	if len(x.lists) > 0 {
@@ -459,8 +459,13 @@ func (x *IVFFlat) SearchNprobe(queries [][]float32, p SearchParams, nprobe int) 
 	}
 	nw := workersFor(len(queries), work, x.dim)
 	runQueries(len(queries), nw, s.getScratch, putIVFScratch, func(w *ivfScratch, i int) {
-		out[i] = s.one(w, queries[i])
+		if !s.stop.poll(0) {
+			out[i] = s.one(w, queries[i])
+		}
 	})
+	if err := s.stop.result(); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -470,6 +475,7 @@ type ivfScan struct {
 	p      SearchParams
 	rng    scoreRange
 	nprobe int
+	stop   *stopper
 }
 
 type ivfScratch struct {
@@ -522,6 +528,9 @@ func (s *ivfScan) one(w *ivfScratch, q []float32) []Hit {
 		}
 	}
 	for _, e := range w.probe.h {
+		if s.stop.poll(len(x.lists[e.id].ids)) {
+			return nil // discarded: the search fails
+		}
 		if grouped {
 			s.scanList(q, &x.lists[e.id], nil, &w.cand)
 		} else {

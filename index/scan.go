@@ -12,6 +12,7 @@ type flatScan struct {
 	norms []float32 // COSINE row norms; nil: computed per row
 	p     SearchParams
 	rng   scoreRange
+	stop  *stopper
 }
 
 // scanScratch is per-goroutine state reused across queries.
@@ -48,7 +49,9 @@ func (s *flatScan) search(queries [][]float32) [][]Hit {
 	out := make([][]Hit, len(queries))
 	nw := workersFor(len(queries), s.n, s.dim)
 	runQueries(len(queries), nw, s.getScratch, putScratch, func(w *scanScratch, i int) {
-		out[i] = s.one(w, queries[i])
+		if !s.stop.poll(0) {
+			out[i] = s.one(w, queries[i])
+		}
 	})
 	return out
 }
@@ -68,25 +71,33 @@ func (s *flatScan) one(w *scanScratch, q []float32) []Hit {
 }
 
 // scan visits every row that passes the filter and the range, offering it
-// to top, or appending it to *cand when top is nil.
+// to top, or appending it to *cand when top is nil. It polls the stopper
+// before every ScanChunk rows and gives up (partial results, discarded by
+// search) once it says stop.
 func (s *flatScan) scan(q []float32, top *topK, cand *[]entry) {
 	filter, rng, dim := s.p.Filter, s.rng, s.dim
-	for i := 0; i < s.n; i++ {
-		id := int64(i)
-		if s.ids != nil {
-			id = s.ids[i]
+	for lo := 0; lo < s.n; lo += ScanChunk {
+		hi := min(lo+ScanChunk, s.n)
+		if s.stop.poll(hi - lo) {
+			return
 		}
-		if filter != nil && !filter(id) {
-			continue
-		}
-		sc := s.score(q, s.vecs[i*dim:(i+1)*dim:(i+1)*dim], i)
-		if !rng.contains(sc) {
-			continue
-		}
-		if top == nil {
-			*cand = append(*cand, entry{sc, id})
-		} else if !top.full() || sc <= top.threshold() {
-			top.push(entry{sc, id})
+		for i := lo; i < hi; i++ {
+			id := int64(i)
+			if s.ids != nil {
+				id = s.ids[i]
+			}
+			if filter != nil && !filter(id) {
+				continue
+			}
+			sc := s.score(q, s.vecs[i*dim:(i+1)*dim:(i+1)*dim], i)
+			if !rng.contains(sc) {
+				continue
+			}
+			if top == nil {
+				*cand = append(*cand, entry{sc, id})
+			} else if !top.full() || sc <= top.threshold() {
+				top.push(entry{sc, id})
+			}
 		}
 	}
 }

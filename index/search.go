@@ -44,6 +44,53 @@ type SearchParams struct {
 	// GroupKey returns the (comparable) group key of a row ID. It is called
 	// lazily, only for hits the grouping walk visits, possibly concurrently.
 	GroupKey func(id int64) any
+	// Check, if set, is called before each query vector (rows = 0), before
+	// every ScanChunk rows of an exact scan, before each IVF list probed
+	// and every hnswCheckEvery HNSW expansions, with the number of rows
+	// about to be visited. A non-nil error (typically ctx.Err()) stops the
+	// search: Search returns no hits and an error wrapping it. It is never
+	// called per row, and may run on several goroutines concurrently.
+	Check func(rows int) error
+}
+
+// ScanChunk is how many rows an exact scan visits between two calls of
+// SearchParams.Check.
+const ScanChunk = 4096
+
+// stopper runs SearchParams.Check for one Search call and remembers the
+// first error, after which every poll reports true.
+type stopper struct {
+	check   func(int) error
+	stopped atomic.Bool
+	once    sync.Once
+	err     error // set once, before stopped; read after the workers joined
+}
+
+func newStopper(check func(int) error) *stopper { return &stopper{check: check} }
+
+// poll reports whether the search must stop, calling Check with rows.
+func (s *stopper) poll(rows int) bool {
+	if s == nil || s.check == nil {
+		return false
+	}
+	if s.stopped.Load() {
+		return true
+	}
+	if err := s.check(rows); err != nil {
+		s.once.Do(func() { s.err = err })
+		s.stopped.Store(true)
+		return true
+	}
+	return false
+}
+
+// result is the error that stopped the search (nil if none); call it only
+// after every worker has returned.
+func (s *stopper) result() error {
+	if s == nil || !s.stopped.Load() {
+		return nil
+	}
+	return fmt.Errorf("index: search stopped: %w", s.err)
 }
 
 // Index is an in-memory vector index over one segment's vectors.

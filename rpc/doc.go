@@ -65,7 +65,9 @@
 // call's write on the same conn to finish (net/rpc serializes writes); each
 // write is bounded by its own ctx and by a 30 s stall timeout. The
 // deadline is not sent to the server: methods cannot see the caller's ctx
-// and must bound their own work.
+// and must bound their own work. A caller that needs the remote work to stop
+// with its ctx sends the deadline in its arguments and, when ctx ends
+// without one, a cancel call of its own (shards' Read and CancelRead).
 //
 // # Goroutines
 //

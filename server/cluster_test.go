@@ -143,7 +143,10 @@ func TestClusterWritesAnywhereLandInTheirShard(t *testing.T) {
 			if err := r.Gate(t.Context(), "Strong", ""); err != nil {
 				t.Fatal(err)
 			}
-			q := r.Query(shards.ReadSpec{}, nil, nil, 0, false)
+			q, err := r.Query(t.Context(), shards.ReadSpec{}, nil, nil, 0, false)
+			if err != nil {
+				t.Fatal(err)
+			}
 			for _, e := range q.Entities {
 				if got := proxy.ShardOf(e.PK, coll.ShardsNum); got != r.Shard {
 					t.Fatalf("key %v stored in shard %d, routes to %d", e.PK, r.Shard, got)

@@ -38,6 +38,15 @@
 //     (ChunkFlushed, DeltaFlushed); objects are deleted only when no segment
 //     refers to them and they are older than the GC tolerance.
 //   - Reads see a consistent state: they run under the FSM's read lock.
+//   - A read runs under its caller's context down to the scan (cancel.go):
+//     query filters, the selective-filter prescan and exact searches check
+//     it every index.ScanChunk rows, indexed searches every few graph
+//     expansions or per IVF list, every search per query vector and per
+//     segment; a done context ends the read with an error wrapping only
+//     ctx.Err() (no ErrUnavailable/ErrInvalid). A read sent to another
+//     node carries the caller's deadline (ReadArgs.Deadline) and a ReadID
+//     the caller cancels with CancelRead when its context ends first;
+//     ReadStats counts reads in flight, rows visited and reads stopped.
 //   - Every replica's loop is owned by the Host and stopped on Close or
 //     when the replica is dropped.
 //   - A replica's local data (its group directory) is deleted only by

@@ -88,7 +88,10 @@ func TestFlusherChunksSealsAndSurvivesStorageOutage(t *testing.T) {
 	if _, _, err := r.Write(ctx, 1, batch(&c.Schema, ids, colors), false); err != nil {
 		t.Fatal(err)
 	}
-	before := r.Query(ReadSpec{}, nil, []int{1, 2}, 0, false)
+	before, err := r.Query(ctx, ReadSpec{}, nil, []int{1, 2}, 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Storage down: the step fails, nothing is recorded, data stays.
 	if err := h.lifecycleStep(ctx, r, time.Now()); err == nil {
 		t.Fatal("flush with storage down succeeded")
@@ -120,7 +123,10 @@ func TestFlusherChunksSealsAndSurvivesStorageOutage(t *testing.T) {
 	if len(store.keys()) != len(segs[0].Keys) {
 		t.Fatalf("%d objects for %d manifest keys", len(store.keys()), len(segs[0].Keys))
 	}
-	after := r.Query(ReadSpec{}, nil, []int{1, 2}, 0, false)
+	after, err := r.Query(ctx, ReadSpec{}, nil, []int{1, 2}, 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(after.Entities) != len(before.Entities) || after.Entities[59].PK != before.Entities[59].PK {
 		t.Fatal("query results changed across sealing and flushing")
 	}

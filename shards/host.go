@@ -65,6 +65,7 @@ type Host struct {
 	ctx    context.Context // cancelled by Close: stops every replica loop
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	reads  readTracker // reads served here: counters, cancellation of remote reads
 
 	// reconcileMu serializes Reconcile calls and guards seen, the
 	// collections of the last view Reconcile acted on.
@@ -253,6 +254,7 @@ func (h *Host) openReplica(c *coordinator.Collection, i int, name string) (*Repl
 	r := &Replica{Name: name, CollectionID: c.ID, Shard: i, node: n, fsm: f, client: h.client, bound: h.cfg.StalenessBound, unsafeStrong: h.cfg.UnsafeStrongReads,
 		maxBacklog: h.cfg.Lifecycle.MaxBacklog, loader: h.loader()}
 	r.lastData.Store(time.Now().UnixMilli())
+	r.reads = &h.reads
 	r.loopCtx, r.stop = context.WithCancel(h.ctx)
 	r.done = make(chan struct{})
 	r.wakeCh = make(chan struct{}, 1)

@@ -2,6 +2,7 @@ package shards
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 
@@ -45,11 +46,17 @@ type rowRef struct {
 
 // Query returns the live rows matching spec (or the given primary keys),
 // sorted by primary key, at most limit of them (0 = all), with the values of
-// the output fields.
-func (r *Replica) Query(spec ReadSpec, ids []any, out []int, limit int, countOnly bool) QueryResult {
+// the output fields. It stops, with an error wrapping ctx.Err(), once ctx
+// is done (checked every index.ScanChunk rows).
+func (r *Replica) Query(ctx context.Context, spec ReadSpec, ids []any, out []int, limit int, countOnly bool) (QueryResult, error) {
 	var res QueryResult
+	var err error
+	guard := r.guard(ctx)
 	r.fsm.View(func(v fsm.View) {
-		refs := r.collect(v, spec, ids)
+		var refs []rowRef
+		if refs, err = r.collect(v, spec, ids, guard); err != nil {
+			return
+		}
 		if countOnly {
 			res.Count = int64(len(refs))
 			return
@@ -60,34 +67,56 @@ func (r *Replica) Query(spec ReadSpec, ids []any, out []int, limit int, countOnl
 		}
 		res.Entities = make([]Entity, len(refs))
 		for i, ref := range refs {
+			if i%index.ScanChunk == 0 {
+				if err = guard.check(0); err != nil {
+					return
+				}
+			}
 			res.Entities[i] = entity(ref.g, ref.row, ref.pk, out)
 		}
 	})
-	return res
+	if err != nil {
+		return QueryResult{}, fmt.Errorf("shards: query on %s stopped: %w", r.Name, err)
+	}
+	return res, nil
 }
 
-func (r *Replica) collect(v fsm.View, spec ReadSpec, ids []any) []rowRef {
+// collect returns the rows a query selects, checking guard before every
+// index.ScanChunk rows (or keys) it evaluates.
+func (r *Replica) collect(v fsm.View, spec ReadSpec, ids []any, guard scanGuard) ([]rowRef, error) {
 	pki := r.fsm.Schema().PrimaryIndex()
 	var refs []rowRef
 	if ids != nil {
-		for _, pk := range ids {
+		for i, pk := range ids {
+			if i%index.ScanChunk == 0 {
+				if err := guard.check(min(index.ScanChunk, len(ids)-i)); err != nil {
+					return nil, err
+				}
+			}
 			if g, row, ok := v.Lookup(pk); ok && spec.includes(g) && spec.match(g, row) {
 				refs = append(refs, rowRef{g, row, pk})
 			}
 		}
-		return refs
+		return refs, nil
 	}
 	for _, g := range v.Segments() {
 		if !spec.includes(g) {
 			continue
 		}
-		for row := 0; row < g.Rows(); row++ {
-			if spec.match(g, row) {
-				refs = append(refs, rowRef{g, row, g.Columns[pki].Value(row)})
+		n := g.Rows()
+		for lo := 0; lo < n; lo += index.ScanChunk {
+			hi := min(lo+index.ScanChunk, n)
+			if err := guard.check(hi - lo); err != nil {
+				return nil, err
+			}
+			for row := lo; row < hi; row++ {
+				if spec.match(g, row) {
+					refs = append(refs, rowRef{g, row, g.Columns[pki].Value(row)})
+				}
 			}
 		}
 	}
-	return refs
+	return refs, nil
 }
 
 func entity(g *segment.Segment, row int, pk any, out []int) Entity {
@@ -114,23 +143,33 @@ func (r *Replica) Live(part int64) int64 {
 // TopK hits (groups when grouping) with output values. A flushed segment
 // with an index file of req.IndexName is searched through it (HNSW with
 // the search param ef, IVF_FLAT with nprobe); other segments exactly.
-func (r *Replica) Search(spec ReadSpec, req *SearchRequest) (SearchResult, error) {
+// It stops, with an error wrapping ctx.Err(), once ctx is done: checked per
+// segment, per query vector, every index.ScanChunk rows of an exact scan
+// and during the reduce.
+func (r *Replica) Search(ctx context.Context, spec ReadSpec, req *SearchRequest) (SearchResult, error) {
 	metric, err := index.ParseMetric(req.Metric)
 	if err != nil {
 		return SearchResult{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	var res SearchResult
 	r.fsm.View(func(v fsm.View) {
-		res, err = r.searchView(v, spec, req, metric)
+		res, err = r.searchView(v, spec, req, metric, r.guard(ctx))
 	})
 	return res, err
 }
 
-func (r *Replica) searchView(v fsm.View, spec ReadSpec, req *SearchRequest, m index.Metric) (SearchResult, error) {
+func (r *Replica) searchView(v fsm.View, spec ReadSpec, req *SearchRequest, m index.Metric, guard scanGuard) (SearchResult, error) {
+	stopped := func(err error) error { return fmt.Errorf("shards: search on %s stopped: %w", r.Name, err) }
 	segs := slices.DeleteFunc(slices.Clone(v.Segments()), func(g *segment.Segment) bool { return !spec.includes(g) })
 	perQuery := make([][][]index.Hit, len(req.Vectors))
 	for si, g := range segs {
-		hits, err := r.searchSegment(g, spec, req, m)
+		if err := guard.check(0); err != nil {
+			return SearchResult{}, stopped(err)
+		}
+		hits, err := r.searchSegment(g, spec, req, m, guard)
+		if err := guard.ctx.Err(); err != nil {
+			return SearchResult{}, stopped(err)
+		}
 		if err != nil {
 			return SearchResult{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 		}
@@ -148,6 +187,9 @@ func (r *Replica) searchView(v fsm.View, spec ReadSpec, req *SearchRequest, m in
 		groupSize = 0
 	}
 	for q, lists := range perQuery {
+		if err := guard.check(0); err != nil {
+			return SearchResult{}, stopped(err)
+		}
 		merged := index.Merge(m, lists, 0, req.TopK, groupSize)
 		out := make([]Hit, len(merged))
 		for i, h := range merged {
@@ -159,24 +201,30 @@ func (r *Replica) searchView(v fsm.View, spec ReadSpec, req *SearchRequest, m in
 	return res, nil
 }
 
-func (r *Replica) searchSegment(g *segment.Segment, spec ReadSpec, req *SearchRequest, m index.Metric) ([][]index.Hit, error) {
+func (r *Replica) searchSegment(g *segment.Segment, spec ReadSpec, req *SearchRequest, m index.Metric, guard scanGuard) ([][]index.Hit, error) {
 	col := &g.Columns[req.AnnsField]
 	p := index.SearchParams{
 		Metric: m, TopK: req.TopK, Radius: req.Radius, RangeFilter: req.RangeFilter, GroupSize: req.GroupSize,
 		Filter: func(id int64) bool { return spec.match(g, int(id)) },
+		Check:  guard.check,
 	}
 	if req.GroupSize > 0 && req.GroupField >= 0 {
 		p.GroupKey = func(id int64) any { return g.Value(req.GroupField, int(id)) }
 	} else {
 		p.GroupSize = 0
 	}
-	if x := g.Index; x != nil && req.IndexName != "" && x.Name == req.IndexName && x.Field == r.fsm.Schema().Fields[req.AnnsField].ID &&
-		!selective(g, spec) {
-		ix, err := r.indexes.get(x, r.loader)
+	if x := g.Index; x != nil && req.IndexName != "" && x.Name == req.IndexName && x.Field == r.fsm.Schema().Fields[req.AnnsField].ID {
+		sel, err := selective(g, spec, guard)
 		if err != nil {
 			return nil, err
 		}
-		return ix.search(req.Vectors, p, req.SearchParams)
+		if !sel {
+			ix, err := r.indexes.get(x, r.loader)
+			if err != nil {
+				return nil, err
+			}
+			return ix.search(req.Vectors, p, req.SearchParams)
+		}
 	}
 	return index.SearchFlat(index.FlatView{Vectors: col.Vectors, Dim: col.Dim}, req.Vectors, p)
 }
@@ -189,19 +237,26 @@ func (r *Replica) searchSegment(g *segment.Segment, spec ReadSpec, req *SearchRe
 const selectiveFilterRatio = 10
 
 // selective reports whether spec's filter passes at most 1/selectiveFilterRatio
-// of g's rows (deletions alone never make a search exact).
-func selective(g *segment.Segment, spec ReadSpec) bool {
+// of g's rows (deletions alone never make a search exact). It evaluates the
+// filter on up to every row, so it checks guard every index.ScanChunk rows.
+func selective(g *segment.Segment, spec ReadSpec, guard scanGuard) (bool, error) {
 	if spec.Filter == nil {
-		return false
+		return false, nil
 	}
 	n := g.Rows()
 	limit, k := n/selectiveFilterRatio, 0
-	for row := 0; row < n; row++ {
-		if spec.match(g, row) {
-			if k++; k > limit {
-				return false
+	for lo := 0; lo < n; lo += index.ScanChunk {
+		hi := min(lo+index.ScanChunk, n)
+		if err := guard.check(hi - lo); err != nil {
+			return false, err
+		}
+		for row := lo; row < hi; row++ {
+			if spec.match(g, row) {
+				if k++; k > limit {
+					return false, nil
+				}
 			}
 		}
 	}
-	return true
+	return true, nil
 }

@@ -38,6 +38,7 @@ type Replica struct {
 
 	loader  segment.Loader // fetches chunks and index files
 	indexes indexCache     // index files loaded for search
+	reads   *readTracker   // the host's read counters; nil in some tests
 
 	wakeCh  chan struct{}   // wakes the background loop (1-buffered)
 	loopCtx context.Context // the replica's background loop

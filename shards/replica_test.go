@@ -87,15 +87,18 @@ func TestReplicaWriteQuerySearch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := r.Query(ReadSpec{Filter: red}, nil, []int{1}, 0, false)
+	q, err := r.Query(ctx, ReadSpec{Filter: red}, nil, []int{1}, 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(q.Entities) != 2 || q.Entities[0].PK != int64(3) || q.Entities[1].PK != int64(5) {
 		t.Fatalf("query red: %+v", q.Entities)
 	}
-	if cnt := r.Query(ReadSpec{}, nil, nil, 0, true); cnt.Count != 4 || r.Live(0) != 4 {
-		t.Fatalf("count %d live %d", cnt.Count, r.Live(0))
+	if cnt, err := r.Query(ctx, ReadSpec{}, nil, nil, 0, true); err != nil || cnt.Count != 4 || r.Live(0) != 4 {
+		t.Fatalf("count %d live %d: %v", cnt.Count, r.Live(0), err)
 	}
 	req := &SearchRequest{AnnsField: 2, Vectors: [][]float32{{0, 0}}, Metric: "L2", TopK: 2, GroupField: -1}
-	res, err := r.Search(ReadSpec{Filter: red}, req)
+	res, err := r.Search(ctx, ReadSpec{Filter: red}, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +106,7 @@ func TestReplicaWriteQuerySearch(t *testing.T) {
 		t.Fatalf("filtered, deletion-aware search: %+v", hits)
 	}
 	req = &SearchRequest{AnnsField: 2, Vectors: [][]float32{{0, 0}}, Metric: "L2", TopK: 2, GroupField: 1, GroupSize: 1}
-	res, err = r.Search(ReadSpec{}, req)
+	res, err = r.Search(ctx, ReadSpec{}, req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -99,6 +99,11 @@ func (h *Host) Read(ctx context.Context, c *coordinator.Collection, i int, a Rea
 		q, s, err = h.readOnce(ctx, c, i, a)
 		return err
 	})
+	if cerr := ctx.Err(); err != nil && cerr != nil && (!errors.Is(err, cerr) || isUnreachable(err)) {
+		// The caller gave up (deadline, client gone): say so rather than
+		// "unavailable" for a replica that did not answer in time.
+		err = fmt.Errorf("shards: read of %s: %w (%v)", a.Group, cerr, err)
+	}
 	return q, s, err
 }
 
@@ -115,7 +120,12 @@ func (h *Host) readOnce(ctx context.Context, c *coordinator.Collection, i int, a
 			}
 		} else {
 			var reply ReadReply
-			err = decodeErr(h.call(ctx, id, ServiceName+".Read", a, &reply))
+			ra := a
+			ra.Deadline, ra.ReadID = readDeadline(ctx), h.reads.newID()
+			err = decodeErr(h.call(ctx, id, ServiceName+".Read", ra, &reply))
+			if abandoned(ctx, err) {
+				h.cancelRemoteRead(id, ra.ReadID)
+			}
 			q, s = reply.Query, reply.Search
 			if errors.Is(err, ErrUnknownOutcome) { // a read has no effects: try another replica
 				err = fmt.Errorf("%w: %s: %v", ErrUnavailable, id, err)

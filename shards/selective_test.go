@@ -53,7 +53,7 @@ func TestSelectiveFilterBypassesIndex(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		hits, err := r.searchSegment(g, spec, req, index.MetricL2)
+		hits, err := r.searchSegment(g, spec, req, index.MetricL2, r.guard(t.Context()))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -30,6 +30,9 @@ var errCodes = rpc.Codes{
 	{"rate_limited", ErrRateLimited},
 	{"not_leader", raft.ErrNotLeader},
 	{"unavailable", ErrUnavailable},
+	// A read stopped by its context (the caller's deadline, CancelRead).
+	{"canceled", context.Canceled},
+	{"deadline_exceeded", context.DeadlineExceeded},
 }
 
 func encodeErr(err error) error { return errCodes.Encode(err) }
@@ -163,6 +166,12 @@ type ReadArgs struct {
 	Search     *SearchRequest
 	Segments   bool // list the shard's segments
 	TracePK    any  // trace one entity by primary key
+	// Deadline (unix nanoseconds) is the caller's deadline, 0 for none: the
+	// serving node stops evaluating the read after it.
+	Deadline int64
+	// ReadID, when set, names the read so that its caller can stop it with
+	// CancelRead once its context ends (net/rpc carries no cancellation).
+	ReadID string
 }
 
 // ReadReply carries one shard's answer.
@@ -181,6 +190,13 @@ func (s *Service) Read(a ReadArgs, r *ReadReply) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
 	defer cancel()
+	if a.Deadline != 0 {
+		var cancelDL context.CancelFunc
+		ctx, cancelDL = context.WithDeadline(ctx, time.Unix(0, a.Deadline))
+		defer cancelDL()
+	}
+	ctx, done := s.h.reads.start(ctx, a.ReadID)
+	defer done()
 	if a.Segments || a.TracePK != nil {
 		if err := rep.Gate(ctx, a.Opts.Consistency, a.Opts.SessionToken); err != nil {
 			return encodeErr(err)
@@ -223,8 +239,11 @@ func (r *Replica) Segments() []SegmentInfo {
 	return out
 }
 
-// ServeRead gates a read at its consistency level and runs it.
-func (r *Replica) ServeRead(ctx context.Context, a ReadArgs) (QueryResult, SearchResult, error) {
+// ServeRead gates a read at its consistency level and runs it until ctx is
+// done (then the error wraps ctx.Err()).
+func (r *Replica) ServeRead(ctx context.Context, a ReadArgs) (_ QueryResult, _ SearchResult, err error) {
+	end := r.reads.track()
+	defer func() { end(err) }()
 	if err := r.Gate(ctx, a.Opts.Consistency, a.Opts.SessionToken); err != nil {
 		return QueryResult{}, SearchResult{}, err
 	}
@@ -234,12 +253,13 @@ func (r *Replica) ServeRead(ctx context.Context, a ReadArgs) (QueryResult, Searc
 	}
 	if a.Query != nil {
 		q := a.Query
-		return r.Query(spec, q.IDs, q.OutputFields, q.Limit, q.CountOnly), SearchResult{}, nil
+		res, err := r.Query(ctx, spec, q.IDs, q.OutputFields, q.Limit, q.CountOnly)
+		return res, SearchResult{}, err
 	}
 	if a.Search == nil {
 		return QueryResult{}, SearchResult{}, fmt.Errorf("%w: read without query or search", ErrInvalid)
 	}
-	res, err := r.Search(spec, a.Search)
+	res, err := r.Search(ctx, spec, a.Search)
 	return QueryResult{}, res, err
 }
 
