@@ -87,6 +87,7 @@ further rows of the mixture; mnist: the test images; random: uniform).`,
 	sf.BoolVar(&o.recall, "recall", true, "compute exact ground truth and print recall@topk")
 	cmd.AddCommand(ins, search)
 	cmd.AddCommand(newBenchIndexCmd())
+	cmd.AddCommand(newBenchCollectionsCmd(o))
 	return cmd
 }
 
