@@ -20,6 +20,7 @@ func (h *Host) run(r *Replica) {
 		case <-r.loopCtx.Done():
 			return
 		case now := <-t.C:
+			h.lateBootstrap(r, now)
 			if now.Sub(lastPrune) >= h.cfg.Lifecycle.GCInterval {
 				lastPrune = now
 				chunkCache{dir: h.cfg.Lifecycle.CacheDir}.prune(r)
@@ -74,7 +75,7 @@ func (h *Host) reconcileMembers(r *Replica) {
 
 func (h *Host) membershipStep(ctx context.Context, r *Replica, want []string, servers []hraft.Server) error {
 	if !slices.Contains(want, h.NodeID()) {
-		return r.node.TransferLeadership(ctx) // the new leader removes this node
+		return r.transferLeadership(ctx, "", "") // the new leader removes this node
 	}
 	for _, id := range want {
 		i := slices.IndexFunc(servers, func(s hraft.Server) bool { return string(s.ID) == id })
@@ -110,7 +111,7 @@ func (h *Host) preferLeader(ctx context.Context, r *Replica, id string, servers 
 		return nil
 	}
 	h.cfg.Logger.Info("moving leadership to the preferred replica", "shard", r.Name, "node", id)
-	return r.node.TransferLeadershipTo(ctx, id, string(servers[i].Address))
+	return r.transferLeadership(ctx, id, string(servers[i].Address))
 }
 
 // caughtUp reports whether a replica at addr has applied close to this
