@@ -20,6 +20,12 @@
 //     strings unless the request carries Accept-Type-Allow-Int64: true.
 //   - Handlers do not touch the gin context: they get a call (body and
 //     headers) so that a Request-Timeout can abandon them safely.
+//   - The admin routes that change cluster membership (/v1/cluster/nodes/add
+//     and /remove) run only with Config.AdminAPI or for the root user with
+//     auth on; otherwise code 1401 (HTTP 403) and nothing is called.
+//   - While Config.Starting reports an error (the node has not joined its
+//     cluster), /readyz answers 503 with it and the Milvus routes code 1;
+//     /healthz, /metrics and the read-only admin routes are always served.
 //
 // Beyond Milvus: code 3 "outcome unknown" (see errors.go); a write's
 // session token is returned in the Raftvec-Session-Token response header
