@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	hraft "github.com/hashicorp/raft"
 
@@ -69,7 +70,15 @@ func (a admin) Nodes(context.Context) (any, error) { return a.s.coord.Nodes(), n
 
 // AddNode adds a running node to the metadata group and the registry.
 func (a admin) AddNode(ctx context.Context, id, raftAddr, httpAddr string) error {
-	return a.s.coord.Join(ctx, a.leaderAddr(), coordinator.NodeInfo{ID: id, RaftAddr: raftAddr, HTTPAddr: httpAddr})
+	// Retried while the metadata leader is unknown or unreachable (an
+	// election): nothing was proposed then.
+	return raft.RetryNotLeader(ctx, 10*time.Second, 100*time.Millisecond, func() error {
+		addr := a.leaderAddr()
+		if addr == "" {
+			return fmt.Errorf("no metadata leader: %w", raft.ErrNotLeader)
+		}
+		return a.s.coord.Join(ctx, addr, coordinator.NodeInfo{ID: id, RaftAddr: raftAddr, HTTPAddr: httpAddr})
+	})
 }
 
 // RemoveNode marks a node removed (its replicas move elsewhere) and takes
