@@ -62,7 +62,8 @@ clean:
 	rm -rf bin .cache
 
 # A local 3-node cluster on loopback: HTTP on 19530/19540/19550, Raft on
-# 19531/19541/19551, data and logs under ./cluster-data. `make cluster-stop`
+# 19531/19541/19551, data and logs under ./cluster-data. Its nodes run with
+# --admin-api, so /v1/cluster/nodes/add and /remove work without --auth. `make cluster-stop`
 # stops it (data is kept; `make cluster-clean` removes it).
 CLUSTER_DIR ?= ./cluster-data
 CLUSTER_JOIN = 127.0.0.1:19531,127.0.0.1:19541,127.0.0.1:19551
@@ -76,7 +77,7 @@ cluster: build
 	    echo "node-$$i already running"; continue; fi; \
 	  nohup ./$(BIN) serve --node-id node-$$i --data-dir $(CLUSTER_DIR)/node-$$i \
 	    --http-addr 127.0.0.1:$$port --raft-addr 127.0.0.1:$$((port + 1)) \
-	    --join $(CLUSTER_JOIN) --bootstrap-expect 3 > $(CLUSTER_DIR)/node-$$i.log 2>&1 & \
+	    --join $(CLUSTER_JOIN) --bootstrap-expect 3 --admin-api > $(CLUSTER_DIR)/node-$$i.log 2>&1 & \
 	  echo $$! > $(CLUSTER_DIR)/node-$$i.pid; \
 	  echo "node-$$i: http 127.0.0.1:$$port (log $(CLUSTER_DIR)/node-$$i.log)"; \
 	done

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/gin-gonic/gin"
 )
@@ -34,6 +35,23 @@ type nodeReq struct {
 	HTTPAddr string `json:"httpAddr"`
 }
 
+// adminUser is the user that may change the cluster's membership without
+// Config.AdminAPI (Milvus's built-in administrator).
+const adminUser = "root"
+
+// adminOnly guards the routes that change the cluster's membership: one
+// call can take a node's metadata group out of service, so they are served
+// only with Config.AdminAPI or, with authentication on, to the admin user.
+func (s *Server) adminOnly() gin.HandlerFunc {
+	return func(gc *gin.Context) {
+		if s.cfg.AdminAPI || (s.cfg.AuthEnabled && s.isAdmin(gc.Request)) {
+			gc.Next()
+			return
+		}
+		abortWith(gc, http.StatusForbidden, errAdminDisabled)
+	}
+}
+
 func (s *Server) adminRoutes(e *gin.Engine) {
 	if s.cfg.Admin == nil {
 		return
@@ -52,7 +70,9 @@ func (s *Server) adminRoutes(e *gin.Engine) {
 		s.route(func(ctx context.Context, _ *call) (any, error) { return s.cfg.Admin.Segments(ctx, name) }, false)(gc)
 	})
 	v1.GET("/nodes", get(s.cfg.Admin.Nodes))
-	v1.POST("/nodes/add", s.route(func(ctx context.Context, c *call) (any, error) {
+	// Membership changes: opt-in (Config.AdminAPI) or the admin user.
+	members := v1.Group("/nodes", s.adminOnly())
+	members.POST("/add", s.route(func(ctx context.Context, c *call) (any, error) {
 		var r nodeReq
 		if err := decodeBody(c.body, &r); err != nil {
 			return nil, err
@@ -62,7 +82,7 @@ func (s *Server) adminRoutes(e *gin.Engine) {
 		}
 		return map[string]any{}, s.cfg.Admin.AddNode(ctx, r.NodeID, r.RaftAddr, r.HTTPAddr)
 	}, true))
-	v1.POST("/nodes/remove", s.route(func(ctx context.Context, c *call) (any, error) {
+	members.POST("/remove", s.route(func(ctx context.Context, c *call) (any, error) {
 		var r nodeReq
 		if err := decodeBody(c.body, &r); err != nil {
 			return nil, err

@@ -23,6 +23,12 @@
 //     context is the request's (done when the client disconnects) bounded
 //     by Request-Timeout / Raftvec-Deadline, and reaches the shard scans,
 //     which stop when it is done; the search reduce checks it too.
+//   - The admin routes that change cluster membership (/v1/cluster/nodes/add
+//     and /remove) run only with Config.AdminAPI or for the root user with
+//     auth on; otherwise code 1401 (HTTP 403) and nothing is called.
+//   - While Config.Starting reports an error (the node has not joined its
+//     cluster), /readyz answers 503 with it and the Milvus routes code 1;
+//     /healthz, /metrics and the read-only admin routes are always served.
 //
 // Beyond Milvus: code 3 "outcome unknown" (see errors.go); a write's
 // session token is returned in the Raftvec-Session-Token response header

@@ -21,8 +21,9 @@ import (
 // 8 rate limited, 100 collection not found, 101 collection not loaded (never
 // produced: raftvec has no "not loaded" failure mode), 200 partition not
 // found, 700 index not found, 800 database not found (only "default"
-// exists), 1100 invalid parameter, 1600 alias not found, 1800 not
-// authenticated (with HTTP 401), 1801 body is not valid JSON, 1802 missing
+// exists), 1100 invalid parameter, 1401 privilege not permitted (with HTTP
+// 403: a membership-changing admin route without --admin-api or the admin
+// user), 1600 alias not found, 1800 not authenticated (with HTTP 401), 1801 body is not valid JSON, 1802 missing
 // required parameter, 1804 insert data invalid, 10001 request timeout (with
 // HTTP 408, Milvus's TimeoutCode), 65535 unexpected. An unknown path gets
 // HTTP 404 with code 404 in the envelope.
@@ -54,6 +55,7 @@ const (
 	codeIndexNotFound      = 700
 	codeDatabaseNotFound   = 800
 	codeInvalid            = 1100
+	codeNotPermitted       = 1401
 	codeAliasNotFound      = 1600
 	codeUnauthenticated    = 1800
 	codeBadJSON            = 1801
@@ -150,6 +152,8 @@ func named(err error, kind, name string) error {
 var (
 	errUnauthenticated = &apiError{code: codeUnauthenticated, msg: "user hasn't authenticated: missing or wrong Authorization bearer token"}
 	errNotFoundPath    = &apiError{code: http.StatusNotFound, msg: "no such route"}
+	errAdminDisabled   = &apiError{code: codeNotPermitted, msg: "privilege not permitted: adding or removing nodes changes the cluster's " +
+		"membership; start the node with --admin-api (admin_api: true), or enable --auth and call as user root"}
 )
 
 func errTimeout(seconds float64, write bool) error {

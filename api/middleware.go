@@ -112,3 +112,18 @@ func (s *Server) checkUser(user, pass string) bool {
 	want, ok := s.cfg.Users[user]
 	return ok && subtle.ConstantTimeCompare([]byte(want), []byte(pass)) == 1
 }
+
+// isAdmin reports whether the request authenticates as the admin user
+// (Basic auth or a `root:password` bearer token; API keys are not users).
+func (s *Server) isAdmin(r *http.Request) bool {
+	if user, pass, ok := r.BasicAuth(); ok {
+		return user == adminUser && s.checkUser(user, pass)
+	}
+	h := strings.TrimSpace(r.Header.Get("Authorization"))
+	const prefix = "bearer "
+	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
+		return false
+	}
+	user, pass, ok := strings.Cut(strings.TrimSpace(h[len(prefix):]), ":")
+	return ok && user == adminUser && s.checkUser(user, pass)
+}

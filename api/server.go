@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -26,6 +27,17 @@ type Config struct {
 	Logger       hclog.Logger
 	// Admin serves /v1/cluster/...; nil leaves those routes out.
 	Admin Admin
+	// AdminAPI opts in to the routes that change the cluster's membership
+	// (/v1/cluster/nodes/add, /v1/cluster/nodes/remove) for every caller
+	// that passes authentication. Without it only the admin user (root,
+	// with AuthEnabled) may call them; everyone else gets code 1401.
+	AdminAPI bool
+	// Starting, when set, returns a non-nil error while the node has not
+	// finished starting (joining its cluster, waiting for a metadata
+	// leader): /readyz then answers 503 with it and the Milvus routes
+	// answer code 1. /healthz, /metrics and the read-only admin routes are
+	// served from the first moment.
+	Starting func() error
 	// Testing serves /v1/test/... (Jepsen suite only); nil leaves them out.
 	Testing Testing
 }
@@ -141,7 +153,7 @@ func (s *Server) buildEngine() *gin.Engine {
 	e.GET("/healthz", func(gc *gin.Context) { gc.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", gin.WrapH(s.metricsHandler()))
-	v2 := e.Group("/v2/vectordb", s.auth())
+	v2 := e.Group("/v2/vectordb", s.auth(), s.started())
 	for _, r := range s.routes() {
 		v2.POST("/"+r.path, s.route(r.h, r.write))
 	}
@@ -151,9 +163,32 @@ func (s *Server) buildEngine() *gin.Engine {
 }
 
 func (s *Server) readyz(gc *gin.Context) {
-	if err := s.b.Ready(gc.Request.Context()); err != nil {
+	err := s.startErr()
+	if err == nil {
+		err = s.b.Ready(gc.Request.Context())
+	}
+	if err != nil {
 		gc.String(http.StatusServiceUnavailable, "not ready: %v\n", err)
 		return
 	}
 	gc.String(http.StatusOK, "ready\n")
+}
+
+// startErr is Config.Starting's answer (nil once started, or without it).
+func (s *Server) startErr() error {
+	if s.cfg.Starting == nil {
+		return nil
+	}
+	return s.cfg.Starting()
+}
+
+// started refuses the Milvus routes with code 1 while the node is starting.
+func (s *Server) started() gin.HandlerFunc {
+	return func(gc *gin.Context) {
+		if err := s.startErr(); err != nil {
+			abortWith(gc, http.StatusOK, fmt.Errorf("%w: %w", ErrNotReady, err))
+			return
+		}
+		gc.Next()
+	}
 }

@@ -22,8 +22,9 @@ type Coordinator struct {
 	client *rpc.Client
 }
 
-// MaxVoters is the number of voters of the metadata group; further nodes
-// join as non-voters and still hold a full copy of the metadata.
+// MaxVoters is the number of voters of the metadata group. Every node
+// joins as a non-voter (a full copy of the metadata that does not count in
+// the quorum) and is promoted once caught up while there are fewer voters.
 const MaxVoters = 3
 
 // Open opens the metadata group. onChange is called (without blocking)

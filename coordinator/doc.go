@@ -1,9 +1,9 @@
 // Package coordinator owns the metadata Raft group ("meta"): collections and
 // their schemas, partitions, indexes, aliases, auto-ID allocation, the node
 // registry and the placement of shard replicas on nodes. In standalone mode
-// it is a one-voter group; in a cluster the first three nodes are voters and
-// later ones non-voters. Followers forward proposals and read-index
-// requests to the leader over RPC (Service).
+// it is a one-voter group; in a cluster the nodes that bootstrap it are
+// voters. Followers forward proposals and read-index requests to the leader
+// over RPC (Service).
 //
 // Invariants:
 //   - Every metadata change is a command in the meta log, applied
@@ -15,6 +15,11 @@
 //   - Placement is a pure function of the replicated state: R consecutive
 //     live nodes per shard; a node that goes down or is removed hands its
 //     replicas to the least-loaded live node without one.
+//   - Adding a member never costs the group its quorum: a node is added only
+//     if it answers at its address as the ID it claims, always as a
+//     non-voter, and the leader (PromoteMembers) promotes it only once its
+//     applied index is close to the leader's, up to MaxVoters voters. A node
+//     that never catches up stays a non-voter and can be removed.
 //
 // coordinator must not hold row data.
 package coordinator

@@ -87,12 +87,25 @@ func (s *Service) ReadIndex(_ struct{}, r *IndexReply) error {
 	return encodeErr(err)
 }
 
-// JoinArgs asks the leader to add a node to the metadata group and the
-// registry. Voter is granted while the group has fewer than MaxVoters.
+// JoinArgs asks the leader to add a node to the metadata group (as a
+// non-voter, promoted once caught up) and the registry.
 type JoinArgs struct{ Node NodeInfo }
 
-// JoinReply says how the node was added.
+// JoinReply says whether the node already was a voter.
 type JoinReply struct{ Voter bool }
+
+// MemberReply identifies a node and says how far it applied the metadata
+// log (for the leader's checks before adding and promoting it).
+type MemberReply struct {
+	ID      string
+	Applied uint64
+}
+
+// Member answers for this node: its ID and metadata applied index.
+func (s *Service) Member(_ struct{}, r *MemberReply) error {
+	r.ID, r.Applied = s.c.node.ID(), s.c.node.AppliedIndex()
+	return nil
+}
 
 // Join adds a node; this node must be the leader.
 func (s *Service) Join(a JoinArgs, r *JoinReply) error {

@@ -41,8 +41,9 @@ func binary(t *testing.T) string {
 	return bin
 }
 
-// startStandalone starts a standalone node on dataDir and waits for /readyz.
-func startStandalone(t *testing.T, dataDir string) *proc {
+// startStandalone starts a standalone node on dataDir (with extra flags)
+// and waits for /readyz.
+func startStandalone(t *testing.T, dataDir string, extra ...string) *proc {
 	t.Helper()
 	p := &proc{t: t, dataDir: dataDir, http: freeAddr(t), raft: freeAddr(t)}
 	logf, err := os.OpenFile(filepath.Join(filepath.Dir(dataDir), "raftvec.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
@@ -50,8 +51,9 @@ func startStandalone(t *testing.T, dataDir string) *proc {
 		t.Fatal(err)
 	}
 	p.log = logf
-	p.cmd = exec.Command(binary(t), "standalone", "--data-dir", dataDir, "--http-addr", p.http, "--raft-addr", p.raft,
-		"--raft-heartbeat-timeout", "300ms", "--raft-election-timeout", "300ms")
+	args := append([]string{"standalone", "--data-dir", dataDir, "--http-addr", p.http, "--raft-addr", p.raft,
+		"--raft-heartbeat-timeout", "300ms", "--raft-election-timeout", "300ms"}, extra...)
+	p.cmd = exec.Command(binary(t), args...)
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

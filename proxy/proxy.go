@@ -58,7 +58,16 @@ func (p *Proxy) CreateCollection(ctx context.Context, c *coordinator.Collection)
 	if err != nil {
 		return err
 	}
-	return p.host.Ensure(stored)
+	if err := p.host.Ensure(stored); err != nil {
+		return err
+	}
+	// Settle placement before answering: every shard led by its preferred
+	// replica, so the first writes find their leader and are not caught by
+	// a leadership transfer.
+	if !p.host.WaitSettled(ctx, stored) {
+		p.logger.Warn("collection created before every shard's preferred replica led it", "collection", stored.Name)
+	}
+	return nil
 }
 
 // DropCollection implements api.Backend.

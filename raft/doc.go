@@ -23,6 +23,13 @@
 //     24-byte header (magic, applied index, applied term). Snapshots of this
 //     package are therefore not interchangeable with raw user snapshots.
 //
+// Quorum-loss recovery: a RecoveryFile (peers.json, hraft.ReadConfigJSON
+// format) found in a group's directory at Open replaces the group's
+// configuration through hraft.RecoverCluster before raft starts, and is
+// then renamed *.recovered. It is an operator's last resort for a group
+// whose lost voters will never come back; the same file must be given to
+// every surviving member before any of them starts.
+//
 // It does not know what a segment, collection or vector is; the FSM and the
 // command encoding belong to the caller.
 //

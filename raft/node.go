@@ -92,6 +92,9 @@ func (n *Node) open(fsm hraft.FSM, mux *Mux) error {
 		return err
 	}
 	adapter := &fsmAdapter{user: fsm, applied: n.applied}
+	if err := n.maybeRecover(hc, adapter, logs, snaps); err != nil {
+		return err
+	}
 	n.raft, err = hraft.NewRaft(hc, adapter, logs, n.store, snaps, n.trans)
 	return err
 }
@@ -109,6 +112,36 @@ func (n *Node) maybeBootstrap(hc *hraft.Config, logs hraft.LogStore, snaps hraft
 		servers = []hraft.Server{{ID: hc.LocalID, Address: n.trans.LocalAddr(), Suffrage: hraft.Voter}}
 	}
 	return hraft.BootstrapCluster(hc, logs, n.store, snaps, n.trans, hraft.Configuration{Servers: servers})
+}
+
+// RecoveryFile is the name of the file that, placed in a group's directory
+// while the node is stopped, replaces the group's configuration when the
+// node next opens it (hashicorp/raft's peers.json recovery; the format is
+// hraft.ReadConfigJSON's: [{"id": "...", "address": "...", "non_voter":
+// false}, ...]). It is the way out for a group that lost its quorum for good
+// (no member can be removed through Raft then). Every surviving member must
+// get the same file before any of them starts. The file is renamed to
+// RecoveryFile+".recovered" once applied.
+const RecoveryFile = "peers.json"
+
+// maybeRecover applies RecoveryFile if present (see its doc).
+func (n *Node) maybeRecover(hc *hraft.Config, fsm hraft.FSM, logs hraft.LogStore, snaps hraft.SnapshotStore) error {
+	path := filepath.Join(n.cfg.Dir, RecoveryFile)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	conf, err := hraft.ReadConfigJSON(path)
+	if err != nil {
+		return fmt.Errorf("raft: recovery file %s: %w", path, err)
+	}
+	n.logger.Warn("recovering the group's configuration from "+RecoveryFile, "path", path, "servers", conf.Servers)
+	if err := hraft.RecoverCluster(hc, fsm, logs, n.store, snaps, n.trans, conf); err != nil {
+		return fmt.Errorf("raft: recovering from %s: %w", path, err)
+	}
+	if err := os.Rename(path, path+".recovered"); err != nil {
+		return fmt.Errorf("raft: recovered from %s, but could not rename it (remove it before the next start): %w", path, err)
+	}
+	return nil
 }
 
 func (n *Node) cleanupFailedOpen() {

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	hraft "github.com/hashicorp/raft"
 )
 
 // shardLeader returns the index of the node leading shard 0 of "c".
@@ -159,7 +163,7 @@ func TestClusterReplicasRecreatedAfterNodeDown(t *testing.T) {
 }
 
 func TestClusterNodeRemovedAndReAddedCatchesUp(t *testing.T) {
-	tc := newCluster(t, 3, 3)
+	tc := newCluster(t, 3, 3, func(c *Config) { c.AdminAPI = true })
 	tc.client(0).ok("collections/create", map[string]any{"collectionName": "c", "dimension": 2, "metricType": "L2", "params": map[string]any{"shardsNum": 1}})
 	tc.client(0).ok("entities/insert", map[string]any{"collectionName": "c", "data": rowsFrom(0, 50)})
 	// Remove node-3 (through node-1), write more, then bring node-3 back.
@@ -171,13 +175,22 @@ func TestClusterNodeRemovedAndReAddedCatchesUp(t *testing.T) {
 	}
 	resp.Body.Close()
 	tc.kill(victim)
+	// Adding it back while it is down is refused and costs nothing: the
+	// metadata group keeps its two voters and its quorum.
+	if r := tc.client(0).post("/v1/cluster/nodes/add", map[string]any{"nodeID": tc.cfgs[victim].NodeID, "raftAddr": tc.cfgs[victim].RaftAddr}); r.Code != 1100 {
+		t.Fatalf("nodes/add of a stopped node: code %d: %s", r.Code, r.Message)
+	}
+	if v := metaVoters(t, tc.nodes[0]); v != "node-1,node-2" {
+		t.Fatalf("metadata voters after the refused add: %s", v)
+	}
 	tc.client(1).ok("entities/insert", map[string]any{"collectionName": "c", "data": rowsFrom(50, 50)})
 	if err := tc.start(victim); err != nil {
 		t.Fatal(err)
 	}
+	// It joins as a non-voter and is promoted once caught up.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if len(tc.nodes[victim].Host().Replicas()) == 1 {
+		if len(tc.nodes[victim].Host().Replicas()) == 1 && metaVoters(t, tc.nodes[0]) == "node-1,node-2,node-3" {
 			if n := tc.client(victim).countAt("c", "Eventually"); n == 100 {
 				break
 			}
@@ -192,23 +205,50 @@ func TestClusterNodeRemovedAndReAddedCatchesUp(t *testing.T) {
 // TestRestartWaitsForMetadataQuorum: after every node is killed, a node
 // restarted alone waits for a metadata leader instead of giving up (it
 // used to exit after 10 s, so a cluster restarted one node at a time never
-// came back; found by the Jepsen kill fault). The lone node waits past that
-// old limit, then the others start and all three serve.
+// came back; found by the Jepsen kill fault), and meanwhile serves
+// /healthz, /v1/cluster/status and a /readyz that says why it is not ready
+// (it used to serve nothing until a quorum was back; issue 10, defect 2).
+// The lone node waits past the old limit, then the others start and all
+// three serve.
 func TestRestartWaitsForMetadataQuorum(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits 12 s on purpose")
 	}
-	tc := newCluster(t, 3, 3)
+	tc := newCluster(t, 3, 3, func(c *Config) { c.restartWait = time.Second })
 	tc.client(0).ok("collections/create", map[string]any{"collectionName": "q", "dimension": 2})
 	for i := range tc.nodes {
 		tc.kill(i)
 	}
+	lone := client{t: t, base: "http://" + tc.cfgs[0].HTTPAddr}
 	first := make(chan error, 1)
 	go func() { first <- tc.start(0) }()
-	select {
-	case err := <-first:
-		t.Fatalf("a node restarted without a quorum returned before the others started: %v", err)
-	case <-time.After(12 * time.Second):
+	deadline := time.Now().Add(12 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(lone.base + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if code, body := lone.get("/healthz"); code != http.StatusOK {
+		t.Fatalf("/healthz of a node waiting for a quorum: HTTP %d %s", code, body)
+	}
+	if err := <-first; err != nil {
+		t.Fatalf("lone restarted node: %v", err)
+	}
+	for time.Now().Before(deadline) {
+		if code, body := lone.get("/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "no leader") {
+			t.Fatalf("/readyz of a node without a metadata quorum: HTTP %d %s", code, body)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if code, body := lone.get("/v1/cluster/status"); code != http.StatusOK || !strings.Contains(body, `"metaMembers"`) || !strings.Contains(body, `"node-3"`) {
+		t.Fatalf("status of a node without a metadata quorum: HTTP %d %s", code, body)
+	}
+	if r := lone.do("collections/list", map[string]any{}); r.Code != 1 {
+		t.Fatalf("collections/list without a metadata quorum: code %d: %s", r.Code, r.Message)
 	}
 	errs := make(chan error, 2)
 	for i := 1; i < 3; i++ {
@@ -219,10 +259,30 @@ func TestRestartWaitsForMetadataQuorum(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := <-first; err != nil {
-		t.Fatalf("lone restarted node: %v", err)
+	for tc.nodes[0].starting() != nil {
+		if time.Now().After(deadline.Add(60 * time.Second)) {
+			t.Fatalf("lone node never joined: %v", tc.nodes[0].starting())
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	for i := range tc.nodes {
 		tc.client(i).ok("entities/insert", map[string]any{"collectionName": "q", "data": []map[string]any{{"id": i, "vector": []float32{1, 2}}}})
 	}
+}
+
+// metaVoters lists the voters of the metadata group as s sees it.
+func metaVoters(t *testing.T, s *Server) string {
+	t.Helper()
+	servers, err := s.Coordinator().Members()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, sv := range servers {
+		if sv.Suffrage == hraft.Voter {
+			ids = append(ids, string(sv.ID))
+		}
+	}
+	slices.Sort(ids)
+	return strings.Join(ids, ",")
 }

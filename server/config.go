@@ -25,12 +25,20 @@ type Config struct {
 	AuthEnabled bool              `yaml:"auth_enabled"`
 	Users       map[string]string `yaml:"users"`
 	APIKeys     []string          `yaml:"api_keys"`
+	// AdminAPI serves the routes that change the cluster's membership
+	// (/v1/cluster/nodes/add and /remove) to every caller that passes
+	// authentication. Off by default: then only the root user may call
+	// them, and only with AuthEnabled.
+	AdminAPI bool `yaml:"admin_api"`
 
 	Raft      RaftConfig      `yaml:"raft"`
 	Cluster   ClusterConfig   `yaml:"cluster"`
 	Storage   StorageConfig   `yaml:"storage"`
 	Lifecycle LifecycleConfig `yaml:"lifecycle"`
 	Testing   TestingConfig   `yaml:"testing"`
+
+	// restartWait overrides the package's restartWait (tests only).
+	restartWait time.Duration
 }
 
 // TestingConfig holds switches for the Jepsen suite. Both are off by

@@ -6,13 +6,20 @@
 // and collects the objects of dropped collections on the metadata leader.
 //
 // Invariants:
-//   - Start returns only when the node serves requests with all applied
-//     metadata reconciled (this node registered, its shards open); the HTTP
-//     API opens only then, so /readyz means ready.
+//   - The HTTP API opens before the node joins, so /healthz, /metrics and
+//     the read-only admin routes (status, nodes) answer even while the
+//     metadata group has no leader; /readyz answers 503 with the reason and
+//     the Milvus routes code 1 until the node has joined (this node
+//     registered, applied metadata reconciled, its shards open). /readyz
+//     200 means ready.
+//   - Start returns once the node has joined, except that a node with Raft
+//     state (a restart) returns after restartWait and goes on waiting for a
+//     metadata leader in the background for as long as it runs; a new node
+//     gives up (Start fails) after two minutes.
 //   - Stop hands off leadership, stops the HTTP API and loops before the
 //     Raft groups, and joins every goroutine it started.
-//   - A node with Raft state (a restart) waits for a metadata leader for as
-//     long as it runs; a new node gives up after two minutes.
+//   - The admin routes that change membership (nodes/add, nodes/remove) are
+//     served only with Config.AdminAPI or to the root user with auth on.
 //   - TestingConfig (--test-faults, --test-unsafe-strong-reads, hidden) is
 //     off by default: a fault table in the mux and /v1/test/ routes for
 //     the Jepsen suite, and deliberately broken Strong reads.

@@ -72,6 +72,9 @@ func (s *Server) watchLiveness(ctx context.Context) {
 				continue
 			}
 			s.checkNodes(ctx, now, seen)
+			if err := s.coord.PromoteMembers(ctx); err != nil {
+				s.logger.Warn("promoting a metadata member", "error", err)
+			}
 		}
 	}
 }

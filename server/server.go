@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -44,12 +46,23 @@ type Server struct {
 	errc    chan error
 	changed chan struct{} // metadata changed: reconcile the shards
 
+	started atomic.Bool // joined: /readyz and the Milvus routes are served
+
 	stopOnce sync.Once
 	stopErr  error
 }
 
-// Start opens every component of a node, joins or forms its cluster (or
-// runs standalone), and serves until Stop.
+// Start opens every component of a node, serves HTTP, joins or forms its
+// cluster (or runs standalone), and serves until Stop.
+//
+// The HTTP listener opens before the node joins: /healthz, /metrics and
+// the read-only admin routes (status, nodes) answer from the first moment,
+// while /readyz and the Milvus routes say "not ready" (with the reason)
+// until the node has joined. A new node must join within two minutes or
+// Start fails. A node with Raft state (a restart) waits for a metadata
+// leader for as long as it runs (after a whole-cluster outage none can be
+// ready before a quorum is back); Start returns once it is ready or after
+// restartWait, and the join then goes on in the background.
 func Start(cfg Config, logger hclog.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -66,19 +79,66 @@ func Start(cfg Config, logger hclog.Logger) (*Server, error) {
 	}
 	s.goServe(func(ctx context.Context) error { return s.mux.Serve(ctx) })
 	s.goServe(func(ctx context.Context) error { return s.rpcSrv.Serve(ctx) })
-	if err := s.join(); err != nil {
-		_ = s.Stop()
-		return nil, err
-	}
-	// The API opens only now, so /readyz means this node is registered and
-	// its shards are open.
 	s.goServe(func(ctx context.Context) error { return s.api.Serve(ctx, s.httpLn) })
+	restart := s.coord.Node().HasState() // standalone: bootstrapped in open, so always
+	joined := make(chan error, 1)
+	s.goLoop(func(ctx context.Context) { joined <- s.startup(ctx, restart) })
+	wait := time.After(cmp.Or(s.cfg.restartWait, restartWait))
+	if !restart {
+		wait = nil // a new node: joining is part of starting (it fails after two minutes)
+	}
+	select {
+	case err := <-joined:
+		if err != nil {
+			_ = s.Stop()
+			return nil, err
+		}
+	case <-wait:
+		logger.Warn("still waiting for a metadata leader; serving /healthz and /v1/cluster/status meanwhile", "node", cfg.NodeID, "http", s.HTTPAddr())
+	}
+	return s, nil
+}
+
+// restartWait bounds how long Start waits for a restarted node to join
+// before returning (the join goes on in the background).
+const restartWait = 30 * time.Second
+
+// startup joins the cluster, then marks the node started and runs its
+// loops. A restarted node retries until it joins or the node stops.
+func (s *Server) startup(ctx context.Context, restart bool) error {
+	for {
+		err := s.join()
+		if err == nil {
+			break
+		}
+		if !restart || ctx.Err() != nil {
+			return err
+		}
+		s.logger.Warn("joining the cluster failed; retrying", "error", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+	s.started.Store(true)
 	s.goLoop(s.watchChanges)
 	s.goLoop(s.watchLiveness)
 	s.goLoop(s.watchGarbage)
 	s.goLoop(s.watchTasks)
-	logger.Info("raftvec serving", "node", cfg.NodeID, "http", s.HTTPAddr(), "raft", s.RaftAddr(), "data", cfg.DataDir)
-	return s, nil
+	s.logger.Info("raftvec serving", "node", s.cfg.NodeID, "http", s.HTTPAddr(), "raft", s.RaftAddr(), "data", s.cfg.DataDir)
+	return nil
+}
+
+// starting is api.Config.Starting: why the node is not started yet.
+func (s *Server) starting() error {
+	if s.started.Load() {
+		return nil
+	}
+	if addr, _ := s.coord.Node().LeaderAddr(); addr == "" {
+		return fmt.Errorf("joining the cluster: the metadata group has no leader; a quorum of its voters must be up (see /v1/cluster/status; README: recovering a metadata group that lost its quorum)")
+	}
+	return errors.New("joining the cluster: catching up with the metadata log")
 }
 
 func (s *Server) goServe(fn func(context.Context) error) {
@@ -159,6 +219,7 @@ func (s *Server) open() error {
 	ac := api.Config{
 		Addr: s.cfg.HTTPAddr, AuthEnabled: s.cfg.AuthEnabled, Users: s.cfg.Users, APIKeys: s.cfg.APIKeys,
 		MaxBodyBytes: s.cfg.MaxBodyBytes, Logger: s.logger, Admin: admin{s: s},
+		AdminAPI: s.cfg.AdminAPI, Starting: s.starting,
 	}
 	if s.faults != nil {
 		ac.Testing = testHooks{s: s}
@@ -213,10 +274,10 @@ func (s *Server) notifyChange() {
 // join forms or joins the cluster (nothing to do standalone), waits until
 // the metadata log is applied, registers this node and opens its shards.
 //
-// A node that already has Raft state (a restart) waits for a metadata
-// leader for as long as it runs: after a whole-cluster outage the nodes come
-// back one by one, and none can be ready before a quorum is up. A new node
-// gives up after two minutes.
+// A node that already has Raft state (a restart, standalone included)
+// waits for a metadata leader for as long as it runs: after a whole-cluster
+// outage the nodes come back one by one, and none can be ready before a
+// quorum is up. A new node gives up after two minutes.
 func (s *Server) join() error {
 	ctx, cancel := context.WithTimeout(s.ctx, 120*time.Second)
 	if s.coord.Node().HasState() {

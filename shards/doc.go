@@ -30,6 +30,19 @@
 //     happen (ErrUnavailable) or may have (ErrUnknownOutcome). Only
 //     not-run errors are retried. A forwarded proposal carries its
 //     caller's absolute deadline and is refused, unproposed, after it.
+//   - A planned leadership transfer (to the preferred replica, away from a
+//     node placement no longer wants, at shutdown) first drains the
+//     proposals in flight on the leader and holds new ones until it is over
+//     (proposalGate); held proposals then find this node not leading,
+//     before anything reached the log, and are forwarded to the new leader.
+//     A planned transfer therefore never makes a write's outcome unknown.
+//   - A new group is bootstrapped by its preferred replica (the first
+//     initial voter) alone; the other initial voters hold no configuration,
+//     so they vote but never campaign, and the group's first leader is the
+//     preferred one. They bootstrap the same configuration themselves only
+//     if the group has not formed after bootstrapDelay. WaitSettled (used by
+//     collection creation) waits until every replicated shard is led by its
+//     preferred replica.
 //   - A Strong read waits for a read index from the leader and for this
 //     replica to apply it; no lease reads (Config.UnsafeStrongReads, a
 //     test-only switch, breaks this on purpose for the Jepsen suite). Bounded reads use the leader's

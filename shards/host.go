@@ -1,7 +1,9 @@
 package shards
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -169,6 +171,32 @@ func (h *Host) bootstrapPeers(c *coordinator.Collection, i int) []hraft.Server {
 	return peers
 }
 
+// bootstrapDelay is how long a non-preferred initial voter of a new shard
+// group waits for the preferred one to form it before bootstrapping it
+// itself: a few election timeouts.
+func (h *Host) bootstrapDelay() time.Duration {
+	return 5 * cmp.Or(h.cfg.Raft.ElectionTimeout, time.Second)
+}
+
+// lateBootstrap bootstraps r's group with the initial voters if the
+// preferred replica has not formed it in time (r has no Raft state yet).
+// This is what every initial voter used to do at once: the same
+// configuration on each, so it is safe whenever it happens.
+func (h *Host) lateBootstrap(r *Replica, now time.Time) {
+	if r.bootstrap == nil || now.Sub(r.opened) < h.bootstrapDelay() {
+		return
+	}
+	peers := r.bootstrap
+	r.bootstrap = nil // one attempt: the group forms or this node has state by now
+	if r.node.HasState() {
+		return
+	}
+	h.cfg.Logger.Info("the preferred replica did not form the group; bootstrapping it", "shard", r.Name)
+	if err := r.node.Bootstrap(peers); err != nil && !errors.Is(err, hraft.ErrCantBootstrap) {
+		h.cfg.Logger.Warn("bootstrapping shard group", "shard", r.Name, "error", err)
+	}
+}
+
 // open returns the replica of shard i of c, opening its Raft group if
 // needed. Groups open in parallel (h.mu is not held while a group's log and
 // snapshot are read); a second caller for the same group waits for the
@@ -245,14 +273,25 @@ func (h *Host) openReplica(c *coordinator.Collection, i int, name string) (*Repl
 	rc.Group = name
 	rc.Dir = filepath.Join(h.cfg.Dir, name)
 	rc.Logger = h.cfg.Logger.Named(name)
-	rc.Peers = h.bootstrapPeers(c, i)
-	rc.Bootstrap = rc.Peers != nil
+	// Only the preferred replica (the first initial voter) bootstraps a new
+	// group at once, so it is the only one that can start the first
+	// election (a member without a configuration never campaigns, but
+	// votes): the group's first leader is the one placement wants, and no
+	// leadership transfer follows the collection's creation. The other
+	// initial voters bootstrap the same configuration only if the group
+	// has not formed within bootstrapDelay (the preferred node is down).
+	peers := h.bootstrapPeers(c, i)
+	preferred := peers != nil && c.Shards[i].Initial[0] == h.cfg.Raft.ID
+	rc.Peers, rc.Bootstrap = peers, preferred
 	n, err := raft.Open(rc, f, h.mux)
 	if err != nil {
 		return nil, fmt.Errorf("shards: opening %s: %w", name, err)
 	}
 	r := &Replica{Name: name, CollectionID: c.ID, Shard: i, node: n, fsm: f, client: h.client, bound: h.cfg.StalenessBound, unsafeStrong: h.cfg.UnsafeStrongReads,
-		maxBacklog: h.cfg.Lifecycle.MaxBacklog, loader: h.loader()}
+		maxBacklog: h.cfg.Lifecycle.MaxBacklog, loader: h.loader(), opened: time.Now()}
+	if !preferred && !n.HasState() {
+		r.bootstrap = peers
+	}
 	r.lastData.Store(time.Now().UnixMilli())
 	r.reads = &h.reads
 	r.loopCtx, r.stop = context.WithCancel(h.ctx)
@@ -313,7 +352,7 @@ func (h *Host) Close() error {
 func (h *Host) TransferLeadership(ctx context.Context) {
 	for _, r := range h.Replicas() {
 		if r.node.IsLeader() {
-			_ = r.node.TransferLeadership(ctx)
+			_ = r.transferLeadership(ctx, "", "")
 		}
 	}
 }

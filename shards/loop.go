@@ -53,13 +53,14 @@ type loopState struct {
 // step does one round of a replica's background work and reports whether
 // the replica still has work (it is then stepped again a tick later).
 func (h *Host) step(r *Replica, s *loopState, now time.Time) bool {
+	h.lateBootstrap(r, now)
 	if now.Sub(s.lastPrune) >= h.cfg.Lifecycle.GCInterval {
 		s.lastPrune = now
 		chunkCache{dir: h.cfg.Lifecycle.CacheDir}.prune(r)
 	}
 	if !r.node.IsLeader() {
 		s.settled = false
-		return false
+		return r.bootstrap != nil // a late bootstrap may be due
 	}
 	h.tickStep(r, now)
 	if meta := h.collectionMeta(r); !s.settled || meta != s.membersMeta || now.Sub(s.lastMembers) >= membershipRecheck {
@@ -204,7 +205,7 @@ func matches(want []string, servers []hraft.Server, self string) bool {
 
 func (h *Host) membershipStep(ctx context.Context, r *Replica, want []string, servers []hraft.Server) error {
 	if !slices.Contains(want, h.NodeID()) {
-		return r.node.TransferLeadership(ctx) // the new leader removes this node
+		return r.transferLeadership(ctx, "", "") // the new leader removes this node
 	}
 	for _, id := range want {
 		i := slices.IndexFunc(servers, func(s hraft.Server) bool { return string(s.ID) == id })
@@ -240,7 +241,7 @@ func (h *Host) preferLeader(ctx context.Context, r *Replica, id string, servers 
 		return nil
 	}
 	h.cfg.Logger.Info("moving leadership to the preferred replica", "shard", r.Name, "node", id)
-	return r.node.TransferLeadershipTo(ctx, id, string(servers[i].Address))
+	return r.transferLeadership(ctx, id, string(servers[i].Address))
 }
 
 // caughtUp reports whether a replica at addr has applied close to this

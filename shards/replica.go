@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	hraft "github.com/hashicorp/raft"
+
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/fsm"
 	"github.com/raftvec/raftvec/raft"
@@ -35,6 +37,14 @@ type Replica struct {
 	// reads come, so idle collections cost no log writes.
 	lastRead   atomic.Int64
 	maxBacklog int64
+
+	gate proposalGate // planned leadership transfers drain and hold proposals
+
+	// bootstrap is the initial voter set this replica bootstraps the group
+	// with if the preferred replica has not formed it within
+	// bootstrapDelay of opened (nil: nothing to do).
+	bootstrap []hraft.Server
+	opened    time.Time
 
 	loader  segment.Loader // fetches chunks and index files
 	indexes indexCache     // index files loaded for search
@@ -102,7 +112,11 @@ func (r *Replica) proposeLocal(ctx context.Context, data []byte) (fsm.Result, ui
 			r.dataWritten(now)
 		}
 	}
+	if err := r.gate.enter(ctx); err != nil {
+		return fsm.Result{}, 0, fmt.Errorf("%w: %s: not proposed while leadership moved: %w", ErrUnavailable, r.Name, err)
+	}
 	res, err := r.node.Propose(ctx, data)
+	r.gate.exit()
 	if err != nil {
 		return fsm.Result{}, 0, mapRaftErr(r.Name, err)
 	}
@@ -159,6 +173,22 @@ func (r *Replica) markRead() {
 	if old := r.lastRead.Swap(now); now-old > time.Second.Milliseconds() {
 		r.wake()
 	}
+}
+
+// transferLeadership hands leadership to another voter (to id at addr, or
+// the most up-to-date one when id is ""), first draining the proposals in
+// flight and holding new ones until the transfer is over (proposalGate), so
+// a planned transfer never turns a write into an unknown outcome.
+func (r *Replica) transferLeadership(ctx context.Context, id, addr string) error {
+	release, err := r.gate.hold(ctx)
+	if err != nil {
+		return fmt.Errorf("shards: %s: draining proposals before a leadership transfer: %w", r.Name, err)
+	}
+	defer release()
+	if id == "" {
+		return r.node.TransferLeadership(ctx)
+	}
+	return r.node.TransferLeadershipTo(ctx, id, addr)
 }
 
 // Tick appends a leader timestamp (used by Bounded reads).

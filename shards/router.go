@@ -174,3 +174,50 @@ func (h *Host) call(ctx context.Context, nodeID, method string, args, reply any)
 func isUnreachable(err error) bool {
 	return (errors.Is(err, ErrUnavailable) || errors.Is(err, ErrNotHosted)) && !errors.Is(err, ErrUnknownOutcome)
 }
+
+// settleWait bounds how long WaitSettled waits.
+const settleWait = 10 * time.Second
+
+// WaitSettled waits (up to settleWait or ctx) until the preferred replica
+// of every replicated shard of c leads its group, so that writes sent
+// once a collection is created find their leader and no planned
+// leadership transfer follows. It reports whether every shard settled;
+// not settling is not an error (the collection exists and a later
+// transfer drains writes first).
+func (h *Host) WaitSettled(ctx context.Context, c *coordinator.Collection) bool {
+	ctx, cancel := context.WithTimeout(ctx, settleWait)
+	defer cancel()
+	pending := map[int]bool{}
+	for i, sp := range c.Shards {
+		if len(sp.Replicas) > 1 { // one replica: nothing to move, and it leads as soon as it can
+			pending[i] = true
+		}
+	}
+	for len(pending) > 0 {
+		for i := range pending {
+			if h.leads(ctx, c, i, c.Shards[i].Replicas[0]) {
+				delete(pending, i)
+			}
+		}
+		if len(pending) == 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return true
+}
+
+// leads reports whether node id leads shard i of c (false if unknown).
+func (h *Host) leads(ctx context.Context, c *coordinator.Collection, i int, id string) bool {
+	if id == h.NodeID() {
+		r := h.byName(GroupName(c.ID, i))
+		return r != nil && r.node.IsLeader()
+	}
+	var reply LeadingReply
+	err := h.call(ctx, id, ServiceName+".Leading", GroupArgs{Group: GroupName(c.ID, i)}, &reply)
+	return err == nil && reply.Leading
+}

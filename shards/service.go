@@ -157,6 +157,19 @@ func (s *Service) Applied(a GroupArgs, r *IndexReply) error {
 	return nil
 }
 
+// LeadingReply says whether this node leads a group.
+type LeadingReply struct{ Leading bool }
+
+// Leading reports whether this node's replica of a group is its leader.
+func (s *Service) Leading(a GroupArgs, r *LeadingReply) error {
+	rep, err := s.replica(a.Group)
+	if err != nil {
+		return encodeErr(err)
+	}
+	r.Leading = rep.node.IsLeader()
+	return nil
+}
+
 // ReadArgs is a read served by a replica: gate, then query or search.
 type ReadArgs struct {
 	Group      string

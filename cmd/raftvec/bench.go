@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -93,11 +94,33 @@ further rows of the mixture; mnist: the test images; random: uniform).`,
 
 // post sends a Milvus REST v2 request and checks the envelope's code.
 func post(base, path string, body any) (json.RawMessage, error) {
+	return postWith(base, path, body, nil)
+}
+
+// codeError is a reply with a non-zero envelope code.
+type codeError struct {
+	path string
+	code int
+	msg  string
+}
+
+func (e *codeError) Error() string { return fmt.Sprintf("%s: code %d: %s", e.path, e.code, e.msg) }
+
+// postWith is post with extra request headers.
+func postWith(base, path string, body any, header map[string]string) (json.RawMessage, error) {
 	b, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := http.Post(base+"/v2/vectordb/"+path, "application/json", bytes.NewReader(b))
+	req, err := http.NewRequest(http.MethodPost, base+"/v2/vectordb/"+path, bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -115,9 +138,51 @@ func post(base, path string, body any) (json.RawMessage, error) {
 		return nil, fmt.Errorf("%s: HTTP %d: %s", path, resp.StatusCode, raw)
 	}
 	if env.Code != 0 {
-		return nil, fmt.Errorf("%s: code %d: %s", path, env.Code, env.Message)
+		return nil, &codeError{path: path, code: env.Code, msg: env.Message}
 	}
 	return env.Data, nil
+}
+
+// insertAttempts bounds the attempts of one insert batch; retryBackoff is
+// the first wait between them (doubling, at most 2 s).
+const insertAttempts = 8
+
+var retryBackoff = 50 * time.Millisecond
+
+// retryable reports whether a failed insert may be sent again with the
+// same Idempotency-Key, as a real client should: 2 (unavailable: not
+// applied), 3 (outcome unknown), 8 (rate limited), 10001 (timed out:
+// outcome unknown) or no reply at all (outcome unknown). The key makes the
+// server apply the batch at most once. Anything else (bad data, unknown
+// collection) fails the same way again.
+func retryable(err error) bool {
+	var ce *codeError
+	if errors.As(err, &ce) {
+		switch ce.code {
+		case 2, 3, 8, 10001:
+			return true
+		}
+		return false
+	}
+	return err != nil
+}
+
+// insertRetrying posts one insert batch with an Idempotency-Key, retrying
+// retryable failures (on the next node, with backoff) up to insertAttempts
+// times; retries counts the retries.
+func insertRetrying(nodes []string, first int, key string, body any, retries *atomic.Int64) error {
+	hdr := map[string]string{"Idempotency-Key": key}
+	for attempt := 0; ; attempt++ {
+		_, err := postWith(nodes[(first+attempt)%len(nodes)], "entities/insert", body, hdr)
+		if err == nil || !retryable(err) || attempt+1 >= insertAttempts {
+			if err != nil && attempt > 0 {
+				err = fmt.Errorf("after %d attempts: %w", attempt+1, err)
+			}
+			return err
+		}
+		retries.Add(1)
+		time.Sleep(min(retryBackoff<<attempt, 2*time.Second))
+	}
 }
 
 func randVectors(r *rand.Rand, n, dim int) [][]float32 {
@@ -150,7 +215,8 @@ func benchInsert(o *benchOpts) error {
 		return err
 	}
 	batches := (rows + o.batch - 1) / o.batch
-	var done atomic.Int64
+	var done, retries atomic.Int64
+	run := time.Now().UnixNano() // Idempotency-Keys unique to this run
 	start := time.Now()
 	stop := progress(func() string {
 		n := done.Load()
@@ -163,18 +229,18 @@ func benchInsert(o *benchOpts) error {
 			id := b*o.batch + i
 			data[i] = map[string]any{"id": id, "vector": base[id*dim : (id+1)*dim]}
 		}
-		nodes := o.nodes()
-		_, err := post(nodes[b%len(nodes)], "entities/insert", map[string]any{"collectionName": o.collection, "data": data})
+		key := fmt.Sprintf("bench-%d-%d", run, b)
+		err := insertRetrying(o.nodes(), b, key, map[string]any{"collectionName": o.collection, "data": data}, &retries)
 		done.Add(int64(n))
 		return err
 	})
 	stop()
 	if err != nil {
-		return err
+		return fmt.Errorf("%w (%d retries)", err, retries.Load())
 	}
 	el := time.Since(start)
-	fmt.Printf("insert: %d rows (%s), dim %d, batch %d, %d clients, %d nodes: %.2fs, %.0f rows/s\n",
-		rows, o.dataset, dim, o.batch, o.clients, len(o.nodes()), el.Seconds(), float64(rows)/el.Seconds())
+	fmt.Printf("insert: %d rows (%s), dim %d, batch %d, %d clients, %d nodes: %.2fs, %.0f rows/s, %d retries\n",
+		rows, o.dataset, dim, o.batch, o.clients, len(o.nodes()), el.Seconds(), float64(rows)/el.Seconds(), retries.Load())
 	if o.waitIndex {
 		return o.waitForIndex(int64(rows))
 	}

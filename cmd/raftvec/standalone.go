@@ -47,6 +47,7 @@ func bindServerFlags(fs *pflag.FlagSet, cfg *server.Config) {
 	fs.BoolVar(&cfg.AuthEnabled, "auth", cfg.AuthEnabled, "require Authorization: Bearer user:password or an API key")
 	fs.StringSliceVar(&cfg.APIKeys, "api-keys", cfg.APIKeys, "accepted API keys (with --auth)")
 	fs.StringToStringVar(&cfg.Users, "users", cfg.Users, "accepted user=password pairs (with --auth)")
+	fs.BoolVar(&cfg.AdminAPI, "admin-api", cfg.AdminAPI, "serve /v1/cluster/nodes/add and /remove to every authenticated caller (default: only user root, with --auth)")
 	fs.DurationVar(&cfg.Raft.HeartbeatTimeout, "raft-heartbeat-timeout", cfg.Raft.HeartbeatTimeout, "Raft heartbeat timeout")
 	fs.DurationVar(&cfg.Raft.ElectionTimeout, "raft-election-timeout", cfg.Raft.ElectionTimeout, "Raft election timeout")
 	fs.Uint64Var(&cfg.Raft.SnapshotThreshold, "raft-snapshot-threshold", cfg.Raft.SnapshotThreshold, "log entries between automatic Raft snapshots")
