@@ -67,7 +67,7 @@ var fuzzSeeds = map[string][]string{
 		`{"collectionName":"fd","filter":"json_contains(meta[\"k\"], 1) and title like \"h%\"","consistencyLevel":"Strong"}`,
 	},
 	"entities/search": {
-		`{"collectionName":"fz","data":[[1,2,3,4]],"limit":3,"outputFields":["*"]}`,
+		`{"collectionName":"fz","data":[[1,2,3,4]],"limit":100,"outputFields":["*"]}`, // meets id 8's +Inf
 		`{"collectionName":"fz","data":[[1,2,3,4],[4,3,2,1]],"limit":2,"offset":1,"filter":"id > 1","groupingField":"id"}`,
 		`{"collectionName":"fz","data":[[1,2,3,4]],"limit":16384,"offset":1}`,
 		`{"collectionName":"fz","ids":[1],"limit":2,"searchParams":{"metricType":"L2","params":{"radius":10}}}`,
