@@ -21,7 +21,8 @@ run: build
 	./$(BIN) standalone --data-dir $(DATA_DIR) --http-addr $(HTTP_ADDR) --raft-addr $(RAFT_ADDR)
 
 # The whole suite: vet, unit tests, race detector on concurrent packages, a
-# short fuzz pass of the parsers, and end-to-end tests of the real binary.
+# short fuzz pass of the parsers and of whole HTTP request bodies against a
+# real standalone node, and end-to-end tests of the real binary.
 test: build lint test-unit test-race fuzz-short test-e2e test-minio jepsen-quick
 
 lint-vet:
@@ -41,6 +42,7 @@ fuzz-short:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=10s ./expr/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeCommand$$' -fuzztime=10s ./fsm/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeSegment$$' -fuzztime=10s ./segment/
+	$(GO) test -run='^$$' -fuzz='^FuzzHTTPBodies$$' -fuzztime=10s ./server/
 
 # Longer fuzzing for developers.
 fuzz:
@@ -49,6 +51,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeCommand$$' -fuzztime=2m ./fsm/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeSegment$$' -fuzztime=2m ./segment/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeBatch$$' -fuzztime=2m ./segment/
+	$(GO) test -run='^$$' -fuzz='^FuzzHTTPBodies$$' -fuzztime=2m ./server/
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./index/ ./fsm/

@@ -27,6 +27,9 @@ func (s *Server) createAlias(ctx context.Context, c *call) (any, error) {
 	if err := decodeAlias(c, &r, true); err != nil {
 		return nil, err
 	}
+	if err := checkName("alias", r.AliasName); err != nil {
+		return nil, err
+	}
 	err := s.b.CreateAlias(ctx, r.AliasName, r.CollectionName)
 	return empty(), named(named(err, "alias", r.AliasName), "collection", r.CollectionName)
 }
@@ -34,6 +37,9 @@ func (s *Server) createAlias(ctx context.Context, c *call) (any, error) {
 func (s *Server) alterAlias(ctx context.Context, c *call) (any, error) {
 	var r aliasReq
 	if err := decodeAlias(c, &r, true); err != nil {
+		return nil, err
+	}
+	if err := checkName("alias", r.AliasName); err != nil {
 		return nil, err
 	}
 	err := s.b.AlterAlias(ctx, r.AliasName, r.CollectionName)

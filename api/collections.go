@@ -38,6 +38,9 @@ func (s *Server) createCollection(ctx context.Context, c *call) (any, error) {
 	if err := decodeNamed(c, &r, &r.collReq); err != nil {
 		return nil, err
 	}
+	if err := checkName("collection", r.CollectionName); err != nil {
+		return nil, err
+	}
 	col, err := buildCollection(&r)
 	if err != nil {
 		return nil, err
@@ -140,7 +143,7 @@ func (s *Server) renameCollection(ctx context.Context, c *call) (any, error) {
 	if err := decodeNamed(c, &r, &r.collReq); err != nil {
 		return nil, err
 	}
-	if err := requireName("newCollectionName", r.NewCollectionName); err != nil {
+	if err := firstErr(requireName("newCollectionName", r.NewCollectionName), checkName("collection", r.NewCollectionName)); err != nil {
 		return nil, err
 	}
 	if r.NewDbName != "" && r.NewDbName != "default" {

@@ -29,7 +29,7 @@ func TestQuickCreateDefaultsAndDescribe(t *testing.T) {
 
 func TestQuickCreateOptions(t *testing.T) {
 	e := newEnv(t)
-	e.ok("collections/create", `{"collectionName":"v","dimension":"3","metricType":"l2","idType":"VarChar",
+	e.ok("collections/create", `{"collectionName":"v","dimension":3,"metricType":"l2","idType":"VarChar",
 		"primaryFieldName":"pk","vectorFieldName":"emb","autoID":false,"params":{"max_length":"16","shardsNum":2,"consistencyLevel":"Strong"}}`)
 	c := e.f.colls["v"].col
 	pk := c.Schema.Primary()

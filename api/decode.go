@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 )
@@ -109,6 +110,28 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// jsonInt reads a parameter that must be a JSON integer ("dimension": "4"
+// is refused, as in Milvus); absent or null is not set.
+func jsonInt(raw json.RawMessage, param string) (n int64, set bool, err error) {
+	if !present(raw) {
+		return 0, false, nil
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return 0, false, errf(codeBadJSON, "body is not valid JSON: %v", err)
+	}
+	num, ok := v.(json.Number)
+	if !ok {
+		return 0, false, invalidf("invalid parameter %q: want a JSON integer, got %s", param, describe(v))
+	}
+	if n, err = numberToInt(num); err != nil {
+		return 0, false, invalidf("invalid parameter %q: %v", param, err)
+	}
+	return n, true, nil
+}
+
 // toInt converts a JSON number or numeric string to an int64; a number
 // must be integral.
 func toInt(v any) (int64, error) {
@@ -131,16 +154,40 @@ func toInt(v any) (int64, error) {
 	return 0, fmt.Errorf("want an integer, got %s", describe(v))
 }
 
-// numberToInt accepts integral numbers, including 3.0 and 1e3.
+// maxExactFloatInt is 2^53: every integer of smaller magnitude is exact as
+// a float64, no larger one is guaranteed to be.
+const maxExactFloatInt = 1 << 53
+
+// numberToInt converts a JSON number to an int64 exactly: an integer
+// literal in the Int64 range, or an integral number written with a
+// fraction or exponent (3.0, 1e3) whose magnitude is below 2^53, where
+// float64 is exact. Anything else (-9223372036854775809,
+// 9007199254740993.0, 1.5) is refused, never rounded.
 func numberToInt(n json.Number) (int64, error) {
-	if i, err := n.Int64(); err == nil {
+	s := n.String()
+	if !strings.ContainsAny(s, ".eE") {
+		i, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%s is out of the Int64 range [%d, %d]", s, int64(math.MinInt64), int64(math.MaxInt64))
+		}
 		return i, nil
 	}
-	f, err := n.Float64()
-	if err != nil {
-		return 0, fmt.Errorf("%s is out of range", n)
+	// Parse exactly (1.0000000000000000001 and 1e-400 are not integers,
+	// though they round to ones); a huge exponent is refused before big.Rat
+	// would expand it.
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		if e, err := strconv.Atoi(s[i+1:]); err != nil || e > 400 || e < -400 {
+			return 0, fmt.Errorf("%s is not an exact integer below 2^53", s)
+		}
 	}
-	return floatToInt(f)
+	r, ok := new(big.Rat).SetString(s)
+	if !ok || !r.IsInt() {
+		return 0, fmt.Errorf("%s is not an integer", s)
+	}
+	if n := r.Num(); n.CmpAbs(big.NewInt(maxExactFloatInt)) >= 0 {
+		return 0, fmt.Errorf("%s is not exact: write integers of 2^53 or more without a fraction or exponent", s)
+	}
+	return r.Num().Int64(), nil
 }
 
 func floatToInt(f float64) (int64, error) {

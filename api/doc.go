@@ -29,6 +29,26 @@
 //   - While Config.Starting reports an error (the node has not joined its
 //     cluster), /readyz answers 503 with it and the Milvus routes code 1;
 //     /healthz, /metrics and the read-only admin routes are always served.
+//   - Bounds (limits.go) are checked before anything is sent to a shard:
+//     offset and limit each and together <= 16384 (no overflow), at most
+//     16384 query vectors or get ids, nq × (offset+limit) <= 262144 per
+//     search (summed over a hybrid search's sub-searches). The rows of a
+//     reply are bounded to ~100 MiB while they are rendered.
+//   - Text is taken as sent or refused: a body that is not UTF-8 or escapes
+//     a lone surrogate is 1801; an integer that is not exactly an int64
+//     (out of range, or a fraction/exponent form at or beyond 2^53) is
+//     refused, never rounded; "dimension" must be a JSON integer; the names
+//     a request creates (collection, partition, alias, field, index) follow
+//     Milvus: a letter or _ then letters, digits, _; at most 255 bytes.
+//   - A Raftvec-Session-Token request header must be empty or a token a
+//     write returned (shard=index,...); anything else is 1100.
+//   - Search rows carry the score as "distance", always finite: an
+//     overflowed (±Inf) distance is sent as ±3.4028235e38, NaN hits are
+//     dropped. A dynamic key named "distance" is returned in the row's
+//     "$meta" object; a schema field cannot be named "distance".
+//   - With auth on, every path but /healthz, /readyz and /metrics needs
+//     credentials, unknown ones included (no route discovery); secrets are
+//     compared through SHA-256 digests in constant time.
 //
 // Beyond Milvus: code 3 "outcome unknown" (see errors.go); a write's
 // session token is returned in the Raftvec-Session-Token response header

@@ -148,6 +148,9 @@ func parseIDs(raw json.RawMessage, pk *segment.Field, param string) ([]any, erro
 	if len(list) == 0 {
 		return nil, missingf("missing required parameter %q: the list is empty", param)
 	}
+	if len(list) > maxWindow {
+		return nil, invalidf("too many primary keys in %q: %d, at most %d per request", param, len(list), maxWindow)
+	}
 	ids := make([]any, len(list))
 	for i, x := range list {
 		id, err := convertScalar(pk, x)

@@ -77,6 +77,9 @@ type outcome struct {
 func (s *Server) route(h handler, write bool) gin.HandlerFunc {
 	return func(gc *gin.Context) {
 		body, err := s.readBody(gc)
+		if err == nil {
+			err = firstErr(checkText(body), checkSessionToken(gc.GetHeader(headerSessionToken)))
+		}
 		if err != nil {
 			s.render(gc, outcome{err: err})
 			return

@@ -59,19 +59,27 @@ func (s *Server) hybridSearch(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	lists, metrics := make([][][]shards.Hit, len(r.Search)), make([]string, len(r.Search))
+	reqs, metrics := make([]shards.SearchRequest, len(r.Search)), make([]string, len(r.Search))
+	total := 0 // hits asked of the shards by all sub-searches
 	for i := range r.Search {
 		req, err := subRequest(col, &r.Search[i], i, base, plan.fields, r.Offset+r.Limit)
-		if err == nil && i > 0 && len(req.Vectors) != len(lists[0]) {
-			err = invalidf("search[%d] has %d query vectors, search[0] has %d", i, len(req.Vectors), len(lists[0]))
+		if err == nil && i > 0 && len(req.Vectors) != len(reqs[0].Vectors) {
+			err = invalidf("search[%d] has %d query vectors, search[0] has %d", i, len(req.Vectors), len(reqs[0].Vectors))
 		}
 		if err == nil {
-			lists[i], err = s.runSearch(ctx, req, 0, req.TopK)
+			total += len(req.Vectors) * req.TopK
+			err = firstErr(checkHybridTotal(total), checkResults(len(req.Vectors), r.Offset+r.Limit))
 		}
 		if err != nil {
 			return nil, err
 		}
-		metrics[i] = req.Metric
+		reqs[i], metrics[i] = req, req.Metric
+	}
+	lists := make([][][]shards.Hit, len(reqs))
+	for i := range reqs { // nothing runs before every sub-search is checked
+		if lists[i], err = s.runSearch(ctx, reqs[i], 0, reqs[i].TopK); err != nil {
+			return nil, err
+		}
 	}
 	fused := make([][]shards.Hit, len(lists[0]))
 	for q := range fused {
@@ -81,7 +89,7 @@ func (s *Server) hybridSearch(ctx context.Context, c *call) (any, error) {
 		}
 		fused[q] = window(f.fuse(metrics, perSub), r.Offset, r.Limit)
 	}
-	return renderHits(&col.Schema, &plan, fused, c.allowInt64), nil
+	return renderHits(&col.Schema, &plan, fused, c.allowInt64)
 }
 
 // subRequest builds the shard request of sub-search i.

@@ -55,6 +55,9 @@ func buildIndex(s *segment.Schema, p *indexParam) (coordinator.Index, error) {
 		return ix, invalidf("cannot index field %q: only vector fields can be indexed", p.FieldName)
 	}
 	ix.Name = orDefault(ix.Name, ix.FieldName)
+	if err := checkName("index", ix.Name); err != nil {
+		return ix, err
+	}
 	typ, _ := paramString(p.Params["index_type"])
 	ix.IndexType = orDefault(upper(orDefault(typ, p.IndexType)), "AUTOINDEX")
 	metric, _ := paramString(p.Params["metric_type"])

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
 	"runtime/debug"
@@ -99,10 +100,14 @@ func (s *Server) authorized(r *http.Request) bool {
 		return false
 	}
 	token := strings.TrimSpace(h[len(prefix):])
-	for _, k := range s.cfg.APIKeys {
-		if k != "" && subtle.ConstantTimeCompare([]byte(k), []byte(token)) == 1 {
-			return true
+	match := 0
+	for _, k := range s.cfg.APIKeys { // every key is compared: no early exit
+		if k != "" {
+			match |= secretEqual(k, token)
 		}
+	}
+	if match == 1 {
+		return true
 	}
 	user, pass, ok := strings.Cut(token, ":")
 	return ok && s.checkUser(user, pass)
@@ -110,7 +115,19 @@ func (s *Server) authorized(r *http.Request) bool {
 
 func (s *Server) checkUser(user, pass string) bool {
 	want, ok := s.cfg.Users[user]
-	return ok && subtle.ConstantTimeCompare([]byte(want), []byte(pass)) == 1
+	if !ok {
+		want = "\x00unknown user" // compare anyway: same work either way
+	}
+	return secretEqual(want, pass) == 1 && ok
+}
+
+// secretEqual compares two secrets in time independent of their contents
+// and lengths: subtle.ConstantTimeCompare returns at once on a length
+// mismatch, which would leak a key's length, so the SHA-256 digests (always
+// 32 bytes) are compared instead. 1 if equal, else 0.
+func secretEqual(want, got string) int {
+	a, b := sha256.Sum256([]byte(want)), sha256.Sum256([]byte(got))
+	return subtle.ConstantTimeCompare(a[:], b[:])
 }
 
 // isAdmin reports whether the request authenticates as the admin user

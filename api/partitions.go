@@ -25,6 +25,9 @@ func (s *Server) createPartition(ctx context.Context, c *call) (any, error) {
 	if err := decodePartition(c, &r); err != nil {
 		return nil, err
 	}
+	if err := checkName("partition", r.PartitionName); err != nil {
+		return nil, err
+	}
 	err := s.b.CreatePartition(ctx, r.CollectionName, r.PartitionName)
 	return empty(), named(named(err, "partition", r.PartitionName), "collection", r.CollectionName)
 }

@@ -9,10 +9,6 @@ import (
 	"github.com/raftvec/raftvec/shards"
 )
 
-// maxWindow bounds offset+limit of queries and searches (Milvus's
-// max result window).
-const maxWindow = 16384
-
 const countStar = "count(*)"
 
 type getReq struct {
@@ -58,17 +54,6 @@ func (s *Server) query(ctx context.Context, c *call) (any, error) {
 	return s.readRows(ctx, c, col, &r.readReq, nil, r.Offset, r.Limit)
 }
 
-// checkWindow validates offset and limit.
-func checkWindow(offset, limit int) error {
-	if offset < 0 || limit < 0 {
-		return invalidf("invalid offset %d / limit %d: must not be negative", offset, limit)
-	}
-	if offset+limit > maxWindow {
-		return invalidf("invalid offset %d + limit %d: must be at most %d", offset, limit, maxWindow)
-	}
-	return nil
-}
-
 // readRows runs a query on every shard, merges by primary key and renders.
 func (s *Server) readRows(ctx context.Context, c *call, col *coordinator.Collection, r *readReq, ids []any, offset, limit int) (any, error) {
 	plan, err := planOutput(&col.Schema, r.OutputFields, true)
@@ -90,8 +75,12 @@ func (s *Server) readRows(ctx context.Context, c *call, col *coordinator.Collect
 	}
 	ents := mergeQuery(res, offset, limit)
 	rows := make([]map[string]any, len(ents))
+	var size replySize
 	for i := range ents {
 		rows[i] = plan.row(&col.Schema, &ents[i], c.allowInt64)
+		if err := size.add(rows[i]); err != nil {
+			return nil, err
+		}
 	}
 	return rows, nil
 }

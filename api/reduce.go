@@ -77,14 +77,19 @@ func sortHits(metric string, hits []shards.Hit) {
 	})
 }
 
-// mergeHits reduces one query's per-shard hit lists. Without grouping it
+// mergeHits reduces one query's per-shard hit lists; hits with a NaN
+// distance are dropped. Without grouping it
 // returns hits offset..offset+limit; with grouping limit and offset count
 // groups, each keeping its best groupSize hits, and groups are returned
 // together in order of their best hit.
 func mergeHits(metric string, lists [][]shards.Hit, offset, limit, groupSize int, grouped bool) []shards.Hit {
 	var all []shards.Hit
 	for _, l := range lists {
-		all = append(all, l...)
+		for _, h := range l {
+			if h.Distance == h.Distance { // NaN is dropped, as index.Merge does
+				all = append(all, h)
+			}
+		}
 	}
 	sortHits(metric, all)
 	if !grouped {

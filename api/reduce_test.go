@@ -97,3 +97,18 @@ func TestFuse(t *testing.T) {
 		t.Errorf("cosine normalize %v", n)
 	}
 }
+
+// TestMergeHitsDropsNaN: a NaN distance (e.g. a cosine of overflowing
+// vectors) is dropped as index.Merge drops it, so it cannot disorder the
+// sort or reach the encoder.
+func TestMergeHitsDropsNaN(t *testing.T) {
+	nan := float32(math.NaN())
+	lists := [][]shards.Hit{
+		{{Entity: shards.Entity{PK: int64(1)}, Distance: 1}, {Entity: shards.Entity{PK: int64(2)}, Distance: nan}},
+		{{Entity: shards.Entity{PK: int64(3)}, Distance: nan}, {Entity: shards.Entity{PK: int64(4)}, Distance: 0.5}},
+	}
+	got := mergeHits("L2", lists, 0, 10, 1, false)
+	if len(got) != 2 || got[0].PK != int64(4) || got[1].PK != int64(1) {
+		t.Errorf("merged %+v", got)
+	}
+}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -11,17 +12,17 @@ import (
 // createReq is the body of collections/create, quick or full form.
 type createReq struct {
 	collReq
-	Description      string         `json:"description"`
-	Dimension        flexInt        `json:"dimension"`
-	MetricType       string         `json:"metricType"`
-	IDType           string         `json:"idType"`
-	AutoID           bool           `json:"autoID"`
-	PrimaryFieldName string         `json:"primaryFieldName"`
-	VectorFieldName  string         `json:"vectorFieldName"`
-	ConsistencyLevel string         `json:"consistencyLevel"`
-	Schema           schemaReq      `json:"schema"`
-	IndexParams      []indexParam   `json:"indexParams"`
-	Params           map[string]any `json:"params"`
+	Description      string          `json:"description"`
+	Dimension        json.RawMessage `json:"dimension"`
+	MetricType       string          `json:"metricType"`
+	IDType           string          `json:"idType"`
+	AutoID           bool            `json:"autoID"`
+	PrimaryFieldName string          `json:"primaryFieldName"`
+	VectorFieldName  string          `json:"vectorFieldName"`
+	ConsistencyLevel string          `json:"consistencyLevel"`
+	Schema           schemaReq       `json:"schema"`
+	IndexParams      []indexParam    `json:"indexParams"`
+	Params           map[string]any  `json:"params"`
 }
 
 type schemaReq struct {
@@ -46,7 +47,11 @@ type fieldReq struct {
 
 // quickSchema builds the quick form's schema: pk, vector, dynamic field on.
 func quickSchema(r *createReq) (segment.Schema, error) {
-	if !r.Dimension.set {
+	dim, set, err := jsonInt(r.Dimension, "dimension")
+	if err != nil {
+		return segment.Schema{}, err
+	}
+	if !set {
 		return segment.Schema{}, missingf("missing required parameter \"dimension\" (or give schema.fields)")
 	}
 	pk := segment.Field{Name: orDefault(r.PrimaryFieldName, "id"), PrimaryKey: true, AutoID: r.AutoID}
@@ -66,10 +71,10 @@ func quickSchema(r *createReq) (segment.Schema, error) {
 	default:
 		return segment.Schema{}, invalidf("invalid idType %q: want Int64 or VarChar", r.IDType)
 	}
-	vec := segment.Field{Name: orDefault(r.VectorFieldName, "vector"), Type: segment.TypeFloatVector, Dim: int(r.Dimension.n)}
-	if r.Dimension.n < 1 || r.Dimension.n > segment.MaxDim {
-		return segment.Schema{}, invalidf("invalid dimension %d: must be between 1 and %d", r.Dimension.n, segment.MaxDim)
+	if dim < 1 || dim > segment.MaxDim {
+		return segment.Schema{}, invalidf("invalid dimension %d: must be between 1 and %d", dim, segment.MaxDim)
 	}
+	vec := segment.Field{Name: orDefault(r.VectorFieldName, "vector"), Type: segment.TypeFloatVector, Dim: int(dim)}
 	dynamic := true
 	if v, ok := lookupFold(r.Params, "enableDynamicField"); ok {
 		if b, isBool := v.(bool); isBool {
@@ -197,6 +202,9 @@ func buildCollection(r *createReq) (*coordinator.Collection, error) {
 		s, err = quickSchema(r)
 	} else {
 		s, err = fullSchema(r)
+	}
+	if err == nil {
+		err = checkSchemaNames(&s)
 	}
 	if err == nil {
 		err = finishSchema(&s)

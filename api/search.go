@@ -48,15 +48,15 @@ func (s *Server) search(ctx context.Context, c *call) (any, error) {
 	if req.ReadOptions, err = r.readOptions(col, c.session); err != nil {
 		return nil, err
 	}
-	if req.Vectors, err = s.queryVectors(ctx, col, &r, req.AnnsField, req.ReadOptions); err != nil {
+	req.TopK, req.OutputFields = r.Offset+r.Limit, plan.fields
+	if req.Vectors, err = s.queryVectors(ctx, col, &r, req.AnnsField, req.TopK, req.ReadOptions); err != nil {
 		return nil, err
 	}
-	req.TopK, req.OutputFields = r.Offset+r.Limit, plan.fields
 	hits, err := s.runSearch(ctx, req, r.Offset, r.Limit)
 	if err != nil {
 		return nil, err
 	}
-	return renderHits(&col.Schema, &plan, hits, c.allowInt64), nil
+	return renderHits(&col.Schema, &plan, hits, c.allowInt64)
 }
 
 // prepareSearch resolves the vector field, the metric and the search
@@ -138,15 +138,21 @@ func setGrouping(s *segment.Schema, req *shards.SearchRequest, field string, siz
 
 // queryVectors returns the query vectors: `data`, or the stored vectors of
 // the entities named by `ids`.
-func (s *Server) queryVectors(ctx context.Context, col *coordinator.Collection, r *searchReq, anns int, opts shards.ReadOptions) ([][]float32, error) {
+// Either way the number of vectors times topK is bounded (checkResults)
+// before anything is read.
+func (s *Server) queryVectors(ctx context.Context, col *coordinator.Collection, r *searchReq, anns, topK int, opts shards.ReadOptions) ([][]float32, error) {
 	hasData, hasIDs := present(r.Data), present(r.IDs)
 	switch {
 	case hasData && hasIDs:
 		return nil, invalidf("give either \"data\" or \"ids\", not both")
 	case hasIDs:
-		return s.vectorsByID(ctx, col, r.IDs, anns, opts)
+		return s.vectorsByID(ctx, col, r.IDs, anns, topK, opts)
 	}
-	return parseVectors(r.Data, col.Schema.Fields[anns].Dim, "data")
+	vecs, err := parseVectors(r.Data, col.Schema.Fields[anns].Dim, "data")
+	if err != nil {
+		return nil, err
+	}
+	return vecs, checkResults(len(vecs), topK)
 }
 
 func present(raw json.RawMessage) bool {
@@ -188,9 +194,12 @@ func parseVectors(raw json.RawMessage, dim int, param string) ([][]float32, erro
 
 // vectorsByID fetches the stored vectors of the entities named by ids.
 // The search's filter does not apply to this fetch.
-func (s *Server) vectorsByID(ctx context.Context, col *coordinator.Collection, raw json.RawMessage, anns int, opts shards.ReadOptions) ([][]float32, error) {
+func (s *Server) vectorsByID(ctx context.Context, col *coordinator.Collection, raw json.RawMessage, anns, topK int, opts shards.ReadOptions) ([][]float32, error) {
 	ids, err := parseIDs(raw, col.Schema.Primary(), "ids")
 	if err != nil {
+		return nil, err
+	}
+	if err := checkResults(len(ids), topK); err != nil {
 		return nil, err
 	}
 	opts.Filter, opts.Params = "", nil

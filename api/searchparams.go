@@ -147,17 +147,29 @@ func (s *Server) runSearch(ctx context.Context, req shards.SearchRequest, offset
 	return out, nil
 }
 
+// distanceKey is the key of a search hit's score in its row.
+const distanceKey = "distance"
+
 // renderHits flattens per-query hits into rows {pk, distance, ...fields}
-// with topks giving each query's count.
-func renderHits(s *segment.Schema, plan *outputPlan, hits [][]shards.Hit, allowInt64 bool) searchReply {
+// with topks giving each query's count. The score is always "distance"
+// (finite, see finiteDistance); a dynamic key named "distance" is returned
+// in the row's "$meta" object instead (schema fields cannot be named so).
+func renderHits(s *segment.Schema, plan *outputPlan, hits [][]shards.Hit, allowInt64 bool) (searchReply, error) {
 	reply := searchReply{rows: []map[string]any{}, topks: make([]int, len(hits))}
+	var size replySize
 	for q, hs := range hits {
 		for i := range hs {
 			row := plan.row(s, &hs[i].Entity, allowInt64)
-			row["distance"] = hs[i].Distance
+			if v, clash := row[distanceKey]; clash {
+				row[segment.DynamicFieldName] = map[string]any{distanceKey: v}
+			}
+			row[distanceKey] = finiteDistance(hs[i].Distance)
+			if err := size.add(row); err != nil {
+				return searchReply{}, err
+			}
 			reply.rows = append(reply.rows, row)
 		}
 		reply.topks[q] = len(hs)
 	}
-	return reply
+	return reply, nil
 }

@@ -149,7 +149,9 @@ func (s *Server) buildEngine() *gin.Engine {
 	e := gin.New()
 	e.HandleMethodNotAllowed = false
 	e.Use(s.recovery(), s.observe())
-	e.NoRoute(func(gc *gin.Context) { abortWith(gc, http.StatusNotFound, errNotFoundPath) })
+	// With auth on, an unauthenticated request for an unknown path gets the
+	// auth error, so the routes of a node are not revealed to strangers.
+	e.NoRoute(s.auth(), func(gc *gin.Context) { abortWith(gc, http.StatusNotFound, errNotFoundPath) })
 	e.GET("/healthz", func(gc *gin.Context) { gc.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", gin.WrapH(s.metricsHandler()))

@@ -1,6 +1,8 @@
 package expr
 
 import (
+	"math"
+
 	"github.com/raftvec/raftvec/segment"
 )
 
@@ -43,7 +45,7 @@ func (c *compiler) binary(n *Binary) (operand, error) {
 	case OpEq, OpNe, OpLt, OpLe, OpGt, OpGe:
 		return c.compare(n.Op, n.OpPos, l, r)
 	}
-	return c.arithmetic(n.Op, l, r)
+	return c.arithmetic(n.Op, n.OpPos, l, r)
 }
 
 func (c *compiler) logical(op Op, l, r operand) (operand, error) {
@@ -59,11 +61,14 @@ func (c *compiler) logical(op Op, l, r operand) (operand, error) {
 	return out, nil
 }
 
-func (c *compiler) arithmetic(op Op, l, r operand) (operand, error) {
+func (c *compiler) arithmetic(op Op, opPos int, l, r operand) (operand, error) {
 	for _, o := range [2]operand{l, r} {
 		if !isNumeric(o.t) {
 			return operand{}, c.errAt(o.pos, "operator %s needs numeric operands, found %s", op, o.desc)
 		}
+	}
+	if err := c.constArith(op, opPos, l, r); err != nil {
+		return operand{}, err
 	}
 	out := operand{t: tyNumber, pos: l.pos, desc: "numeric expression"}
 	switch {
@@ -81,6 +86,42 @@ func (c *compiler) arithmetic(op Op, l, r operand) (operand, error) {
 		out.fn = func(rr segment.RowReader, row int) val { return arith(op, lf(rr, row), rf(rr, row)) }
 	}
 	return out, nil
+}
+
+// constArith refuses what is known to fail at compile time: division or
+// modulo by a literal zero, and integer literals whose sum, difference or
+// product overflows Int64. (At run time, division by zero is null and
+// integer overflow wraps; see the package doc.)
+func (c *compiler) constArith(op Op, opPos int, l, r operand) error {
+	if r.cst == nil {
+		return nil
+	}
+	y := *r.cst
+	if (op == OpDiv || op == OpMod) && y.isNum() && y.num() == 0 {
+		return c.errAt(opPos, "division by zero: %s by a literal 0", op)
+	}
+	if l.cst == nil || l.cst.k != kInt || y.k != kInt {
+		return nil
+	}
+	x, w := l.cst.i, y.i
+	var ok bool
+	switch op {
+	case OpAdd:
+		s := x + w
+		ok = (s > x) == (w > 0)
+	case OpSub:
+		s := x - w
+		ok = (s < x) == (w > 0)
+	case OpMul:
+		p := x * w
+		ok = x == 0 || (p/x == w && !(x == -1 && w == math.MinInt64) && !(w == -1 && x == math.MinInt64))
+	default:
+		return nil
+	}
+	if !ok {
+		return c.errAt(opPos, "integer overflow: %d %s %d is out of the Int64 range", x, op, w)
+	}
+	return nil
 }
 
 func (c *compiler) rangeExpr(n *Range) (operand, error) {

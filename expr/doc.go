@@ -32,6 +32,14 @@
 // list literals; {name} placeholders. A bare name that is not a schema field
 // is the dynamic-field key $meta["name"] when the dynamic field is enabled.
 //
+// Arithmetic errors: division or modulo by a literal (or placeholder) 0,
+// and + - * of two integer literals whose result leaves the Int64 range,
+// are compile errors. At run time, where operands are row values, division
+// or modulo by zero gives null, so the comparison around it is unknown and
+// the row does not match (neither "x / 0 == 1" nor its negation matches);
+// integer + - * of row values wraps around (two's complement, like Go and
+// Milvus's C++ engine); float arithmetic follows IEEE 754.
+//
 // Invariants:
 //   - Pure: no I/O, no global mutable state; a compiled *Filter is immutable
 //     and safe for concurrent use.

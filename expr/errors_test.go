@@ -17,6 +17,13 @@ func TestCompileErrors(t *testing.T) {
 		msg    string
 	}{
 		{src: "price >", pos: 7, msg: "expected an expression"},
+		// issue 10: arithmetic known to fail at compile time is an error
+		{src: "age / 0 == 1", pos: 4, msg: "division by zero"},
+		{src: "age % 0 == 1", pos: 4, msg: "division by zero"},
+		{src: "price / 0.0 > 1", pos: 6, msg: "division by zero"},
+		{src: "age / {d} == 1", params: map[string]any{"d": int64(0)}, pos: 4, msg: "division by zero"},
+		{src: "age > 9223372036854775807 + 1", pos: 26, msg: "integer overflow"},
+		{src: "age > 4611686018427387904 * 2", pos: 26, msg: "integer overflow"},
 		{src: "(age > 1", pos: 8, msg: `expected ")"`},
 		{src: "age > 1)", pos: 7, msg: `unexpected ")"`},
 		{src: "((age > 1)", pos: 10, msg: `expected ")"`},

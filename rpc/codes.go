@@ -3,6 +3,7 @@ package rpc
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Codes maps sentinel errors to wire codes so that a remote call fails with
@@ -37,8 +38,22 @@ func (cs Codes) Decode(err error) (out error, ok bool) {
 	}
 	for _, c := range cs {
 		if c.Code == re.Code {
+			if strings.HasPrefix(re.Msg, c.Sentinel.Error()) {
+				// the remote message already names the sentinel
+				return &decodedError{c.Sentinel, re.Msg}, true
+			}
 			return fmt.Errorf("%w: %s", c.Sentinel, re.Msg), true
 		}
 	}
 	return err, false
 }
+
+// decodedError is a remote error whose message already starts with its
+// sentinel's: it is not repeated.
+type decodedError struct {
+	sentinel error
+	msg      string
+}
+
+func (e *decodedError) Error() string { return e.msg }
+func (e *decodedError) Unwrap() error { return e.sentinel }

@@ -34,3 +34,21 @@ func TestCodesRoundTrip(t *testing.T) {
 		t.Error("Encode(nil) != nil")
 	}
 }
+
+// TestCodesDecodeKeepsMessage: a remote message that already starts with
+// its sentinel's text is not prefixed again (issue 10: "duplicate primary
+// key: duplicate primary key: 5").
+func TestCodesDecodeKeepsMessage(t *testing.T) {
+	dup := errors.New("duplicate primary key")
+	cs := Codes{{"dup", dup}}
+	cases := []struct{ msg, want string }{
+		{"duplicate primary key: 5", "duplicate primary key: 5"},
+		{"5 already exists", "duplicate primary key: 5 already exists"},
+	}
+	for _, c := range cases {
+		out, ok := cs.Decode(&Error{Code: "dup", Msg: c.msg})
+		if !ok || !errors.Is(out, dup) || out.Error() != c.want {
+			t.Errorf("%q: decoded %q (is dup: %v), want %q", c.msg, out, errors.Is(out, dup), c.want)
+		}
+	}
+}

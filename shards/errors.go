@@ -1,6 +1,9 @@
 package shards
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // Sentinel errors of data operations. The API maps them to Milvus codes in
 // one place (api/errors.go).
@@ -22,3 +25,20 @@ var (
 	// ErrRateLimited: the node refuses writes until a backlog drains.
 	ErrRateLimited = errors.New("rate limited")
 )
+
+// withSentinel gives err the identity of sentinel (errors.Is) without
+// repeating a message err already starts with: "duplicate primary key: 5",
+// not "duplicate primary key: duplicate primary key: 5".
+func withSentinel(sentinel, err error) error { return &sentinelError{sentinel, err} }
+
+type sentinelError struct{ sentinel, err error }
+
+func (e *sentinelError) Error() string {
+	msg, s := e.err.Error(), e.sentinel.Error()
+	if strings.HasPrefix(msg, s) {
+		return msg
+	}
+	return s + ": " + msg
+}
+
+func (e *sentinelError) Unwrap() []error { return []error{e.sentinel, e.err} }

@@ -153,7 +153,7 @@ func mapRaftErr(name string, err error) error {
 
 func mapApplyErr(err error) error {
 	if errors.Is(err, fsm.ErrDuplicateKey) {
-		return fmt.Errorf("%w: %w", ErrDuplicateKey, err)
+		return withSentinel(ErrDuplicateKey, err)
 	}
 	return fmt.Errorf("%w: %w", ErrInvalid, err)
 }
