@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -177,28 +177,50 @@ func (p *Proxy) Segments(ctx context.Context, name string) ([]shards.SegmentInfo
 // Compact implements api.Backend: it plans merges and compactions of every
 // shard's flushed segments now, hands them to the coordinator as tasks (or,
 // without object storage, commits them through the shard logs) and waits
-// until they are done. The job ID is the collection's ID.
+// until they and every other task of the collection are done. A task that
+// was already running (a leader's own merge) can produce a segment that
+// needs compacting in turn, so it plans again until a round plans nothing
+// (at most compactRounds rounds). The job ID is the collection's ID.
 func (p *Proxy) Compact(ctx context.Context, name string) (int64, error) {
 	c, err := p.coord.Collection(name)
 	if err != nil {
 		return 0, err
 	}
-	var tasks []int64
-	var mu sync.Mutex
-	err = scatter(c.ShardsNum, func(i int) error {
+	for round := 0; round < compactRounds; round++ {
+		if err := p.waitTasks(ctx, compactionsOf(c.ID)); err != nil {
+			return 0, err
+		}
+		planned, err := p.compactRound(ctx, c)
+		if err != nil || planned == 0 {
+			return c.ID, err
+		}
+	}
+	return c.ID, p.waitTasks(ctx, compactionsOf(c.ID))
+}
+
+// compactionsOf matches the compaction tasks of a collection.
+func compactionsOf(collID int64) func(coordinator.Task) bool {
+	return func(t coordinator.Task) bool { return t.Kind == coordinator.TaskCompact && t.Collection == collID }
+}
+
+// compactRounds bounds Compact's plan-and-wait rounds.
+const compactRounds = 4
+
+// compactRound plans every shard's rewrites and starts them; it returns how
+// many it planned.
+func (p *Proxy) compactRound(ctx context.Context, c *coordinator.Collection) (int, error) {
+	var planned atomic.Int64
+	err := scatter(c.ShardsNum, func(i int) error {
 		segs, err := p.host.Segments(ctx, c, i, coordinator.Strong)
 		if err != nil {
 			return err
 		}
 		for _, plan := range shards.PlanCompaction(segs, p.lifecycle.MaxSegmentSize, p.lifecycle.CompactionRatio) {
+			planned.Add(1)
 			if p.lifecycle.Store == nil {
 				_, _, err = p.host.Propose(ctx, c, i, &fsm.Command{Kind: fsm.KindCompact, Segments: plan})
 			} else {
-				var id int64
-				id, err = p.coord.CreateTask(ctx, coordinator.Task{Collection: c.ID, Shard: i, Segments: plan})
-				mu.Lock()
-				tasks = append(tasks, id)
-				mu.Unlock()
+				_, err = p.coord.CreateTask(ctx, coordinator.Task{Collection: c.ID, Shard: i, Segments: plan})
 			}
 			if err != nil {
 				return err
@@ -206,18 +228,15 @@ func (p *Proxy) Compact(ctx context.Context, name string) (int64, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		return 0, err
-	}
-	return c.ID, p.waitTasks(ctx, tasks)
+	return int(planned.Load()), err
 }
 
-// waitTasks waits until the given tasks are done.
-func (p *Proxy) waitTasks(ctx context.Context, ids []int64) error {
+// waitTasks waits until no assigned task matches.
+func (p *Proxy) waitTasks(ctx context.Context, match func(coordinator.Task) bool) error {
 	for {
 		pending := 0
 		for _, t := range p.coord.Tasks() {
-			if t.State == coordinator.TaskAssigned && slices.Contains(ids, t.ID) {
+			if t.State == coordinator.TaskAssigned && match(t) {
 				pending++
 			}
 		}
