@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Many collections on one standalone node: creates N collections with
+# `raftvec bench collections` (create latency, idle CPU, memory per
+# collection, request latency), then kill -9 and restart, timing /healthz
+# and the first Strong get. Usage: scripts/many-collections.sh [N] [PORT]
+set -euo pipefail
+n=${1:-1000}
+port=${2:-18630}
+bin=${RAFTVEC_BIN:-bin/raftvec}
+dir=$(mktemp -d "${TMPDIR:-/tmp}/raftvec-many.XXXXXX")
+pid=
+trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
+start() {
+  "$bin" standalone --data-dir "$dir/data" --http-addr "127.0.0.1:$port" --raft-addr "127.0.0.1:$((port + 1))" \
+    --log-level warn >>"$dir/log" 2>&1 &
+  pid=$!
+}
+wait_ok() { # url [body]: milliseconds until it answers code 0 / HTTP 200
+  local t0
+  t0=$(date +%s%N)
+  for _ in $(seq 1 3000); do
+    if [ $# -eq 1 ]; then curl -sf "$1" >/dev/null 2>&1 && break
+    else curl -s "$1" -d "$2" 2>/dev/null | grep -q '"code":0' && break; fi
+    sleep 0.01
+  done
+  echo $((($(date +%s%N) - t0) / 1000000))
+}
+start
+wait_ok "http://127.0.0.1:$port/healthz" >/dev/null
+"$bin" bench collections --addr "http://127.0.0.1:$port" --n "$n" --clients 4 --idle 10s --probes 200
+echo "data dir: $(du -sh "$dir/data" | cut -f1)"
+kill -9 "$pid"; wait "$pid" 2>/dev/null || true
+start
+h=$(wait_ok "http://127.0.0.1:$port/healthz")
+g=$(wait_ok "http://127.0.0.1:$port/v2/vectordb/entities/get" "{\"collectionName\":\"bc_$((n - 1))\",\"id\":[1],\"consistencyLevel\":\"Strong\"}")
+echo "kill -9 restart with $n collections: /healthz after ${h} ms, first Strong get after $((h + g)) ms"
