@@ -70,7 +70,7 @@ func (c *Config) hraftConfig(logger hclog.Logger, notify chan<- bool) (*hraft.Co
 	setIf(&hc.LeaderLeaseTimeout, c.LeaderLeaseTimeout)
 	setIf(&hc.CommitTimeout, c.CommitTimeout)
 	if c.LeaderLeaseTimeout == 0 && hc.LeaderLeaseTimeout > hc.HeartbeatTimeout {
-		hc.LeaderLeaseTimeout = hc.HeartbeatTimeout // keep the default valid
+		hc.LeaderLeaseTimeout = hc.HeartbeatTimeout * 9 / 10 // keep the default valid, leave room for CampaignNow
 	}
 	setIf(&hc.SnapshotThreshold, c.SnapshotThreshold)
 	setIf(&hc.SnapshotInterval, c.SnapshotInterval)

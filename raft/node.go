@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	hraft "github.com/hashicorp/raft"
@@ -88,7 +89,8 @@ func (n *Node) open(fsm hraft.FSM, mux *Mux) error {
 		return err
 	}
 	n.trans = hraft.NewNetworkTransportWithLogger(layer, transportPool, transportTimeout, n.logger)
-	if err := n.maybeBootstrap(hc, logs, snaps); err != nil {
+	booted, err := n.maybeBootstrap(hc, logs, snaps)
+	if err != nil {
 		return err
 	}
 	adapter := &fsmAdapter{user: fsm, applied: n.applied}
@@ -96,22 +98,72 @@ func (n *Node) open(fsm hraft.FSM, mux *Mux) error {
 		return err
 	}
 	n.raft, err = hraft.NewRaft(hc, adapter, logs, n.store, snaps, n.trans)
-	return err
+	if err != nil {
+		return err
+	}
+	if booted || n.loneVoter() {
+		if err := n.CampaignNow(); err != nil {
+			n.logger.Debug("campaigning at once", "error", err)
+		}
+	}
+	return nil
 }
 
-func (n *Node) maybeBootstrap(hc *hraft.Config, logs hraft.LogStore, snaps hraft.SnapshotStore) error {
+// maybeBootstrap bootstraps a group without state if cfg.Bootstrap is set;
+// it reports whether it did.
+func (n *Node) maybeBootstrap(hc *hraft.Config, logs hraft.LogStore, snaps hraft.SnapshotStore) (bool, error) {
 	if !n.cfg.Bootstrap {
-		return nil
+		return false, nil
 	}
 	has, err := hraft.HasExistingState(logs, n.store, snaps)
 	if err != nil || has {
-		return err
+		return false, err
 	}
 	servers := n.cfg.Peers
 	if len(servers) == 0 {
 		servers = []hraft.Server{{ID: hc.LocalID, Address: n.trans.LocalAddr(), Suffrage: hraft.Voter}}
 	}
-	return hraft.BootstrapCluster(hc, logs, n.store, snaps, n.trans, hraft.Configuration{Servers: servers})
+	return true, hraft.BootstrapCluster(hc, logs, n.store, snaps, n.trans, hraft.Configuration{Servers: servers})
+}
+
+// loneVoter reports whether this node is the only voter of the group's
+// latest configuration.
+func (n *Node) loneVoter() bool {
+	servers, err := n.Servers()
+	if err != nil {
+		return false
+	}
+	voters := 0
+	for _, s := range servers {
+		if s.Suffrage == hraft.Voter {
+			if string(s.ID) != n.cfg.ID {
+				return false
+			}
+			voters++
+		}
+	}
+	return voters == 1
+}
+
+// CampaignNow makes this node, a follower that may vote, start an election
+// at once instead of after a heartbeat timeout. Open calls it for a group
+// whose only voter is this node (standalone) and for a group it has just
+// bootstrapped (the preferred replica of a new shard): nobody else can lead
+// those, so the heartbeat timeout (1–2 s) would only delay the first write.
+// It briefly lowers the heartbeat timeout, which makes hraft fire the
+// follower's timer immediately, and restores it. An election is always
+// safe; if this one fails the normal timeouts take over.
+func (n *Node) CampaignNow() error {
+	rc := n.raft.ReloadableConfig()
+	lower := rc
+	lower.HeartbeatTimeout -= time.Nanosecond
+	if err := n.raft.ReloadConfig(lower); err != nil {
+		return fmt.Errorf("raft: %s: campaign now: %w", n.cfg.Group, err)
+	}
+	if err := n.raft.ReloadConfig(rc); err != nil {
+		return fmt.Errorf("raft: %s: restoring the heartbeat timeout: %w", n.cfg.Group, err)
+	}
+	return nil
 }
 
 // RecoveryFile is the name of the file that, placed in a group's directory

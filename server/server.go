@@ -163,8 +163,10 @@ func (s *Server) raftTemplate() raft.Config {
 	r := s.cfg.Raft
 	return raft.Config{
 		ID: s.cfg.NodeID, HeartbeatTimeout: r.HeartbeatTimeout, ElectionTimeout: r.ElectionTimeout,
-		LeaderLeaseTimeout: r.HeartbeatTimeout, // the longest hraft allows: fewer lease checks per idle group SnapshotThreshold: r.SnapshotThreshold,
-		SnapshotInterval:   r.SnapshotInterval, TrailingLogs: r.TrailingLogs,
+		// Nearly the longest lease hraft allows (fewer lease checks per idle
+		// group), leaving room for raft.Node.CampaignNow.
+		LeaderLeaseTimeout: r.HeartbeatTimeout * 9 / 10,
+		SnapshotThreshold:  r.SnapshotThreshold, SnapshotInterval: r.SnapshotInterval, TrailingLogs: r.TrailingLogs,
 	}
 }
 
