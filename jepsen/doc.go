@@ -5,7 +5,7 @@
 // # Harness
 //
 // cluster.go, minio.go, client.go, nemesis.go, schedule.go, workloads.go,
-// loops.go, final.go and run.go own one run ([Run], driven by
+// loops.go, churnloop.go, final.go and run.go own one run ([Run], driven by
 // cmd/raftvec-jepsen); scenarios.go lists the [Pinned] regressions (fault,
 // seed, workloads of every bug the suite found) that the quick suite runs:
 //
@@ -28,23 +28,38 @@
 //     processes, from an RNG seeded with the run's seed; every start and
 //     stop is an op in the history.
 //   - Workers (3 per workload by default, pinned to nodes round-robin;
-//     session workers pick a node per op) run on disjoint collections and
-//     record every op; an op in flight when the run ends completes.
+//     session and churn workers pick a node per op) run on disjoint
+//     collections and record every op; an op in flight when the run ends
+//     completes.
+//   - Churn workers create fresh one-shard collections (jepsen_churn_<worker>_<n>),
+//     insert never-reused ids into their live ones and drop some: each
+//     keeps up to 4 collections it never drops and up to 2 it drops soon
+//     after creating them, so creates and drops (each makes every node
+//     reconcile its replicas) race with inserts into live collections on
+//     every node, while at most clients × 6 churn collections are alive.
 //   - After the last heal the run reads back the set at Strong, searches
-//     every acknowledged vector exactly, compares replica state hashes at
+//     every acknowledged vector exactly, reads back every churn collection
+//     with no drop that may have happened (a Strong describe, then a Strong
+//     query of every id attempted in it), compares replica state hashes at
 //     equal applied indexes, and makes a final write.
 //
 // # History, checkers and report
 //
 // The files history.go, register.go, set.go, deletes.go, session.go,
-// stats.go, report.go and timeline.go own:
+// churn.go, stats.go, report.go and timeline.go own:
 //
 //   - the history format: [Op] (one client call or nemesis event, times in
 //     nanoseconds since the run started), the concurrency-safe [Recorder]
 //     that appends ops as JSON lines, [ReadHistory] / [WriteHistory] and
 //     [Split];
 //   - one checker per workload: [CheckRegister] (porcupine, partitioned by
-//     key), [CheckSet], [CheckDelete] and [CheckSession];
+//     key), [CheckSet], [CheckDelete], [CheckSession] and [CheckChurn]
+//     (ops create / insert / drop / read keyed by collection: every
+//     acknowledged row of a collection with no ok or info drop is in its
+//     final read, nothing never attempted or definitely failed is; a
+//     collection whose create was info may be absent unless an insert into
+//     it was acknowledged; collections whose drop was ok or info are not
+//     checked; a live collection without a final read fails);
 //   - [ComputeStats] (counts, p50/p99 latency, throughput before, during
 //     and after the fault windows of [FaultWindows]);
 //   - [Analyze], which runs every relevant checker and builds a [Report]
@@ -57,9 +72,11 @@
 //   - Op.Type is "ok" (took effect / was returned), "fail" (definitely did
 //     not happen) or "info" (unknown). An info write may take effect at any
 //     time after its invoke: the register checker gives it a return time
-//     after the end of the history, the set checker never counts a
-//     missing info insert as lost, and an info insert or delete can
-//     explain what a later read sees. Failed and info reads are dropped.
+//     after the end of the history, the set and churn checkers never count
+//     a missing info insert as lost, an info insert or delete can explain
+//     what a later read sees, an info create may or may not have made its
+//     collection and an info drop makes its collection unchecked. Failed
+//     and info reads are dropped.
 //   - Checkers are pure functions of the ops they are given; they ignore
 //     ops of other workloads, do not depend on the order of the slice and
 //     never modify it. Ops a checker cannot interpret (unknown f, missing

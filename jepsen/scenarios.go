@@ -60,4 +60,17 @@ var Pinned = []Scenario{
 			"others answers code 3 (outcome unknown; retry with the same Idempotency-Key).",
 		Test: "proxy.TestScatterWritePartialIsUnknown",
 	},
+	{
+		Name: "collection-churn-kill", Fault: FaultKill, Seed: 1,
+		Workloads: []string{WorkloadChurn},
+		Bug: "shards.Host.Reconcile, which runs every 3 s and after every metadata change, removed every " +
+			"shard-* directory missing from its own (possibly stale) copy of the collection list, so it deleted " +
+			"the directory of a shard that a create (or another reconcile) was opening at that moment. The " +
+			"replica ran on a deleted raft.db, acknowledged every write, and lost them all when its node was " +
+			"killed and restarted: the churn workload (collections created and dropped while rows are inserted " +
+			"into others) found acknowledged rows of never-dropped collections missing after kill -9 (issue 10, " +
+			"defect 1). Fixed: a replica's data is deleted only after an applied, replicated decision that the " +
+			"replica is gone, and after it is closed.",
+		Test: "shards.TestReconcileKeepsConcurrentlyOpenedShard",
+	},
 }
