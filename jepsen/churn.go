@@ -2,6 +2,7 @@ package jepsen
 
 import (
 	"fmt"
+	"math"
 	"sort"
 )
 
@@ -10,10 +11,11 @@ import (
 //	create  collections/create of a fresh collection
 //	insert  rows with never-reused ids (Op.IDs) into one collection
 //	drop    collections/drop
-//	read    the final read of a collection that was not dropped, after the
-//	        last heal: Read "query" (it exists; Found = the attempted ids it
-//	        holds, read at Strong) or "absent" (a Strong describe said it
-//	        does not exist)
+//	read    a Strong read of the ids attempted in one collection (Op.IDs):
+//	        Read "query" (it exists; Found = the ids it holds) or
+//	        "absent" (a Strong describe said it does not exist). Workers
+//	        read before a drop and now and then; after the last heal every
+//	        collection with no drop that may have happened is read.
 const (
 	ChurnReadQuery  = "query"
 	ChurnReadAbsent = "absent"
@@ -26,33 +28,35 @@ type ChurnResult struct {
 	CreateUnknown int `json:"create_unknown"` // info creates
 	Dropped       int `json:"dropped"`        // collections with an ok drop
 	DropUnknown   int `json:"drop_unknown"`   // collections with an info drop and no ok one
-	Live          int `json:"live"`           // collections checked: no ok or info drop
+	Live          int `json:"live"`           // collections with no ok or info drop
 	Read          int `json:"read"`           // live collections with an ok final read
+	Reads         int `json:"reads"`          // ok reads checked (before any drop of their collection)
 	Attempted     int `json:"attempted"`      // distinct ids of any insert
 	Acknowledged  int `json:"acknowledged"`   // distinct ids of an ok insert
 	Checked       int `json:"checked"`        // acknowledged ids in live collections
-	// Lost: acknowledged ids of live collections missing from their final
-	// read (including every acknowledged id of a lost collection).
+	// Lost: acknowledged ids missing from a read that must hold them
+	// (including every acknowledged id of a lost collection).
 	Lost IDList `json:"lost"`
-	// Unexpected: ids a final read returned that no insert into that
-	// collection attempted.
+	// Unexpected: ids a read returned that no insert into that collection
+	// attempted.
 	Unexpected IDList `json:"unexpected"`
 	// FailedButPresent: ids whose every insert failed, yet read.
 	FailedButPresent IDList `json:"failed_but_present"`
 	// Recovered: ids with an info but no ok insert that were read.
 	Recovered IDList `json:"recovered"`
-	// Violations: one per offending collection: "lost-rows" (the final
+	// Violations: one per offending read or collection: "lost-rows" (a
 	// read misses acknowledged rows), "lost-collection" (absent although
-	// its create or an insert into it was acknowledged),
-	// "unexpected-collection" (exists although its create failed) and
-	// "unread" (a live collection without an ok final read).
+	// its create or an insert into it was acknowledged, and no drop was
+	// invoked before the read completed), "unexpected-collection" (exists
+	// although its create failed) and "unread" (a live collection without
+	// an ok read after its last insert).
 	Violations ViolationList `json:"violations"`
 	Malformed  int           `json:"malformed"`
 }
 
-// Valid reports whether no acknowledged row of a live collection was
-// lost, nothing unexpected appeared, every live collection was read and
-// every op was understood.
+// Valid reports whether no acknowledged row was lost before a drop of its
+// collection, nothing unexpected appeared, every live collection was read
+// at the end and every op was understood.
 func (r ChurnResult) Valid() bool {
 	return r.Lost.Count == 0 && r.Unexpected.Count == 0 && r.FailedButPresent.Count == 0 &&
 		r.Violations.Count == 0 && r.Malformed == 0
@@ -60,10 +64,10 @@ func (r ChurnResult) Valid() bool {
 
 // Summary is a one-line description.
 func (r ChurnResult) Summary() string {
-	s := fmt.Sprintf("churn: %d collections, created %d (%d unknown), dropped %d (%d unknown), %d live, %d read; "+
-		"rows attempted %d, acknowledged %d, checked %d; lost %d, unexpected %d, failed-but-present %d, "+
-		"recovered %d, collection violations %d",
-		r.Collections, r.Created, r.CreateUnknown, r.Dropped, r.DropUnknown, r.Live, r.Read,
+	s := fmt.Sprintf("churn: %d collections, created %d (%d unknown), dropped %d (%d unknown), %d live, %d read "+
+		"at the end, %d reads; rows attempted %d, acknowledged %d, checked at the end %d; lost %d, unexpected %d, "+
+		"failed-but-present %d, recovered %d, collection violations %d",
+		r.Collections, r.Created, r.CreateUnknown, r.Dropped, r.DropUnknown, r.Live, r.Read, r.Reads,
 		r.Attempted, r.Acknowledged, r.Checked, r.Lost.Count, r.Unexpected.Count, r.FailedButPresent.Count,
 		r.Recovered.Count, r.Violations.Count)
 	if r.Malformed > 0 {
@@ -80,21 +84,29 @@ type churnColl struct {
 	createInfo     bool
 	dropOK         bool
 	dropInfo       bool
-	ok, info, fail map[int64]bool // insert attempts per id
-	final          *Op            // last ok final read by completion
+	firstDrop      int64           // earliest invoke of an ok or info drop
+	ok, info, fail map[int64]bool  // insert attempts per id
+	acked          map[int64]int64 // id -> earliest completion of an ok insert
+	lastInsert     int64           // latest completion of an ok or info insert
+	reads          []Op            // ok reads
 }
 
-// CheckChurn checks the churn ops in ops. Collections with an ok or info
-// drop are not checked; every other collection must have an ok final
-// read, which must hold each acknowledged id and nothing never attempted
-// or definitely failed. A collection whose create is info may be absent
-// unless an insert into it was acknowledged.
+// CheckChurn checks the churn ops in ops. Every ok read of a collection
+// that completed before any ok or info drop of it was invoked must hold
+// each id whose ok insert completed before the read was invoked (and, if
+// its create or such an insert was acknowledged, must find the collection);
+// no read may hold an id never attempted in that collection or whose every
+// insert failed. A collection with no ok or info drop must have an ok read
+// invoked after its last insert completed (the final read). A collection
+// whose create is info may be absent unless an insert into it was
+// acknowledged.
 func CheckChurn(ops []Op) ChurnResult {
 	var res ChurnResult
 	colls := map[string]*churnColl{}
 	get := func(name string) *churnColl {
 		if colls[name] == nil {
-			colls[name] = &churnColl{name: name, ok: map[int64]bool{}, info: map[int64]bool{}, fail: map[int64]bool{}}
+			colls[name] = &churnColl{name: name, ok: map[int64]bool{}, info: map[int64]bool{}, fail: map[int64]bool{},
+				acked: map[int64]int64{}, firstDrop: math.MaxInt64}
 		}
 		return colls[name]
 	}
@@ -116,14 +128,22 @@ func CheckChurn(ops []Op) ChurnResult {
 			m := map[string]map[int64]bool{TypeOK: c.ok, TypeInfo: c.info, TypeFail: c.fail}[op.Type]
 			for _, id := range op.IDs {
 				m[id] = true
+				if t, seen := c.acked[id]; op.Type == TypeOK && (!seen || op.CompleteNs < t) {
+					c.acked[id] = op.CompleteNs
+				}
+			}
+			if op.Type != TypeFail {
+				c.lastInsert = max(c.lastInsert, op.CompleteNs)
 			}
 		case "drop":
 			c.dropOK = c.dropOK || op.Type == TypeOK
 			c.dropInfo = c.dropInfo || op.Type == TypeInfo
+			if op.Type != TypeFail {
+				c.firstDrop = min(c.firstDrop, op.InvokeNs)
+			}
 		case "read":
-			if op.Type == TypeOK && (c.final == nil || op.CompleteNs >= c.final.CompleteNs) {
-				o := op
-				c.final = &o
+			if op.Type == TypeOK {
+				c.reads = append(c.reads, op)
 			}
 		}
 	}
@@ -132,7 +152,7 @@ func CheckChurn(ops []Op) ChurnResult {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	lost, unexpected, fbp, recovered := map[int64]bool{}, map[int64]bool{}, map[int64]bool{}, map[int64]bool{}
+	sets := churnSets{lost: map[int64]bool{}, unexpected: map[int64]bool{}, fbp: map[int64]bool{}, recovered: map[int64]bool{}}
 	attempted, acked := map[int64]bool{}, map[int64]bool{}
 	for _, name := range names {
 		c := colls[name]
@@ -155,67 +175,89 @@ func CheckChurn(ops []Op) ChurnResult {
 		switch {
 		case c.dropOK:
 			res.Dropped++
-			continue
 		case c.dropInfo:
 			res.DropUnknown++
-			continue
+		default:
+			res.Live++
+			res.Checked += len(c.ok)
+			c.checkFinal(&res)
 		}
-		res.Live++
-		res.Checked += len(c.ok)
-		c.check(&res, lost, unexpected, fbp, recovered)
+		for _, r := range c.reads {
+			c.checkRead(&res, &sets, r)
+		}
 	}
 	res.Attempted, res.Acknowledged = len(attempted), len(acked)
-	res.Lost, res.Unexpected = newIDList(lost), newIDList(unexpected)
-	res.FailedButPresent, res.Recovered = newIDList(fbp), newIDList(recovered)
+	res.Lost, res.Unexpected = newIDList(sets.lost), newIDList(sets.unexpected)
+	res.FailedButPresent, res.Recovered = newIDList(sets.fbp), newIDList(sets.recovered)
 	return res
 }
 
-// check compares one live collection's final read with its inserts.
-func (c *churnColl) check(res *ChurnResult, lost, unexpected, fbp, recovered map[int64]bool) {
-	if c.final == nil {
-		res.Violations.add(Violation{Kind: "unread", Op: *c.create,
-			Detail: fmt.Sprintf("unread: collection %s was not dropped but has no ok final read", c.name)})
-		return
+type churnSets struct{ lost, unexpected, fbp, recovered map[int64]bool }
+
+// checkFinal requires a live collection to have an ok read invoked after
+// its last ok or info insert completed.
+func (c *churnColl) checkFinal(res *ChurnResult) {
+	for _, r := range c.reads {
+		if r.InvokeNs > c.lastInsert {
+			res.Read++
+			return
+		}
 	}
-	res.Read++
-	if c.final.Read == ChurnReadAbsent {
-		if c.createOK || len(c.ok) > 0 {
-			for id := range c.ok {
-				lost[id] = true
+	res.Violations.add(Violation{Kind: "unread", Op: *c.create,
+		Detail: fmt.Sprintf("unread: collection %s was not dropped but has no ok read after its last insert", c.name)})
+}
+
+// checkRead checks one ok read of the collection.
+func (c *churnColl) checkRead(res *ChurnResult, sets *churnSets, r Op) {
+	if r.CompleteNs >= c.firstDrop {
+		return // a drop may have happened before the read
+	}
+	res.Reads++
+	var due []int64 // ids acknowledged before the read was invoked
+	for id, t := range c.acked {
+		if t < r.InvokeNs {
+			due = append(due, id)
+		}
+	}
+	sort.Slice(due, func(i, j int) bool { return due[i] < due[j] })
+	if r.Read == ChurnReadAbsent {
+		created := c.createOK && c.create.CompleteNs < r.InvokeNs
+		if created || len(due) > 0 {
+			for _, id := range due {
+				sets.lost[id] = true
 			}
-			res.Violations.add(Violation{Kind: "lost-collection", Op: *c.final,
-				Detail: fmt.Sprintf("lost-collection: %s is gone (create %s, %d acknowledged rows), never dropped",
-					c.name, c.create.Type, len(c.ok))})
+			res.Violations.add(Violation{Kind: "lost-collection", Op: r,
+				Detail: fmt.Sprintf("lost-collection: %s is gone (create %s, %d rows acknowledged before the read), "+
+					"no drop invoked", c.name, c.create.Type, len(due))})
 		}
 		return
 	}
 	if !c.createOK && !c.createInfo {
-		res.Violations.add(Violation{Kind: "unexpected-collection", Op: *c.final,
+		res.Violations.add(Violation{Kind: "unexpected-collection", Op: r,
 			Detail: fmt.Sprintf("unexpected-collection: %s exists although its create failed: %s", c.name, c.create)})
 	}
-	found := toSet(c.final.Found)
+	found := toSet(r.Found)
 	var missing []int64
-	for id := range c.ok {
+	for _, id := range due {
 		if !found[id] {
-			lost[id] = true
+			sets.lost[id] = true
 			missing = append(missing, id)
 		}
 	}
 	if len(missing) > 0 {
-		sort.Slice(missing, func(i, j int) bool { return missing[i] < missing[j] })
-		res.Violations.add(Violation{Kind: "lost-rows", Op: *c.final,
-			Detail: fmt.Sprintf("lost-rows: collection %s: %d of %d acknowledged rows missing: %s",
-				c.name, len(missing), len(c.ok), fmtIDs(missing))})
+		res.Violations.add(Violation{Kind: "lost-rows", Op: r,
+			Detail: fmt.Sprintf("lost-rows: collection %s: %d of %d rows acknowledged before the read missing: %s",
+				c.name, len(missing), len(due), fmtIDs(missing))})
 	}
 	for id := range found {
 		switch {
 		case c.ok[id]:
 		case c.info[id]:
-			recovered[id] = true
+			sets.recovered[id] = true
 		case c.fail[id]:
-			fbp[id] = true
+			sets.fbp[id] = true
 		default:
-			unexpected[id] = true
+			sets.unexpected[id] = true
 		}
 	}
 }

@@ -31,12 +31,15 @@
 //     session and churn workers pick a node per op) run on disjoint
 //     collections and record every op; an op in flight when the run ends
 //     completes.
-//   - Churn workers create fresh one-shard collections (jepsen_churn_<worker>_<n>),
-//     insert never-reused ids into their live ones and drop some: each
-//     keeps up to 4 collections it never drops and up to 2 it drops soon
-//     after creating them, so creates and drops (each makes every node
-//     reconcile its replicas) race with inserts into live collections on
-//     every node, while at most clients × 6 churn collections are alive.
+//   - Churn workers create fresh one-shard collections
+//     (jepsen_churn_<worker>_<n>) in bursts of 1–3 concurrent creates on
+//     one node, insert never-reused ids into their live ones, read them
+//     now and then at Strong, and read then drop "churners" while a burst
+//     of creates runs on the same node (a drop makes every node close a
+//     replica and reconcile: the window in which a reconcile deleted a new
+//     shard's directory). About one new collection in 8 is a "keeper",
+//     never dropped, up to 6 per worker; at most 4 churners per worker, so
+//     about clients × 10 churn collections are alive at once.
 //   - After the last heal the run reads back the set at Strong, searches
 //     every acknowledged vector exactly, reads back every churn collection
 //     with no drop that may have happened (a Strong describe, then a Strong
@@ -54,12 +57,13 @@
 //     [Split];
 //   - one checker per workload: [CheckRegister] (porcupine, partitioned by
 //     key), [CheckSet], [CheckDelete], [CheckSession] and [CheckChurn]
-//     (ops create / insert / drop / read keyed by collection: every
-//     acknowledged row of a collection with no ok or info drop is in its
-//     final read, nothing never attempted or definitely failed is; a
-//     collection whose create was info may be absent unless an insert into
-//     it was acknowledged; collections whose drop was ok or info are not
-//     checked; a live collection without a final read fails);
+//     (ops create / insert / drop / read keyed by collection: an ok read
+//     that completed before any ok or info drop of its collection was
+//     invoked holds every id acknowledged before it was invoked, and finds
+//     the collection if its create or such an insert was acknowledged; no
+//     read holds an id never attempted in that collection or definitely
+//     failed; a collection with no ok or info drop has an ok read after
+//     its last insert);
 //   - [ComputeStats] (counts, p50/p99 latency, throughput before, during
 //     and after the fault windows of [FaultWindows]);
 //   - [Analyze], which runs every relevant checker and builds a [Report]

@@ -79,14 +79,10 @@ func (w *worker) insert(ctx context.Context, coll string, ids []int64) Reply {
 }
 
 // createCollection creates a one-shard collection of dimension 4 whose
-// reads default to Strong.
-func (w *worker) createCollection(ctx context.Context, c *Client, coll string) Reply {
-	return c.Call(ctx, w.node.HTTP, "collections/create", map[string]any{"collectionName": coll, "dimension": 4,
-		"metricType": "L2", "params": map[string]any{"shardsNum": 1, "consistencyLevel": "Strong"}}, w.idemKey(), true)
-}
-
-func (w *worker) dropCollection(ctx context.Context, c *Client, coll string) Reply {
-	return c.Call(ctx, w.node.HTTP, "collections/drop", map[string]any{"collectionName": coll}, w.idemKey(), true)
+// reads default to Strong, through node.
+func createCollection(ctx context.Context, c *Client, node *Node, coll string, hdr map[string]string) Reply {
+	return c.Call(ctx, node.HTTP, "collections/create", map[string]any{"collectionName": coll, "dimension": 4,
+		"metricType": "L2", "params": map[string]any{"shardsNum": 1, "consistencyLevel": "Strong"}}, hdr, true)
 }
 
 func (w *worker) deleteIDs(ctx context.Context, coll string, ids []int64) Reply {
