@@ -7,7 +7,8 @@
 // cluster.go, minio.go, client.go, nemesis.go, schedule.go, workloads.go,
 // loops.go, churnloop.go, final.go and run.go own one run ([Run], driven by
 // cmd/raftvec-jepsen); scenarios.go lists the [Pinned] regressions (fault,
-// seed, workloads of every bug the suite found) that the quick suite runs:
+// seed, workloads and, where it matters, cluster size of every bug the
+// suite found) that the quick suite runs:
 //
 //   - [StartCluster] starts MinIO and N `raftvec serve` processes on
 //     loopback (short Raft timeouts, small trailing logs and chunks so that
