@@ -20,6 +20,10 @@ import (
 // (unexpected). Every other non-zero code means "definitely not applied".
 var unknownCodes = map[int]bool{3: true, 10001: true, 65535: true}
 
+// codeCollectionNotFound is the server's answer for a collection that
+// does not exist (Milvus's code 100).
+const codeCollectionNotFound = 100
+
 // Client calls one node's Milvus REST v2 API and classifies outcomes.
 type Client struct {
 	http    *http.Client
@@ -36,6 +40,7 @@ func NewClient(timeout time.Duration) *Client {
 type Reply struct {
 	Type  string // ok, fail, info
 	Err   string
+	Code  int // the server's non-zero code, 0 otherwise
 	Data  json.RawMessage
 	Token string // Raftvec-Session-Token of a write
 	Topks []int  // hits per query of a search
@@ -117,7 +122,7 @@ func (c *Client) do(ctx context.Context, method, url string, body []byte, hdr ma
 		if write && unknownCodes[env.Code] {
 			t = TypeInfo
 		}
-		return Reply{Type: t, Err: fmt.Sprintf("code %d: %s", env.Code, env.Message)}
+		return Reply{Type: t, Err: fmt.Sprintf("code %d: %s", env.Code, env.Message), Code: env.Code}
 	}
 	return Reply{Type: TypeOK, Data: env.Data, Token: resp.Header.Get("Raftvec-Session-Token"), Topks: env.Topks}
 }

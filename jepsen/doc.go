@@ -5,9 +5,10 @@
 // # Harness
 //
 // cluster.go, minio.go, client.go, nemesis.go, schedule.go, workloads.go,
-// loops.go, final.go and run.go own one run ([Run], driven by
+// loops.go, churnloop.go, final.go and run.go own one run ([Run], driven by
 // cmd/raftvec-jepsen); scenarios.go lists the [Pinned] regressions (fault,
-// seed, workloads of every bug the suite found) that the quick suite runs:
+// seed, workloads and, where it matters, cluster size of every bug the
+// suite found) that the quick suite runs:
 //
 //   - [StartCluster] starts MinIO and N `raftvec serve` processes on
 //     loopback (short Raft timeouts, small trailing logs and chunks so that
@@ -28,23 +29,42 @@
 //     processes, from an RNG seeded with the run's seed; every start and
 //     stop is an op in the history.
 //   - Workers (3 per workload by default, pinned to nodes round-robin;
-//     session workers pick a node per op) run on disjoint collections and
-//     record every op; an op in flight when the run ends completes.
+//     session and churn workers pick a node per op) run on disjoint
+//     collections and record every op; an op in flight when the run ends
+//     completes.
+//   - Churn workers create fresh one-shard collections
+//     (jepsen_churn_<worker>_<n>) in bursts of 1–3 concurrent creates on
+//     one node, insert never-reused ids into their live ones, read them
+//     now and then at Strong, and read then drop "churners" while a burst
+//     of creates runs on the same node (a drop makes every node close a
+//     replica and reconcile: the window in which a reconcile deleted a new
+//     shard's directory). About one new collection in 8 is a "keeper",
+//     never dropped, up to 6 per worker; at most 4 churners per worker, so
+//     about clients × 10 churn collections are alive at once.
 //   - After the last heal the run reads back the set at Strong, searches
-//     every acknowledged vector exactly, compares replica state hashes at
+//     every acknowledged vector exactly, reads back every churn collection
+//     with no drop that may have happened (a Strong describe, then a Strong
+//     query of every id attempted in it), compares replica state hashes at
 //     equal applied indexes, and makes a final write.
 //
 // # History, checkers and report
 //
 // The files history.go, register.go, set.go, deletes.go, session.go,
-// stats.go, report.go and timeline.go own:
+// churn.go, stats.go, report.go and timeline.go own:
 //
 //   - the history format: [Op] (one client call or nemesis event, times in
 //     nanoseconds since the run started), the concurrency-safe [Recorder]
 //     that appends ops as JSON lines, [ReadHistory] / [WriteHistory] and
 //     [Split];
 //   - one checker per workload: [CheckRegister] (porcupine, partitioned by
-//     key), [CheckSet], [CheckDelete] and [CheckSession];
+//     key), [CheckSet], [CheckDelete], [CheckSession] and [CheckChurn]
+//     (ops create / insert / drop / read keyed by collection: an ok read
+//     that completed before any ok or info drop of its collection was
+//     invoked holds every id acknowledged before it was invoked, and finds
+//     the collection if its create or such an insert was acknowledged; no
+//     read holds an id never attempted in that collection or definitely
+//     failed; a collection with no ok or info drop has an ok read after
+//     its last insert);
 //   - [ComputeStats] (counts, p50/p99 latency, throughput before, during
 //     and after the fault windows of [FaultWindows]);
 //   - [Analyze], which runs every relevant checker and builds a [Report]
@@ -57,9 +77,11 @@
 //   - Op.Type is "ok" (took effect / was returned), "fail" (definitely did
 //     not happen) or "info" (unknown). An info write may take effect at any
 //     time after its invoke: the register checker gives it a return time
-//     after the end of the history, the set checker never counts a
-//     missing info insert as lost, and an info insert or delete can
-//     explain what a later read sees. Failed and info reads are dropped.
+//     after the end of the history, the set and churn checkers never count
+//     a missing info insert as lost, an info insert or delete can explain
+//     what a later read sees, an info create may or may not have made its
+//     collection and an info drop makes its collection unchecked. Failed
+//     and info reads are dropped.
 //   - Checkers are pure functions of the ops they are given; they ignore
 //     ops of other workloads, do not depend on the order of the slice and
 //     never modify it. Ops a checker cannot interpret (unknown f, missing

@@ -9,7 +9,7 @@ import (
 )
 
 // finish heals everything, waits for the cluster, runs the final reads of
-// the set workload, compares replica state hashes and makes a final write.
+// the set and churn workloads, compares replica state hashes and makes a final write.
 func (r *run) finish(ctx context.Context) RunMeta {
 	meta := RunMeta{Workloads: r.o.Workloads, Fault: r.o.Fault, Seed: r.o.Seed, Nodes: r.o.Nodes, Duration: r.o.Duration}
 	if err := r.healAll(ctx); err != nil {
@@ -19,6 +19,11 @@ func (r *run) finish(ctx context.Context) RunMeta {
 	if slices.Contains(r.o.Workloads, WorkloadSet) {
 		if err := r.finalSet(ctx); err != nil {
 			meta.Notes = append(meta.Notes, "final set read: "+err.Error())
+		}
+	}
+	if slices.Contains(r.o.Workloads, WorkloadChurn) {
+		if err := r.finalChurn(ctx); err != nil {
+			meta.Notes = append(meta.Notes, "final churn read: "+err.Error())
 		}
 	}
 	meta.StateHashes, meta.HashesEqual = r.stateHashes(ctx, &meta.Notes)

@@ -25,6 +25,7 @@ const (
 	WorkloadSet      = "set"
 	WorkloadDelete   = "delete"
 	WorkloadSession  = "session"
+	WorkloadChurn    = "churn"
 	WorkloadNemesis  = "nemesis"
 )
 
@@ -40,13 +41,13 @@ const MaxListed = 20
 type Op struct {
 	Client     int     `json:"client"`          // worker id; nemesis uses -1
 	Node       string  `json:"node,omitempty"`  // node the client talked to
-	Workload   string  `json:"workload"`        // "register" | "set" | "delete" | "session" | "nemesis"
+	Workload   string  `json:"workload"`        // "register" | "set" | "delete" | "session" | "churn" | "nemesis"
 	F          string  `json:"f"`               // operation, per workload
-	Key        string  `json:"key,omitempty"`   // register / session key
+	Key        string  `json:"key,omitempty"`   // register / session key; churn: collection name
 	IDs        []int64 `json:"ids,omitempty"`   // ids written / asked for
 	Value      *int64  `json:"value,omitempty"` // value written, or value read (nil = key absent)
 	Found      []int64 `json:"found,omitempty"` // ids a read returned
-	Read       string  `json:"read,omitempty"`  // delete-workload reads: "get" | "query" | "search"
+	Read       string  `json:"read,omitempty"`  // delete reads: "get" | "query" | "search"; churn reads: "query" | "absent"
 	Token      string  `json:"token,omitempty"` // session token returned by a write / sent by a read
 	Fault      string  `json:"fault,omitempty"` // nemesis: description
 	InvokeNs   int64   `json:"invoke_ns"`
@@ -70,7 +71,7 @@ func (o Op) String() string {
 	}
 	if o.Value != nil {
 		fmt.Fprintf(&b, " value=%d", *o.Value)
-	} else if o.F == "read" && o.Key != "" {
+	} else if o.F == "read" && o.Key != "" && o.Workload != WorkloadChurn {
 		b.WriteString(" value=nil")
 	}
 	if o.Read != "" {

@@ -23,7 +23,8 @@ type RunMeta struct {
 }
 
 // Counts are the headline anomaly counts of a run. Lost = set lost +
-// delete lost-before-delete; Stale = session read-your-writes + monotonic
+// delete lost-before-delete + churn lost; Unexpected and Recovered = set's
+// + churn's; Stale = session read-your-writes + monotonic
 // violations (register stale reads show as a non-Ok linearizability result).
 type Counts struct {
 	Lost        int `json:"lost"`
@@ -42,6 +43,7 @@ type Report struct {
 	Set       *SetResult      `json:"set,omitempty"`
 	Delete    *DeleteResult   `json:"delete,omitempty"`
 	Session   *SessionResult  `json:"session,omitempty"`
+	Churn     *ChurnResult    `json:"churn,omitempty"`
 	// UnknownWorkloads are workloads no checker knows; they fail the run.
 	UnknownWorkloads []string `json:"unknown_workloads,omitempty"`
 }
@@ -64,6 +66,9 @@ func Analyze(meta RunMeta, ops []Op, linTimeout time.Duration) *Report {
 		case WorkloadSession:
 			res := CheckSession(ops)
 			r.Session = &res
+		case WorkloadChurn:
+			res := CheckChurn(ops)
+			r.Churn = &res
 		default:
 			r.UnknownWorkloads = append(r.UnknownWorkloads, w)
 		}
@@ -106,6 +111,11 @@ func (r *Report) Counts() Counts {
 	}
 	if r.Session != nil {
 		c.Stale += r.Session.Stale()
+	}
+	if r.Churn != nil {
+		c.Lost += r.Churn.Lost.Count
+		c.Unexpected += r.Churn.Unexpected.Count
+		c.Recovered += r.Churn.Recovered.Count
 	}
 	return c
 }
@@ -190,6 +200,12 @@ func (r *Report) checks() []check {
 		cs = append(cs, check{s.Valid(), s.Summary(), []namedList{
 			{name: "read-your-writes", items: &s.ReadYourWrites},
 			{name: "monotonic", items: &s.Monotonic}, {name: "phantom", items: &s.Phantom}}})
+	}
+	if c := r.Churn; c != nil {
+		cs = append(cs, check{c.Valid(), c.Summary(), []namedList{
+			{name: "lost", ids: &c.Lost}, {name: "unexpected", ids: &c.Unexpected},
+			{name: "failed-but-present", ids: &c.FailedButPresent}, {name: "recovered", ids: &c.Recovered},
+			{name: "collections", items: &c.Violations}}})
 	}
 	return cs
 }

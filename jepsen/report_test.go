@@ -40,6 +40,10 @@ func TestAnalyzeResult(t *testing.T) {
 		{"stale register read", nil, append(append([]Op(nil), ops...), stale), "FAIL", "linearizability  Illegal"},
 		{"resurrected delete", nil, append(append([]Op(nil), ops...), resurrect), "FAIL", "resurrected 1"},
 		{"set workload without final read", nil, removeF(ops, "final-read"), "FAIL", "no ok final-read"},
+		{"churn row lost", nil, append(append([]Op(nil), ops...), cc("jc_1", "create", 1e6, 2e6, TypeOK),
+			cins("jc_1", 77, 2e6, 3e6, TypeOK), cread("jc_1", []int64{77}, nil, 30e6, 31e6)), "FAIL", "lost-rows"},
+		{"churn dropped collection not checked", nil, append(append([]Op(nil), ops...), cc("jc_1", "create", 1e6, 2e6, TypeOK),
+			cins("jc_1", 77, 2e6, 3e6, TypeOK), cc("jc_1", "drop", 4e6, 5e6, TypeOK)), "PASS", "churn: 1 collections, created 1 (0 unknown), dropped 1"},
 		{"unknown workload", nil, append(append([]Op(nil), ops...), at("queue", "enqueue", 0, 1, 2, TypeOK)), "FAIL", `workload "queue" has no checker`},
 	}
 	for _, tc := range tests {
@@ -64,6 +68,29 @@ func TestAnalyzeResult(t *testing.T) {
 				t.Fatalf("report lacks %q:\n%s", tc.contain, text)
 			}
 		})
+	}
+}
+
+func TestCountsIncludeChurn(t *testing.T) {
+	ops := []Op{cc("a", "create", 0, 1, TypeOK), cins("a", 1, 1, 2, TypeOK), cins("a", 2, 1, 2, TypeInfo),
+		cread("a", []int64{1, 2}, []int64{2, 9}, 10, 11)}
+	meta := passMeta()
+	meta.Workloads = []string{WorkloadChurn}
+	r := Analyze(meta, ops, time.Second)
+	if c := r.Counts(); c.Lost != 1 || c.Unexpected != 1 || c.Recovered != 1 || r.Valid() {
+		t.Fatalf("counts %+v valid %v, want lost, unexpected and recovered 1 and invalid", c, r.Valid())
+	}
+	if f := r.Failures(); len(f) != 1 || !strings.HasPrefix(f[0], "churn:") {
+		t.Fatalf("failures %q, want only churn's", f)
+	}
+	var buf bytes.Buffer
+	if err := r.WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"[FAIL] churn:", "lost: 1 [1]", "collections: 1", "lost-rows"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, buf.String())
+		}
 	}
 }
 

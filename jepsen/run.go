@@ -14,6 +14,10 @@ import (
 	"time"
 )
 
+// DefaultWorkloads run together (on disjoint collections) unless a run
+// names its own.
+var DefaultWorkloads = []string{WorkloadRegister, WorkloadSet, WorkloadDelete, WorkloadSession, WorkloadChurn}
+
 // Options configure one run.
 type Options struct {
 	Bin, MinIOBin string
@@ -44,7 +48,7 @@ func (o *Options) Defaults() {
 		o.Duration = 60 * time.Second
 	}
 	if len(o.Workloads) == 0 {
-		o.Workloads = []string{WorkloadRegister, WorkloadSet, WorkloadDelete, WorkloadSession}
+		o.Workloads = DefaultWorkloads
 	}
 	if o.Clients == 0 {
 		o.Clients = 3
@@ -173,6 +177,8 @@ func (r *run) exercise(ctx context.Context) {
 					w.deleteLoop(wctx)
 				case WorkloadSession:
 					w.sessionLoop(wctx, 3)
+				case WorkloadChurn:
+					w.churnLoop(wctx, NewClient(10*time.Second))
 				}
 			}(wl)
 		}

@@ -9,6 +9,7 @@ type Scenario struct {
 	Fault     string
 	Seed      int64
 	Workloads []string
+	Nodes     int // cluster size; 0: the suite's
 	Bug       string
 	Test      string
 }
@@ -59,5 +60,20 @@ var Pinned = []Scenario{
 			"key gone after a \"failed\" delete. Fixed: a write applied on some shards and refused on " +
 			"others answers code 3 (outcome unknown; retry with the same Idempotency-Key).",
 		Test: "proxy.TestScatterWritePartialIsUnknown",
+	},
+	{
+		Name: "collection-churn-kill", Fault: FaultKill, Seed: 1, Nodes: 1,
+		Workloads: []string{WorkloadChurn},
+		Bug: "shards.Host.Reconcile, which runs every 3 s, after every metadata change and in every drop, " +
+			"removed each shard-* directory missing from its own, possibly stale, copy of the collection list, " +
+			"so it deleted the directory of a shard that a concurrent create was opening (most often while it " +
+			"closed a dropped collection's replica). The replica ran on a deleted raft.db, acknowledged every " +
+			"write, and lost them all at the next restart: the churn workload (a drop racing a burst of " +
+			"creates, inserts into the live collections) lost 4 acknowledged rows of 2 never-dropped " +
+			"collections in 60 s under kill -9 (issue 10, defect 1). One node, because with 3 replicas a " +
+			"single deleted replica is rebuilt from its peers on restart and the loss needs a majority. " +
+			"Fixed: a replica's data is deleted only after an applied, replicated decision that the " +
+			"replica is gone, and after it is closed.",
+		Test: "shards.TestReconcileKeepsConcurrentlyOpenedShard",
 	},
 }

@@ -21,7 +21,7 @@ const (
 
 // WriteTimeline writes an HTML timeline of ops to path: porcupine's
 // visualization of the register partitions, with one annotation per fault
-// window (row "nemesis") and per set/delete/session violation (row
+// window (row "nemesis") and per set/delete/session/churn violation (row
 // "violations").
 func WriteTimeline(path string, ops []Op) (err error) {
 	_, info := checkRegister(ops, timelineCheckTimeout)
@@ -73,6 +73,7 @@ func violationAnnotations(ops []Op) []porcupine.Annotation {
 	add(s.ReadYourWrites)
 	add(s.Monotonic)
 	add(s.Phantom)
+	add(CheckChurn(ops).Violations)
 	final, ok := lastFinalRead(ops)
 	if !ok {
 		return out

@@ -14,6 +14,10 @@ var collections = map[string]string{
 	WorkloadSet:      "jepsen_set",
 	WorkloadDelete:   "jepsen_delete",
 	WorkloadSession:  "jepsen_session",
+	// The churn workers create and drop their own collections
+	// (churnPrefix); this one only gives churn a collection like the
+	// others (the final write goes to the first workload's).
+	WorkloadChurn: "jepsen_churn",
 }
 
 // worker is one client: it talks to one node (or, for session, to any)
@@ -72,6 +76,13 @@ func (w *worker) insert(ctx context.Context, coll string, ids []int64) Reply {
 		rows[i] = map[string]any{"id": id, "vector": vectorOf(id), "val": id}
 	}
 	return w.c.Call(ctx, w.node.HTTP, "entities/insert", map[string]any{"collectionName": coll, "data": rows}, w.idemKey(), true)
+}
+
+// createCollection creates a one-shard collection of dimension 4 whose
+// reads default to Strong, through node.
+func createCollection(ctx context.Context, c *Client, node *Node, coll string, hdr map[string]string) Reply {
+	return c.Call(ctx, node.HTTP, "collections/create", map[string]any{"collectionName": coll, "dimension": 4,
+		"metricType": "L2", "params": map[string]any{"shardsNum": 1, "consistencyLevel": "Strong"}}, hdr, true)
 }
 
 func (w *worker) deleteIDs(ctx context.Context, coll string, ids []int64) Reply {

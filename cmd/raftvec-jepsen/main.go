@@ -21,8 +21,9 @@ func main() {
 		Use:   "raftvec-jepsen",
 		Short: "Jepsen-style consistency tests of raftvec",
 		Long: `Run raftvec's consistency tests: a cluster of real raftvec processes and a
-MinIO process on loopback, clients running the register, insert-set, delete
-and session workloads on disjoint keys, and a nemesis injecting one fault
+MinIO process on loopback, clients running the register, insert-set, delete,
+session and churn (collections created and dropped while rows are inserted
+into others) workloads on disjoint keys, and a nemesis injecting one fault
 family (or a mix) from a seeded schedule. Every op is recorded in
 history.jsonl; the checkers (porcupine linearizability for the register) write
 report.txt ending in RESULT: PASS or RESULT: FAIL. A failing run keeps its

@@ -71,6 +71,9 @@ func quickRuns(c *common, seed int64) []quickRun {
 	for _, p := range jepsen.Pinned {
 		o := c.options(p.Fault, p.Seed)
 		o.Workloads = p.Workloads
+		if p.Nodes > 0 {
+			o.Nodes = p.Nodes
+		}
 		runs = append(runs, quickRun{"pinned " + p.Name, "PASS", o})
 	}
 	o := c.options(jepsen.FaultPartitionRandom, seed+int64(len(jepsen.Families)))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,7 +32,7 @@ func (c *common) bind(fs *pflag.FlagSet) {
 	fs.IntVar(&c.nodes, "nodes", 3, "raftvec nodes")
 	fs.Int64Var(&c.seed, "seed", 0, "seed of the fault schedule and workloads (0: from the clock; printed)")
 	fs.DurationVar(&c.duration, "duration", 60*time.Second, "workload time per run (faults stop 10 s before the end)")
-	fs.StringSliceVar(&c.workloads, "workloads", []string{"register", "set", "delete", "session"}, "workloads, run together on disjoint keys")
+	fs.StringSliceVar(&c.workloads, "workloads", slices.Clone(jepsen.DefaultWorkloads), "workloads, run together on disjoint keys")
 	fs.IntVar(&c.clients, "clients", 3, "clients per workload")
 	fs.BoolVar(&c.keep, "keep", false, "keep data dirs of passing runs (failing runs always keep them)")
 }
