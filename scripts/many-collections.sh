@@ -9,7 +9,7 @@ port=${2:-18630}
 bin=${RAFTVEC_BIN:-bin/raftvec}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/raftvec-many.XXXXXX")
 pid=
-trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
+trap '[ -n "$pid" ] && { kill -9 "$pid"; wait "$pid"; } 2>/dev/null; rm -rf "$dir"' EXIT
 start() {
   "$bin" standalone --data-dir "$dir/data" --http-addr "127.0.0.1:$port" --raft-addr "127.0.0.1:$((port + 1))" \
     --log-level warn >>"$dir/log" 2>&1 &
@@ -26,11 +26,12 @@ wait_ok() { # url [body]: milliseconds until it answers code 0 / HTTP 200
   echo $((($(date +%s%N) - t0) / 1000000))
 }
 start
-wait_ok "http://127.0.0.1:$port/healthz" >/dev/null
+wait_ok "http://127.0.0.1:$port/readyz" >/dev/null
 "$bin" bench collections --addr "http://127.0.0.1:$port" --n "$n" --clients 4 --idle 10s --probes 200
 echo "data dir: $(du -sh "$dir/data" | cut -f1)"
 kill -9 "$pid"; wait "$pid" 2>/dev/null || true
 start
 h=$(wait_ok "http://127.0.0.1:$port/healthz")
+r=$(wait_ok "http://127.0.0.1:$port/readyz")
 g=$(wait_ok "http://127.0.0.1:$port/v2/vectordb/entities/get" "{\"collectionName\":\"bc_$((n - 1))\",\"id\":[1],\"consistencyLevel\":\"Strong\"}")
-echo "kill -9 restart with $n collections: /healthz after ${h} ms, first Strong get after $((h + g)) ms"
+echo "kill -9 restart with $n collections: /healthz after ${h} ms, /readyz after $((h + r)) ms, first Strong get after $((h + r + g)) ms"
