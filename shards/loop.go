@@ -8,6 +8,7 @@ import (
 	hraft "github.com/hashicorp/raft"
 
 	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/fsm"
 )
 
 // membershipRecheck is how often a leader whose group already matches
@@ -48,12 +49,16 @@ type loopState struct {
 	membersMeta                    *coordinator.Collection
 	settled                        bool
 	q                              quiet
+	// snapSegs holds the segments this replica's newest Raft snapshot (or
+	// its state when opened) may name.
+	snapSegs map[int64]bool
 }
 
 // step does one round of a replica's background work and reports whether
 // the replica still has work (it is then stepped again a tick later).
 func (h *Host) step(r *Replica, s *loopState, now time.Time) bool {
 	h.lateBootstrap(r, now)
+	fresh := h.snapshotStep(r, s)
 	if now.Sub(s.lastPrune) >= h.cfg.Lifecycle.GCInterval {
 		s.lastPrune = now
 		chunkCache{dir: h.cfg.Lifecycle.CacheDir}.prune(r)
@@ -76,13 +81,46 @@ func (h *Host) step(r *Replica, s *loopState, now time.Time) bool {
 		}
 		s.q.done(r, err, now)
 	}
-	if now.Sub(s.lastGC) >= h.cfg.Lifecycle.GCInterval {
+	if fresh && now.Sub(s.lastGC) >= h.cfg.Lifecycle.GCInterval {
 		s.lastGC = now
 		if err := h.gcStep(ctx, r, now); err != nil {
 			h.cfg.Logger.Warn("gc step failed; retrying", "shard", r.Name, "error", err)
 		}
 	}
 	return !s.settled || !s.q.quiet(r)
+}
+
+// snapshotStep takes a Raft snapshot on this replica, leader or follower,
+// when segments were removed (merged, compacted, dropped) since its last
+// one. The objects of removed segments become garbage, and a snapshot that
+// still names them could not be restored once GC deleted them: not by this
+// replica after a restart, nor by a new replica its leader sends it to (an
+// idle shard appends no entries, so hraft's own threshold may not take a
+// new snapshot for a long time). It reports whether the replica's newest
+// snapshot names no removed segment (GC waits otherwise).
+func (h *Host) snapshotStep(r *Replica, s *loopState) bool {
+	ids := map[int64]bool{}
+	r.fsm.View(func(v fsm.View) {
+		for _, g := range v.Segments() {
+			ids[g.ID] = true
+		}
+	})
+	if s.snapSegs == nil {
+		s.snapSegs = ids
+		return true
+	}
+	for id := range s.snapSegs {
+		if ids[id] {
+			continue
+		}
+		if err := r.node.Snapshot(); err != nil {
+			h.cfg.Logger.Warn("snapshot after segments were removed failed; retrying", "shard", r.Name, "error", err)
+			return false
+		}
+		s.snapSegs = ids
+		return true
+	}
+	return true
 }
 
 // nextStep is how long the loop sleeps: a tick interval while the replica
