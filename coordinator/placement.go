@@ -19,8 +19,12 @@ func (m *metaFSM) liveNodesLocked() []string {
 }
 
 // placeLocked assigns replicas to every shard of a new collection: shard i
-// gets R consecutive live nodes (in ID order) starting at (collection ID + i)
-// mod n, so replicas and preferred leaders spread across nodes.
+// gets R consecutive live nodes (in ID order) starting at the node that is
+// the preferred leader of the fewest shards (ties broken from (collection
+// ID + i) mod n), so preferred leaders, and with them replicas, spread
+// across nodes. (Starting at (ID + i) mod n alone put every collection's
+// leader on one node: each create allocates several IDs, so collection IDs
+// share a residue.)
 func (m *metaFSM) placeLocked(c *Collection) error {
 	live := m.liveNodesLocked()
 	if len(live) == 0 {
@@ -35,8 +39,10 @@ func (m *metaFSM) placeLocked(c *Collection) error {
 	}
 	c.ReplicaNumber = r
 	c.Shards = make([]ShardPlacement, c.ShardsNum)
+	leads := m.leaderLoadLocked()
 	for i := range c.Shards {
-		start := int((c.ID + int64(i)) % int64(len(live)))
+		start := leastLoaded(live, leads, int((c.ID+int64(i))%int64(len(live))))
+		leads[live[start]]++
 		reps := make([]string, r)
 		for j := range reps {
 			reps[j] = live[(start+j)%len(live)]
@@ -44,6 +50,33 @@ func (m *metaFSM) placeLocked(c *Collection) error {
 		c.Shards[i] = ShardPlacement{Replicas: reps, Initial: slices.Clone(reps)}
 	}
 	return nil
+}
+
+// leaderLoadLocked counts, per node, the shards it is the preferred leader
+// of (the first replica).
+func (m *metaFSM) leaderLoadLocked() map[string]int {
+	load := map[string]int{}
+	for _, c := range m.mu.Collections {
+		for _, sp := range c.Shards {
+			if len(sp.Replicas) > 0 {
+				load[sp.Replicas[0]]++
+			}
+		}
+	}
+	return load
+}
+
+// leastLoaded returns the index in nodes of the node with the least load,
+// scanning from index from (so ties go to the first from there).
+func leastLoaded(nodes []string, load map[string]int, from int) int {
+	best := from
+	for k := 1; k < len(nodes); k++ {
+		j := (from + k) % len(nodes)
+		if load[nodes[j]] < load[nodes[best]] {
+			best = j
+		}
+	}
+	return best
 }
 
 // replaceNodeLocked moves every replica held by a node that is down or

@@ -108,6 +108,7 @@ func (c *Config) Standalone() bool { return len(c.Cluster.Join) == 0 }
 type RaftConfig struct {
 	HeartbeatTimeout  time.Duration `yaml:"heartbeat_timeout"`
 	ElectionTimeout   time.Duration `yaml:"election_timeout"`
+	CommitTimeout     time.Duration `yaml:"commit_timeout"`
 	SnapshotThreshold uint64        `yaml:"snapshot_threshold"`
 	SnapshotInterval  time.Duration `yaml:"snapshot_interval"`
 	TrailingLogs      uint64        `yaml:"trailing_logs"`
@@ -125,6 +126,7 @@ func Default() Config {
 		Raft: RaftConfig{
 			HeartbeatTimeout:  time.Second,
 			ElectionTimeout:   time.Second,
+			CommitTimeout:     50 * time.Millisecond,
 			SnapshotThreshold: 8192,
 			SnapshotInterval:  2 * time.Minute,
 			TrailingLogs:      10240,

@@ -167,6 +167,7 @@ func (s *Server) raftTemplate() raft.Config {
 		// group), leaving room for raft.Node.CampaignNow.
 		LeaderLeaseTimeout: r.HeartbeatTimeout * 9 / 10,
 		SnapshotThreshold:  r.SnapshotThreshold, SnapshotInterval: r.SnapshotInterval, TrailingLogs: r.TrailingLogs,
+		CommitTimeout: r.CommitTimeout,
 	}
 }
 

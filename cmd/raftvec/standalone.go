@@ -49,6 +49,8 @@ func bindServerFlags(fs *pflag.FlagSet, cfg *server.Config) {
 	fs.StringToStringVar(&cfg.Users, "users", cfg.Users, "accepted user=password pairs (with --auth)")
 	fs.BoolVar(&cfg.AdminAPI, "admin-api", cfg.AdminAPI, "serve /v1/cluster/nodes/add and /remove to every authenticated caller (default: only user root, with --auth)")
 	fs.DurationVar(&cfg.Raft.HeartbeatTimeout, "raft-heartbeat-timeout", cfg.Raft.HeartbeatTimeout, "Raft heartbeat timeout")
+	fs.DurationVar(&cfg.Raft.CommitTimeout, "raft-commit-timeout", cfg.Raft.CommitTimeout,
+		"how often a leader without new entries sends followers its commit index (each replicated group costs an RPC per follower per period; followers learn the last commits this late)")
 	fs.DurationVar(&cfg.Raft.ElectionTimeout, "raft-election-timeout", cfg.Raft.ElectionTimeout, "Raft election timeout")
 	fs.Uint64Var(&cfg.Raft.SnapshotThreshold, "raft-snapshot-threshold", cfg.Raft.SnapshotThreshold, "log entries between automatic Raft snapshots")
 	fs.Uint64Var(&cfg.Raft.TrailingLogs, "raft-trailing-logs", cfg.Raft.TrailingLogs, "log entries kept after a snapshot (followers further behind get the snapshot)")
