@@ -89,10 +89,18 @@ cluster: build
 	  curl -sf 127.0.0.1:$$port/readyz >/dev/null || { echo "node on $$port not ready"; exit 1; }; \
 	done; echo "cluster ready"
 
+# Waits for the nodes to exit (a node hands off leadership of every group it
+# leads first, which takes a while with many collections); after 60 s it
+# kills them (acknowledged writes are durable either way).
 cluster-stop:
-	@for i in 1 2 3; do \
-	  if [ -f $(CLUSTER_DIR)/node-$$i.pid ]; then kill $$(cat $(CLUSTER_DIR)/node-$$i.pid) 2>/dev/null || true; rm -f $(CLUSTER_DIR)/node-$$i.pid; fi; \
-	done; echo "cluster stopped"
+	@pids=""; for i in 1 2 3; do \
+	  if [ -f $(CLUSTER_DIR)/node-$$i.pid ]; then pid=$$(cat $(CLUSTER_DIR)/node-$$i.pid); \
+	    kill $$pid 2>/dev/null && pids="$$pids $$pid"; rm -f $(CLUSTER_DIR)/node-$$i.pid; fi; \
+	done; \
+	for t in $$(seq 1 300); do alive=""; for p in $$pids; do kill -0 $$p 2>/dev/null && alive="$$alive $$p"; done; \
+	  [ -z "$$alive" ] && break; sleep 0.2; done; \
+	for p in $$pids; do kill -0 $$p 2>/dev/null && { echo "node $$p still stopping after 60s: killing it"; kill -9 $$p; }; done; \
+	echo "cluster stopped"
 
 cluster-clean: cluster-stop
 	rm -rf $(CLUSTER_DIR)
