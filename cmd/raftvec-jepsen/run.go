@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -32,7 +31,7 @@ func (c *common) bind(fs *pflag.FlagSet) {
 	fs.IntVar(&c.nodes, "nodes", 3, "raftvec nodes")
 	fs.Int64Var(&c.seed, "seed", 0, "seed of the fault schedule and workloads (0: from the clock; printed)")
 	fs.DurationVar(&c.duration, "duration", 60*time.Second, "workload time per run (faults stop 10 s before the end)")
-	fs.StringSliceVar(&c.workloads, "workloads", slices.Clone(jepsen.DefaultWorkloads), "workloads, run together on disjoint keys")
+	fs.StringSliceVar(&c.workloads, "workloads", nil, "workloads, run together on disjoint keys (default: every workload; without churn under membership and mixed faults, see jepsen.WorkloadsFor)")
 	fs.IntVar(&c.clients, "clients", 3, "clients per workload")
 	fs.BoolVar(&c.keep, "keep", false, "keep data dirs of passing runs (failing runs always keep them)")
 }
@@ -79,8 +78,11 @@ func (c *common) clean(dir string) {
 }
 
 func (c *common) replay(o jepsen.Options) string {
-	s := fmt.Sprintf("raftvec-jepsen run --fault %s --seed %d --nodes %d --duration %s --workloads %s --clients %d",
-		o.Fault, o.Seed, o.Nodes, o.Duration, strings.Join(o.Workloads, ","), o.Clients)
+	s := fmt.Sprintf("raftvec-jepsen run --fault %s --seed %d --nodes %d --duration %s --clients %d",
+		o.Fault, o.Seed, o.Nodes, o.Duration, o.Clients)
+	if len(o.Workloads) > 0 {
+		s += " --workloads " + strings.Join(o.Workloads, ",")
+	}
 	if o.UnsafeStrongReads {
 		s += " --unsafe-strong-reads"
 	}
