@@ -53,15 +53,25 @@ func TestMinIONewReplicaCatchesUpFromObjectStorage(t *testing.T) {
 	if spare < 0 || victim < 0 {
 		t.Fatalf("no spare/victim: placement %+v", coll.Shards)
 	}
-	// Wait until the shard leader has snapshotted past the inserts and the
-	// flush, so its log no longer holds them: the new replica must install
-	// the snapshot.
+	// Wait until the shard leader has snapshotted past the inserts, the
+	// flush and the compaction, so its log no longer holds them: the new
+	// replica must install the snapshot. (A snapshot from before the
+	// compaction names chunks GC may have deleted; see the session note of
+	// 2026-12-06: restoring one is a known open problem.)
+	var compacted uint64
+	for _, s := range tc.nodes {
+		for _, r := range s.Host().Replicas() {
+			if r.Node().IsLeader() {
+				compacted = r.Node().AppliedIndex()
+			}
+		}
+	}
 	waitFor(t, 30*time.Second, func() bool {
 		for _, s := range tc.nodes {
 			for _, r := range s.Host().Replicas() {
 				if st := r.Node().Stats(); r.Node().IsLeader() {
 					snap, _ := strconv.ParseUint(st["last_snapshot_index"], 10, 64)
-					return snap > 0 && snap+16 >= r.Node().AppliedIndex()
+					return snap > 0 && snap >= compacted && snap+16 >= r.Node().AppliedIndex()
 				}
 			}
 		}

@@ -110,6 +110,12 @@ func (r *Replica) proposeLocal(ctx context.Context, data []byte) (fsm.Result, ui
 			r.dataWritten(now)
 		case fsm.KindDelete:
 			r.dataWritten(now)
+		case fsm.KindTick:
+		default:
+			// Seals, flushes, compactions, index records: the loop
+			// acts on them at once (a snapshot after segments were
+			// removed, the next flush or index step).
+			defer r.wake()
 		}
 	}
 	if err := r.gate.enter(ctx); err != nil {
