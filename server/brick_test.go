@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -15,17 +14,7 @@ import (
 func (c client) post(path string, body any) reply {
 	c.t.Helper()
 	b, _ := json.Marshal(body)
-	resp, err := http.Post(c.base+path, "application/json", bytes.NewReader(b))
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var r reply
-	if err := json.Unmarshal(raw, &r); err != nil {
-		c.t.Fatalf("%s: HTTP %d: %s", path, resp.StatusCode, raw)
-	}
-	return r
+	return c.postURL(path, string(b))
 }
 
 // get returns the HTTP status and body of a GET.

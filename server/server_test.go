@@ -53,7 +53,13 @@ type client struct {
 
 func (c client) raw(path, body string) reply {
 	c.t.Helper()
-	resp, err := http.Post(c.base+"/v2/vectordb/"+path, "text/plain", strings.NewReader(body))
+	return c.postURL("/v2/vectordb/"+path, body)
+}
+
+// postURL posts body to a path of the node and decodes the envelope.
+func (c client) postURL(path, body string) reply {
+	c.t.Helper()
+	resp, err := http.Post(c.base+path, "text/plain", strings.NewReader(body))
 	if err != nil {
 		c.t.Fatal(err)
 	}
