@@ -40,6 +40,9 @@ type Config struct {
 	Starting func() error
 	// Testing serves /v1/test/... (Jepsen suite only); nil leaves them out.
 	Testing Testing
+	// Collectors are the node's own metrics, served on /metrics beside
+	// the HTTP and process ones.
+	Collectors []prometheus.Collector
 }
 
 // Server is the HTTP API of one node.
@@ -65,6 +68,7 @@ func New(cfg Config, b Backend) *Server {
 	}
 	s := &Server{cfg: cfg, b: b, log: cfg.Logger.Named("api"), reg: prometheus.NewRegistry()}
 	s.metrics = newMetrics(s.reg)
+	s.reg.MustRegister(cfg.Collectors...)
 	s.engine = s.buildEngine()
 	return s
 }

@@ -88,6 +88,7 @@ func (c *Cluster) args(n *Node) []string {
 		"--storage", "minio", "--minio-endpoint", c.MinIO.Addr, "--minio-access-key", minioUser,
 		"--minio-secret-key", minioPassword, "--minio-bucket", "raftvec", "--minio-root", "jepsen",
 		"--chunk-size", "4096", "--segment-seal-size", "65536", "--segment-seal-idle", "10s",
+		"--shard-hibernate-after", "5s", // idle churn collections sleep and wake under the faults
 		"--admin-api", // the membership fault calls /v1/cluster/nodes/remove
 		"--test-faults"}
 	if c.cfg.UnsafeStrongReads {

@@ -33,6 +33,7 @@ type Mux struct {
 	advertise string
 	logger    hclog.Logger
 	faults    atomic.Pointer[Faults]
+	missing   atomic.Pointer[func(kind Kind, name string)]
 
 	mu        sync.Mutex
 	layers    map[muxKey]*StreamLayer
@@ -78,6 +79,19 @@ func (m *Mux) Addr() net.Addr { return muxAddr(m.advertise) }
 
 // SetFaults replaces the fault table (nil disables fault injection).
 func (m *Mux) SetFaults(f *Faults) { m.faults.Store(f) }
+
+// OnMissing installs fn, called (in the conn's handshake goroutine, so it
+// must not block) for every incoming conn whose (kind, name) has no
+// listener, before the conn is closed: a peer is trying to reach a group
+// this node does not run now (a hibernated shard group, see package
+// shards). nil removes it.
+func (m *Mux) OnMissing(fn func(kind Kind, name string)) {
+	if fn == nil {
+		m.missing.Store(nil)
+		return
+	}
+	m.missing.Store(&fn)
+}
 
 // Listen registers the endpoint for (kind, name). The returned StreamLayer
 // owns the registration until its Close.
@@ -183,6 +197,9 @@ func (m *Mux) route(conn net.Conn) {
 	if l == nil {
 		m.logger.Debug("mux: no listener", "kind", h.kind, "name", h.name, "remote", conn.RemoteAddr())
 		conn.Close()
+		if fn := m.missing.Load(); fn != nil {
+			(*fn)(h.kind, h.name)
+		}
 		return
 	}
 	// Untrack from the handshake set without closing; the layer owns it now.

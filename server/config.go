@@ -69,10 +69,14 @@ type StorageConfig struct {
 
 // LifecycleConfig sizes the segment lifecycle (DESIGN.md §1).
 type LifecycleConfig struct {
-	ChunkSize  int64         `yaml:"chunk_size"`
-	SealSize   int64         `yaml:"segment_seal_size"`
-	SealIdle   time.Duration `yaml:"segment_seal_idle"`
-	MaxBacklog int64         `yaml:"max_unflushed_bytes"`
+	ChunkSize int64         `yaml:"chunk_size"`
+	SealSize  int64         `yaml:"segment_seal_size"`
+	SealIdle  time.Duration `yaml:"segment_seal_idle"`
+	// HibernateAfter: a shard group without writes or reads for this long,
+	// with nothing left to flush, is closed on every replica until its
+	// next request (0: never).
+	HibernateAfter time.Duration `yaml:"shard_hibernate_after"`
+	MaxBacklog     int64         `yaml:"max_unflushed_bytes"`
 	// MaxSegmentSize bounds merged segments; CompactionRatio of deleted
 	// rows makes a segment be rewritten.
 	MaxSegmentSize  int64   `yaml:"segment_max_size"`
@@ -133,7 +137,7 @@ func Default() Config {
 		},
 		Cluster: ClusterConfig{ReplicaNumber: 3, NodeDownTimeout: 60 * time.Second, StalenessBound: 5 * time.Second},
 		Storage: StorageConfig{Kind: "local", Bucket: "raftvec", Root: "files"},
-		Lifecycle: LifecycleConfig{ChunkSize: 16 << 20, SealSize: 122 << 20, SealIdle: 10 * time.Minute, MaxBacklog: 1 << 30,
+		Lifecycle: LifecycleConfig{ChunkSize: 16 << 20, SealSize: 122 << 20, SealIdle: 10 * time.Minute, HibernateAfter: time.Minute, MaxBacklog: 1 << 30,
 			MaxSegmentSize: 1 << 30, CompactionRatio: 0.2, GCTolerance: time.Hour, GCInterval: time.Minute},
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	hraft "github.com/hashicorp/raft"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/raft"
@@ -15,7 +16,7 @@ import (
 type GroupStatus struct {
 	Group   string `json:"group"`
 	Node    string `json:"node"`
-	State   string `json:"state"` // Leader, Follower, Candidate
+	State   string `json:"state"` // Leader, Follower, Candidate, Asleep (hibernated: closed until its next request)
 	Leader  string `json:"leader"`
 	Term    uint64 `json:"term"`
 	Commit  uint64 `json:"commitIndex"`
@@ -35,6 +36,9 @@ func (s *Server) groupStatus() []GroupStatus {
 			st.Unflushed = r.Backlog()
 		}
 		out = append(out, st)
+	}
+	for _, name := range s.host.Sleeping() {
+		out = append(out, GroupStatus{Group: name, Node: s.cfg.NodeID, State: "Asleep"})
 	}
 	return out
 }
@@ -101,5 +105,16 @@ func (s *Server) checkNodes(ctx context.Context, now time.Time, seen map[string]
 				s.logger.Warn("marking node down", "node", n.ID, "error", err)
 			}
 		}
+	}
+}
+
+// collectors are the node's metrics beyond HTTP and the Go process.
+func (s *Server) collectors() []prometheus.Collector {
+	return []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "raftvec", Name: "shard_groups_open",
+			Help: "Shard Raft groups open on this node."}, func() float64 { return float64(len(s.host.Replicas())) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "raftvec", Name: "shard_groups_asleep",
+			Help: "Shard Raft groups placed on this node and asleep (closed after --shard-hibernate-after without requests)."},
+			func() float64 { return float64(len(s.host.Sleeping())) }),
 	}
 }

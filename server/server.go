@@ -214,7 +214,8 @@ func (s *Server) open() error {
 			SealIdle: lc.SealIdle, MaxBacklog: lc.MaxBacklog, MaxSegmentSize: lc.MaxSegmentSize,
 			CompactionRatio: lc.CompactionRatio, GCTolerance: lc.GCTolerance, GCInterval: lc.GCInterval,
 			CacheDir: filepath.Join(s.cfg.DataDir, "cache")},
-		SubmitTask: s.coord.CreateTask, Indexes: s.indexes, UnsafeStrongReads: s.cfg.Testing.UnsafeStrongReads}, s.mux, s.client)
+		HibernateAfter: lc.HibernateAfter,
+		SubmitTask:     s.coord.CreateTask, Indexes: s.indexes, UnsafeStrongReads: s.cfg.Testing.UnsafeStrongReads}, s.mux, s.client)
 	if err := s.register(); err != nil {
 		return err
 	}
@@ -222,7 +223,7 @@ func (s *Server) open() error {
 	ac := api.Config{
 		Addr: s.cfg.HTTPAddr, AuthEnabled: s.cfg.AuthEnabled, Users: s.cfg.Users, APIKeys: s.cfg.APIKeys,
 		MaxBodyBytes: s.cfg.MaxBodyBytes, Logger: s.logger, Admin: admin{s: s},
-		AdminAPI: s.cfg.AdminAPI, Starting: s.starting,
+		AdminAPI: s.cfg.AdminAPI, Starting: s.starting, Collectors: s.collectors(),
 	}
 	if s.faults != nil {
 		ac.Testing = testHooks{s: s}

@@ -51,6 +51,10 @@ type Config struct {
 	SubmitTask func(ctx context.Context, t coordinator.Task) (int64, error)
 	// Indexes returns a collection's indexes (nil: no index builds).
 	Indexes func(collID int64) []coordinator.Index
+	// HibernateAfter is how long a shard group must go without writes and
+	// reads before its leader puts it to sleep on every replica (closed,
+	// woken by the next request; see hibernate.go). 0 disables it.
+	HibernateAfter time.Duration
 	// UnsafeStrongReads deliberately breaks Strong reads: a replica serves
 	// them from its local state without a read index. It exists only so
 	// that the Jepsen suite can prove its checkers fail (server flag
@@ -84,7 +88,10 @@ type Host struct {
 		removing map[string]bool
 		// opening holds groups being opened; the channel closes when done.
 		opening map[string]chan struct{}
-		closed  bool
+		// sleeping holds the groups placed here that are asleep (closed
+		// by hibernation): Reconcile leaves them closed.
+		sleeping map[string]*sleeper
+		closed   bool
 	}
 }
 
@@ -113,6 +120,11 @@ func NewHost(cfg Config, mux *raft.Mux, client *rpc.Client) *Host {
 	h.mu.replicas = map[string]*Replica{}
 	h.mu.removing = map[string]bool{}
 	h.mu.opening = map[string]chan struct{}{}
+	h.mu.sleeping = map[string]*sleeper{}
+	h.loadSleepers()
+	if mux != nil {
+		mux.OnMissing(h.knock)
+	}
 	return h
 }
 
@@ -143,10 +155,10 @@ func (h *Host) Hosts(c *coordinator.Collection, i int) bool {
 // Ensure opens (creating if needed) every replica of c placed on this node.
 func (h *Host) Ensure(c *coordinator.Collection) error {
 	for i := 0; i < c.ShardsNum; i++ {
-		if !h.Hosts(c, i) {
+		if !h.Hosts(c, i) || h.stillAsleep(GroupName(c.ID, i), c) {
 			continue
 		}
-		if _, err := h.open(c, i); err != nil {
+		if _, err := h.open(c, i, false); err != nil {
 			return err
 		}
 	}
@@ -200,8 +212,9 @@ func (h *Host) lateBootstrap(r *Replica, now time.Time) {
 // open returns the replica of shard i of c, opening its Raft group if
 // needed. Groups open in parallel (h.mu is not held while a group's log and
 // snapshot are read); a second caller for the same group waits for the
-// first.
-func (h *Host) open(c *coordinator.Collection, i int) (*Replica, error) {
+// first. A group that was asleep is woken; with wakePeers (a request needs
+// it) its peers are asked to open theirs too.
+func (h *Host) open(c *coordinator.Collection, i int, wakePeers bool) (*Replica, error) {
 	name := GroupName(c.ID, i)
 	h.mu.Lock()
 	for {
@@ -223,9 +236,14 @@ func (h *Host) open(c *coordinator.Collection, i int) (*Replica, error) {
 	}
 	ch := make(chan struct{})
 	h.mu.opening[name] = ch
+	_, asleep := h.mu.sleeping[name]
+	delete(h.mu.sleeping, name)
 	h.mu.Unlock()
 
-	r, err := h.openReplica(c, i, name)
+	r, err := h.openReplica(c, i, name, asleep)
+	if err == nil && asleep && wakePeers {
+		defer h.wakePeers(r, c) // after the replica is registered: peers may call back
+	}
 
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -264,7 +282,12 @@ func (h *Host) openableLocked(name string, collID int64) error {
 }
 
 // openReplica opens the Raft group of a replica (no lock held).
-func (h *Host) openReplica(c *coordinator.Collection, i int, name string) (*Replica, error) {
+func (h *Host) openReplica(c *coordinator.Collection, i int, name string, asleep bool) (*Replica, error) {
+	if asleep {
+		if err := h.wakeMarker(name); err != nil {
+			return nil, err
+		}
+	}
 	c = c.Clone() // the replica keeps its schema; views are shared
 	schema := c.Schema
 	f := fsm.NewShard(&schema, segmentBase(c.ID, i))
@@ -297,6 +320,7 @@ func (h *Host) openReplica(c *coordinator.Collection, i int, name string) (*Repl
 	r.loopCtx, r.stop = context.WithCancel(h.ctx)
 	r.done = make(chan struct{})
 	r.wakeCh = make(chan struct{}, 1)
+	r.sleepCh = make(chan sleepReq)
 	return r, nil
 }
 
@@ -312,7 +336,7 @@ func (h *Host) Replica(c *coordinator.Collection, i int) (*Replica, error) {
 	if !h.Hosts(c, i) {
 		return nil, fmt.Errorf("%w: %s", ErrNotHosted, GroupName(c.ID, i))
 	}
-	return h.open(c, i)
+	return h.open(c, i, true)
 }
 
 // Replicas returns every open replica, sorted by name.

@@ -18,7 +18,9 @@ const membershipRecheck = 30 * time.Second
 // run is a replica's background loop, owned by the Host: while this replica
 // leads its group it appends time ticks when idle and read (for Bounded
 // reads), makes the group's membership follow the coordinator's placement,
-// flushes, seals and collects garbage.
+// flushes, seals and collects garbage, and puts the group to sleep once
+// it is idle (hibernate.go); a follower's loop closes its replica when the
+// leader asks. The loop ends when its replica goes to sleep.
 //
 // The loop runs every tick interval while it has work (recent reads,
 // membership or lifecycle not settled) and otherwise sleeps for the
@@ -37,8 +39,17 @@ func (h *Host) run(r *Replica) {
 		case <-t.C:
 		case <-r.wakeCh:
 		case <-leader:
+		case req := <-r.sleepCh:
+			err := h.sleepFollower(r, req.index)
+			req.done <- err
+			if err == nil {
+				return
+			}
 		}
 		busy := h.step(r, &s, time.Now())
+		if !busy && h.maybeSleep(r, &s, time.Now()) {
+			return
+		}
 		t.Reset(h.nextStep(r, busy))
 	}
 }

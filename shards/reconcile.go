@@ -163,6 +163,7 @@ func (h *Host) removeStaleDirs(closed []*Replica) error {
 		if err := os.RemoveAll(filepath.Join(h.cfg.Dir, e.Name())); err != nil {
 			return fmt.Errorf("shards: removing data of %s: %w", e.Name(), err)
 		}
+		delete(h.mu.sleeping, e.Name())
 		h.cfg.Logger.Info("removed the data of a dropped or moved shard", "shard", e.Name())
 	}
 	return nil

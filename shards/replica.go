@@ -51,6 +51,8 @@ type Replica struct {
 	reads   *readTracker   // the host's read counters; nil in some tests
 
 	wakeCh  chan struct{}   // wakes the background loop (1-buffered)
+	sleepCh chan sleepReq   // the leader asks this follower to sleep
+	asleep  atomic.Bool     // closed by hibernation: requests reopen the group
 	loopCtx context.Context // the replica's background loop
 	stop    context.CancelFunc
 	done    chan struct{}
@@ -86,6 +88,9 @@ func (r *Replica) proposeData(ctx context.Context, data []byte) (fsm.Result, uin
 	var idx uint64
 	err := retryNotLeader(ctx, func() error {
 		var err error
+		if r.asleep.Load() {
+			return errAsleep
+		}
 		if r.node.IsLeader() || r.client == nil {
 			res, idx, err = r.proposeLocal(ctx, data)
 			return err
@@ -120,6 +125,10 @@ func (r *Replica) proposeLocal(ctx context.Context, data []byte) (fsm.Result, ui
 	}
 	if err := r.gate.enter(ctx); err != nil {
 		return fsm.Result{}, 0, fmt.Errorf("%w: %s: not proposed while leadership moved: %w", ErrUnavailable, r.Name, err)
+	}
+	if r.asleep.Load() { // held while the group went to sleep
+		r.gate.exit()
+		return fsm.Result{}, 0, errAsleep
 	}
 	res, err := r.node.Propose(ctx, data)
 	r.gate.exit()
@@ -232,6 +241,9 @@ func (r *Replica) Gate(ctx context.Context, level, token string) error {
 	}
 	var idx uint64
 	err := retryNotLeader(ctx, func() error {
+		if r.asleep.Load() {
+			return errAsleep
+		}
 		var err error
 		idx, err = r.readIndex(ctx)
 		return err
@@ -266,6 +278,9 @@ func (r *Replica) readIndex(ctx context.Context) (uint64, error) {
 
 func (r *Replica) wait(ctx context.Context, idx uint64) error {
 	if err := r.node.WaitApplied(ctx, idx); err != nil {
+		if r.asleep.Load() {
+			return errAsleep
+		}
 		return fmt.Errorf("%w: %s: waiting for index %d: %w", ErrUnavailable, r.Name, idx, err)
 	}
 	return nil

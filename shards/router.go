@@ -19,10 +19,19 @@ var rr atomic.Uint64
 // local replica when this node hosts one (it forwards to the leader), else
 // through a node that does, preferred replica first.
 func (h *Host) Propose(ctx context.Context, c *coordinator.Collection, i int, cmd *fsm.Command) (fsm.Result, uint64, error) {
-	if r, err := h.Replica(c, i); err == nil {
-		return r.propose(ctx, cmd)
-	} else if !errors.Is(err, ErrNotHosted) {
-		return fsm.Result{}, 0, err
+	for attempt := 0; ; attempt++ {
+		r, err := h.Replica(c, i)
+		if errors.Is(err, ErrNotHosted) {
+			break
+		} else if err != nil {
+			return fsm.Result{}, 0, err
+		}
+		res, idx, err := r.propose(ctx, cmd)
+		if !errors.Is(err, errAsleep) || attempt == 2 {
+			return res, idx, err
+		}
+		// The group went to sleep under the proposal (nothing proposed):
+		// the next Replica call wakes it.
 	}
 	data := cmd.Encode()
 	var res fsm.Result

@@ -100,11 +100,10 @@ type ProposeReply struct {
 }
 
 func (s *Service) replica(group string) (*Replica, error) {
-	r := s.h.byName(group)
-	if r == nil {
-		return nil, fmt.Errorf("%w: %s on %s", ErrNotHosted, group, s.h.NodeID())
+	if r := s.h.byName(group); r != nil {
+		return r, nil
 	}
-	return r, nil
+	return s.h.openByName(group, true) // asleep, or not opened yet
 }
 
 // Propose applies a command; this node must lead the group.

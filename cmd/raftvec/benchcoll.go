@@ -20,6 +20,7 @@ type collOpts struct {
 	n      int
 	prefix string
 	idle   time.Duration
+	settle time.Duration
 	probes int
 	drop   bool
 }
@@ -40,6 +41,7 @@ collections at the end (default: they stay, so a restart can be timed).`,
 	f := cmd.Flags()
 	f.IntVar(&co.n, "n", 1000, "collections to create")
 	f.StringVar(&co.prefix, "prefix", "bc_", "collection name prefix")
+	f.DurationVar(&co.settle, "settle", 2*time.Second, "wait after the creates before the idle window (longer than the nodes' --shard-hibernate-after plus 10 s to measure sleeping groups)")
 	f.DurationVar(&co.idle, "idle", 10*time.Second, "idle window over which CPU is measured")
 	f.IntVar(&co.probes, "probes", 200, "requests timed after the idle window")
 	f.BoolVar(&co.drop, "drop", false, "drop the collections at the end")
@@ -69,7 +71,7 @@ func benchCollections(o *collOpts) error {
 	}
 	fmt.Printf("created %d collections on %d clients in %.1fs: create p50 %s p99 %s max %s\n", o.n, o.clients,
 		time.Since(start).Seconds(), pct(lat, 50), pct(lat, 99), pct(lat, 100))
-	time.Sleep(2 * time.Second) // let the last creates settle
+	time.Sleep(o.settle) // let the last creates settle (and idle groups sleep)
 	idle0, err := scrapeAll(o.nodes())
 	if err != nil {
 		return err
@@ -82,9 +84,10 @@ func benchCollections(o *collOpts) error {
 	for i, node := range o.nodes() {
 		cpu := (idle1[i]["process_cpu_seconds_total"] - idle0[i]["process_cpu_seconds_total"]) / o.idle.Seconds()
 		rss, base := idle1[i]["process_resident_memory_bytes"], before[i]["process_resident_memory_bytes"]
-		fmt.Printf("%s idle: CPU %.1f%% of one core, RSS %.0f MB (%.0f KB per collection), heap %.0f MB, goroutines %.0f (was %.0f), open files %.0f (was %.0f)\n",
+		fmt.Printf("%s idle: CPU %.1f%% of one core, RSS %.0f MB (%.0f KB per collection), heap %.0f MB, goroutines %.0f (was %.0f), open files %.0f (was %.0f), shard groups open %.0f asleep %.0f\n",
 			node, 100*cpu, rss/1e6, (rss-base)/float64(o.n)/1e3, idle1[i]["go_memstats_heap_alloc_bytes"]/1e6,
-			idle1[i]["go_goroutines"], before[i]["go_goroutines"], idle1[i]["process_open_fds"], before[i]["process_open_fds"])
+			idle1[i]["go_goroutines"], before[i]["go_goroutines"], idle1[i]["process_open_fds"], before[i]["process_open_fds"],
+			idle1[i]["raftvec_shard_groups_open"], idle1[i]["raftvec_shard_groups_asleep"])
 	}
 	if err := o.probe(); err != nil {
 		return err

@@ -1,0 +1,406 @@
+package shards
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	hraft "github.com/hashicorp/raft"
+
+	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/raft"
+)
+
+// Hibernation (DESIGN.md, "Idle groups sleep"): the leader of a shard group
+// nobody wrote to or read for Config.HibernateAfter, with nothing left to
+// flush and every follower caught up, closes the group on every replica.
+// A sleeping group costs no goroutine, no open file and no RPC; its data is
+// on disk, as after a crash. The first request for it (or a metadata change
+// of its collection, or a peer that reaches for it) opens it again.
+//
+// Closing a replica is always safe for Raft: it is what a crash does. What
+// the protocol adds is liveness: the followers close before the leader, so
+// no follower times out and campaigns against closed peers, and an opened
+// replica asks its peers to open theirs before it campaigns.
+
+// markerFile in a group's directory says the group was put to sleep: a
+// restarted node leaves it closed. Its content is the fingerprint of the
+// collection's metadata at that time; if the metadata differs at the next
+// start (an index was created meanwhile), the group is opened.
+const markerFile = "HIBERNATED"
+
+// knockGrace is how long after a group went to sleep here a peer's
+// connection attempt does not wake it: the leader's last heartbeats reach
+// followers that closed just before it.
+const knockGrace = 3 * time.Second
+
+// errAsleep: the replica was closed for hibernation while a request used
+// it. Nothing was proposed; the caller reopens the group and retries.
+var errAsleep = fmt.Errorf("%w: the shard's group went to sleep", ErrUnavailable)
+
+// sleeper is a group of this node that is asleep.
+type sleeper struct {
+	at     time.Time               // when it went to sleep (zero: before this process started)
+	meta   *coordinator.Collection // the metadata it slept with (nil: read back from disk)
+	fp     string                  // fingerprint of that metadata
+	waking bool                    // a peer's knock is opening it
+}
+
+// sleepReq asks a follower's loop to put its replica to sleep once it has
+// applied index.
+type sleepReq struct {
+	index uint64
+	done  chan error
+}
+
+// fingerprint identifies a collection's metadata (placement, schema,
+// indexes): a sleeping group must wake when it changes.
+func fingerprint(c *coordinator.Collection) string {
+	if c == nil {
+		return ""
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		panic(fmt.Sprintf("shards: collection metadata does not encode: %v", err))
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+// loadSleepers reads the markers of the groups that were asleep when the
+// node stopped.
+func (h *Host) loadSleepers() {
+	entries, err := os.ReadDir(h.cfg.Dir)
+	if err != nil {
+		return // no shard yet
+	}
+	for _, e := range entries {
+		if _, _, ok := parseGroupName(e.Name()); !ok || !e.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(h.cfg.Dir, e.Name(), markerFile))
+		if err == nil {
+			h.mu.sleeping[e.Name()] = &sleeper{fp: string(b)}
+		}
+	}
+}
+
+// stillAsleep reports whether shard name, asleep here, may stay asleep with
+// the collection's metadata c (unchanged since it went to sleep).
+func (h *Host) stillAsleep(name string, c *coordinator.Collection) bool {
+	h.mu.Lock()
+	sl := h.mu.sleeping[name]
+	h.mu.Unlock()
+	if sl == nil {
+		return false
+	}
+	if sl.meta == c {
+		return true
+	}
+	if fingerprint(c) != sl.fp {
+		return false
+	}
+	h.mu.Lock()
+	sl.meta = c
+	h.mu.Unlock()
+	return true
+}
+
+// Sleeping returns the names of the groups asleep on this node, sorted.
+func (h *Host) Sleeping() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]string, 0, len(h.mu.sleeping))
+	for name := range h.mu.sleeping {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// idleFor reports whether nothing was written to or read from r, and it was
+// not opened, for the hibernation period.
+func (h *Host) idleFor(r *Replica, now time.Time) bool {
+	last := max(r.lastData.Load(), r.lastRead.Load(), r.lastWrite.Load(), r.opened.UnixMilli())
+	return now.UnixMilli()-last >= h.cfg.HibernateAfter.Milliseconds()
+}
+
+// sleepDue reports whether the leader r may put its group to sleep: idle,
+// membership settled, lifecycle quiet and nothing left to flush.
+func (h *Host) sleepDue(r *Replica, s *loopState, now time.Time) bool {
+	return h.cfg.HibernateAfter > 0 && r.node.IsLeader() && s.settled && r.bootstrap == nil &&
+		s.q.quiet(r) && (h.cfg.Lifecycle.Store == nil || r.backlog.Load() == 0) && h.idleFor(r, now)
+}
+
+// maybeSleep puts the leader r's group to sleep when it is due: it holds
+// new proposals, checks every follower has applied everything, asks them to
+// close (they do once they have applied that index), and closes its own
+// replica. It reports whether it did (the replica's loop then ends).
+func (h *Host) maybeSleep(r *Replica, s *loopState, now time.Time) bool {
+	if !h.sleepDue(r, s, now) {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(r.loopCtx, 10*time.Second)
+	defer cancel()
+	release, err := r.gate.hold(ctx)
+	if err != nil {
+		return false
+	}
+	defer release() // proposals held meanwhile see the replica asleep
+	servers, err := r.node.Servers()
+	idx := r.node.AppliedIndex()
+	if err != nil || !h.idleFor(r, time.Now()) || !h.followersApplied(ctx, r, servers, idx) {
+		return false
+	}
+	h.sleepFollowers(ctx, r, servers, idx)
+	if err := h.sleep(r); err != nil {
+		h.cfg.Logger.Warn("putting an idle shard group to sleep", "shard", r.Name, "error", err)
+	} else {
+		h.cfg.Logger.Debug("idle shard group asleep", "shard", r.Name, "index", idx)
+	}
+	return true
+}
+
+// followersApplied reports whether every other member has applied idx.
+func (h *Host) followersApplied(ctx context.Context, r *Replica, servers []hraft.Server, idx uint64) bool {
+	for _, sv := range servers {
+		if string(sv.ID) == h.NodeID() {
+			continue
+		}
+		if h.client == nil {
+			return false
+		}
+		var reply IndexReply
+		if err := h.client.Call(ctx, string(sv.Address), ServiceName+".Applied", GroupArgs{Group: r.Name}, &reply); err != nil || reply.Index < idx {
+			return false
+		}
+	}
+	return true
+}
+
+// sleepFollowers asks every other member to close its replica, in
+// parallel. A member that does not (down, or behind after all) campaigns
+// later and its knocks wake the others (knockGrace).
+func (h *Host) sleepFollowers(ctx context.Context, r *Replica, servers []hraft.Server, idx uint64) {
+	var wg sync.WaitGroup
+	for _, sv := range servers {
+		if string(sv.ID) == h.NodeID() {
+			continue
+		}
+		wg.Add(1)
+		go func(addr string) {
+			defer wg.Done()
+			if err := h.client.Call(ctx, addr, ServiceName+".Hibernate", HibernateArgs{Group: r.Name, Index: idx}, &struct{}{}); err != nil {
+				h.cfg.Logger.Debug("a follower did not go to sleep", "shard", r.Name, "addr", addr, "error", err)
+			}
+		}(string(sv.Address))
+	}
+	wg.Wait()
+}
+
+// sleepFollower closes the follower r once it has applied index (called by
+// its loop on the leader's request).
+func (h *Host) sleepFollower(r *Replica, index uint64) error {
+	if r.node.IsLeader() {
+		return fmt.Errorf("%w: %s: this replica leads the group", ErrUnavailable, r.Name)
+	}
+	if got := r.node.AppliedIndex(); got < index {
+		return fmt.Errorf("%w: %s: applied %d of %d", ErrUnavailable, r.Name, got, index)
+	}
+	return h.sleep(r)
+}
+
+// sleep closes r for hibernation and writes its marker. r must be open;
+// it is marked asleep first, so that requests that hold it fail with
+// errAsleep (nothing proposed) and reopen the group.
+func (h *Host) sleep(r *Replica) error {
+	name := r.Name
+	h.mu.Lock()
+	if h.mu.closed || h.mu.replicas[name] != r {
+		h.mu.Unlock()
+		return fmt.Errorf("%w: %s is not open", ErrNotHosted, name)
+	}
+	delete(h.mu.replicas, name)
+	busy := make(chan struct{}) // open waits until the group is closed
+	h.mu.opening[name] = busy
+	h.mu.Unlock()
+
+	r.asleep.Store(true)
+	r.stop()
+	meta := h.collectionMeta(r)
+	snapErr := r.node.Snapshot() // a short log to replay when it wakes
+	closeErr := r.node.Close()
+	fp := fingerprint(meta)
+	markErr := writeFileAtomic(filepath.Join(h.cfg.Dir, name, markerFile), []byte(fp))
+
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.mu.opening, name)
+	close(busy)
+	h.mu.sleeping[name] = &sleeper{at: time.Now(), meta: meta, fp: fp}
+	return errors.Join(snapErr, closeErr, markErr)
+}
+
+// wakeMarker removes the marker of a group about to be opened again.
+func (h *Host) wakeMarker(name string) error {
+	dir := filepath.Join(h.cfg.Dir, name)
+	if err := os.Remove(filepath.Join(dir, markerFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("shards: waking %s: %w", name, err)
+	}
+	return syncDir(dir)
+}
+
+// wakePeers asks the other replicas of a group just woken by a request to
+// open theirs, then campaigns at once if no leader is known: the request
+// waits for one election, not for an election timeout.
+func (h *Host) wakePeers(r *Replica, c *coordinator.Collection) {
+	if h.client == nil || r.Shard >= len(c.Shards) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.loopCtx, 3*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, id := range c.Shards[r.Shard].Replicas {
+		if id == h.NodeID() {
+			continue
+		}
+		wg.Add(1)
+		go func(id string) {
+			defer wg.Done()
+			if err := h.call(ctx, id, ServiceName+".Wake", GroupArgs{Group: r.Name}, &struct{}{}); err != nil {
+				h.cfg.Logger.Debug("waking a peer replica", "shard", r.Name, "node", id, "error", err)
+			}
+		}(id)
+	}
+	wg.Wait()
+	if _, leader := r.node.LeaderAddr(); leader == "" && r.node.State() == hraft.Follower {
+		if err := r.node.CampaignNow(); err != nil {
+			h.cfg.Logger.Debug("campaigning after waking", "shard", r.Name, "error", err)
+		}
+	}
+}
+
+// knock is the mux's OnMissing hook: a peer reached for a group this node
+// does not run. If the group is asleep here (for longer than knockGrace),
+// the peer is awake and needs this replica: open it.
+func (h *Host) knock(kind raft.Kind, name string) {
+	if kind != raft.KindRaft {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	sl := h.mu.sleeping[name]
+	if h.mu.closed || sl == nil || sl.waking || time.Since(sl.at) < knockGrace {
+		return
+	}
+	sl.waking = true
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		if _, err := h.openByName(name, false); err != nil {
+			h.cfg.Logger.Debug("opening a sleeping group a peer reached for", "shard", name, "error", err)
+			h.mu.Lock()
+			sl.waking = false
+			h.mu.Unlock()
+		}
+	}()
+}
+
+// openByName opens a group hosted here by its name (RPCs name groups).
+func (h *Host) openByName(name string, wakePeers bool) (*Replica, error) {
+	collID, i, ok := parseGroupName(name)
+	v := h.view()
+	if !ok || v == nil {
+		return nil, fmt.Errorf("%w: %s on %s", ErrNotHosted, name, h.NodeID())
+	}
+	c, found := v.ByID(collID)
+	if !found || !h.Hosts(c, i) {
+		return nil, fmt.Errorf("%w: %s on %s", ErrNotHosted, name, h.NodeID())
+	}
+	return h.open(c, i, wakePeers)
+}
+
+// HibernateArgs asks a follower to close its replica of Group once it has
+// applied Index.
+type HibernateArgs struct {
+	Group string
+	Index uint64
+}
+
+// Hibernate closes this node's replica of a group (a follower) at its
+// leader's request; a replica already closed answers at once.
+func (s *Service) Hibernate(a HibernateArgs, _ *struct{}) error {
+	rep := s.h.byName(a.Group)
+	if rep == nil {
+		return nil
+	}
+	req := sleepReq{index: a.Index, done: make(chan error, 1)}
+	t := time.NewTimer(5 * time.Second)
+	defer t.Stop()
+	select {
+	case rep.sleepCh <- req:
+	case <-rep.done:
+		return nil
+	case <-t.C:
+		return encodeErr(fmt.Errorf("%w: %s: its loop is busy", ErrUnavailable, a.Group))
+	}
+	select {
+	case err := <-req.done:
+		return encodeErr(err)
+	case <-t.C:
+		return encodeErr(fmt.Errorf("%w: %s: closing timed out", ErrUnavailable, a.Group))
+	}
+}
+
+// Wake opens this node's replica of a group (a peer woke it for a request).
+func (s *Service) Wake(a GroupArgs, _ *struct{}) error {
+	_, err := s.h.openByName(a.Group, false)
+	return encodeErr(err)
+}
+
+// writeFileAtomic writes a small file durably: temp file, fsync, rename,
+// fsync the directory.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		_ = os.Remove(f.Name())
+		return err
+	}
+	return syncDir(dir)
+}
+
+// syncDir fsyncs a directory so that entries created, renamed or removed
+// in it are durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
