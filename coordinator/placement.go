@@ -31,6 +31,10 @@ func (m *metaFSM) placeLocked(c *Collection) error {
 		return fmt.Errorf("%w: no live nodes to place shards on", ErrInvalid)
 	}
 	r := c.ReplicaNumber
+	c.WantReplicas = r
+	if r <= 0 {
+		c.WantReplicas = 3
+	}
 	if r <= 0 || r > len(live) {
 		r = min(max(r, 1), len(live))
 		if c.ReplicaNumber <= 0 {
@@ -166,5 +170,39 @@ func (m *metaFSM) setNodeLocked(n *NodeInfo) result {
 		m.replaceNodeLocked(n.ID)
 		m.reassignLocked(n.ID)
 	}
+	if old.State == NodeUp {
+		m.growLocked()
+	}
 	return result{}
+}
+
+// growLocked adds replicas to shards placed on fewer nodes than their
+// collection asked for (created while nodes were down or being removed),
+// on the least-loaded live nodes that hold none of the shard: a shard
+// left with two replicas would otherwise lose its quorum with the next
+// node it loses. The shard leader adds the new replica as a non-voter and
+// promotes it once caught up.
+func (m *metaFSM) growLocked() {
+	live := len(m.liveNodesLocked())
+	load := m.loadLocked()
+	for _, name := range m.sortedCollectionsLocked() {
+		c, owned := m.mu.Collections[name], false
+		want := min(max(c.WantReplicas, c.ReplicaNumber), live)
+		for i := range c.Shards {
+			for len(c.Shards[i].Replicas) < want {
+				cand := m.candidateLocked(c.Shards[i].Replicas, load)
+				if cand == "" {
+					break
+				}
+				if !owned {
+					c, owned = m.ownLocked(c), true // copy on write
+				}
+				sp := &c.Shards[i]
+				sp.Replicas = append(sp.Replicas, cand)
+				sp.Initial = nil
+				c.ReplicaNumber = max(c.ReplicaNumber, len(sp.Replicas))
+				load[cand]++
+			}
+		}
+	}
 }

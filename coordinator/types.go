@@ -25,8 +25,12 @@ type Collection struct {
 	Indexes     []Index
 	Loaded      bool
 	Properties  map[string]string
-	// ReplicaNumber is the wanted replicas per shard (capped by live nodes).
+	// ReplicaNumber is the replicas per shard placed (capped by live nodes).
 	ReplicaNumber int
+	// WantReplicas is what was asked for at creation (0 in collections
+	// created before it existed: ReplicaNumber then). Shards placed on fewer
+	// nodes (too few were up) get more replicas as nodes come up.
+	WantReplicas int `json:",omitempty"`
 	// Shards holds the placement of each shard, assigned by the coordinator.
 	Shards []ShardPlacement
 }

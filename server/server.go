@@ -329,20 +329,30 @@ func (s *Server) registerSelf(ctx context.Context) error {
 }
 
 // watchChanges reconciles the hosted shards with the metadata after every
-// change, and every few seconds as a safety net.
+// change, every few seconds while the metadata changes or the last
+// reconcile failed, and every minute as a safety net (a reconcile visits
+// every collection: with thousands of them, the idle node's largest cost).
 func (s *Server) watchChanges(ctx context.Context) {
 	t := time.NewTicker(3 * time.Second)
 	defer t.Stop()
+	var lastGen uint64
+	var lastOK time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.changed:
 		case <-t.C:
+			if s.coord.View().Gen == lastGen && time.Since(lastOK) < time.Minute {
+				continue
+			}
 		}
+		gen := s.coord.View().Gen
 		if err := s.host.Reconcile(); err != nil {
 			s.logger.Warn("reconciling shards", "error", err)
+			continue
 		}
+		lastGen, lastOK = gen, time.Now()
 	}
 }
 

@@ -68,6 +68,16 @@
 //     and it is absent) or the shard is placed on other nodes, and only
 //     after the replica is closed; a group being removed cannot be opened.
 //     A view older than a concurrently opened shard never names it dropped.
+//   - A group goes to sleep (hibernate.go) only by its leader's decision,
+//     with no proposal in flight (held by the proposalGate), every member
+//     at the leader's applied index, nothing unflushed and no write or
+//     read for Config.HibernateAfter; followers close before the leader.
+//     Closing a replica is what a crash does, so Raft's guarantees are
+//     untouched; a request that held a replica closed under it gets
+//     errAsleep (nothing proposed) and reopens the group. A sleeping group
+//     opens again on a request (it then asks its peers to open theirs), on
+//     a change of its collection's metadata, and when a peer reaches for
+//     it more than knockGrace after it went to sleep.
 //
 // shards must not decide placement (the coordinator does) nor format API
 // responses.

@@ -33,8 +33,9 @@ import (
 
 // markerFile in a group's directory says the group was put to sleep: a
 // restarted node leaves it closed. Its content is the fingerprint of the
-// collection's metadata at that time; if the metadata differs at the next
-// start (an index was created meanwhile), the group is opened.
+// collection's metadata at that time (if the metadata differs at the next
+// start, an index was created meanwhile, the group is opened) and the time
+// of its last data write.
 const markerFile = "HIBERNATED"
 
 // knockGrace is how long after a group went to sleep here a peer's
@@ -51,6 +52,9 @@ type sleeper struct {
 	at     time.Time               // when it went to sleep (zero: before this process started)
 	meta   *coordinator.Collection // the metadata it slept with (nil: read back from disk)
 	fp     string                  // fingerprint of that metadata
+	// lastData is the unix ms of the group's last data write: idle sealing
+	// counts from it, not from when the group wakes.
+	lastData int64
 	waking bool                    // a peer's knock is opening it
 }
 
@@ -65,7 +69,7 @@ type sleepReq struct {
 // indexes): a sleeping group must wake when it changes.
 func fingerprint(c *coordinator.Collection) string {
 	if c == nil {
-		return ""
+		return "-"
 	}
 	b, err := json.Marshal(c)
 	if err != nil {
@@ -87,9 +91,14 @@ func (h *Host) loadSleepers() {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join(h.cfg.Dir, e.Name(), markerFile))
-		if err == nil {
-			h.mu.sleeping[e.Name()] = &sleeper{fp: string(b)}
+		if err != nil {
+			continue
 		}
+		sl := &sleeper{}
+		if _, err := fmt.Sscanf(string(b), "%s %d", &sl.fp, &sl.lastData); err != nil {
+			sl.fp = string(b) // no metadata fingerprint: it wakes at the first check
+		}
+		h.mu.sleeping[e.Name()] = sl
 	}
 }
 
@@ -129,15 +138,26 @@ func (h *Host) Sleeping() []string {
 // idleFor reports whether nothing was written to or read from r, and it was
 // not opened, for the hibernation period.
 func (h *Host) idleFor(r *Replica, now time.Time) bool {
+	return h.untilSleep(r, now) <= 0
+}
+
+// untilSleep is how long until a leader r has been idle for the
+// hibernation period (0: hibernation off, or not leading).
+func (h *Host) untilSleep(r *Replica, now time.Time) time.Duration {
+	if h.cfg.HibernateAfter <= 0 || !r.node.IsLeader() {
+		return 0
+	}
 	last := max(r.lastData.Load(), r.lastRead.Load(), r.lastWrite.Load(), r.opened.UnixMilli())
-	return now.UnixMilli()-last >= h.cfg.HibernateAfter.Milliseconds()
+	return time.Duration(last+h.cfg.HibernateAfter.Milliseconds()-now.UnixMilli()) * time.Millisecond
 }
 
 // sleepDue reports whether the leader r may put its group to sleep: idle,
-// membership settled, lifecycle quiet and nothing left to flush.
+// membership settled, and the lifecycle's last step found nothing to do (a
+// growing segment below a chunk may stay unflushed: it is in the group's
+// snapshot, and idle sealing resumes from the last write when it wakes).
 func (h *Host) sleepDue(r *Replica, s *loopState, now time.Time) bool {
 	return h.cfg.HibernateAfter > 0 && r.node.IsLeader() && s.settled && r.bootstrap == nil &&
-		s.q.quiet(r) && (h.cfg.Lifecycle.Store == nil || r.backlog.Load() == 0) && h.idleFor(r, now)
+		s.q.quiet(r) && h.idleFor(r, now)
 }
 
 // maybeSleep puts the leader r's group to sleep when it is due: it holds
@@ -238,14 +258,14 @@ func (h *Host) sleep(r *Replica) error {
 	meta := h.collectionMeta(r)
 	snapErr := r.node.Snapshot() // a short log to replay when it wakes
 	closeErr := r.node.Close()
-	fp := fingerprint(meta)
-	markErr := writeFileAtomic(filepath.Join(h.cfg.Dir, name, markerFile), []byte(fp))
+	sl := &sleeper{at: time.Now(), meta: meta, fp: fingerprint(meta), lastData: r.lastData.Load()}
+	markErr := writeFileAtomic(filepath.Join(h.cfg.Dir, name, markerFile), fmt.Appendf(nil, "%s %d", sl.fp, sl.lastData))
 
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.mu.opening, name)
 	close(busy)
-	h.mu.sleeping[name] = &sleeper{at: time.Now(), meta: meta, fp: fp}
+	h.mu.sleeping[name] = sl
 	return errors.Join(snapErr, closeErr, markErr)
 }
 
@@ -262,8 +282,8 @@ func (h *Host) wakeMarker(name string) error {
 // open theirs, then campaigns at once if no leader is known: the request
 // waits for one election, not for an election timeout.
 func (h *Host) wakePeers(r *Replica, c *coordinator.Collection) {
-	if h.client == nil || r.Shard >= len(c.Shards) {
-		return
+	if h.client == nil || r.Shard >= len(c.Shards) || h.byName(r.Name) != r {
+		return // no peers, or the host closed before the replica was registered
 	}
 	ctx, cancel := context.WithTimeout(r.loopCtx, 3*time.Second)
 	defer cancel()

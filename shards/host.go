@@ -236,11 +236,11 @@ func (h *Host) open(c *coordinator.Collection, i int, wakePeers bool) (*Replica,
 	}
 	ch := make(chan struct{})
 	h.mu.opening[name] = ch
-	_, asleep := h.mu.sleeping[name]
+	sl, asleep := h.mu.sleeping[name]
 	delete(h.mu.sleeping, name)
 	h.mu.Unlock()
 
-	r, err := h.openReplica(c, i, name, asleep)
+	r, err := h.openReplica(c, i, name, sl)
 	if err == nil && asleep && wakePeers {
 		defer h.wakePeers(r, c) // after the replica is registered: peers may call back
 	}
@@ -282,8 +282,8 @@ func (h *Host) openableLocked(name string, collID int64) error {
 }
 
 // openReplica opens the Raft group of a replica (no lock held).
-func (h *Host) openReplica(c *coordinator.Collection, i int, name string, asleep bool) (*Replica, error) {
-	if asleep {
+func (h *Host) openReplica(c *coordinator.Collection, i int, name string, asleep *sleeper) (*Replica, error) {
+	if asleep != nil {
 		if err := h.wakeMarker(name); err != nil {
 			return nil, err
 		}
@@ -316,6 +316,9 @@ func (h *Host) openReplica(c *coordinator.Collection, i int, name string, asleep
 		r.bootstrap = peers
 	}
 	r.lastData.Store(time.Now().UnixMilli())
+	if asleep != nil && asleep.lastData > 0 {
+		r.lastData.Store(asleep.lastData)
+	}
 	r.reads = &h.reads
 	r.loopCtx, r.stop = context.WithCancel(h.ctx)
 	r.done = make(chan struct{})

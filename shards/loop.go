@@ -140,7 +140,11 @@ func (h *Host) nextStep(r *Replica, busy bool) time.Duration {
 	if busy || time.Now().UnixMilli()-r.lastRead.Load() <= h.readWindow().Milliseconds() {
 		return h.cfg.TickInterval
 	}
-	return h.lifecycleRecheck()
+	d := h.lifecycleRecheck()
+	if until := h.untilSleep(r, time.Now()); until > 0 && until < d {
+		d = until + 10*time.Millisecond // step when the group may go to sleep
+	}
+	return d
 }
 
 // lifecycleRecheck is how often a quiet leader runs its lifecycle step

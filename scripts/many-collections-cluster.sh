@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Many collections on a 3-node cluster on loopback (one replica per node of
+# every shard): creates N collections with `raftvec bench collections`
+# (create latency, idle CPU, memory per collection and shard groups open or
+# asleep per node, then requests on random collections, which wake their
+# groups), then kill -9 of every node and a restart, timing /healthz and the
+# first Strong get. Idle groups sleep after HIBERNATE (default 10s here; the
+# server default is 1m). Usage:
+#   scripts/many-collections-cluster.sh [N] [BASE_PORT] [HIBERNATE]
+set -euo pipefail
+n=${1:-10000}
+base=${2:-18700}
+hib=${3:-10s}
+bin=${RAFTVEC_BIN:-bin/raftvec}
+dir=$(mktemp -d "${TMPDIR:-/tmp}/raftvec-many-cluster.XXXXXX")
+pids=()
+join="127.0.0.1:$((base + 1)),127.0.0.1:$((base + 11)),127.0.0.1:$((base + 21))"
+addrs="http://127.0.0.1:$base,http://127.0.0.1:$((base + 10)),http://127.0.0.1:$((base + 20))"
+cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$dir"; }
+trap cleanup EXIT
+start() {
+  pids=()
+  for i in 0 1 2; do
+    local port=$((base + 10 * i))
+    "$bin" serve --node-id "node-$i" --data-dir "$dir/node-$i" --http-addr "127.0.0.1:$port" \
+      --raft-addr "127.0.0.1:$((port + 1))" --join "$join" --bootstrap-expect 3 \
+      --shard-hibernate-after "$hib" --log-level warn >>"$dir/node-$i.log" 2>&1 &
+    pids+=($!)
+  done
+}
+wait_ok() { # url [body]: milliseconds until it answers code 0 / HTTP 200
+  local t0
+  t0=$(date +%s%N)
+  for _ in $(seq 1 6000); do
+    if [ $# -eq 1 ]; then curl -sf "$1" >/dev/null 2>&1 && break
+    else curl -s "$1" -d "$2" 2>/dev/null | grep -q '"code":0' && break; fi
+    sleep 0.01
+  done
+  echo $((($(date +%s%N) - t0) / 1000000))
+}
+start
+for i in 0 1 2; do wait_ok "http://127.0.0.1:$((base + 10 * i))/readyz" >/dev/null; done
+"$bin" bench collections --addrs "$addrs" --n "$n" --clients 8 --settle "${SETTLE:-40s}" --idle 10s --probes 200
+echo "data dirs: $(du -sh "$dir" | cut -f1)"
+for p in "${pids[@]}"; do kill -9 "$p"; done
+wait 2>/dev/null || true
+start
+h=$(wait_ok "http://127.0.0.1:$base/healthz")
+r=$(wait_ok "http://127.0.0.1:$base/readyz")
+g=$(wait_ok "http://127.0.0.1:$base/v2/vectordb/entities/get" "{\"collectionName\":\"bc_$((n - 1))\",\"id\":[1],\"consistencyLevel\":\"Strong\"}")
+echo "kill -9 restart of 3 nodes with $n collections: /healthz after ${h} ms, /readyz after $((h + r)) ms, first Strong get after $((h + r + g)) ms"
+sleep 15
+for i in 0 1 2; do
+  curl -s "http://127.0.0.1:$((base + 10 * i))/metrics" | grep -E '^raftvec_shard_groups_(open|asleep) ' | tr '\n' ' '; echo "(node-$i after restart)"
+done
