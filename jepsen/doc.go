@@ -12,7 +12,8 @@
 //
 //   - [StartCluster] starts MinIO and N `raftvec serve` processes on
 //     loopback (short Raft timeouts, small trailing logs and chunks so that
-//     snapshots and flushes happen within a minute, --test-faults); a
+//     snapshots and flushes happen within a minute, shard groups that
+//     sleep after 5 s without requests, --test-faults); a
 //     [Cluster] kills (SIGKILL), restarts, pauses (SIGSTOP/SIGCONT) nodes
 //     and stops MinIO. Every process it starts is stopped by Close.
 //   - [Client] classifies every reply: ok; fail when the server said the

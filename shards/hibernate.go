@@ -49,13 +49,13 @@ var errAsleep = fmt.Errorf("%w: the shard's group went to sleep", ErrUnavailable
 
 // sleeper is a group of this node that is asleep.
 type sleeper struct {
-	at     time.Time               // when it went to sleep (zero: before this process started)
-	meta   *coordinator.Collection // the metadata it slept with (nil: read back from disk)
-	fp     string                  // fingerprint of that metadata
+	at   time.Time               // when it went to sleep (zero: before this process started)
+	meta *coordinator.Collection // the metadata it slept with (nil: read back from disk)
+	fp   string                  // fingerprint of that metadata
 	// lastData is the unix ms of the group's last data write: idle sealing
 	// counts from it, not from when the group wakes.
 	lastData int64
-	waking bool                    // a peer's knock is opening it
+	waking   bool // a peer's knock is opening it
 }
 
 // sleepReq asks a follower's loop to put its replica to sleep once it has
