@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,6 +66,9 @@ func TestClusterIdleShardGroupsSleepAndWake(t *testing.T) {
 	waitFor(t, 40*time.Second, func() bool { return tc.asleepEverywhere(group) })
 	if n := tc.openOn(group); n != 0 {
 		t.Fatalf("group asleep but open on %d nodes", n)
+	}
+	if st := tc.client(1).getJSON("/v1/cluster/status"); !strings.Contains(st, `"group":"`+group+`","node":"node-2","state":"Asleep"`) {
+		t.Fatalf("status does not show %s asleep on node-2: %s", group, st)
 	}
 
 	// A write through a node that must forward it wakes the group.
