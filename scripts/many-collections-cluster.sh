@@ -16,7 +16,13 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/raftvec-many-cluster.XXXXXX")
 pids=()
 join="127.0.0.1:$((base + 1)),127.0.0.1:$((base + 11)),127.0.0.1:$((base + 21))"
 addrs="http://127.0.0.1:$base,http://127.0.0.1:$((base + 10)),http://127.0.0.1:$((base + 20))"
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$dir"; }
+logs=${LOGS_DIR:-/tmp/raftvec-many-cluster-logs}
+cleanup() {
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  mkdir -p "$logs" && cp "$dir"/*.log "$logs"/ 2>/dev/null || true # kept: the node logs
+  rm -rf "$dir"
+}
 trap cleanup EXIT
 start() {
   pids=()

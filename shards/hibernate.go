@@ -106,20 +106,12 @@ func (h *Host) loadSleepers() {
 // the collection's metadata c (unchanged since it went to sleep).
 func (h *Host) stillAsleep(name string, c *coordinator.Collection) bool {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	sl := h.mu.sleeping[name]
-	h.mu.Unlock()
-	if sl == nil {
+	if sl == nil || !sl.sameMeta(c) {
 		return false
 	}
-	if sl.meta == c {
-		return true
-	}
-	if fingerprint(c) != sl.fp {
-		return false
-	}
-	h.mu.Lock()
-	sl.meta = c
-	h.mu.Unlock()
+	sl.meta = c // compared by pointer from now on
 	return true
 }
 
@@ -325,7 +317,7 @@ func (h *Host) knock(kind raft.Kind, name string) {
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
-		if _, err := h.openByName(name, false); err != nil {
+		if _, err := h.openByName(name, openWake); err != nil {
 			h.cfg.Logger.Debug("opening a sleeping group a peer reached for", "shard", name, "error", err)
 			h.mu.Lock()
 			sl.waking = false
@@ -334,8 +326,23 @@ func (h *Host) knock(kind raft.Kind, name string) {
 	}()
 }
 
+// openMode says why a group is opened, which decides what happens to a
+// sleeping one.
+type openMode int
+
+const (
+	openEnsure  openMode = iota // Reconcile: a sleeping group stays asleep unless its metadata changed
+	openWake                    // a peer needs it: open it, without waking the others
+	openRequest                 // a request needs it: open it and wake the peers
+)
+
+// sameMeta reports whether c is the metadata the group went to sleep with.
+func (sl *sleeper) sameMeta(c *coordinator.Collection) bool {
+	return sl.meta == c || sl.fp == fingerprint(c)
+}
+
 // openByName opens a group hosted here by its name (RPCs name groups).
-func (h *Host) openByName(name string, wakePeers bool) (*Replica, error) {
+func (h *Host) openByName(name string, mode openMode) (*Replica, error) {
 	collID, i, ok := parseGroupName(name)
 	v := h.view()
 	if !ok || v == nil {
@@ -345,7 +352,7 @@ func (h *Host) openByName(name string, wakePeers bool) (*Replica, error) {
 	if !found || !h.Hosts(c, i) {
 		return nil, fmt.Errorf("%w: %s on %s", ErrNotHosted, name, h.NodeID())
 	}
-	return h.open(c, i, wakePeers)
+	return h.open(c, i, mode)
 }
 
 // HibernateArgs asks a follower to close its replica of Group once it has
@@ -382,7 +389,7 @@ func (s *Service) Hibernate(a HibernateArgs, _ *struct{}) error {
 
 // Wake opens this node's replica of a group (a peer woke it for a request).
 func (s *Service) Wake(a GroupArgs, _ *struct{}) error {
-	_, err := s.h.openByName(a.Group, false)
+	_, err := s.h.openByName(a.Group, openWake)
 	return encodeErr(err)
 }
 

@@ -158,7 +158,7 @@ func (h *Host) Ensure(c *coordinator.Collection) error {
 		if !h.Hosts(c, i) || h.stillAsleep(GroupName(c.ID, i), c) {
 			continue
 		}
-		if _, err := h.open(c, i, false); err != nil {
+		if _, err := h.open(c, i, openEnsure); err != nil {
 			return err
 		}
 	}
@@ -212,9 +212,10 @@ func (h *Host) lateBootstrap(r *Replica, now time.Time) {
 // open returns the replica of shard i of c, opening its Raft group if
 // needed. Groups open in parallel (h.mu is not held while a group's log and
 // snapshot are read); a second caller for the same group waits for the
-// first. A group that was asleep is woken; with wakePeers (a request needs
-// it) its peers are asked to open theirs too.
-func (h *Host) open(c *coordinator.Collection, i int, wakePeers bool) (*Replica, error) {
+// first. A group that is asleep is woken (openEnsure: only if its metadata
+// changed); with openRequest its peers are asked to open theirs too. With
+// openEnsure the replica returned may be nil (the group stays asleep).
+func (h *Host) open(c *coordinator.Collection, i int, mode openMode) (*Replica, error) {
 	name := GroupName(c.ID, i)
 	h.mu.Lock()
 	for {
@@ -234,14 +235,19 @@ func (h *Host) open(c *coordinator.Collection, i int, wakePeers bool) (*Replica,
 		h.mu.Unlock()
 		return nil, err
 	}
+	sl, asleep := h.mu.sleeping[name]
+	if asleep && mode == openEnsure && sl.sameMeta(c) {
+		// It went to sleep while this reconcile waited for it to close.
+		h.mu.Unlock()
+		return nil, nil
+	}
 	ch := make(chan struct{})
 	h.mu.opening[name] = ch
-	sl, asleep := h.mu.sleeping[name]
 	delete(h.mu.sleeping, name)
 	h.mu.Unlock()
 
 	r, err := h.openReplica(c, i, name, sl)
-	if err == nil && asleep && wakePeers {
+	if err == nil && asleep && mode == openRequest {
 		defer h.wakePeers(r, c) // after the replica is registered: peers may call back
 	}
 
@@ -339,7 +345,7 @@ func (h *Host) Replica(c *coordinator.Collection, i int) (*Replica, error) {
 	if !h.Hosts(c, i) {
 		return nil, fmt.Errorf("%w: %s", ErrNotHosted, GroupName(c.ID, i))
 	}
-	return h.open(c, i, true)
+	return h.open(c, i, openRequest)
 }
 
 // Replicas returns every open replica, sorted by name.

@@ -103,7 +103,7 @@ func (s *Service) replica(group string) (*Replica, error) {
 	if r := s.h.byName(group); r != nil {
 		return r, nil
 	}
-	return s.h.openByName(group, true) // asleep, or not opened yet
+	return s.h.openByName(group, openRequest) // asleep, or not opened yet
 }
 
 // Propose applies a command; this node must lead the group.
