@@ -31,7 +31,7 @@ func (c *common) bind(fs *pflag.FlagSet) {
 	fs.IntVar(&c.nodes, "nodes", 3, "raftvec nodes")
 	fs.Int64Var(&c.seed, "seed", 0, "seed of the fault schedule and workloads (0: from the clock; printed)")
 	fs.DurationVar(&c.duration, "duration", 60*time.Second, "workload time per run (faults stop 10 s before the end)")
-	fs.StringSliceVar(&c.workloads, "workloads", nil, "workloads, run together on disjoint keys (default: every workload; without churn under membership and mixed faults, see jepsen.WorkloadsFor)")
+	fs.StringSliceVar(&c.workloads, "workloads", nil, "workloads, run together on disjoint keys (default: every workload)")
 	fs.IntVar(&c.clients, "clients", 3, "clients per workload")
 	fs.BoolVar(&c.keep, "keep", false, "keep data dirs of passing runs (failing runs always keep them)")
 }
