@@ -73,8 +73,8 @@ type LifecycleConfig struct {
 	SealSize  int64         `yaml:"segment_seal_size"`
 	SealIdle  time.Duration `yaml:"segment_seal_idle"`
 	// HibernateAfter: a shard group without writes or reads for this long,
-	// with nothing left to flush, is closed on every replica until its
-	// next request (0: never).
+	// whose lifecycle has nothing to do, is closed on every replica until
+	// its next request (0: never).
 	HibernateAfter time.Duration `yaml:"shard_hibernate_after"`
 	MaxBacklog     int64         `yaml:"max_unflushed_bytes"`
 	// MaxSegmentSize bounds merged segments; CompactionRatio of deleted

@@ -70,8 +70,9 @@
 //     A view older than a concurrently opened shard never names it dropped.
 //   - A group goes to sleep (hibernate.go) only by its leader's decision,
 //     with no proposal in flight (held by the proposalGate), every member
-//     at the leader's applied index, nothing unflushed and no write or
-//     read for Config.HibernateAfter; followers close before the leader.
+//     at the leader's applied index, a lifecycle step that found nothing
+//     to do (a growing segment below a chunk may stay unflushed) and no
+//     write or read for Config.HibernateAfter; followers close first.
 //     Closing a replica is what a crash does, so Raft's guarantees are
 //     untouched; a request that held a replica closed under it gets
 //     errAsleep (nothing proposed) and reopens the group. A sleeping group

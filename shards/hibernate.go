@@ -20,8 +20,9 @@ import (
 )
 
 // Hibernation (DESIGN.md, "Idle groups sleep"): the leader of a shard group
-// nobody wrote to or read for Config.HibernateAfter, with nothing left to
-// flush and every follower caught up, closes the group on every replica.
+// nobody wrote to or read for Config.HibernateAfter, with a lifecycle that
+// has nothing to do and every follower caught up, closes the group on
+// every replica.
 // A sleeping group costs no goroutine, no open file and no RPC; its data is
 // on disk, as after a crash. The first request for it (or a metadata change
 // of its collection, or a peer that reaches for it) opens it again.

@@ -81,7 +81,7 @@ func bindStorageFlags(fs *pflag.FlagSet, cfg *server.Config) {
 	fs.Int64Var(&lc.SealSize, "segment-seal-size", lc.SealSize, "bytes at which a growing segment is sealed")
 	fs.DurationVar(&lc.SealIdle, "segment-seal-idle", lc.SealIdle, "seal a growing segment after this long without writes")
 	fs.DurationVar(&lc.HibernateAfter, "shard-hibernate-after", lc.HibernateAfter,
-		"close a shard group on every replica after this long without writes or reads, once its data is flushed; the next request opens it (0: never)")
+		"close a shard group on every replica after this long without writes or reads, once its lifecycle is idle; the next request opens it (0: never)")
 	fs.Int64Var(&lc.MaxBacklog, "max-unflushed-bytes", lc.MaxBacklog, "refuse inserts (code 8) while more unflushed bytes wait for object storage")
 	fs.Int64Var(&lc.MaxSegmentSize, "segment-max-size", lc.MaxSegmentSize, "bytes up to which small flushed segments are merged")
 	fs.Float64Var(&lc.CompactionRatio, "compaction-deleted-ratio", lc.CompactionRatio, "share of deleted rows at which a segment is rewritten without them")
