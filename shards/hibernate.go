@@ -16,6 +16,7 @@ import (
 	hraft "github.com/hashicorp/raft"
 
 	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/internal/durable"
 	"github.com/raftvec/raftvec/raft"
 )
 
@@ -252,7 +253,7 @@ func (h *Host) sleep(r *Replica) error {
 	snapErr := r.node.Snapshot() // a short log to replay when it wakes
 	closeErr := r.node.Close()
 	sl := &sleeper{at: time.Now(), meta: meta, fp: fingerprint(meta), lastData: r.lastData.Load()}
-	markErr := writeFileAtomic(filepath.Join(h.cfg.Dir, name, markerFile), fmt.Appendf(nil, "%s %d", sl.fp, sl.lastData))
+	markErr := durable.WriteFile(filepath.Join(h.cfg.Dir, name, markerFile), fmt.Appendf(nil, "%s %d", sl.fp, sl.lastData))
 
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -268,7 +269,7 @@ func (h *Host) wakeMarker(name string) error {
 	if err := os.Remove(filepath.Join(dir, markerFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("shards: waking %s: %w", name, err)
 	}
-	return syncDir(dir)
+	return durable.SyncDir(dir)
 }
 
 // wakePeers asks the other replicas of a group just woken by a request to
@@ -392,43 +393,4 @@ func (s *Service) Hibernate(a HibernateArgs, _ *struct{}) error {
 func (s *Service) Wake(a GroupArgs, _ *struct{}) error {
 	_, err := s.h.openByName(a.Group, openWake)
 	return encodeErr(err)
-}
-
-// writeFileAtomic writes a small file durably: temp file, fsync, rename,
-// fsync the directory.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		_ = os.Remove(f.Name())
-		return err
-	}
-	return syncDir(dir)
-}
-
-// syncDir fsyncs a directory so that entries created, renamed or removed
-// in it are durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/raftvec/raftvec/internal/durable"
 )
 
 var (
@@ -40,7 +42,7 @@ func (s *Store) Put(ctx context.Context, key string, data []byte) error {
 	}
 	// ErrNotExist: a concurrent Delete of this key already removed the
 	// object and its directory, so there is nothing left to make durable.
-	if err := syncDir(filepath.Dir(path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := durable.SyncDir(filepath.Dir(path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("storage/local: put %q: %w", key, err)
 	}
 	return nil
@@ -106,19 +108,5 @@ func (s *Store) mkdirAll(dir string) error {
 	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 		return err
 	}
-	return syncDir(parent)
-}
-
-// syncDir fsyncs a directory so that entries created or renamed in it are
-// durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return durable.SyncDir(parent)
 }
