@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,7 +18,6 @@ import (
 
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/internal/durable"
-	"github.com/raftvec/raftvec/raft"
 )
 
 // Hibernation (DESIGN.md, "Idle groups sleep"): the leader of a shard group
@@ -39,11 +39,6 @@ import (
 // start, an index was created meanwhile, the group is opened) and the time
 // of its last data write.
 const markerFile = "HIBERNATED"
-
-// knockGrace is how long after a group went to sleep here a peer's
-// connection attempt does not wake it: the leader's last heartbeats reach
-// followers that closed just before it.
-const knockGrace = 3 * time.Second
 
 // errAsleep: the replica was closed for hibernation while a request used
 // it. Nothing was proposed; the caller reopens the group and retries.
@@ -121,26 +116,12 @@ func (h *Host) stillAsleep(name string, c *coordinator.Collection) bool {
 func (h *Host) Sleeping() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	out := make([]string, 0, len(h.mu.sleeping))
-	for name := range h.mu.sleeping {
-		out = append(out, name)
-	}
-	slices.Sort(out)
-	return out
+	return slices.Sorted(maps.Keys(h.mu.sleeping))
 }
 
-// idleFor reports whether nothing was written to or read from r, and it was
-// not opened, for the hibernation period.
-func (h *Host) idleFor(r *Replica, now time.Time) bool {
-	return h.untilSleep(r, now) <= 0
-}
-
-// untilSleep is how long until a leader r has been idle for the
-// hibernation period (0: hibernation off, or not leading).
+// untilSleep is how long until r has gone without writes, reads and ticks
+// (and since it was opened) for the hibernation period; <= 0 once it has.
 func (h *Host) untilSleep(r *Replica, now time.Time) time.Duration {
-	if h.cfg.HibernateAfter <= 0 || !r.node.IsLeader() {
-		return 0
-	}
 	last := max(r.lastData.Load(), r.lastRead.Load(), r.lastWrite.Load(), r.opened.UnixMilli())
 	return time.Duration(last+h.cfg.HibernateAfter.Milliseconds()-now.UnixMilli()) * time.Millisecond
 }
@@ -151,7 +132,7 @@ func (h *Host) untilSleep(r *Replica, now time.Time) time.Duration {
 // snapshot, and idle sealing resumes from the last write when it wakes).
 func (h *Host) sleepDue(r *Replica, s *loopState, now time.Time) bool {
 	return h.cfg.HibernateAfter > 0 && r.node.IsLeader() && s.settled && r.bootstrap == nil &&
-		s.q.quiet(r) && h.idleFor(r, now)
+		s.q.quiet(r) && h.untilSleep(r, now) <= 0
 }
 
 // maybeSleep puts the leader r's group to sleep when it is due: it holds
@@ -171,7 +152,7 @@ func (h *Host) maybeSleep(r *Replica, s *loopState, now time.Time) bool {
 	defer release() // proposals held meanwhile see the replica asleep
 	servers, err := r.node.Servers()
 	idx := r.node.AppliedIndex()
-	if err != nil || !h.idleFor(r, time.Now()) || !h.followersApplied(ctx, r, servers, idx) {
+	if err != nil || h.untilSleep(r, time.Now()) > 0 || !h.followersApplied(ctx, r, servers, idx) {
 		return false
 	}
 	h.sleepFollowers(ctx, r, servers, idx)
@@ -263,100 +244,6 @@ func (h *Host) sleep(r *Replica) error {
 	return errors.Join(snapErr, closeErr, markErr)
 }
 
-// wakeMarker removes the marker of a group about to be opened again.
-func (h *Host) wakeMarker(name string) error {
-	dir := filepath.Join(h.cfg.Dir, name)
-	if err := os.Remove(filepath.Join(dir, markerFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("shards: waking %s: %w", name, err)
-	}
-	return durable.SyncDir(dir)
-}
-
-// wakePeers asks the other replicas of a group just woken by a request to
-// open theirs, then campaigns at once if no leader is known: the request
-// waits for one election, not for an election timeout.
-func (h *Host) wakePeers(r *Replica, c *coordinator.Collection) {
-	if h.client == nil || r.Shard >= len(c.Shards) || h.byName(r.Name) != r {
-		return // no peers, or the host closed before the replica was registered
-	}
-	ctx, cancel := context.WithTimeout(r.loopCtx, 3*time.Second)
-	defer cancel()
-	var wg sync.WaitGroup
-	for _, id := range c.Shards[r.Shard].Replicas {
-		if id == h.NodeID() {
-			continue
-		}
-		wg.Add(1)
-		go func(id string) {
-			defer wg.Done()
-			if err := h.call(ctx, id, ServiceName+".Wake", GroupArgs{Group: r.Name}, &struct{}{}); err != nil {
-				h.cfg.Logger.Debug("waking a peer replica", "shard", r.Name, "node", id, "error", err)
-			}
-		}(id)
-	}
-	wg.Wait()
-	if _, leader := r.node.LeaderAddr(); leader == "" && r.node.State() == hraft.Follower {
-		if err := r.node.CampaignNow(); err != nil {
-			h.cfg.Logger.Debug("campaigning after waking", "shard", r.Name, "error", err)
-		}
-	}
-}
-
-// knock is the mux's OnMissing hook: a peer reached for a group this node
-// does not run. If the group is asleep here (for longer than knockGrace),
-// the peer is awake and needs this replica: open it.
-func (h *Host) knock(kind raft.Kind, name string) {
-	if kind != raft.KindRaft {
-		return
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	sl := h.mu.sleeping[name]
-	if h.mu.closed || sl == nil || sl.waking || time.Since(sl.at) < knockGrace {
-		return
-	}
-	sl.waking = true
-	h.wg.Add(1)
-	go func() {
-		defer h.wg.Done()
-		if _, err := h.openByName(name, openWake); err != nil {
-			h.cfg.Logger.Debug("opening a sleeping group a peer reached for", "shard", name, "error", err)
-			h.mu.Lock()
-			sl.waking = false
-			h.mu.Unlock()
-		}
-	}()
-}
-
-// openMode says why a group is opened, which decides what happens to a
-// sleeping one.
-type openMode int
-
-const (
-	openEnsure  openMode = iota // Reconcile: a sleeping group stays asleep unless its metadata changed
-	openWake                    // a peer needs it: open it, without waking the others
-	openRequest                 // a request needs it: open it and wake the peers
-)
-
-// sameMeta reports whether c is the metadata the group went to sleep with.
-func (sl *sleeper) sameMeta(c *coordinator.Collection) bool {
-	return sl.meta == c || sl.fp == fingerprint(c)
-}
-
-// openByName opens a group hosted here by its name (RPCs name groups).
-func (h *Host) openByName(name string, mode openMode) (*Replica, error) {
-	collID, i, ok := parseGroupName(name)
-	v := h.view()
-	if !ok || v == nil {
-		return nil, fmt.Errorf("%w: %s on %s", ErrNotHosted, name, h.NodeID())
-	}
-	c, found := v.ByID(collID)
-	if !found || !h.Hosts(c, i) {
-		return nil, fmt.Errorf("%w: %s on %s", ErrNotHosted, name, h.NodeID())
-	}
-	return h.open(c, i, mode)
-}
-
 // HibernateArgs asks a follower to close its replica of Group once it has
 // applied Index.
 type HibernateArgs struct {
@@ -387,10 +274,4 @@ func (s *Service) Hibernate(a HibernateArgs, _ *struct{}) error {
 	case <-t.C:
 		return encodeErr(fmt.Errorf("%w: %s: closing timed out", ErrUnavailable, a.Group))
 	}
-}
-
-// Wake opens this node's replica of a group (a peer woke it for a request).
-func (s *Service) Wake(a GroupArgs, _ *struct{}) error {
-	_, err := s.h.openByName(a.Group, openWake)
-	return encodeErr(err)
 }

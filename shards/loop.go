@@ -141,8 +141,10 @@ func (h *Host) nextStep(r *Replica, busy bool) time.Duration {
 		return h.cfg.TickInterval
 	}
 	d := h.lifecycleRecheck()
-	if until := h.untilSleep(r, time.Now()); until > 0 && until < d {
-		d = until + 10*time.Millisecond // step when the group may go to sleep
+	if h.cfg.HibernateAfter > 0 && r.node.IsLeader() {
+		if until := h.untilSleep(r, time.Now()); until > 0 && until < d {
+			d = until + 10*time.Millisecond // step when the group may go to sleep
+		}
 	}
 	return d
 }
