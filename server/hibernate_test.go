@@ -50,20 +50,29 @@ func (tc *testCluster) openOn(group string) int {
 	return n
 }
 
+// sleepingCollection creates a one-shard collection with rows through
+// node 0 and waits until its group is asleep on every node; it returns the
+// group's name.
+func (tc *testCluster) sleepingCollection(name string, rows int) string {
+	tc.t.Helper()
+	tc.client(0).ok("collections/create", map[string]any{"collectionName": name, "dimension": 2})
+	tc.client(0).ok("entities/insert", map[string]any{"collectionName": name, "data": rowsFrom(0, rows)})
+	coll, err := tc.nodes[0].Coordinator().Collection(name)
+	if err != nil {
+		tc.t.Fatal(err)
+	}
+	group := shards.GroupName(coll.ID, 0)
+	waitFor(tc.t, 40*time.Second, func() bool { return tc.asleepEverywhere(group) })
+	return group
+}
+
 // TestClusterIdleShardGroupsSleepAndWake: an idle replicated shard group is
 // closed on every replica (no goroutine, no RPC), stays closed across a
 // restart, and the next write or read through any node opens it on every
 // replica with nothing lost.
 func TestClusterIdleShardGroupsSleepAndWake(t *testing.T) {
 	tc := newCluster(t, 3, 3, sleepy)
-	tc.client(0).ok("collections/create", map[string]any{"collectionName": "z", "dimension": 2})
-	tc.client(0).ok("entities/insert", map[string]any{"collectionName": "z", "data": rowsFrom(0, 100)})
-	coll, err := tc.nodes[0].Coordinator().Collection("z")
-	if err != nil {
-		t.Fatal(err)
-	}
-	group := shards.GroupName(coll.ID, 0)
-	waitFor(t, 40*time.Second, func() bool { return tc.asleepEverywhere(group) })
+	group := tc.sleepingCollection("z", 100)
 	if n := tc.openOn(group); n != 0 {
 		t.Fatalf("group asleep but open on %d nodes", n)
 	}
@@ -101,14 +110,7 @@ func TestClusterIdleShardGroupsSleepAndWake(t *testing.T) {
 func TestSleepingGroupWakesOnMetadataChange(t *testing.T) {
 	tc := newCluster(t, 1, 1, sleepy)
 	c := tc.client(0)
-	c.ok("collections/create", map[string]any{"collectionName": "m", "dimension": 2})
-	c.ok("entities/insert", map[string]any{"collectionName": "m", "data": rowsFrom(0, 50)})
-	coll, err := tc.nodes[0].Coordinator().Collection("m")
-	if err != nil {
-		t.Fatal(err)
-	}
-	group := shards.GroupName(coll.ID, 0)
-	waitFor(t, 40*time.Second, func() bool { return tc.asleepEverywhere(group) })
+	group := tc.sleepingCollection("m", 50)
 	c.ok("partitions/create", map[string]any{"collectionName": "m", "partitionName": "p2"})
 	waitFor(t, 10*time.Second, func() bool { return tc.openOn(group) == 1 })
 	if n := c.countAt("m", "Strong"); n != 50 {
@@ -122,14 +124,7 @@ func TestSleepingGroupWakesOnMetadataChange(t *testing.T) {
 // group elects a leader, serves, and sleeps again.
 func TestSleepingReplicasWakeForAPeerThatMissedTheSleep(t *testing.T) {
 	tc := newCluster(t, 3, 3, sleepy)
-	tc.client(0).ok("collections/create", map[string]any{"collectionName": "k", "dimension": 2})
-	tc.client(0).ok("entities/insert", map[string]any{"collectionName": "k", "data": rowsFrom(0, 10)})
-	coll, err := tc.nodes[0].Coordinator().Collection("k")
-	if err != nil {
-		t.Fatal(err)
-	}
-	group := shards.GroupName(coll.ID, 0)
-	waitFor(t, 40*time.Second, func() bool { return tc.asleepEverywhere(group) })
+	group := tc.sleepingCollection("k", 10)
 	time.Sleep(4 * time.Second) // past the grace after sleeping, in which knocks are ignored
 	tc.kill(1)
 	if err := os.Remove(filepath.Join(tc.cfgs[1].DataDir, "shards", group, "HIBERNATED")); err != nil {
