@@ -34,16 +34,7 @@ start() {
     pids+=($!)
   done
 }
-wait_ok() { # url [body]: milliseconds until it answers code 0 / HTTP 200
-  local t0
-  t0=$(date +%s%N)
-  for _ in $(seq 1 6000); do
-    if [ $# -eq 1 ]; then curl -sf "$1" >/dev/null 2>&1 && break
-    else curl -s "$1" -d "$2" 2>/dev/null | grep -q '"code":0' && break; fi
-    sleep 0.01
-  done
-  echo $((($(date +%s%N) - t0) / 1000000))
-}
+. "$(dirname "$0")/wait-ok.sh"
 start
 for i in 0 1 2; do wait_ok "http://127.0.0.1:$((base + 10 * i))/readyz" >/dev/null; done
 "$bin" bench collections --addrs "$addrs" --n "$n" --clients 8 --settle "${SETTLE:-40s}" --idle 10s --probes 200

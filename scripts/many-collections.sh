@@ -15,16 +15,7 @@ start() {
     --log-level warn >>"$dir/log" 2>&1 &
   pid=$!
 }
-wait_ok() { # url [body]: milliseconds until it answers code 0 / HTTP 200
-  local t0
-  t0=$(date +%s%N)
-  for _ in $(seq 1 3000); do
-    if [ $# -eq 1 ]; then curl -sf "$1" >/dev/null 2>&1 && break
-    else curl -s "$1" -d "$2" 2>/dev/null | grep -q '"code":0' && break; fi
-    sleep 0.01
-  done
-  echo $((($(date +%s%N) - t0) / 1000000))
-}
+. "$(dirname "$0")/wait-ok.sh"
 start
 wait_ok "http://127.0.0.1:$port/readyz" >/dev/null
 "$bin" bench collections --addr "http://127.0.0.1:$port" --n "$n" --clients 4 --idle 10s --probes 200
