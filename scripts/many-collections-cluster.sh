@@ -5,7 +5,10 @@
 # asleep per node, then requests on random collections, which wake their
 # groups), then kill -9 of every node and a restart, timing /healthz and the
 # first Strong get. Idle groups sleep after HIBERNATE (default 10s here; the
-# server default is 1m). Usage:
+# server default is 1m). IDLE sets the idle-CPU window (default 10s);
+# PROFILE_DIR, if set, also takes a 30 s CPU profile of every node once the
+# groups the requests woke are asleep again (nodes then run with
+# --admin-api, which serves /debug/pprof). Usage:
 #   scripts/many-collections-cluster.sh [N] [BASE_PORT] [HIBERNATE]
 set -euo pipefail
 n=${1:-10000}
@@ -30,14 +33,26 @@ start() {
     local port=$((base + 10 * i))
     "$bin" serve --node-id "node-$i" --data-dir "$dir/node-$i" --http-addr "127.0.0.1:$port" \
       --raft-addr "127.0.0.1:$((port + 1))" --join "$join" --bootstrap-expect 3 \
-      --shard-hibernate-after "$hib" --log-level warn >>"$dir/node-$i.log" 2>&1 &
+      --shard-hibernate-after "$hib" --log-level warn ${PROFILE_DIR:+--admin-api} >>"$dir/node-$i.log" 2>&1 &
     pids+=($!)
   done
 }
 . "$(dirname "$0")/wait-ok.sh"
 start
 for i in 0 1 2; do wait_ok "http://127.0.0.1:$((base + 10 * i))/readyz" >/dev/null; done
-"$bin" bench collections --addrs "$addrs" --n "$n" --clients 8 --settle "${SETTLE:-40s}" --idle 10s --probes 200
+"$bin" bench collections --addrs "$addrs" --n "$n" --clients 8 --settle "${SETTLE:-40s}" --idle "${IDLE:-10s}" --probes 200
+if [ -n "${PROFILE_DIR:-}" ]; then
+  mkdir -p "$PROFILE_DIR"
+  case $hib in *[0-9]s) d=${hib%s} ;; *) d=60 ;; esac
+  sleep $((d + 45)) # the groups the requests woke: hibernate delay plus the 30 s read window
+  prof=()
+  for i in 0 1 2; do
+    curl -sf -o "$PROFILE_DIR/node-$i.cpu.pprof" "http://127.0.0.1:$((base + 10 * i))/debug/pprof/profile?seconds=30" &
+    prof+=($!)
+  done
+  wait "${prof[@]}"
+  echo "idle CPU profiles (30 s): $PROFILE_DIR/node-{0,1,2}.cpu.pprof"
+fi
 echo "data dirs: $(du -sh "$dir" | cut -f1)"
 for p in "${pids[@]}"; do kill -9 "$p"; done
 wait 2>/dev/null || true
