@@ -32,6 +32,7 @@ func (sh *Shard) compactCommitLocked(c *Command) Result {
 	}
 	out := segment.New(c.Output, inputs[0].Partition, sh.schema)
 	var gone []uint32 // output rows deleted since the worker read
+	rows := 0
 	for i, g := range inputs {
 		excl := roaring.New()
 		if _, err := excl.FromBuffer(c.Excluded[i]); err != nil || excl.Validate() != nil {
@@ -42,23 +43,33 @@ func (sh *Shard) compactCommitLocked(c *Command) Result {
 				continue
 			}
 			if g.IsDeleted(row) {
-				gone = append(gone, uint32(out.Rows()))
+				gone = append(gone, uint32(rows))
 			}
-			for f := range out.Columns {
-				out.Columns[f].Append(&g.Columns[f], row)
-			}
+			sh.copyScalarsLocked(out, g, row)
+			rows++
 		}
 	}
-	if err := sh.attachChunksLocked(out, c.Chunks); err != nil {
+	if err := sh.attachChunksLocked(out, c.Chunks, rows); err != nil {
 		return Result{Err: err}
 	}
 	sh.swapLocked(inputs, out, gone)
 	return Result{Count: int64(out.Live())}
 }
 
+// copyScalarsLocked appends the scalar values of one input row to a
+// compaction output; its vectors are in the output's chunks (the worker
+// wrote them), and stay there until a reader loads them.
+func (sh *Shard) copyScalarsLocked(out, g *segment.Segment, row int) {
+	for f := range out.Columns {
+		if sh.schema.Fields[f].Type != segment.TypeFloatVector {
+			out.Columns[f].Append(&g.Columns[f], row)
+		}
+	}
+}
+
 // attachChunksLocked records the worker's chunks; they must cover the
 // output's rows exactly.
-func (sh *Shard) attachChunksLocked(out *segment.Segment, chunks []segment.Chunk) error {
+func (sh *Shard) attachChunksLocked(out *segment.Segment, chunks []segment.Chunk, rows int) error {
 	var next int64
 	for _, ch := range chunks {
 		if ch.FromRow != next || ch.ToRow <= ch.FromRow || len(ch.Keys) != len(out.Columns) || len(ch.Checksums) != len(out.Columns) {
@@ -66,11 +77,14 @@ func (sh *Shard) attachChunksLocked(out *segment.Segment, chunks []segment.Chunk
 		}
 		next = ch.ToRow
 	}
-	if next != int64(out.Rows()) {
-		return fmt.Errorf("%w: compaction output chunks cover %d rows, the output has %d", ErrBadCommand, next, out.Rows())
+	if next != int64(rows) {
+		return fmt.Errorf("%w: compaction output chunks cover %d rows, the output has %d", ErrBadCommand, next, rows)
 	}
 	out.Chunks = chunks
 	out.State = segment.Flushed
+	if rows > 0 {
+		out.VectorsInStorage(sh.schema, sh.load, rows)
+	}
 	return nil
 }
 

@@ -24,6 +24,11 @@ func (sh *Shard) compactLocked(ids []int64) Result {
 	pki := sh.schema.PrimaryIndex()
 	live := segment.NewBatch(sh.schema)
 	for _, g := range inputs {
+		if !g.AllResident() {
+			// KindCompact is proposed only without object storage, where
+			// nothing is flushed and so every column is in memory.
+			panic(fmt.Sprintf("fsm: KindCompact of segment %d whose vectors are in object storage", g.ID))
+		}
 		for row := 0; row < g.Rows(); row++ {
 			if !g.IsDeleted(row) {
 				for f := range live.Columns {

@@ -43,9 +43,14 @@ func (sh *Shard) chunkFlushedLocked(id int64, c *segment.Chunk) Result {
 	return Result{Count: c.ToRow - c.FromRow}
 }
 
+// maybeFlushedLocked marks a sealed segment whose rows are all in object
+// storage Flushed, and drops its vectors from memory: readers load them
+// back on demand (segment/lazy.go), so a replica that serves no search on
+// it never holds them.
 func (sh *Shard) maybeFlushedLocked(g *segment.Segment) {
 	if g.State == segment.Sealed && g.FlushedRows() == int64(g.Rows()) {
 		g.State = segment.Flushed
+		g.EvictVectors(sh.schema, sh.load)
 	}
 }
 
@@ -93,5 +98,6 @@ func (sh *Shard) indexedLocked(id int64, x *segment.IndexRef) Result {
 	}
 	cp := *x
 	g.Index = &cp
+	g.EvictVectors(sh.schema, sh.load) // searches go through the index now
 	return Result{Count: int64(g.Rows())}
 }

@@ -73,6 +73,7 @@ type HNSW struct {
 	entry    int32     // -1 when empty
 	maxLevel int
 	bs       *hnswScratch // insert scratch (under mu)
+	frozen   bool         // opened over a file's bytes (OpenHNSW): no Add or Build
 
 	// Parallel Build state (only while mu is write-locked by Build): locks
 	// serializes the writers of each node's link lists (readers take no
@@ -643,6 +644,9 @@ func (h *HNSW) Add(ids []int64, vectors []float32) error {
 
 // checkRows validates an Add or Build call and returns its row count.
 func (h *HNSW) checkRows(ids []int64, vectors []float32) (int, error) {
+	if h.frozen {
+		return 0, invalidf("hnsw index opened in place over a file is read-only")
+	}
 	if len(vectors)%h.dim != 0 {
 		return 0, invalidf("%d floats is not a multiple of dimension %d", len(vectors), h.dim)
 	}

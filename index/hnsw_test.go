@@ -362,7 +362,7 @@ func TestHNSWUnmarshalCorrupt(t *testing.T) {
 	check("trailing", append(slices.Clone(b), 0))
 	// Structurally bad but correctly checksummed: a link out of range.
 	bad := slices.Clone(b[:len(b)-4])
-	off := hnswHeaderSize + 4*300*8 + 300 + 4 // first layer-0 link of node 0
+	off := 48 + 4*300*8 + 300 + 4 // first layer-0 link of node 0 (header padded to 48)
 	bad[off], bad[off+1], bad[off+2], bad[off+3] = 0xff, 0xff, 0, 0
 	bad = appendCRC(bad)
 	check("link out of range", bad)

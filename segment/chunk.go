@@ -143,8 +143,21 @@ func (c *Column) Bytes(from, to int) int64 {
 }
 
 // Bytes estimates the in-memory size of rows [from, to) of the segment.
+// For a segment with columns out of memory (lazy.go) it is the size of the
+// chunk objects holding those rows.
 func (g *Segment) Bytes(from, to int) int64 {
 	var s int64
+	if from >= to {
+		return 0
+	}
+	if g.lz != nil {
+		for _, c := range g.Chunks {
+			if c.ToRow > int64(from) && c.FromRow < int64(to) {
+				s += c.Bytes
+			}
+		}
+		return s
+	}
 	for i := range g.Columns {
 		s += g.Columns[i].Bytes(from, to)
 	}

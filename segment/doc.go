@@ -11,6 +11,11 @@
 //     and decode to JSON values with integral numbers as int64.
 //   - Encoding is deterministic: the same segment state encodes to the same
 //     bytes.
+//   - A sealed segment whose rows are all in object storage may hold its
+//     vector columns or not (lazy.go): they are a cache of its chunk
+//     objects. Scalar columns are always in memory (the log's deletes
+//     filter on them); readers call Load before touching a vector column,
+//     and nothing about a segment's encoding depends on what is loaded.
 //
 // segment must not talk to the network or import raft.
 package segment

@@ -43,6 +43,8 @@ type Segment struct {
 	Delta *Delta
 	// Index is the segment's vector index file, if one was built.
 	Index *IndexRef
+
+	lz *lazyCols // non-nil once a column was evicted or never loaded (lazy.go)
 }
 
 // New returns an empty growing segment for the schema.
@@ -53,6 +55,9 @@ func New(id, partition int64, s *Schema) *Segment {
 
 // Rows returns the number of rows, deleted ones included.
 func (g *Segment) Rows() int {
+	if g.lz != nil {
+		return g.lz.rows
+	}
 	if len(g.Columns) == 0 {
 		return 0
 	}
@@ -95,7 +100,12 @@ func (g *Segment) Encode(e *Encoder) {
 	from, rows := int(g.FlushedRows()), g.Rows()
 	e.Uvarint(uint64(len(g.Columns)))
 	for i := range g.Columns {
-		tail := g.Columns[i].Slice(from, rows)
+		// An empty tail encodes the same whether or not the column is in
+		// memory (lazy.go), so replicas agree whatever they hold.
+		tail := Column{Type: g.Columns[i].Type, Dim: g.Columns[i].Dim}
+		if from < rows {
+			tail = g.Columns[i].Slice(from, rows)
+		}
 		EncodeColumn(e, &tail)
 	}
 	if g.Delta == nil {
@@ -172,6 +182,9 @@ func DecodeSegment(d *Decoder, s *Schema, load Loader) (*Segment, error) {
 	if err := g.restoreDeleted(inDelta, bm, load); err != nil {
 		return nil, err
 	}
+	if lazyTail(g, tail, load) {
+		return g, g.openLazy(s, load)
+	}
 	if err := g.hydrate(s, tail, load); err != nil {
 		return nil, err
 	}
@@ -200,6 +213,40 @@ func (g *Segment) decodeDeleted(bm []byte) error {
 	}
 	g.Deleted = g.Deleted.Clone() // detach from the decode buffer
 	return nil
+}
+
+// lazyTail reports whether a decoded segment can open lazily: sealed, with
+// chunks and no unflushed rows.
+func lazyTail(g *Segment, tail []Column, load Loader) bool {
+	if load == nil || g.State < Flushed || g.State == Dropped || len(g.Chunks) == 0 {
+		return false
+	}
+	for i := range tail {
+		if tail[i].Len() != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// openLazy opens a restored lazy segment with its scalar columns in memory
+// (the primary-key index and deletes need them) and its vectors left in
+// object storage until a reader loads them.
+func (g *Segment) openLazy(s *Schema, load Loader) error {
+	rows := int(g.FlushedRows())
+	g.Columns = NewBatch(s).Columns
+	g.lz = &lazyCols{rows: rows, schema: s, load: load, missing: make([]bool, len(s.Fields))}
+	var scalars []int
+	for i := range s.Fields {
+		g.lz.missing[i] = true
+		if s.Fields[i].Type != TypeFloatVector {
+			scalars = append(scalars, i)
+		}
+	}
+	if err := g.checkChunks(len(s.Fields)); err != nil {
+		return err
+	}
+	return g.Load(scalars...)
 }
 
 // hydrate rebuilds the columns: every chunk's rows from object storage,

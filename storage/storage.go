@@ -38,6 +38,15 @@ type ObjectStore interface {
 	Close() error
 }
 
+// Filer is implemented by backends whose objects are files on this machine
+// (the local backend). Path returns the file holding an object, so readers
+// can read or memory-map it in place instead of keeping a second copy; the
+// file must not be written through that path. The error wraps ErrNotFound
+// when there is no such object.
+type Filer interface {
+	Path(key string) (string, error)
+}
+
 // ObjectInfo describes one stored object.
 type ObjectInfo struct {
 	Key     string    // the key as given to Put (without any backend root)

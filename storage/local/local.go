@@ -58,6 +58,20 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	return data, nil
 }
 
+// Path returns the file holding an object (storage.Filer): objects are
+// replaced by rename and never written in place, so a reader of the file
+// sees one version.
+func (s *Store) Path(key string) (string, error) {
+	path, err := s.begin(context.Background(), "path", key)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(path); err != nil {
+		return "", mapErr("path", key, err)
+	}
+	return path, nil
+}
+
 // Stat returns the object's size and modification time (no ETag).
 func (s *Store) Stat(ctx context.Context, key string) (storage.ObjectInfo, error) {
 	path, err := s.begin(ctx, "stat", key)

@@ -136,3 +136,27 @@ func TestObjectDirectoryConflict(t *testing.T) {
 		t.Fatalf("Get = %q, %v", got, err)
 	}
 }
+
+// TestPathNamesTheObjectFile: readers that map files in place get the file
+// that Get reads; a missing object is ErrNotFound, a bad key ErrInvalidKey.
+func TestPathNamesTheObjectFile(t *testing.T) {
+	s, _ := newTestStore(t)
+	var _ storage.Filer = s
+	key := storage.InsertLogKey("p", 1, 2, 3, 100, 0)
+	if err := s.Put(context.Background(), key, []byte("in place")); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Path(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(p); err != nil || string(b) != "in place" {
+		t.Fatalf("file = %q, %v", b, err)
+	}
+	if _, err := s.Path(storage.InsertLogKey("p", 1, 2, 3, 100, 1)); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("missing object: %v", err)
+	}
+	if _, err := s.Path("../x"); !errors.Is(err, storage.ErrInvalidKey) {
+		t.Fatalf("bad key: %v", err)
+	}
+}
