@@ -16,7 +16,6 @@ const (
 	transportTimeout = 10 * time.Second
 	transportPool    = 3
 	snapshotsRetain  = 2
-	logCacheSize     = 512
 )
 
 // Config configures one raft group member. Zero durations/counters take the

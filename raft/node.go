@@ -76,10 +76,7 @@ func (n *Node) open(fsm hraft.FSM, mux *Mux) error {
 	if err != nil {
 		return err
 	}
-	logs, err := hraft.NewLogCache(logCacheSize, n.store)
-	if err != nil {
-		return err
-	}
+	logs := newLogCache(n.store, logCacheBytes)
 	snaps, err := hraft.NewFileSnapshotStoreWithLogger(n.cfg.Dir, snapshotsRetain, n.logger)
 	if err != nil {
 		return err

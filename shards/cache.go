@@ -59,28 +59,37 @@ func (c chunkCache) put(key string, b []byte) error {
 	return os.Rename(f.Name(), p)
 }
 
-// prune removes cached chunks of a replica's shard that its segments no
-// longer reference (compacted, merged or dropped).
-func (c chunkCache) prune(r *Replica) {
+// prune removes cached chunks and index files of a replica's shard that
+// its segments no longer reference (compacted, merged, dropped or
+// re-indexed). root is the object keys' prefix (Lifecycle.Root).
+func (c chunkCache) prune(r *Replica, root string) {
 	if c.dir == "" {
 		return
 	}
-	root := filepath.Join(c.dir, "insert_log", fmt.Sprint(r.CollectionID))
 	live := r.referencedKeys()
 	shardBits := segmentBase(r.CollectionID, r.Shard) >> 24
-	_ = filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
-		if err != nil || info.IsDir() {
+	stale := func(key string) bool {
+		if id, err := storage.ParseInsertLogKey(root, key); err == nil {
+			return id.Segment>>24 == shardBits && !live[key]
+		}
+		if id, err := storage.ParseIndexFileKey(root, key); err == nil {
+			return id.Segment>>24 == shardBits && !live[key]
+		}
+		return false
+	}
+	// Index files are keyed by build, not collection: that tree is walked
+	// whole (only with remote storage; it holds one file per segment).
+	for _, dir := range []string{filepath.Join(c.dir, filepath.FromSlash(root), "insert_log", fmt.Sprint(r.CollectionID)),
+		filepath.Join(c.dir, filepath.FromSlash(root), "index_files")} {
+		_ = filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+			if err != nil || info.IsDir() {
+				return nil
+			}
+			// A mapped index file stays readable after its name is removed.
+			if rel, err := filepath.Rel(c.dir, p); err == nil && stale(filepath.ToSlash(rel)) {
+				_ = os.Remove(p)
+			}
 			return nil
-		}
-		rel, err := filepath.Rel(c.dir, p)
-		if err != nil {
-			return nil
-		}
-		key := filepath.ToSlash(rel)
-		id, err := storage.ParseInsertLogKey("", key)
-		if err == nil && id.Segment>>24 == shardBits && !live[key] {
-			_ = os.Remove(p)
-		}
-		return nil
-	})
+		})
+	}
 }

@@ -32,6 +32,9 @@ func (h *Host) loader() segment.Loader {
 		return nil
 	}
 	cache := chunkCache{dir: h.cfg.Lifecycle.CacheDir}
+	if _, ok := h.localStore(); ok {
+		cache.dir = "" // the objects are local files already: no second copy
+	}
 	return func(key string) ([]byte, error) {
 		if b, ok := cache.get(key); ok {
 			return b, nil
@@ -42,7 +45,7 @@ func (h *Host) loader() segment.Loader {
 		for {
 			b, err := store.Get(ctx, key)
 			if err == nil {
-				if cerr := cache.put(key, b); cerr != nil {
+				if cerr := cache.put(key, b); cerr != nil && cache.dir != "" {
 					h.cfg.Logger.Debug("caching chunk", "key", key, "error", cerr)
 				}
 				return b, nil

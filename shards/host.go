@@ -267,6 +267,7 @@ func (h *Host) open(c *coordinator.Collection, i int, mode openMode) (*Replica, 
 	go func() {
 		defer h.wg.Done()
 		defer close(r.done)
+		defer r.indexes.close()
 		h.run(r)
 	}()
 	return r, nil
@@ -317,7 +318,7 @@ func (h *Host) openReplica(c *coordinator.Collection, i int, name string, asleep
 		return nil, fmt.Errorf("shards: opening %s: %w", name, err)
 	}
 	r := &Replica{Name: name, CollectionID: c.ID, Shard: i, node: n, fsm: f, client: h.client, bound: h.cfg.StalenessBound, unsafeStrong: h.cfg.UnsafeStrongReads,
-		maxBacklog: h.cfg.Lifecycle.MaxBacklog, loader: h.loader(), opened: time.Now()}
+		maxBacklog: h.cfg.Lifecycle.MaxBacklog, loader: h.loader(), files: h.indexSource(), opened: time.Now()}
 	if !preferred && !n.HasState() {
 		r.bootstrap = peers
 	}

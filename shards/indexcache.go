@@ -5,8 +5,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/raftvec/raftvec/index"
+	"github.com/raftvec/raftvec/internal/mmap"
 	"github.com/raftvec/raftvec/segment"
 )
 
@@ -48,26 +50,137 @@ func decodeIndex(typ string, b []byte) (segmentIndex, error) {
 	return nil, fmt.Errorf("%w: index file type %q", segment.ErrCorrupt, typ)
 }
 
-// indexCache holds the index files a replica has loaded, by key.
-type indexCache struct {
-	mu sync.Mutex
-	m  map[string]segmentIndex
+// indexFiles is where a replica reads index files: in place from a local
+// file when path finds one (the local object store, or the chunk cache),
+// else as bytes from load.
+type indexFiles struct {
+	path func(key string) (string, error) // nil: no local files
+	load segment.Loader
 }
 
-// get returns the loaded index of a file, loading it (checksum verified)
-// on first use.
-func (c *indexCache) get(ref *segment.IndexRef, load segment.Loader) (segmentIndex, error) {
+// indexRetry is how long a file that failed to load is not tried again
+// (searches scan its segment meanwhile).
+const indexRetry = 30 * time.Second
+
+// indexCache holds the index files a replica has loaded, by key. An HNSW
+// file is memory-mapped and searched in place (index.OpenHNSW), so its
+// vectors and graph are not on the Go heap; a mapping is unmapped once its
+// segment no longer references it (retain) and no search holds it.
+type indexCache struct {
+	mu     sync.Mutex
+	m      map[string]*loadedIndex
+	failed map[string]time.Time // key -> when loading it last failed
+	closed bool
+}
+
+type loadedIndex struct {
+	ix   segmentIndex
+	file *mmap.Map // nil when decoded onto the heap
+	refs int       // searches holding it
+	dead bool      // evicted: unmap when refs drops to 0
+}
+
+// get returns the loaded index of a file, loading it (checksum verified) on
+// first use, and a release func the caller must call once it no longer
+// reads the index.
+func (c *indexCache) get(ref *segment.IndexRef, src indexFiles) (segmentIndex, func(), error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if x, ok := c.m[ref.Key]; ok {
-		return x, nil
+	if c.closed {
+		return nil, nil, fmt.Errorf("%w: index %s: the replica is closed", ErrUnavailable, ref.Key)
 	}
-	if load == nil {
+	if l, ok := c.m[ref.Key]; ok {
+		return c.holdLocked(l)
+	}
+	if at, ok := c.failed[ref.Key]; ok && time.Since(at) < indexRetry {
+		return nil, nil, fmt.Errorf("%w: index %s failed to load %s ago", ErrUnavailable, ref.Key, time.Since(at).Round(time.Second))
+	}
+	l, err := openIndex(ref, src)
+	if err != nil {
+		if c.failed == nil {
+			c.failed = map[string]time.Time{}
+		}
+		c.failed[ref.Key] = time.Now()
+		return nil, nil, err
+	}
+	delete(c.failed, ref.Key)
+	if c.m == nil {
+		c.m = map[string]*loadedIndex{}
+	}
+	c.m[ref.Key] = l
+	return c.holdLocked(l)
+}
+
+func (c *indexCache) holdLocked(l *loadedIndex) (segmentIndex, func(), error) {
+	l.refs++
+	var once sync.Once
+	return l.ix, func() {
+		once.Do(func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			l.refs--
+			c.freeLocked(l)
+		})
+	}, nil
+}
+
+// freeLocked unmaps an evicted index nobody holds.
+func (c *indexCache) freeLocked(l *loadedIndex) {
+	if l.dead && l.refs == 0 && l.file != nil {
+		_ = l.file.Close()
+		l.file = nil
+	}
+}
+
+// retain evicts the indexes whose keys are not in live (their segments
+// were compacted away or the index dropped).
+func (c *indexCache) retain(live map[string]bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, l := range c.m {
+		if !live[k] {
+			delete(c.m, k)
+			l.dead = true
+			c.freeLocked(l)
+		}
+	}
+}
+
+// close evicts everything; get fails afterwards.
+func (c *indexCache) close() {
+	c.retain(nil)
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+}
+
+// resident returns the number of loaded indexes and of their mapped bytes.
+func (c *indexCache) resident() (n int, mapped int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, l := range c.m {
+		n++
+		if l.file != nil {
+			mapped += int64(l.file.Len())
+		}
+	}
+	return n, mapped
+}
+
+// openIndex loads one index file: HNSW memory-mapped when a local file
+// holds it, anything else decoded from its bytes.
+func openIndex(ref *segment.IndexRef, src indexFiles) (*loadedIndex, error) {
+	if src.path != nil && strings.EqualFold(ref.Type, "HNSW") {
+		if p, err := src.path(ref.Key); err == nil {
+			return mapIndex(ref, p)
+		}
+	}
+	if src.load == nil {
 		return nil, fmt.Errorf("%w: no object storage to load index %s", ErrUnavailable, ref.Key)
 	}
-	b, err := load(ref.Key)
+	b, err := src.load(ref.Key)
 	if err != nil {
-		return nil, fmt.Errorf("shards: loading index %s: %w", ref.Key, err)
+		return nil, fmt.Errorf("%w: loading index %s: %w", ErrUnavailable, ref.Key, err)
 	}
 	if segment.Checksum(b) != ref.Checksum {
 		return nil, fmt.Errorf("%w: index file %s does not match its checksum", segment.ErrCorrupt, ref.Key)
@@ -76,11 +189,25 @@ func (c *indexCache) get(ref *segment.IndexRef, load segment.Loader) (segmentInd
 	if err != nil {
 		return nil, err
 	}
-	if c.m == nil {
-		c.m = map[string]segmentIndex{}
+	return &loadedIndex{ix: x}, nil
+}
+
+// mapIndex opens an HNSW file in place.
+func mapIndex(ref *segment.IndexRef, path string) (*loadedIndex, error) {
+	m, err := mmap.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: index %s: %w", ErrUnavailable, ref.Key, err)
 	}
-	c.m[ref.Key] = x
-	return x, nil
+	if segment.Checksum(m.Bytes()) != ref.Checksum {
+		_ = m.Close()
+		return nil, fmt.Errorf("%w: index file %s does not match its checksum", segment.ErrCorrupt, ref.Key)
+	}
+	h, err := index.OpenHNSW(m.Bytes())
+	if err != nil {
+		_ = m.Close()
+		return nil, fmt.Errorf("shards: HNSW index file %s: %w", ref.Key, err)
+	}
+	return &loadedIndex{ix: hnswIndex{h}, file: m}, nil
 }
 
 // IVFDefaultNprobe is the IVF_FLAT search parameter nprobe when a search

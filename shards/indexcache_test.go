@@ -3,6 +3,8 @@ package shards
 import (
 	"errors"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/raftvec/raftvec/coordinator"
@@ -59,10 +61,11 @@ func TestIndexCacheLoadsEitherType(t *testing.T) {
 		files[typ] = b
 		ref := &segment.IndexRef{Type: typ, Key: typ, Checksum: segment.Checksum(b)}
 		for range 2 {
-			x, err := c.get(ref, load)
+			x, release, err := c.get(ref, indexFiles{load: load})
 			if err != nil {
 				t.Fatal(err)
 			}
+			defer release()
 			params := map[string]any{"ef": 200, "nprobe": 1000}
 			hits, err := x.search([][]float32{vecs[dim*5 : dim*6]}, index.SearchParams{Metric: index.MetricL2, TopK: 3}, params)
 			if err != nil || len(hits[0]) != 3 || hits[0][0].ID != 5 {
@@ -75,7 +78,59 @@ func TestIndexCacheLoadsEitherType(t *testing.T) {
 	}
 	bad := &segment.IndexRef{Type: "IVF_FLAT", Key: "bad", Checksum: 1}
 	files["bad"] = files["IVF_FLAT"]
-	if _, err := c.get(bad, load); !errors.Is(err, segment.ErrCorrupt) {
+	if _, _, err := c.get(bad, indexFiles{load: load}); !errors.Is(err, segment.ErrCorrupt) {
 		t.Fatalf("checksum mismatch: %v", err)
+	}
+	// A failed file is not fetched again for a while (searches scan).
+	before := loads
+	if _, _, err := c.get(bad, indexFiles{load: load}); err == nil || loads != before {
+		t.Fatalf("retry of a failed file: %v, %d loads", err, loads-before)
+	}
+}
+
+// TestIndexCacheMapsHNSWInPlace: an HNSW file that is a local file is
+// memory-mapped, not read; evicting it unmaps only once no search holds
+// it, and a closed cache loads nothing.
+func TestIndexCacheMapsHNSWInPlace(t *testing.T) {
+	const dim, n = 8, 300
+	r := rand.New(rand.NewPCG(3, 4))
+	vecs := make([]float32, dim*n)
+	for i := range vecs {
+		vecs[i] = r.Float32()
+	}
+	b, err := encodeIndex("HNSW", nil, dim, index.MetricL2, vecs, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "hnsw")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := indexFiles{
+		path: func(string) (string, error) { return p, nil },
+		load: func(string) ([]byte, error) { t.Fatal("read a file that could be mapped"); return nil, nil },
+	}
+	ref := &segment.IndexRef{Type: "HNSW", Key: "k", Checksum: segment.Checksum(b)}
+	var c indexCache
+	x, release, err := c.get(ref, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, mapped := c.resident(); n != 1 || mapped != int64(len(b)) {
+		t.Fatalf("resident %d indexes, %d bytes mapped; want 1, %d", n, mapped, len(b))
+	}
+	c.retain(map[string]bool{}) // evicted while held: still searchable
+	hits, err := x.search([][]float32{vecs[dim*9 : dim*10]}, index.SearchParams{Metric: index.MetricL2, TopK: 1}, nil)
+	if err != nil || hits[0][0].ID != 9 {
+		t.Fatalf("search of a held, evicted index: %v %v", hits, err)
+	}
+	release()
+	release() // idempotent
+	if n, _ := c.resident(); n != 0 {
+		t.Fatalf("%d indexes resident after eviction", n)
+	}
+	c.close()
+	if _, _, err := c.get(ref, src); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("get after close: %v", err)
 	}
 }

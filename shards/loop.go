@@ -63,6 +63,8 @@ type loopState struct {
 	// snapSegs holds the segments this replica's newest Raft snapshot (or
 	// its state when opened) may name.
 	snapSegs map[int64]bool
+	// snapFlushed is the bytes of chunk objects the segments had then.
+	snapFlushed int64
 }
 
 // step does one round of a replica's background work and reports whether
@@ -72,7 +74,8 @@ func (h *Host) step(r *Replica, s *loopState, now time.Time) bool {
 	fresh := h.snapshotStep(r, s)
 	if now.Sub(s.lastPrune) >= h.cfg.Lifecycle.GCInterval {
 		s.lastPrune = now
-		chunkCache{dir: h.cfg.Lifecycle.CacheDir}.prune(r)
+		chunkCache{dir: h.cfg.Lifecycle.CacheDir}.prune(r, h.cfg.Lifecycle.Root)
+		r.indexes.retain(r.referencedKeys())
 	}
 	if !r.node.IsLeader() {
 		s.settled = false
@@ -103,36 +106,48 @@ func (h *Host) step(r *Replica, s *loopState, now time.Time) bool {
 
 // snapshotStep takes a Raft snapshot on this replica, leader or follower,
 // when segments were removed (merged, compacted, dropped) since its last
-// one. The objects of removed segments become garbage, and a snapshot that
-// still names them could not be restored once GC deleted them: not by this
-// replica after a restart, nor by a new replica its leader sends it to (an
-// idle shard appends no entries, so hraft's own threshold may not take a
-// new snapshot for a long time). It reports whether the replica's newest
-// snapshot names no removed segment (GC waits otherwise).
+// one, or when snapshotFlushed bytes were flushed since. The objects of
+// removed segments become garbage, and a snapshot that still names them
+// could not be restored once GC deleted them: not by this replica after a
+// restart, nor by a new replica its leader sends it to (an idle shard
+// appends no entries, so hraft's own threshold may not take a new snapshot
+// for a long time). Flushed rows are only a manifest in a snapshot, so a
+// restart after one opens them lazily instead of replaying their inserts.
+// It reports whether the replica's newest snapshot names no removed
+// segment (GC waits otherwise).
 func (h *Host) snapshotStep(r *Replica, s *loopState) bool {
 	ids := map[int64]bool{}
+	var flushed int64
 	r.fsm.View(func(v fsm.View) {
 		for _, g := range v.Segments() {
 			ids[g.ID] = true
+			for _, c := range g.Chunks {
+				flushed += c.Bytes
+			}
 		}
 	})
 	if s.snapSegs == nil {
-		s.snapSegs = ids
+		s.snapSegs, s.snapFlushed = ids, flushed
 		return true
 	}
+	removed := false
 	for id := range s.snapSegs {
-		if ids[id] {
-			continue
-		}
-		if err := r.node.Snapshot(); err != nil {
-			h.cfg.Logger.Warn("snapshot after segments were removed failed; retrying", "shard", r.Name, "error", err)
-			return false
-		}
-		s.snapSegs = ids
+		removed = removed || !ids[id]
+	}
+	if !removed && flushed-s.snapFlushed < snapshotFlushed {
 		return true
 	}
+	if err := r.node.Snapshot(); err != nil {
+		h.cfg.Logger.Warn("snapshot after flushing or removing segments failed; retrying", "shard", r.Name, "error", err)
+		return !removed
+	}
+	s.snapSegs, s.snapFlushed = ids, flushed
 	return true
 }
+
+// snapshotFlushed is how many bytes flushed since a replica's last
+// snapshot make it take one (bounding what a restart replays).
+const snapshotFlushed = 64 << 20
 
 // nextStep is how long the loop sleeps: a tick interval while the replica
 // has work or was read recently, else the lifecycle recheck period.

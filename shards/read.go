@@ -3,6 +3,7 @@ package shards
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -72,7 +73,9 @@ func (r *Replica) Query(ctx context.Context, spec ReadSpec, ids []any, out []int
 					return
 				}
 			}
-			res.Entities[i] = entity(ref.g, ref.row, ref.pk, out)
+			if res.Entities[i], err = entity(ref.g, ref.row, ref.pk, out); err != nil {
+				return
+			}
 		}
 	})
 	if err != nil {
@@ -119,7 +122,12 @@ func (r *Replica) collect(v fsm.View, spec ReadSpec, ids []any, guard scanGuard)
 	return refs, nil
 }
 
-func entity(g *segment.Segment, row int, pk any, out []int) Entity {
+// entity reads a row's output fields, loading vector columns that are in
+// object storage (segment.Load; a no-op once they are in memory).
+func entity(g *segment.Segment, row int, pk any, out []int) (Entity, error) {
+	if err := g.Load(out...); err != nil {
+		return Entity{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
 	e := Entity{PK: pk, Values: make([]any, len(out))}
 	for i, f := range out {
 		v := g.Value(f, row)
@@ -128,7 +136,7 @@ func entity(g *segment.Segment, row int, pk any, out []int) Entity {
 		}
 		e.Values[i] = v
 	}
-	return e
+	return e, nil
 }
 
 // Live returns the number of live rows (in one partition when part != 0).
@@ -151,11 +159,42 @@ func (r *Replica) Search(ctx context.Context, spec ReadSpec, req *SearchRequest)
 	if err != nil {
 		return SearchResult{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
+	r.prefetch(spec, req)
 	var res SearchResult
 	r.fsm.View(func(v fsm.View) {
 		res, err = r.searchView(v, spec, req, metric, r.guard(ctx))
 	})
 	return res, err
+}
+
+// prefetch loads, outside the shard's lock, what a search will read: the
+// index files of the segments it searches through an index and the vectors
+// of those it scans. A slow object store then delays the search, not the
+// log's Apply. Failures are left for the search to meet (it scans a
+// segment whose index does not load, and reports vectors it cannot read).
+func (r *Replica) prefetch(spec ReadSpec, req *SearchRequest) {
+	var refs []*segment.IndexRef
+	var scans []*segment.Segment
+	r.fsm.View(func(v fsm.View) {
+		for _, g := range v.Segments() {
+			if !spec.includes(g) {
+				continue
+			}
+			if x := r.usableIndex(g, req); x != nil {
+				refs = append(refs, x)
+			} else if !g.Resident(req.AnnsField) {
+				scans = append(scans, g)
+			}
+		}
+	})
+	for _, x := range refs {
+		if _, release, err := r.indexes.get(x, r.files); err == nil {
+			release()
+		}
+	}
+	for _, g := range scans {
+		_ = g.Load(req.AnnsField)
+	}
 }
 
 func (r *Replica) searchView(v fsm.View, spec ReadSpec, req *SearchRequest, m index.Metric, guard scanGuard) (SearchResult, error) {
@@ -170,8 +209,11 @@ func (r *Replica) searchView(v fsm.View, spec ReadSpec, req *SearchRequest, m in
 		if err := guard.ctx.Err(); err != nil {
 			return SearchResult{}, stopped(err)
 		}
+		if err != nil && !errors.Is(err, ErrUnavailable) {
+			err = fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
 		if err != nil {
-			return SearchResult{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+			return SearchResult{}, err
 		}
 		for q := range hits {
 			for i := range hits[q] {
@@ -194,7 +236,11 @@ func (r *Replica) searchView(v fsm.View, spec ReadSpec, req *SearchRequest, m in
 		out := make([]Hit, len(merged))
 		for i, h := range merged {
 			g, row := segs[h.ID>>32], int(h.ID&(1<<32-1))
-			out[i] = Hit{Entity: entity(g, row, g.Columns[pki].Value(row), req.OutputFields), Distance: h.Distance, Group: h.Group}
+			e, err := entity(g, row, g.Columns[pki].Value(row), req.OutputFields)
+			if err != nil {
+				return SearchResult{}, err
+			}
+			out[i] = Hit{Entity: e, Distance: h.Distance, Group: h.Group}
 		}
 		res.Hits[q] = out
 	}
@@ -202,7 +248,6 @@ func (r *Replica) searchView(v fsm.View, spec ReadSpec, req *SearchRequest, m in
 }
 
 func (r *Replica) searchSegment(g *segment.Segment, spec ReadSpec, req *SearchRequest, m index.Metric, guard scanGuard) ([][]index.Hit, error) {
-	col := &g.Columns[req.AnnsField]
 	p := index.SearchParams{
 		Metric: m, TopK: req.TopK, Radius: req.Radius, RangeFilter: req.RangeFilter, GroupSize: req.GroupSize,
 		Filter: func(id int64) bool { return spec.match(g, int(id)) },
@@ -213,20 +258,35 @@ func (r *Replica) searchSegment(g *segment.Segment, spec ReadSpec, req *SearchRe
 	} else {
 		p.GroupSize = 0
 	}
-	if x := g.Index; x != nil && req.IndexName != "" && x.Name == req.IndexName && x.Field == r.fsm.Schema().Fields[req.AnnsField].ID {
+	if x := r.usableIndex(g, req); x != nil {
 		sel, err := selective(g, spec, guard)
 		if err != nil {
 			return nil, err
 		}
 		if !sel {
-			ix, err := r.indexes.get(x, r.loader)
-			if err != nil {
-				return nil, err
+			// An index that does not load (object storage down, a corrupt
+			// file) costs speed, not the answer: the segment is scanned.
+			if ix, release, err := r.indexes.get(x, r.files); err == nil {
+				defer release()
+				return ix.search(req.Vectors, p, req.SearchParams)
 			}
-			return ix.search(req.Vectors, p, req.SearchParams)
 		}
 	}
+	if err := g.Load(req.AnnsField); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	col := &g.Columns[req.AnnsField]
 	return index.SearchFlat(index.FlatView{Vectors: col.Vectors, Dim: col.Dim}, req.Vectors, p)
+}
+
+// usableIndex returns the segment's index file when the search asked for
+// that index on that field.
+func (r *Replica) usableIndex(g *segment.Segment, req *SearchRequest) *segment.IndexRef {
+	x := g.Index
+	if x != nil && req.IndexName != "" && x.Name == req.IndexName && x.Field == r.fsm.Schema().Fields[req.AnnsField].ID {
+		return x
+	}
+	return nil
 }
 
 // selectiveFilterRatio: when at most one row in this many of a segment

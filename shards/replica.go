@@ -46,7 +46,8 @@ type Replica struct {
 	bootstrap []hraft.Server
 	opened    time.Time
 
-	loader  segment.Loader // fetches chunks and index files
+	loader  segment.Loader // fetches chunks (retrying: restore needs them)
+	files   indexFiles     // where index files are read
 	indexes indexCache     // index files loaded for search
 	reads   *readTracker   // the host's read counters; nil in some tests
 

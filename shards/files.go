@@ -1,0 +1,66 @@
+package shards
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/raftvec/raftvec/storage"
+)
+
+// fetchTimeout bounds one download of an index file for a search; a search
+// that cannot get its index scans the segment instead of waiting.
+const fetchTimeout = 30 * time.Second
+
+// localStore returns the object store when its objects are files on this
+// machine (read in place, never copied into the chunk cache).
+func (h *Host) localStore() (storage.Filer, bool) {
+	f, ok := h.cfg.Lifecycle.Store.(storage.Filer)
+	return f, ok
+}
+
+// indexSource returns where the host's replicas read index files: in place
+// from the local object store, or from the chunk cache (downloading a file
+// there first) with remote object storage.
+func (h *Host) indexSource() indexFiles {
+	store := h.cfg.Lifecycle.Store
+	if store == nil {
+		return indexFiles{}
+	}
+	files := indexFiles{load: h.fetchOnce}
+	if f, ok := h.localStore(); ok {
+		files.path = f.Path
+	} else if h.cfg.Lifecycle.CacheDir != "" {
+		files.path = h.cachedFile
+	}
+	return files
+}
+
+// fetchOnce downloads an object without retrying.
+func (h *Host) fetchOnce(key string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(h.ctx, fetchTimeout)
+	defer cancel()
+	return h.cfg.Lifecycle.Store.Get(ctx, key)
+}
+
+// cachedFile returns the chunk-cache file of an object, downloading it
+// first when it is not there.
+func (h *Host) cachedFile(key string) (string, error) {
+	cache := chunkCache{dir: h.cfg.Lifecycle.CacheDir}
+	p, err := cache.path(key)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	}
+	b, err := h.fetchOnce(key)
+	if err != nil {
+		return "", fmt.Errorf("shards: fetching %s: %w", key, err)
+	}
+	if err := cache.put(key, b); err != nil {
+		return "", fmt.Errorf("shards: caching %s: %w", key, err)
+	}
+	return p, nil
+}

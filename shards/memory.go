@@ -1,0 +1,48 @@
+package shards
+
+import (
+	"github.com/raftvec/raftvec/fsm"
+	"github.com/raftvec/raftvec/segment"
+)
+
+// MemoryStats says where the open replicas' vector data is (the metrics
+// of the memory model, README "Memory").
+type MemoryStats struct {
+	// IndexFiles is the number of index files loaded for search, and
+	// IndexMappedBytes how many bytes of them are memory-mapped (outside
+	// the Go heap) rather than decoded onto it.
+	IndexFiles       int
+	IndexMappedBytes int64
+	// VectorBytesInMemory counts segment vector columns on the Go heap
+	// (growing segments, and flushed ones a search scanned or returned);
+	// VectorBytesInStorage the flushed ones left in object storage.
+	VectorBytesInMemory  int64
+	VectorBytesInStorage int64
+}
+
+// Memory sums MemoryStats over the open replicas.
+func (h *Host) Memory() MemoryStats {
+	var m MemoryStats
+	for _, r := range h.Replicas() {
+		n, mapped := r.indexes.resident()
+		m.IndexFiles += n
+		m.IndexMappedBytes += mapped
+		s := r.fsm.Schema()
+		r.fsm.View(func(v fsm.View) {
+			for _, g := range v.Segments() {
+				for f := range s.Fields {
+					if s.Fields[f].Type != segment.TypeFloatVector {
+						continue
+					}
+					b := int64(g.Rows()) * int64(s.Fields[f].Dim) * 4
+					if g.Resident(f) {
+						m.VectorBytesInMemory += b
+					} else {
+						m.VectorBytesInStorage += b
+					}
+				}
+			}
+		})
+	}
+	return m
+}
