@@ -72,7 +72,8 @@ type Command struct {
 	Segments []int64
 	// Delta is the delta log of a DeltaFlushed.
 	Delta *segment.Delta
-	// Index is the index file of an Indexed entry.
+	// Index is the index file of an Indexed entry, or of a compaction
+	// output built by its worker (optional).
 	Index *segment.IndexRef
 	// Output, Excluded and Chunks describe a CompactCommit.
 	Output   int64
@@ -118,6 +119,9 @@ func (c *Command) Encode() []byte {
 		e.Uvarint(uint64(len(c.Chunks)))
 		for i := range c.Chunks {
 			segment.EncodeChunk(e, &c.Chunks[i])
+		}
+		if c.Index != nil { // optional, last: entries before it end here
+			segment.EncodeIndexRef(e, c.Index)
 		}
 	}
 	return e.Buf
@@ -168,6 +172,10 @@ func Decode(b []byte, s *segment.Schema) (*Command, error) {
 		n = d.Len(4)
 		for i := 0; i < n && d.Err == nil; i++ {
 			c.Chunks = append(c.Chunks, segment.DecodeChunk(d))
+		}
+		if d.Err == nil && len(d.Buf) > 0 {
+			x := segment.DecodeIndexRef(d)
+			c.Index = &x
 		}
 	default:
 		return nil, fmt.Errorf("%w: unknown kind %d", ErrBadCommand, c.Kind)

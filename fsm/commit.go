@@ -17,7 +17,9 @@ const CompactionOutputBit = 1 << 23
 // compactCommitLocked swaps a worker's compaction output in for its inputs.
 // The output holds every input row the worker did not exclude, in input
 // order; rows deleted since the worker read its inputs are flagged deleted
-// in the output, so no delete is lost. A commit whose inputs are gone (a
+// in the output, so no delete is lost. The worker may have built the
+// output's index file too (c.Index): the output is then searched through
+// an index from the moment it replaces its inputs. A commit whose inputs are gone (a
 // stale or repeated task) is rejected and changes nothing.
 func (sh *Shard) compactCommitLocked(c *Command) Result {
 	inputs, err := sh.compactInputsLocked(c.Segments)
@@ -51,6 +53,13 @@ func (sh *Shard) compactCommitLocked(c *Command) Result {
 	}
 	if err := sh.attachChunksLocked(out, c.Chunks, rows); err != nil {
 		return Result{Err: err}
+	}
+	if c.Index != nil { // built by the worker over exactly these rows
+		if c.Index.Key == "" {
+			return Result{Err: fmt.Errorf("%w: compaction output index without a file", ErrBadCommand)}
+		}
+		cp := *c.Index
+		out.Index = &cp
 	}
 	sh.swapLocked(inputs, out, gone)
 	return Result{Count: int64(out.Live())}

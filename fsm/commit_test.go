@@ -112,3 +112,47 @@ func TestCompactCommitRejects(t *testing.T) {
 		})
 	}
 }
+
+// TestCompactCommitCarriesIndex: a worker that built the output's index
+// file commits it with the swap (the entry round-trips through its
+// encoding); one naming no file is rejected and changes nothing.
+func TestCompactCommitCarriesIndex(t *testing.T) {
+	s := testSchema(t)
+	const base = int64(1) << 32
+	for _, tc := range []struct {
+		name string
+		key  string
+		ok   bool
+	}{{"indexed", "index_files/9/3/1/x/HNSW", true}, {"no file", "", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			sh := NewShard(s, base)
+			var idx uint64
+			apply := func(c *Command) Result {
+				idx++
+				return sh.Apply(&hraft.Log{Index: idx, Type: hraft.LogCommand, Data: c.Encode()}).(Result)
+			}
+			apply(&Command{Kind: KindInsert, Partition: 1, Rows: rows(s, []int64{1, 2, 3}, 0)})
+			apply(&Command{Kind: KindSeal})
+			ref := &segment.IndexRef{Name: "v", Field: s.Fields[4].ID, Type: "HNSW", Key: tc.key, Checksum: 7, Version: 3}
+			out := base | CompactionOutputBit | 3
+			before := sh.StateHash()
+			r := apply(&Command{Kind: KindCompactCommit, Segments: []int64{base + 1}, Output: out,
+				Excluded: [][]byte{bitmap()}, Chunks: chunksFor(s, 3), Index: ref})
+			if (r.Err == nil) != tc.ok {
+				t.Fatalf("commit: %+v", r)
+			}
+			if !tc.ok {
+				if sh.StateHash() != before {
+					t.Fatal("a rejected commit changed the state")
+				}
+				return
+			}
+			sh.View(func(v View) {
+				g := v.Segments()[0]
+				if g.ID != out || g.Index == nil || *g.Index != *ref {
+					t.Fatalf("output %d index %+v, want %+v", g.ID, g.Index, ref)
+				}
+			})
+		})
+	}
+}

@@ -4,7 +4,9 @@
 # `raftvec bench insert --wait-index`, prints RSS and live Go heap per
 # vector, the data directory's size by part, search QPS/recall, then kill -9
 # and a restart, timing /healthz, the first count(*) and the first search,
-# and the memory after restart. Usage: scripts/memory-restart.sh [ROWS] [PORT]
+# the memory after restart, and the data directory once GC removed what
+# merges left behind (the node runs with --gc-tolerance 30s here; the
+# default is 1h). Usage: scripts/memory-restart.sh [ROWS] [PORT]
 set -euo pipefail
 rows=${1:-300000}
 port=${2:-18640}
@@ -15,10 +17,10 @@ pid=
 trap '[ -n "$pid" ] && { kill -9 "$pid"; wait "$pid"; } 2>/dev/null; rm -rf "$dir"' EXIT
 start() {
   "$bin" standalone --data-dir "$dir/data" --http-addr "127.0.0.1:$port" --raft-addr "127.0.0.1:$((port + 1))" \
-    --admin-api --log-level warn >>"$dir/log" 2>&1 &
+    --admin-api --gc-tolerance 30s --gc-interval 10s --log-level warn >>"$dir/log" 2>&1 &
   pid=$!
 }
-metric() { curl -s "$base/metrics" | awk -v m="$1" '$1 == m { printf "%.0f", $2 }'; }
+metric() { curl -s "$base/metrics" | awk -v m="$1" '$1 == m { v = $2 } END { printf "%.0f", v + 0 }'; }
 memory() { # the live heap after a forced GC, and RSS
   curl -s -o /dev/null "$base/debug/pprof/heap?gc=1"
   local rss heap
@@ -32,8 +34,12 @@ wait_ok "$base/readyz" >/dev/null
 "$bin" bench insert --addr "$base" --dataset synthetic --rows "$rows" --dim 128 --index HNSW --M 16 --efc 200 --wait-index
 "$bin" bench search --addr "$base" --dataset synthetic --rows "$rows" --dim 128 --queries 500 --clients 2 --ef 64
 memory "after load and searches"
-for d in objects shards cache; do echo "data dir $d: $(du -sm "$dir/data/$d" 2>/dev/null | cut -f1) MB"; done
-echo "data dir total: $(du -sm "$dir/data" | cut -f1) MB (raw vectors $((rows * 512 / 1048576)) MB)"
+datadir() {
+  local parts=""
+  for d in objects/insert_log objects/index_files shards cache; do parts="$parts $d $(du -sm "$dir/data/$d" 2>/dev/null | cut -f1 || echo 0) MB,"; done
+  echo "data dir $1: $(du -sm "$dir/data" | cut -f1) MB (${parts% ,}; raw vectors $((rows * 512 / 1048576)) MB)"
+}
+datadir "after load"
 kill -9 "$pid"; wait "$pid" 2>/dev/null || true
 start
 q=$(printf '0.1,%.0s' $(seq 1 127))
@@ -44,3 +50,5 @@ echo "kill -9 restart with $rows vectors: /healthz after ${h} ms, count(*) after
 memory "after restart and one search"
 "$bin" bench search --addr "$base" --dataset synthetic --rows "$rows" --dim 128 --queries 500 --clients 2 --ef 64
 memory "after restart and searches"
+sleep 60
+datadir "after GC"

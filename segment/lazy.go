@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+
+	"github.com/RoaringBitmap/roaring/v2"
 )
 
 // lazyCols tracks the columns of a fully flushed segment that are not in
@@ -162,4 +164,21 @@ func (g *Segment) fetchChunkField(c Chunk, f int, fl *Field) (Column, error) {
 		return Column{}, fmt.Errorf("%w: segment %d: object %s holds other data than its manifest says", ErrCorrupt, g.ID, key)
 	}
 	return col, nil
+}
+
+// LoadFlushedFields is LoadFlushed reading only the named fields (an index
+// build needs its vector field, not the others); the rest stay absent.
+func LoadFlushedFields(s *Schema, id, partition int64, chunks []Chunk, load Loader, fields ...int) (*Segment, error) {
+	g := &Segment{ID: id, Partition: partition, State: Flushed, Chunks: chunks, Deleted: roaring.New(), Columns: NewBatch(s).Columns}
+	g.lz = &lazyCols{rows: int(g.FlushedRows()), schema: s, load: load, missing: make([]bool, len(s.Fields))}
+	for i := range g.lz.missing {
+		g.lz.missing[i] = true
+	}
+	if err := g.checkChunks(len(s.Fields)); err != nil {
+		return nil, err
+	}
+	if err := g.Load(fields...); err != nil {
+		return nil, err
+	}
+	return g, nil
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"math/rand/v2"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/raftvec/raftvec/coordinator"
 )
 
 // metric reads one sample of the node's /metrics ("name" or
@@ -82,6 +85,23 @@ func TestSealedVectorsLeaveTheHeap(t *testing.T) {
 		_ = json.Unmarshal(c.ok("indexes/describe", map[string]any{"collectionName": "m", "indexName": "v"}), &ix)
 		return len(ix) == 1 && ix[0]["indexState"] == "Finished" && ix[0]["indexedRows"] == float64(n)
 	})
+	// A build task for a segment that already carries the index (a
+	// leader submits one right after a restart, before it applied the
+	// entry recording the file) must not build it again.
+	coll, err := s.Coordinator().Collection("m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seg := segments(t, c, "m")[0]
+	segID, _ := seg["segmentID"].(float64)
+	again := coordinator.Task{Kind: coordinator.TaskIndex, Index: seg["indexName"].(string), Collection: coll.ID,
+		Segments: []int64{int64(segID)}, ID: 1 << 40, Token: 1 << 40}
+	if err := s.Host().RunIndexBuild(context.Background(), coll, again); err != nil {
+		t.Fatal(err)
+	}
+	if now := segments(t, c, "m")[0]["indexFile"]; now != seg["indexFile"] {
+		t.Fatalf("a segment with its index built it again: %v, was %v", now, seg["indexFile"])
+	}
 	all := float64(n * dim * 4)
 	if h, st := c.metric(vecHeap), c.metric(vecStorage); h != 0 || st != all {
 		t.Fatalf("indexed segments: %v vector bytes on the heap, %v in storage; want 0, %v", h, st, all)

@@ -77,6 +77,7 @@ func (h *Host) RunIndexBuild(ctx context.Context, c *coordinator.Collection, t c
 		return err
 	}
 	ref, err := h.buildIndexFile(ctx, c, c.Indexes[i], info, t)
+	returnMemory() // the build's segment copy, graph and file
 	if err != nil {
 		return err
 	}
@@ -93,8 +94,9 @@ func (h *Host) RunIndexBuild(ctx context.Context, c *coordinator.Collection, t c
 }
 
 // buildTarget reads (at Strong) the segment a build task covers; ok is
-// false when it is gone or no longer flushed. It fails with ErrStaleBuild
-// when the segment records a build of the task's index with a newer token.
+// false when it is gone, no longer flushed or already carries the index.
+// It fails with ErrStaleBuild when the segment records a build of the
+// task's index with a newer token.
 func (h *Host) buildTarget(ctx context.Context, c *coordinator.Collection, t coordinator.Task) (SegmentInfo, bool, error) {
 	infos, err := h.Segments(ctx, c, t.Shard, coordinator.Strong)
 	if err != nil {
@@ -110,6 +112,10 @@ func (h *Host) buildTarget(ctx context.Context, c *coordinator.Collection, t coo
 		if err == nil && id.Version > t.Token {
 			return s, false, fmt.Errorf("%w: task %d token %d, segment %d has token %d", ErrStaleBuild, t.ID, t.Token, s.ID, id.Version)
 		}
+		// Built already: by an earlier run of this task, or under another
+		// task that a leader submitted before it had applied the entry
+		// recording the file (right after a restart).
+		return s, false, nil
 	}
 	return s, true, nil
 }
@@ -123,7 +129,7 @@ func (h *Host) buildIndexFile(ctx context.Context, c *coordinator.Collection, ix
 	if typ == "" {
 		return nil, fmt.Errorf("%w: index type %q has no index files", ErrInvalid, ix.IndexType)
 	}
-	g, err := segment.LoadFlushed(&c.Schema, info.ID, info.Partition, info.Manifest, h.loader())
+	g, err := segment.LoadFlushedFields(&c.Schema, info.ID, info.Partition, info.Manifest, h.loader(), f)
 	if err != nil {
 		return nil, fmt.Errorf("shards: loading segment %d for an index build: %w", info.ID, err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/fsm"
+	"github.com/raftvec/raftvec/index"
 	"github.com/raftvec/raftvec/segment"
 	"github.com/raftvec/raftvec/storage"
 )
@@ -29,6 +30,7 @@ func (h *Host) RunCompaction(ctx context.Context, c *coordinator.Collection, t c
 		return err
 	}
 	cmd, err := h.compactionOutput(ctx, c, t, infos)
+	returnMemory() // the inputs and the output, read and encoded whole
 	if errors.Is(err, errStaleTask) {
 		return nil
 	}
@@ -45,7 +47,8 @@ func (h *Host) RunCompaction(ctx context.Context, c *coordinator.Collection, t c
 var errStaleTask = errors.New("task inputs are gone")
 
 // compactionOutput builds the commit: it loads the inputs, leaves out the
-// rows their delta logs flag, and uploads the output's chunks.
+// rows their delta logs flag, builds the output's index file and uploads
+// the output's chunks.
 func (h *Host) compactionOutput(ctx context.Context, c *coordinator.Collection, t coordinator.Task, infos []SegmentInfo) (*fsm.Command, error) {
 	out := segment.NewBatch(&c.Schema)
 	cmd := &fsm.Command{Kind: fsm.KindCompactCommit, Segments: t.Segments,
@@ -63,9 +66,45 @@ func (h *Host) compactionOutput(ctx context.Context, c *coordinator.Collection, 
 		}
 		cmd.Excluded = append(cmd.Excluded, excl)
 	}
+	// The index first: building it takes longest, and what is written
+	// before the commit must not reach GC's tolerance unreferenced.
+	ref, err := h.outputIndex(ctx, c, t, part, cmd.Output, out)
+	if err != nil {
+		return nil, err
+	}
 	chunks, err := h.uploadOutput(ctx, c, part, cmd.Output, out)
-	cmd.Chunks = chunks
+	cmd.Chunks, cmd.Index = chunks, ref
 	return cmd, err
+}
+
+// outputIndex builds the index file of a compaction output before it is
+// committed, as Milvus hands a compacted segment to query nodes only once
+// it is indexed: the inputs keep serving through their indexes meanwhile,
+// and no search scans the merged rows exactly. It builds the collection's
+// first per-segment index (nil when there is none).
+func (h *Host) outputIndex(ctx context.Context, c *coordinator.Collection, t coordinator.Task, part, seg int64, out *segment.Batch) (*segment.IndexRef, error) {
+	i := slices.IndexFunc(c.Indexes, BuiltPerSegment)
+	if i < 0 || out.Rows() == 0 {
+		return nil, nil
+	}
+	ix := c.Indexes[i]
+	f := c.Schema.FieldIndex(ix.FieldName)
+	metric, err := index.ParseMetric(ix.MetricType)
+	if f < 0 || err != nil {
+		return nil, nil // a broken index definition: left to the index builders to report
+	}
+	typ := indexFileType(ix)
+	col := &out.Columns[f]
+	b, err := encodeIndex(typ, ix.Params, col.Dim, metric, col.Vectors, uint64(seg))
+	if err != nil {
+		return nil, err
+	}
+	key := storage.IndexFileKey(h.cfg.Lifecycle.Root, t.ID, t.Token, part, seg, typ)
+	if err := h.cfg.Lifecycle.Store.Put(ctx, key, b); err != nil {
+		return nil, fmt.Errorf("shards: compaction output index %s: %w", key, err)
+	}
+	return &segment.IndexRef{Name: ix.BuildName(), Field: c.Schema.Fields[f].ID, Type: typ, Key: key,
+		Checksum: segment.Checksum(b), Version: t.Token}, nil
 }
 
 // appendLive loads one input and appends its rows not deleted as of the
