@@ -74,6 +74,7 @@ type HNSW struct {
 	maxLevel int
 	bs       *hnswScratch // insert scratch (under mu)
 	frozen   bool         // opened over a file's bytes (OpenHNSW): no Add or Build
+	adopt    bool         // during BuildOwned: an empty index keeps the caller's slice
 
 	// Parallel Build state (only while mu is write-locked by Build): locks
 	// serializes the writers of each node's link lists (readers take no
@@ -694,14 +695,18 @@ func (h *HNSW) appendRows(ids []int64, vectors []float32) {
 			h.ids = identityIDs(h.ids, n, n+rows)
 		}
 	}
-	h.vecs = slices.Grow(h.vecs, len(vectors))
-	for r := range rows {
-		v := vectors[r*h.dim : (r+1)*h.dim]
-		h.vecs = append(h.vecs, v...)
-		if h.metric == MetricCosine {
-			row := h.vecs[len(h.vecs)-h.dim:]
+	if n == 0 && h.adopt {
+		h.vecs = vectors[:len(vectors):len(vectors)] // BuildOwned: no copy
+	} else {
+		h.vecs = append(slices.Grow(h.vecs, len(vectors)), vectors...)
+	}
+	if h.metric == MetricCosine {
+		for r := n; r < n+rows; r++ {
+			row := h.vecs[r*h.dim : (r+1)*h.dim]
 			Normalize(row, row)
 		}
+	}
+	for range rows {
 		l := h.randomLevel()
 		h.levels = append(h.levels, uint8(l))
 		var u []int32
@@ -988,6 +993,22 @@ func (h *HNSW) Build(ids []int64, vectors []float32, threads int) error {
 	}
 	wg.Wait()
 	return nil
+}
+
+// BuildOwned is Build (row numbers as IDs) for a caller that hands its
+// vectors over: an empty index uses the slice as its storage instead of
+// copying it, normalizing it in place for COSINE. The caller must not use
+// or change vectors afterwards.
+func (h *HNSW) BuildOwned(vectors []float32, threads int) error {
+	h.mu.Lock()
+	h.adopt = true
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		h.adopt = false
+		h.mu.Unlock()
+	}()
+	return h.Build(nil, vectors, threads)
 }
 
 // cmpEntry orders entries best first (score, then ID).

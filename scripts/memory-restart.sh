@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Memory, disk and restart of one standalone node holding ROWS synthetic
 # 128-d vectors under an HNSW index (M 16, efConstruction 200): inserts with
-# `raftvec bench insert --wait-index`, prints RSS and live Go heap per
+# `raftvec bench insert --wait-index` and waits for the merges that follow
+# (collections/compact), prints RSS and live Go heap per
 # vector, the data directory's size by part, search QPS/recall, then kill -9
 # and a restart, timing /healthz, the first count(*) and the first search,
 # the memory after restart, and the data directory once GC removed what
@@ -32,6 +33,9 @@ memory() { # the live heap after a forced GC, and RSS
 start
 wait_ok "$base/readyz" >/dev/null
 "$bin" bench insert --addr "$base" --dataset synthetic --rows "$rows" --dim 128 --index HNSW --M 16 --efc 200 --wait-index
+# Merges of the sealed segments follow; measure the settled shape.
+m=$(wait_ok "$base/v2/vectordb/collections/compact" '{"collectionName":"bench"}')
+echo "compact (merges, each output indexed before it replaces its inputs): ${m} ms; $(curl -s "$base/v1/collections/bench/segments" | grep -o '"segmentID"' | wc -l) segments"
 "$bin" bench search --addr "$base" --dataset synthetic --rows "$rows" --dim 128 --queries 500 --clients 2 --ef 64
 memory "after load and searches"
 datadir() {

@@ -138,7 +138,8 @@ func (h *Host) buildIndexFile(ctx context.Context, c *coordinator.Collection, ix
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	col := &g.Columns[f]
-	b, err := encodeIndex(typ, ix.Params, col.Dim, metric, col.Vectors, uint64(info.ID))
+	// The segment copy is this build's own: the index may keep its vectors.
+	b, err := encodeIndexOwned(typ, ix.Params, col.Dim, metric, col.Vectors, uint64(info.ID))
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +154,16 @@ func (h *Host) buildIndexFile(ctx context.Context, c *coordinator.Collection, ix
 // vectors (IDs are row numbers) with the user's build params, seeded for
 // reproducibility.
 func encodeIndex(typ string, params map[string]string, dim int, metric index.Metric, vectors []float32, seed uint64) ([]byte, error) {
+	return buildIndexBytes(typ, params, dim, metric, vectors, seed, false)
+}
+
+// encodeIndexOwned is encodeIndex for a caller that gives up vectors: an
+// HNSW build uses them in place (normalized for COSINE) instead of a copy.
+func encodeIndexOwned(typ string, params map[string]string, dim int, metric index.Metric, vectors []float32, seed uint64) ([]byte, error) {
+	return buildIndexBytes(typ, params, dim, metric, vectors, seed, true)
+}
+
+func buildIndexBytes(typ string, params map[string]string, dim int, metric index.Metric, vectors []float32, seed uint64, owned bool) ([]byte, error) {
 	if typ == "IVF_FLAT" {
 		return encodeIVF(params, dim, metric, vectors, seed)
 	}
@@ -160,7 +171,11 @@ func encodeIndex(typ string, params map[string]string, dim int, metric index.Met
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	if err := hn.Build(nil, vectors, 2); err != nil {
+	build := func() error { return hn.Build(nil, vectors, 2) }
+	if owned {
+		build = func() error { return hn.BuildOwned(vectors, 2) }
+	}
+	if err := build(); err != nil {
 		return nil, fmt.Errorf("shards: building HNSW: %w", err)
 	}
 	return hn.MarshalBinary()
