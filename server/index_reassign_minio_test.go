@@ -17,6 +17,7 @@ import (
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/dataset"
 	"github.com/raftvec/raftvec/shards"
+	"github.com/raftvec/raftvec/storage"
 )
 
 const (
@@ -119,15 +120,21 @@ func waitIndexTask(t *testing.T, tc *testCluster, match func(coordinator.Task) b
 	return found
 }
 
-// waitBuildLoaded waits until the builder on node i has fetched every chunk
-// of the segment from object storage (they appear in its local chunk
-// cache): its build is then running.
+// waitBuildLoaded waits until the builder on node i has fetched every
+// vector chunk of the segment from object storage (they appear in its
+// local chunk cache; a build reads only its field): its build is then
+// running.
 func waitBuildLoaded(t *testing.T, tc *testCluster, i int) {
 	t.Helper()
+	coll, err := tc.nodes[i].Coordinator().Collection("r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vf := coll.Schema.Fields[coll.Schema.FieldIndex("vector")].ID
 	var keys []string
 	for _, k := range segments(t, tc.client(i), "r")[0]["objectKeys"].([]any) {
-		if k := k.(string); strings.HasPrefix(k, "insert_log/") {
-			keys = append(keys, k)
+		if id, err := storage.ParseInsertLogKey("", k.(string)); err == nil && id.Field == vf {
+			keys = append(keys, k.(string))
 		}
 	}
 	loaded := func() bool {
