@@ -2,9 +2,13 @@ package index
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/raftvec/raftvec/internal/mmap"
 )
 
 const hnswBenchN, hnswBenchDim, hnswBenchQ = 20_000, 128, 200
@@ -99,6 +103,46 @@ func BenchmarkHNSWSearch(b *testing.B) {
 			}
 			b.ReportMetric(recall, "recall@10")
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "QPS")
+		})
+	}
+}
+
+// BenchmarkHNSWSearchMapped compares searching the same index decoded onto
+// the heap and opened in place over a memory-mapped file (OpenHNSW, what
+// shard replicas do): run with -count to alternate them.
+func BenchmarkHNSWSearchMapped(b *testing.B) {
+	d := hnswBench()
+	raw, err := hnswBenchIndex().MarshalBinary()
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "hnsw")
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	m, err := mmap.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	heap, err := UnmarshalHNSW(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	mapped, err := OpenHNSW(m.Bytes())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for name, h := range map[string]*HNSW{"heap": heap, "mapped": mapped} {
+		b.Run(name, func(b *testing.B) {
+			p := SearchParams{Metric: MetricL2, TopK: 10}
+			i := 0
+			for b.Loop() {
+				if _, err := h.SearchEf(d.queries[i:i+1], p, 64); err != nil {
+					b.Fatal(err)
+				}
+				i = (i + 1) % len(d.queries)
+			}
 		})
 	}
 }

@@ -67,10 +67,11 @@ const indexRetry = 30 * time.Second
 // vectors and graph are not on the Go heap; a mapping is unmapped once its
 // segment no longer references it (retain) and no search holds it.
 type indexCache struct {
-	mu     sync.Mutex
-	m      map[string]*loadedIndex
-	failed map[string]time.Time // key -> when loading it last failed
-	closed bool
+	mu      sync.Mutex
+	m       map[string]*loadedIndex
+	loading map[string]chan struct{} // closed when the key's load ends
+	failed  map[string]time.Time     // key -> when loading it last failed
+	closed  bool
 }
 
 type loadedIndex struct {
@@ -82,20 +83,45 @@ type loadedIndex struct {
 
 // get returns the loaded index of a file, loading it (checksum verified) on
 // first use, and a release func the caller must call once it no longer
-// reads the index.
+// reads the index. A load runs without the cache's lock: searches of other
+// segments are not held up by a slow download; callers wanting the same
+// file wait for the one load.
 func (c *indexCache) get(ref *segment.IndexRef, src indexFiles) (segmentIndex, func(), error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
-		return nil, nil, fmt.Errorf("%w: index %s: the replica is closed", ErrUnavailable, ref.Key)
+	for {
+		if c.closed {
+			return nil, nil, fmt.Errorf("%w: index %s: the replica is closed", ErrUnavailable, ref.Key)
+		}
+		if l, ok := c.m[ref.Key]; ok {
+			return c.holdLocked(l)
+		}
+		if at, ok := c.failed[ref.Key]; ok && time.Since(at) < indexRetry {
+			return nil, nil, fmt.Errorf("%w: index %s failed to load %s ago", ErrUnavailable, ref.Key, time.Since(at).Round(time.Second))
+		}
+		ch, busy := c.loading[ref.Key]
+		if !busy {
+			break
+		}
+		c.mu.Unlock()
+		<-ch
+		c.mu.Lock()
 	}
-	if l, ok := c.m[ref.Key]; ok {
-		return c.holdLocked(l)
+	return c.loadLocked(ref, src)
+}
+
+// loadLocked loads a file with c.mu released meanwhile.
+func (c *indexCache) loadLocked(ref *segment.IndexRef, src indexFiles) (segmentIndex, func(), error) {
+	if c.loading == nil {
+		c.loading = map[string]chan struct{}{}
 	}
-	if at, ok := c.failed[ref.Key]; ok && time.Since(at) < indexRetry {
-		return nil, nil, fmt.Errorf("%w: index %s failed to load %s ago", ErrUnavailable, ref.Key, time.Since(at).Round(time.Second))
-	}
+	ch := make(chan struct{})
+	c.loading[ref.Key] = ch
+	c.mu.Unlock()
 	l, err := openIndex(ref, src)
+	c.mu.Lock()
+	delete(c.loading, ref.Key)
+	close(ch)
 	if err != nil {
 		if c.failed == nil {
 			c.failed = map[string]time.Time{}
@@ -104,6 +130,11 @@ func (c *indexCache) get(ref *segment.IndexRef, src indexFiles) (segmentIndex, f
 		return nil, nil, err
 	}
 	delete(c.failed, ref.Key)
+	if c.closed {
+		l.dead = true
+		c.freeLocked(l)
+		return nil, nil, fmt.Errorf("%w: index %s: the replica is closed", ErrUnavailable, ref.Key)
+	}
 	if c.m == nil {
 		c.m = map[string]*loadedIndex{}
 	}

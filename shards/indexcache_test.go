@@ -5,7 +5,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/index"
@@ -132,5 +134,69 @@ func TestIndexCacheMapsHNSWInPlace(t *testing.T) {
 	c.close()
 	if _, _, err := c.get(ref, src); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("get after close: %v", err)
+	}
+}
+
+// TestIndexCacheLoadsOutsideItsLock: while one file loads slowly, a loaded
+// file is still served, and callers of the loading file share its one load.
+func TestIndexCacheLoadsOutsideItsLock(t *testing.T) {
+	const dim, n = 4, 100
+	vecs := make([]float32, dim*n)
+	for i := range vecs {
+		vecs[i] = float32(i % 13)
+	}
+	b, err := encodeIndex("IVF_FLAT", map[string]string{"nlist": "4"}, dim, index.MetricL2, vecs, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gate := make(chan struct{})
+	var mu sync.Mutex
+	loads := map[string]int{}
+	src := indexFiles{load: func(key string) ([]byte, error) {
+		mu.Lock()
+		loads[key]++
+		mu.Unlock()
+		if key == "slow" {
+			<-gate
+		}
+		return b, nil
+	}}
+	ref := func(key string) *segment.IndexRef {
+		return &segment.IndexRef{Type: "IVF_FLAT", Key: key, Checksum: segment.Checksum(b)}
+	}
+	var c indexCache
+	if _, release, err := c.get(ref("fast"), src); err != nil {
+		t.Fatal(err)
+	} else {
+		release()
+	}
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			if _, release, err := c.get(ref("slow"), src); err != nil {
+				t.Error(err)
+			} else {
+				release()
+			}
+		})
+	}
+	for { // the slow load has started
+		mu.Lock()
+		started := loads["slow"] > 0
+		mu.Unlock()
+		if started {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if _, release, err := c.get(ref("fast"), src); err != nil {
+		t.Fatal(err)
+	} else {
+		release() // served while "slow" is still loading
+	}
+	close(gate)
+	wg.Wait()
+	if loads["slow"] != 1 || loads["fast"] != 1 {
+		t.Fatalf("loads %v, want one per file", loads)
 	}
 }
