@@ -4,18 +4,46 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/raftvec/raftvec/coordinator"
 )
 
+// viewSeq is a test host's metadata view: the views set by setView, read
+// in turn (the last one stays), safe for the host's goroutines to read
+// while a test changes them.
+type viewSeq struct {
+	mu sync.Mutex
+	vs []func() *coordinator.View
+	i  int
+}
+
+func (s *viewSeq) view() *coordinator.View {
+	s.mu.Lock()
+	if len(s.vs) == 0 {
+		s.mu.Unlock()
+		return nil // no coordinator
+	}
+	s.i++
+	next := s.vs[min(s.i-1, len(s.vs)-1)]
+	s.mu.Unlock()
+	return next() // unlocked: a view func may call back into the host
+}
+
+// hostViews maps each testHost to its viewSeq.
+var hostViews sync.Map
+
 // setView makes h read the views vs in turn (the last one stays).
 func setView(h *Host, vs ...func() *coordinator.View) {
-	i := 0
-	h.cfg.View = func() *coordinator.View {
-		i++
-		return vs[min(i-1, len(vs)-1)]()
+	seq, ok := hostViews.Load(h)
+	if !ok {
+		panic("setView on a host not made by testHost")
 	}
+	s := seq.(*viewSeq)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.vs, s.i = vs, 0
 }
 
 func exists(t *testing.T, path string) bool {

@@ -27,9 +27,11 @@ func testHost(t *testing.T) (*Host, string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { _ = mux.Serve(ctx) }()
 	dir := t.TempDir()
-	h := NewHost(Config{Dir: dir, Logger: hclog.NewNullLogger(), Raft: raft.Config{ID: "n1",
+	views := &viewSeq{}
+	h := NewHost(Config{Dir: dir, Logger: hclog.NewNullLogger(), View: views.view, Raft: raft.Config{ID: "n1",
 		HeartbeatTimeout: 200 * time.Millisecond, ElectionTimeout: 200 * time.Millisecond}}, mux, nil)
-	t.Cleanup(func() { _ = h.Close(); cancel(); _ = mux.Close() })
+	hostViews.Store(h, views)
+	t.Cleanup(func() { _ = h.Close(); cancel(); _ = mux.Close(); hostViews.Delete(h) })
 	return h, dir
 }
 
