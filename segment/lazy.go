@@ -111,18 +111,6 @@ func (g *Segment) Load(fields ...int) error {
 	return nil
 }
 
-// LoadAll makes every column resident.
-func (g *Segment) LoadAll() error {
-	if g.lz == nil {
-		return nil
-	}
-	all := make([]int, len(g.Columns))
-	for i := range all {
-		all[i] = i
-	}
-	return g.Load(all...)
-}
-
 // loadField reads field f of every chunk into one column.
 func (g *Segment) loadField(f int) (Column, error) {
 	fl := &g.lz.schema.Fields[f]
