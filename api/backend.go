@@ -22,7 +22,12 @@ type Backend interface {
 	DescribeCollection(ctx context.Context, name string) (*coordinator.Collection, error)
 	ListCollections(ctx context.Context) ([]string, error)
 	RenameCollection(ctx context.Context, oldName, newName string) error
-	SetLoaded(ctx context.Context, name string, loaded bool) error
+	// SetLoaded loads (replicas > 0: that many query replicas per shard)
+	// or releases a collection.
+	SetLoaded(ctx context.Context, name string, loaded bool, replicas int) error
+	// LoadProgress reports how far the replicas serving a loaded
+	// collection have loaded it, in percent.
+	LoadProgress(ctx context.Context, name string) (int, error)
 	// Flush seals and flushes every growing segment and waits.
 	Flush(ctx context.Context, name string) error
 	Compact(ctx context.Context, name string) (jobID int64, err error)

@@ -94,12 +94,29 @@ func (s *Server) dropCollection(ctx context.Context, c *call) (any, error) {
 	return s.simpleColl(c, func(n string) error { return s.b.DropCollection(ctx, n) })
 }
 
+// loadReq is collections/load: replicaNumber sets the query replicas of
+// every shard (README "Node roles").
+type loadReq struct {
+	collReq
+	ReplicaNumber *int `json:"replicaNumber"`
+}
+
 func (s *Server) loadCollection(ctx context.Context, c *call) (any, error) {
-	return s.simpleColl(c, func(n string) error { return s.b.SetLoaded(ctx, n, true) })
+	var r loadReq
+	if err := decodeNamed(c, &r, &r.collReq); err != nil {
+		return nil, err
+	}
+	n := 0
+	if r.ReplicaNumber != nil {
+		if n = *r.ReplicaNumber; n < 1 || n > 16 {
+			return nil, invalidf("replicaNumber must be between 1 and 16, got %d", n)
+		}
+	}
+	return empty(), named(s.b.SetLoaded(ctx, r.CollectionName, true, n), "collection", r.CollectionName)
 }
 
 func (s *Server) releaseCollection(ctx context.Context, c *call) (any, error) {
-	return s.simpleColl(c, func(n string) error { return s.b.SetLoaded(ctx, n, false) })
+	return s.simpleColl(c, func(n string) error { return s.b.SetLoaded(ctx, n, false, 0) })
 }
 
 func (s *Server) flushCollection(ctx context.Context, c *call) (any, error) {
@@ -112,15 +129,23 @@ func (s *Server) loadState(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if col.Loaded {
-		return map[string]any{"loadState": loadStateLoaded, "loadProgress": 100}, nil
+	if !col.Loaded {
+		return map[string]any{"loadState": loadStateNotLoad, "loadProgress": 0}, nil
 	}
-	return map[string]any{"loadState": loadStateNotLoad, "loadProgress": 0}, nil
+	p, err := s.b.LoadProgress(ctx, col.Name)
+	if err != nil {
+		return nil, err
+	}
+	if p < 100 {
+		return map[string]any{"loadState": loadStateLoading, "loadProgress": p}, nil
+	}
+	return map[string]any{"loadState": loadStateLoaded, "loadProgress": 100}, nil
 }
 
 const (
 	loadStateLoaded  = "LoadStateLoaded"
 	loadStateNotLoad = "LoadStateNotLoad"
+	loadStateLoading = "LoadStateLoading"
 )
 
 func (s *Server) collectionStats(ctx context.Context, c *call) (any, error) {

@@ -18,8 +18,9 @@ import (
 // Response codes. This file is the only place where errors become codes.
 //
 // Milvus codes used as Milvus uses them: 0 ok, 1 not ready, 2 unavailable,
-// 8 rate limited, 100 collection not found, 101 collection not loaded (never
-// produced: raftvec has no "not loaded" failure mode), 200 partition not
+// 8 rate limited, 100 collection not found, 101 collection not loaded (a
+// search or query on a released collection; one never released stays
+// readable), 200 partition not
 // found, 700 index not found, 800 database not found (only "default"
 // exists), 1100 invalid parameter, 1401 privilege not permitted (with HTTP
 // 403: a membership-changing admin route without --admin-api or the admin
@@ -51,6 +52,7 @@ const (
 	codeUnknownOutcome     = 3
 	codeRateLimited        = 8
 	codeCollectionNotFound = 100
+	codeNotLoaded          = 101
 	codePartitionNotFound  = 200
 	codeIndexNotFound      = 700
 	codeDatabaseNotFound   = 800
@@ -106,6 +108,7 @@ var sentinelCodes = []struct {
 	{shards.ErrInvalid, codeInvalid},
 	{ErrNotReady, codeNotReady},
 	{coordinator.ErrCollectionNotFound, codeCollectionNotFound},
+	{coordinator.ErrNotLoaded, codeNotLoaded},
 	{coordinator.ErrPartitionNotFound, codePartitionNotFound},
 	{coordinator.ErrIndexNotFound, codeIndexNotFound},
 	{coordinator.ErrAliasNotFound, codeAliasNotFound},

@@ -148,14 +148,24 @@ func (f *fake) RenameCollection(_ context.Context, oldName, newName string) erro
 	return nil
 }
 
-func (f *fake) SetLoaded(_ context.Context, name string, loaded bool) error {
+func (f *fake) SetLoaded(_ context.Context, name string, loaded bool, replicas int) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c, err := f.get(name)
 	if err == nil {
-		c.col.Loaded = loaded
+		c.col.Loaded, c.col.Released = loaded, !loaded
+		if replicas > 0 {
+			c.col.QueryReplicas = replicas
+		}
 	}
 	return err
+}
+
+func (f *fake) LoadProgress(_ context.Context, name string) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, err := f.get(name)
+	return 100, err
 }
 
 func (f *fake) Flush(_ context.Context, name string) error {

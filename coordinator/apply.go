@@ -42,7 +42,11 @@ func (m *metaFSM) applyLocked(c *command) result {
 	coll = m.ownLocked(coll) // copy on write: views handed out stay unchanged
 	switch c.Op {
 	case opSetLoaded:
-		coll.Loaded = c.Loaded
+		coll.Loaded, coll.Released = c.Loaded, !c.Loaded
+		if c.Loaded && c.N > 0 {
+			coll.QueryReplicas = int(c.N)
+		}
+		m.placeQueriesLocked()
 		return result{}
 	case opCreatePartition:
 		return m.createPartitionLocked(coll, c.Partition)
@@ -90,6 +94,7 @@ func (m *metaFSM) createLocked(c *Collection) result {
 		c.Indexes[i].ID = m.nextIDLocked()
 	}
 	m.mu.Collections[c.Name] = c
+	m.placeQueriesLocked()
 	return result{ID: c.ID}
 }
 

@@ -193,9 +193,13 @@ func (c *Coordinator) Rename(ctx context.Context, oldName, newName string) error
 	return err
 }
 
-// SetLoaded records the load state of a collection.
-func (c *Coordinator) SetLoaded(ctx context.Context, name string, loaded bool) error {
-	_, err := c.propose(ctx, command{Op: opSetLoaded, Name: name, Loaded: loaded})
+// SetLoaded records the load state of a collection: loading (with
+// replicas > 0) sets its query replicas per shard; releasing drops them.
+func (c *Coordinator) SetLoaded(ctx context.Context, name string, loaded bool, replicas int) error {
+	if replicas < 0 || replicas > 16 {
+		return fmt.Errorf("%w: replicaNumber must be between 1 and 16, got %d", ErrInvalid, replicas)
+	}
+	_, err := c.propose(ctx, command{Op: opSetLoaded, Name: name, Loaded: loaded, N: int64(replicas)})
 	return err
 }
 

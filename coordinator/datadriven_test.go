@@ -17,9 +17,10 @@ import (
 // read), and its result or the state is compared with the golden text.
 // Regenerate with -rewrite.
 //
-//	node id=n1 [state=up|down|removed]
+//	node id=n1 [state=up|down|removed] [roles=data,query,index]
 //	create name=c [shards=1] [replicas=0] [dim=4] [pk=Int64|VarChar|Float] [auto_id]
-//	drop name=c | rename name=a to=b | load name=c [loaded=true]
+//	drop name=c | rename name=a to=b | load name=c [loaded=true] [replicas=0]
+//	task coll=c segment=1   (plans an index build)
 //	partition-create coll=c name=p | partition-drop coll=c name=p
 //	index-create coll=c name=ix [field=vec] [type=HNSW] [metric=L2] | index-drop coll=c name=ix
 //	alias-create alias=a coll=c | alias-alter alias=a coll=c | alias-drop alias=a
@@ -43,7 +44,11 @@ func TestDataDriven(t *testing.T) {
 			run := func(c command) string { return formatResult(applyCmd(t, m, c)) }
 			switch d.Cmd {
 			case "node":
-				return run(command{Op: opSetNode, Node: &NodeInfo{ID: str("id", ""), State: str("state", NodeUp)}})
+				n := &NodeInfo{ID: str("id", ""), State: str("state", NodeUp)}
+				if d.HasArg("roles") {
+					n.Roles = strings.Split(str("roles", ""), ",")
+				}
+				return run(command{Op: opSetNode, Node: n})
 			case "create":
 				c := testCollection(str("name", ""), num("shards", 1), num("dim", 4))
 				c.ReplicaNumber = num("replicas", 0)
@@ -64,7 +69,7 @@ func TestDataDriven(t *testing.T) {
 			case "load":
 				loaded := true
 				d.MaybeScanArgs(t, "loaded", &loaded)
-				return run(command{Op: opSetLoaded, Name: str("name", ""), Loaded: loaded})
+				return run(command{Op: opSetLoaded, Name: str("name", ""), Loaded: loaded, N: int64(num("replicas", 0))})
 			case "partition-create", "partition-drop":
 				op := map[string]string{"partition-create": opCreatePartition, "partition-drop": opDropPartition}[d.Cmd]
 				return run(command{Op: op, Name: str("coll", ""), Partition: str("name", "")})
@@ -84,6 +89,18 @@ func TestDataDriven(t *testing.T) {
 					return fmt.Sprintf("error %s: %v\n", errName(err), err)
 				}
 				return fmt.Sprintf("%s id=%d partitions=%d indexes=%d\n", c.Name, c.ID, len(c.Partitions), len(c.Indexes))
+			case "task":
+				var seg int
+				d.ScanArgs(t, "segment", &seg)
+				c, err := m.get(str("coll", ""))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return run(command{Op: opCreateTask, Task: &Task{Kind: TaskIndex, Collection: c.ID, Segments: []int64{int64(seg)}}})
+			case "tasks":
+				return dumpTasks(m)
+			case "nodes":
+				return dumpNodes(m)
 			case "show":
 				return dumpState(m)
 			}
@@ -142,12 +159,16 @@ func dumpState(m *metaFSM) string {
 	sort.Strings(names)
 	for _, name := range names {
 		c := m.mu.Collections[name]
-		var placement []string
+		var placement, queries []string
 		for _, sp := range c.Shards {
 			placement = append(placement, strings.Join(sp.Replicas, ","))
+			queries = append(queries, strings.Join(sp.Queries, ","))
 		}
 		fmt.Fprintf(&b, "collection %s id=%d schema=%s auto_id=%v shards=%d replicas=%d loaded=%v placement=[%s]\n",
 			name, c.ID, c.Schema.Name, c.Schema.AutoID, c.ShardsNum, c.ReplicaNumber, c.Loaded, strings.Join(placement, " "))
+		if strings.Join(queries, "") != "" || c.Released {
+			fmt.Fprintf(&b, "  queries=[%s] released=%v\n", strings.Join(queries, " "), c.Released)
+		}
 		var parts []string
 		for _, p := range c.Partitions {
 			parts = append(parts, fmt.Sprintf("%s=%d", p.Name, p.ID))
@@ -166,5 +187,39 @@ func dumpState(m *metaFSM) string {
 		fmt.Fprintf(&b, "alias %s -> %s\n", a, m.mu.Aliases[a])
 	}
 	fmt.Fprintf(&b, "next_id=%d next_auto_id=autoIDBase+%d\n", m.mu.NextID, m.mu.NextAutoID-autoIDBase)
+	return b.String()
+}
+
+// dumpTasks prints the assigned tasks in ID order.
+func dumpTasks(m *metaFSM) string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	ids := make([]int64, 0, len(m.mu.Tasks))
+	for id := range m.mu.Tasks {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	var b strings.Builder
+	for _, id := range ids {
+		t := m.mu.Tasks[id]
+		fmt.Fprintf(&b, "task %d %s segments=%v assignee=%s state=%s\n", id, t.Kind, t.Segments, t.Assignee, t.State)
+	}
+	return b.String()
+}
+
+// dumpNodes prints the registry.
+func dumpNodes(m *metaFSM) string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	ids := make([]string, 0, len(m.mu.Nodes))
+	for id := range m.mu.Nodes {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var b strings.Builder
+	for _, id := range ids {
+		n := m.mu.Nodes[id]
+		fmt.Fprintf(&b, "node %s %s roles=%s\n", id, n.State, strings.Join(n.Roles, ","))
+	}
 	return b.String()
 }

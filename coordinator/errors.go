@@ -13,6 +13,9 @@ var (
 	ErrIndexExists        = errors.New("index already exists")
 	ErrAliasNotFound      = errors.New("alias not found")
 	ErrAliasExists        = errors.New("alias already exists")
+	// ErrNotLoaded: a search or query on a collection that was released
+	// (and not loaded again).
+	ErrNotLoaded = errors.New("collection not loaded")
 	// ErrInvalid is a request that is well-formed JSON but not acceptable
 	// (e.g. dropping the _default partition).
 	ErrInvalid = errors.New("invalid parameter")

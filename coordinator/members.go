@@ -83,7 +83,7 @@ func (c *Coordinator) PromoteMembers(ctx context.Context) error {
 	}
 	up := map[string]bool{}
 	for _, n := range c.Nodes() {
-		up[n.ID] = n.State == NodeUp
+		up[n.ID] = n.State == NodeUp && n.Has(RoleData) // query and index nodes never vote
 	}
 	leaderApplied := c.node.AppliedIndex()
 	s, ok := nextPromotion(servers, up, func(s hraft.Server) bool {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // liveNodesLocked returns the IDs of nodes that are up, sorted.
@@ -26,9 +27,9 @@ func (m *metaFSM) liveNodesLocked() []string {
 // leader on one node: each create allocates several IDs, so collection IDs
 // share a residue.)
 func (m *metaFSM) placeLocked(c *Collection) error {
-	live := m.liveNodesLocked()
+	live := m.liveDataLocked()
 	if len(live) == 0 {
-		return fmt.Errorf("%w: no live nodes to place shards on", ErrInvalid)
+		return fmt.Errorf("%w: no live data nodes to place shards on", ErrInvalid)
 	}
 	r := c.ReplicaNumber
 	c.WantReplicas = r
@@ -83,10 +84,15 @@ func leastLoaded(nodes []string, load map[string]int, from int) int {
 	return best
 }
 
-// replaceNodeLocked moves every replica held by a node that is down or
-// removed to a live node that holds no replica of that shard, choosing the
-// least loaded (ties by ID). Shards with no candidate keep the replica.
+// replaceNodeLocked moves every replica held by a node that is down,
+// removed or no longer a data node to a live data node that holds no replica of that shard, choosing the
+// least loaded (ties by ID). Shards with no candidate keep the replica,
+// unless the node is up but no longer a data node (it leaves the voters).
 func (m *metaFSM) replaceNodeLocked(id string) {
+	// A live node that is no longer a data node leaves the voter set even
+	// without a replacement (a down one stays: it may come back).
+	n := m.mu.Nodes[id]
+	drop := n != nil && n.State == NodeUp && !n.Has(RoleData)
 	load := m.loadLocked()
 	for _, name := range m.sortedCollectionsLocked() {
 		c, owned := m.mu.Collections[name], false
@@ -96,24 +102,28 @@ func (m *metaFSM) replaceNodeLocked(id string) {
 				continue
 			}
 			cand := m.candidateLocked(c.Shards[i].Replicas, load)
-			if cand == "" {
+			if cand == "" && !(drop && len(c.Shards[i].Replicas) > 1) {
 				continue
 			}
 			if !owned {
 				c, owned = m.ownLocked(c), true // copy on write
 			}
 			sp := &c.Shards[i]
-			sp.Replicas[k] = cand
 			sp.Initial = nil
-			load[cand]++
 			load[id]--
+			if cand == "" {
+				sp.Replicas = slices.Delete(sp.Replicas, k, k+1)
+				continue
+			}
+			sp.Replicas[k] = cand
+			load[cand]++
 		}
 	}
 }
 
 func (m *metaFSM) candidateLocked(exclude []string, load map[string]int) string {
 	best := ""
-	for _, n := range m.liveNodesLocked() {
+	for _, n := range m.liveDataLocked() {
 		if slices.Contains(exclude, n) {
 			continue
 		}
@@ -152,6 +162,13 @@ func (m *metaFSM) setNodeLocked(n *NodeInfo) result {
 	if n == nil || n.ID == "" {
 		return result{Err: fmt.Errorf("%w: node needs an ID", ErrInvalid)}
 	}
+	var roles []string
+	if n.Roles != nil {
+		var err error
+		if roles, err = ParseRoles(strings.Join(n.Roles, ",")); err != nil {
+			return result{Err: err}
+		}
+	}
 	old, ok := m.mu.Nodes[n.ID]
 	if !ok {
 		old = &NodeInfo{ID: n.ID}
@@ -166,13 +183,22 @@ func (m *metaFSM) setNodeLocked(n *NodeInfo) result {
 	if n.State != "" {
 		old.State = n.State
 	}
+	if roles != nil {
+		old.Roles = roles
+	}
 	if old.State == NodeDown || old.State == NodeRemoved {
 		m.replaceNodeLocked(n.ID)
+		m.reassignLocked(n.ID)
+	} else if !old.Has(RoleData) {
+		m.replaceNodeLocked(n.ID) // restarted with other roles: its voters move
+	}
+	if old.State == NodeUp && !old.Has(RoleIndex) {
 		m.reassignLocked(n.ID)
 	}
 	if old.State == NodeUp {
 		m.growLocked()
 	}
+	m.placeQueriesLocked()
 	return result{}
 }
 
@@ -183,7 +209,7 @@ func (m *metaFSM) setNodeLocked(n *NodeInfo) result {
 // node it loses. The shard leader adds the new replica as a non-voter and
 // promotes it once caught up.
 func (m *metaFSM) growLocked() {
-	live := len(m.liveNodesLocked())
+	live := len(m.liveDataLocked())
 	load := m.loadLocked()
 	for _, name := range m.sortedCollectionsLocked() {
 		c, owned := m.mu.Collections[name], false

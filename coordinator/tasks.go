@@ -51,9 +51,9 @@ func (m *metaFSM) createTaskLocked(t *Task) result {
 			return result{ID: old.ID} // already planned: the same task
 		}
 	}
-	assignee := m.leastBusyLocked()
+	assignee := m.leastBusyLocked("")
 	if assignee == "" {
-		return result{Err: fmt.Errorf("%w: no live node to run a task", ErrInvalid)}
+		return result{Err: fmt.Errorf("%w: no live index node to run a task", ErrInvalid)}
 	}
 	id := m.nextIDLocked()
 	m.mu.Tasks[id] = &Task{Kind: t.Kind, Index: t.Index, ID: id, Collection: t.Collection, Shard: t.Shard, Segments: slices.Clone(t.Segments),
@@ -61,9 +61,9 @@ func (m *metaFSM) createTaskLocked(t *Task) result {
 	return result{ID: id}
 }
 
-// leastBusyLocked picks the live node with the fewest assigned tasks (ties
-// by ID).
-func (m *metaFSM) leastBusyLocked() string {
+// leastBusyLocked picks the live index node with the fewest assigned tasks
+// (ties by ID).
+func (m *metaFSM) leastBusyLocked(avoid string) string {
 	busy := map[string]int{}
 	for _, t := range m.mu.Tasks {
 		if t.State == TaskAssigned {
@@ -71,7 +71,10 @@ func (m *metaFSM) leastBusyLocked() string {
 		}
 	}
 	best := ""
-	for _, n := range m.liveNodesLocked() {
+	for _, n := range m.liveWithLocked(func(n *NodeInfo) bool { return n.Has(RoleIndex) }) {
+		if n == avoid {
+			continue
+		}
 		if best == "" || busy[n] < busy[best] {
 			best = n
 		}
@@ -120,7 +123,7 @@ func (m *metaFSM) reassignLocked(node string) {
 		if t.State != TaskAssigned || t.Assignee != node {
 			continue
 		}
-		if a := m.leastBusyLocked(); a != "" {
+		if a := m.leastBusyLocked(node); a != "" {
 			t.Assignee, t.Token = a, m.nextIDLocked()
 		}
 	}

@@ -1,6 +1,7 @@
 package coordinator
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/raftvec/raftvec/segment"
@@ -33,6 +34,12 @@ type Collection struct {
 	WantReplicas int `json:",omitempty"`
 	// Shards holds the placement of each shard, assigned by the coordinator.
 	Shards []ShardPlacement
+	// QueryReplicas is how many query replicas (non-voters on query nodes)
+	// each shard should have while the collection is loaded: the
+	// replicaNumber of the last load (0: one). Released drops them all and
+	// makes reads answer "collection not loaded" until the next load.
+	QueryReplicas int  `json:",omitempty"`
+	Released      bool `json:",omitempty"`
 }
 
 // ShardPlacement says which nodes hold replicas of one shard.
@@ -43,6 +50,18 @@ type ShardPlacement struct {
 	// cleared at the first placement change, so a node re-added later never
 	// bootstraps a second copy of the group.
 	Initial []string
+	// Queries are the query replicas: non-voting members on query nodes
+	// that receive the log and serve reads, never counted in the quorum.
+	Queries []string `json:",omitempty"`
+}
+
+// Members returns every node holding a replica of the shard: the voters,
+// then the query replicas.
+func (sp ShardPlacement) Members() []string {
+	if len(sp.Queries) == 0 {
+		return sp.Replicas
+	}
+	return append(slices.Clone(sp.Replicas), sp.Queries...)
 }
 
 // Node states in the registry.
@@ -58,6 +77,9 @@ type NodeInfo struct {
 	RaftAddr string `json:"raftAddr"` // also the internal RPC address (one port)
 	HTTPAddr string `json:"httpAddr"`
 	State    string `json:"state"`
+	// Roles the node runs (RoleData, RoleQuery, RoleIndex); empty means
+	// all three (nodes registered before roles existed).
+	Roles []string `json:"roles,omitempty"`
 }
 
 // Partition is one partition of a collection; "_default" always exists.

@@ -118,3 +118,15 @@ func (sh *Shard) View(fn func(View)) {
 	defer sh.mu.RUnlock()
 	fn(View{st: &sh.mu.state})
 }
+
+// EvictFlushedVectors drops from memory the vector columns that reads
+// loaded back into flushed segments (a released collection's replicas
+// free them). Like the evictions in Apply, it changes nothing the state
+// encodes.
+func (sh *Shard) EvictFlushedVectors() {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	for _, g := range sh.mu.segments {
+		g.EvictVectors(sh.schema, sh.load)
+	}
+}

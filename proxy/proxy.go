@@ -94,8 +94,17 @@ func (p *Proxy) RenameCollection(ctx context.Context, oldName, newName string) e
 }
 
 // SetLoaded implements api.Backend.
-func (p *Proxy) SetLoaded(ctx context.Context, name string, loaded bool) error {
-	return p.coord.SetLoaded(ctx, name, loaded)
+func (p *Proxy) SetLoaded(ctx context.Context, name string, loaded bool, replicas int) error {
+	return p.coord.SetLoaded(ctx, name, loaded, replicas)
+}
+
+// LoadProgress implements api.Backend.
+func (p *Proxy) LoadProgress(ctx context.Context, name string) (int, error) {
+	c, err := p.coord.Collection(name)
+	if err != nil {
+		return 0, err
+	}
+	return p.host.LoadProgress(ctx, c), nil
 }
 
 // Flush implements api.Backend: it seals every growing segment of the

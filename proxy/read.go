@@ -37,6 +37,15 @@ func (p *Proxy) readScope(o *shards.ReadOptions) (*coordinator.Collection, []int
 	return c, parts, nil
 }
 
+// loaded refuses searches and queries on a released collection (Milvus
+// code 101); a collection never released stays readable (API.md).
+func loaded(c *coordinator.Collection) error {
+	if c.Released {
+		return fmt.Errorf("%w: %q was released; load it to search or query it", coordinator.ErrNotLoaded, c.Name)
+	}
+	return nil
+}
+
 // read sends a query or search to one replica of every shard.
 func (p *Proxy) read(ctx context.Context, c *coordinator.Collection, a shards.ReadArgs) ([]shards.QueryResult, []shards.SearchResult, error) {
 	qs := make([]shards.QueryResult, c.ShardsNum)
@@ -54,6 +63,9 @@ func (p *Proxy) read(ctx context.Context, c *coordinator.Collection, a shards.Re
 // Query implements api.Backend.
 func (p *Proxy) Query(ctx context.Context, q shards.QueryRequest) ([]shards.QueryResult, error) {
 	c, parts, err := p.readScope(&q.ReadOptions)
+	if err == nil {
+		err = loaded(c)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -64,6 +76,9 @@ func (p *Proxy) Query(ctx context.Context, q shards.QueryRequest) ([]shards.Quer
 // Search implements api.Backend.
 func (p *Proxy) Search(ctx context.Context, s shards.SearchRequest) ([]shards.SearchResult, error) {
 	c, parts, err := p.readScope(&s.ReadOptions)
+	if err == nil {
+		err = loaded(c)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,13 @@ func (n *Node) AddNonvoter(ctx context.Context, id, addr string) error {
 	})
 }
 
+// DemoteVoter takes a member's vote away; it stays a non-voter.
+func (n *Node) DemoteVoter(ctx context.Context, id string) error {
+	return n.changeConfig(ctx, "demote voter", func(t time.Duration) hraft.IndexFuture {
+		return n.raft.DemoteVoter(hraft.ServerID(id), 0, t)
+	})
+}
+
 // RemoveServer removes a member. Removing the leader itself makes it step
 // down (and, hraft's default ShutdownOnRemove, shut its raft down).
 func (n *Node) RemoveServer(ctx context.Context, id string) error {

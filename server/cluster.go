@@ -38,7 +38,7 @@ func (c *ClusterService) Info(_ struct{}, r *InfoReply) error {
 }
 
 func (s *Server) self() coordinator.NodeInfo {
-	return coordinator.NodeInfo{ID: s.cfg.NodeID, RaftAddr: s.RaftAddr(), HTTPAddr: s.HTTPAddr(), State: coordinator.NodeUp}
+	return coordinator.NodeInfo{ID: s.cfg.NodeID, RaftAddr: s.RaftAddr(), HTTPAddr: s.HTTPAddr(), State: coordinator.NodeUp, Roles: s.cfg.roles()}
 }
 
 // formCluster runs join-then-bootstrap (as rqlite does) for a node with
@@ -107,6 +107,9 @@ func (s *Server) tryBootstrap(ctx context.Context) (bool, error) {
 		}
 		nodes = append(nodes, info.Node)
 	}
+	// Only data nodes vote in the metadata group; query and index nodes
+	// join it as non-voters later.
+	nodes = slices.DeleteFunc(nodes, func(n coordinator.NodeInfo) bool { return !n.Has(coordinator.RoleData) })
 	if len(nodes) < want {
 		return false, nil
 	}

@@ -4,9 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/raftvec/raftvec/coordinator"
 )
 
 // Config is every setting of a raftvec node. Default returns the defaults;
@@ -103,7 +107,24 @@ type ClusterConfig struct {
 	NodeDownTimeout time.Duration `yaml:"node_down_timeout"`
 	// StalenessBound bounds how stale a Bounded read may be.
 	StalenessBound time.Duration `yaml:"staleness_bound"`
+	// Roles are the roles this node runs: "data" (voting shard replicas,
+	// the write path, the metadata group), "query" (query replicas: loads
+	// sealed data and serves reads), "index" (index builds, compactions).
+	// Empty means all three, which a standalone node must run.
+	Roles []string `yaml:"roles"`
 }
+
+// roles returns the node's roles, parsed (all when none are given).
+func (c *Config) roles() []string {
+	r, err := coordinator.ParseRoles(strings.Join(c.Cluster.Roles, ","))
+	if err != nil {
+		panic(fmt.Sprintf("server: roles passed Validate but do not parse: %v", err)) // Validate checks them
+	}
+	return r
+}
+
+// hasRole reports whether the node runs a role.
+func (c *Config) hasRole(role string) bool { return slices.Contains(c.roles(), role) }
 
 // Standalone reports whether the node runs without peers.
 func (c *Config) Standalone() bool { return len(c.Cluster.Join) == 0 }
@@ -173,6 +194,13 @@ func (c *Config) Validate() error {
 		return errors.New("config: --storage minio needs --minio-endpoint and --minio-bucket")
 	case c.Lifecycle.ChunkSize <= 0 || c.Lifecycle.SealSize < c.Lifecycle.ChunkSize:
 		return errors.New("config: chunk size must be positive and at most the segment seal size")
+	}
+	roles, err := coordinator.ParseRoles(strings.Join(c.Cluster.Roles, ","))
+	if err != nil {
+		return fmt.Errorf("config: --roles: %w", err)
+	}
+	if c.Standalone() && len(roles) != len(coordinator.AllRoles) {
+		return fmt.Errorf("config: --roles %s: a standalone node runs every role (data,query,index); give other roles only to cluster nodes (--join)", strings.Join(roles, ","))
 	}
 	return nil
 }

@@ -22,6 +22,9 @@ type GroupStatus struct {
 	Commit  uint64 `json:"commitIndex"`
 	Applied uint64 `json:"appliedIndex"`
 	Voter   bool   `json:"voter"`
+	// Suffrage is hashicorp/raft's word for it: "Voter", or "Nonvoter" for
+	// a query replica (it receives the log but never votes or leads).
+	Suffrage string `json:"suffrage"`
 	// Unflushed is the bytes of rows and deletions waiting for object
 	// storage (shard leaders only; the write backlog).
 	Unflushed int64 `json:"unflushedBytes,omitempty"`
@@ -56,7 +59,14 @@ func (s *Server) status(group string, n *raft.Node) GroupStatus {
 		}
 	}
 	return GroupStatus{Group: group, Node: s.cfg.NodeID, State: st["state"], Leader: leader,
-		Term: u("term"), Commit: u("commit_index"), Applied: u("fsm_applied_index"), Voter: voter}
+		Term: u("term"), Commit: u("commit_index"), Applied: u("fsm_applied_index"), Voter: voter, Suffrage: suffrage(voter)}
+}
+
+func suffrage(voter bool) string {
+	if voter {
+		return hraft.Voter.String()
+	}
+	return hraft.Nonvoter.String()
 }
 
 // watchLiveness runs on every node but acts only on the metadata leader:
@@ -130,5 +140,13 @@ func (s *Server) collectors() []prometheus.Collector {
 			Help:        "Bytes of segment vectors of the open replicas, by where they are: heap (in memory) or storage (flushed and not loaded).",
 			ConstLabels: prometheus.Labels{"where": "storage"}},
 			func() float64 { return float64(s.host.Memory().VectorBytesInStorage) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "raftvec", Name: "replica_reads_total",
+			Help:        "Searches and queries served by this node's shard replicas, by the replica's suffrage (voter, or nonvoter: a query replica).",
+			ConstLabels: prometheus.Labels{"suffrage": "voter"}},
+			func() float64 { return float64(s.host.ReadStats().ServedByVoters) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "raftvec", Name: "replica_reads_total",
+			Help:        "Searches and queries served by this node's shard replicas, by the replica's suffrage (voter, or nonvoter: a query replica).",
+			ConstLabels: prometheus.Labels{"suffrage": "nonvoter"}},
+			func() float64 { return float64(s.host.ReadStats().ServedByQueryReplicas) }),
 	}
 }

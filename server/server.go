@@ -215,7 +215,8 @@ func (s *Server) open() error {
 			CompactionRatio: lc.CompactionRatio, GCTolerance: lc.GCTolerance, GCInterval: lc.GCInterval,
 			CacheDir: filepath.Join(s.cfg.DataDir, "cache")},
 		HibernateAfter: lc.HibernateAfter,
-		SubmitTask:     s.coord.CreateTask, Indexes: s.indexes, UnsafeStrongReads: s.cfg.Testing.UnsafeStrongReads}, s.mux, s.client)
+		SubmitTask:     s.coord.CreateTask, Indexes: s.indexes, UnsafeStrongReads: s.cfg.Testing.UnsafeStrongReads,
+		Preload: s.cfg.hasRole(coordinator.RoleQuery)}, s.mux, s.client)
 	if err := s.register(); err != nil {
 		return err
 	}
@@ -256,7 +257,7 @@ func (s *Server) placement(collID int64, shard int) (coordinator.ShardPlacement,
 		return coordinator.ShardPlacement{}, false
 	}
 	sp := c.Shards[shard]
-	return coordinator.ShardPlacement{Replicas: slices.Clone(sp.Replicas), Initial: slices.Clone(sp.Initial)}, true
+	return coordinator.ShardPlacement{Replicas: slices.Clone(sp.Replicas), Initial: slices.Clone(sp.Initial), Queries: slices.Clone(sp.Queries)}, true
 }
 
 // indexes returns a collection's indexes.
@@ -319,7 +320,8 @@ func (s *Server) syncMeta(ctx context.Context) error {
 // registry (a no-op when nothing changed).
 func (s *Server) registerSelf(ctx context.Context) error {
 	self := s.self()
-	if cur, ok := s.coord.NodeByID(self.ID); ok && cur == self {
+	if cur, ok := s.coord.NodeByID(self.ID); ok && cur.RaftAddr == self.RaftAddr && cur.HTTPAddr == self.HTTPAddr &&
+		cur.State == self.State && slices.Equal(cur.Roles, self.Roles) {
 		return nil
 	}
 	if err := s.coord.SetNode(ctx, self); err != nil {

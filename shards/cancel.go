@@ -29,11 +29,15 @@ type ReadStats struct {
 	InFlight int64 // reads being served by a replica here right now
 	Rows     int64 // rows visited by read scans (counted per chunk)
 	Stopped  int64 // reads stopped because their context was done
+	// ServedByVoters and ServedByQueryReplicas count the reads this node's
+	// replicas served, by the replica's kind.
+	ServedByVoters, ServedByQueryReplicas int64
 }
 
 // readTracker is a Host's read bookkeeping; its zero value is ready.
 type readTracker struct {
 	inFlight, rows, stopped atomic.Int64
+	byVoter, byQuery        atomic.Int64
 
 	idOnce sync.Once
 	prefix string
@@ -47,7 +51,8 @@ type readTracker struct {
 // ReadStats returns the node's read counters.
 func (h *Host) ReadStats() ReadStats {
 	t := &h.reads
-	return ReadStats{InFlight: t.inFlight.Load(), Rows: t.rows.Load(), Stopped: t.stopped.Load()}
+	return ReadStats{InFlight: t.inFlight.Load(), Rows: t.rows.Load(), Stopped: t.stopped.Load(),
+		ServedByVoters: t.byVoter.Load(), ServedByQueryReplicas: t.byQuery.Load()}
 }
 
 // scanGuard is the cancellation check of one read: called at chunk

@@ -55,6 +55,11 @@ type Config struct {
 	// reads before its leader puts it to sleep on every replica (closed,
 	// woken by the next request; see hibernate.go). 0 disables it.
 	HibernateAfter time.Duration
+	// Preload: this node has the query role, so its replicas of loaded
+	// collections load their sealed segments' index files ahead of the
+	// first search (load progress counts them). A node without it (a data
+	// or index node) loads sealed data only for a read that reaches it.
+	Preload bool
 	// UnsafeStrongReads deliberately breaks Strong reads: a replica serves
 	// them from its local state without a read index. It exists only so
 	// that the Jepsen suite can prove its checkers fail (server flag
@@ -147,9 +152,10 @@ func segmentBase(collID int64, shard int) int64 { return collID<<32 | int64(shar
 // NodeID returns this node's ID.
 func (h *Host) NodeID() string { return h.cfg.Raft.ID }
 
-// Hosts reports whether this node holds a replica of shard i of c.
+// Hosts reports whether this node holds a replica of shard i of c (a
+// voter or a query replica).
 func (h *Host) Hosts(c *coordinator.Collection, i int) bool {
-	return i < len(c.Shards) && slices.Contains(c.Shards[i].Replicas, h.cfg.Raft.ID)
+	return i < len(c.Shards) && (slices.Contains(c.Shards[i].Replicas, h.cfg.Raft.ID) || slices.Contains(c.Shards[i].Queries, h.cfg.Raft.ID))
 }
 
 // Ensure opens (creating if needed) every replica of c placed on this node.
@@ -318,7 +324,7 @@ func (h *Host) openReplica(c *coordinator.Collection, i int, name string, asleep
 		return nil, fmt.Errorf("shards: opening %s: %w", name, err)
 	}
 	r := &Replica{Name: name, CollectionID: c.ID, Shard: i, node: n, fsm: f, client: h.client, bound: h.cfg.StalenessBound, unsafeStrong: h.cfg.UnsafeStrongReads,
-		maxBacklog: h.cfg.Lifecycle.MaxBacklog, loader: h.loader(), files: h.indexSource(), opened: time.Now()}
+		query: slices.Contains(c.Shards[i].Queries, h.cfg.Raft.ID), maxBacklog: h.cfg.Lifecycle.MaxBacklog, loader: h.loader(), files: h.indexSource(), opened: time.Now()}
 	if !preferred && !n.HasState() {
 		r.bootstrap = peers
 	}

@@ -177,6 +177,14 @@ func (c *indexCache) retain(live map[string]bool) {
 	}
 }
 
+// has reports whether a file is loaded.
+func (c *indexCache) has(key string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.m[key]
+	return ok
+}
+
 // close evicts everything; get fails afterwards.
 func (c *indexCache) close() {
 	c.retain(nil)

@@ -59,6 +59,7 @@ type loopState struct {
 	lastGC, lastPrune, lastMembers time.Time
 	membersMeta                    *coordinator.Collection
 	settled                        bool
+	released                       bool // the collection was released at the last step
 	q                              quiet
 	// snapSegs holds the segments this replica's newest Raft snapshot (or
 	// its state when opened) may name.
@@ -77,6 +78,7 @@ func (h *Host) step(r *Replica, s *loopState, now time.Time) bool {
 		chunkCache{dir: h.cfg.Lifecycle.CacheDir}.prune(r, h.cfg.Lifecycle.Root)
 		r.indexes.retain(r.referencedKeys())
 	}
+	h.preloadStep(r, s)
 	if !r.node.IsLeader() {
 		s.settled = false
 		return r.bootstrap != nil // a late bootstrap may be due
@@ -232,10 +234,11 @@ func (h *Host) collectionMeta(r *Replica) *coordinator.Collection {
 }
 
 // reconcileMembers makes the group's configuration follow the placement:
-// missing replicas are added as non-voters, promoted once caught up, and
-// servers no longer placed are removed. One change per round. It reports
-// whether the group already matched the placement with this node, the
-// preferred replica, leading (nothing left to do).
+// missing voters are added as non-voters and promoted once caught up,
+// query replicas are added as non-voters and stay so, and servers no
+// longer placed are removed. One change per round. It reports whether the
+// group already matched the placement with this node, the preferred
+// replica, leading (nothing left to do).
 func (h *Host) reconcileMembers(r *Replica) bool {
 	if h.cfg.Placement == nil || h.cfg.Resolve == nil {
 		return true
@@ -248,38 +251,42 @@ func (h *Host) reconcileMembers(r *Replica) bool {
 	if err != nil {
 		return false
 	}
-	if matches(sp.Replicas, servers, h.NodeID()) {
+	if matches(sp, servers, h.NodeID()) {
 		return true
 	}
 	ctx, cancel := context.WithTimeout(r.loopCtx, 10*time.Second)
 	defer cancel()
-	if err := h.membershipStep(ctx, r, sp.Replicas, servers); err != nil {
+	if err := h.membershipStep(ctx, r, sp, servers); err != nil {
 		h.cfg.Logger.Warn("membership change failed", "shard", r.Name, "error", err)
 	}
 	return false
 }
 
-// matches reports whether servers are exactly the wanted replicas, all
-// voters, with self the preferred one.
-func matches(want []string, servers []hraft.Server, self string) bool {
-	if len(want) == 0 || want[0] != self || len(servers) != len(want) {
+// matches reports whether servers are exactly the placement's voters (as
+// voters) and query replicas (as non-voters), with self the preferred one.
+func matches(sp coordinator.ShardPlacement, servers []hraft.Server, self string) bool {
+	if len(sp.Replicas) == 0 || sp.Replicas[0] != self || len(servers) != len(sp.Replicas)+len(sp.Queries) {
 		return false
 	}
 	for _, s := range servers {
-		if s.Suffrage != hraft.Voter || !slices.Contains(want, string(s.ID)) {
+		voter := slices.Contains(sp.Replicas, string(s.ID))
+		if voter != (s.Suffrage == hraft.Voter) || (!voter && !slices.Contains(sp.Queries, string(s.ID))) {
 			return false
 		}
 	}
 	return true
 }
 
-func (h *Host) membershipStep(ctx context.Context, r *Replica, want []string, servers []hraft.Server) error {
+func (h *Host) membershipStep(ctx context.Context, r *Replica, sp coordinator.ShardPlacement, servers []hraft.Server) error {
+	want := sp.Replicas
 	if !slices.Contains(want, h.NodeID()) {
 		return r.transferLeadership(ctx, "", "") // the new leader removes this node
 	}
+	find := func(id string) int {
+		return slices.IndexFunc(servers, func(s hraft.Server) bool { return string(s.ID) == id })
+	}
 	for _, id := range want {
-		i := slices.IndexFunc(servers, func(s hraft.Server) bool { return string(s.ID) == id })
-		addr := h.cfg.Resolve(id)
+		i, addr := find(id), h.cfg.Resolve(id)
 		switch {
 		case addr == "":
 			continue
@@ -291,8 +298,21 @@ func (h *Host) membershipStep(ctx context.Context, r *Replica, want []string, se
 			return r.node.AddVoter(ctx, id, addr)
 		}
 	}
+	for _, id := range sp.Queries {
+		i, addr := find(id), h.cfg.Resolve(id)
+		switch {
+		case addr == "":
+			continue
+		case i < 0:
+			h.cfg.Logger.Info("adding query replica", "shard", r.Name, "node", id)
+			return r.node.AddNonvoter(ctx, id, addr)
+		case servers[i].Suffrage == hraft.Voter:
+			h.cfg.Logger.Info("demoting a voter to query replica", "shard", r.Name, "node", id)
+			return r.node.DemoteVoter(ctx, id)
+		}
+	}
 	for _, s := range servers {
-		if !slices.Contains(want, string(s.ID)) {
+		if !slices.Contains(want, string(s.ID)) && !slices.Contains(sp.Queries, string(s.ID)) {
 			h.cfg.Logger.Info("removing replica", "shard", r.Name, "node", s.ID)
 			return r.node.RemoveServer(ctx, string(s.ID))
 		}

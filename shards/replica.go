@@ -28,6 +28,9 @@ type Replica struct {
 	client       *rpc.Client // nil in tests without a cluster
 	bound        time.Duration
 	unsafeStrong bool // Config.UnsafeStrongReads (test only)
+	// query: a query replica (non-voter on a query node). It may have just
+	// joined and hold nothing yet, so Eventually reads on it are Bounded.
+	query bool
 
 	lastWrite atomic.Int64 // unix ms of the last proposal, for idle ticks
 	backlog   atomic.Int64 // unflushed bytes, as of the leader's last lifecycle step
@@ -220,6 +223,9 @@ func (r *Replica) Tick(ctx context.Context, now time.Time) error {
 // the token's index; Eventually serves at once.
 func (r *Replica) Gate(ctx context.Context, level, token string) error {
 	r.markRead()
+	if level == coordinator.Eventually && r.query {
+		level = coordinator.Bounded
+	}
 	switch level {
 	case coordinator.Eventually:
 		return nil

@@ -148,15 +148,13 @@ func (h *Host) readOnce(ctx context.Context, c *coordinator.Collection, i int, a
 	return QueryResult{}, SearchResult{}, lastErr
 }
 
-// readOrder lists shard i's replicas, rotated for spreading, with the
-// known leader last (followers act as query nodes).
+// readOrder lists shard i's replicas in the order reads try them: the
+// query replicas first, then the voters with the known leader last (the
+// followers act as query nodes when there are none); each part rotated so
+// reads spread.
 func (h *Host) readOrder(c *coordinator.Collection, i int) []string {
-	reps := slices.Clone(c.Shards[i].Replicas)
-	if len(reps) == 0 {
-		return nil
-	}
-	k := int(rr.Add(1) % uint64(len(reps)))
-	reps = append(reps[k:], reps[:k]...)
+	sp := c.Shards[i]
+	reps := rotate(slices.Clone(sp.Replicas))
 	leader := ""
 	if r := h.byName(GroupName(c.ID, i)); r != nil {
 		_, leader = r.node.LeaderAddr()
@@ -164,7 +162,19 @@ func (h *Host) readOrder(c *coordinator.Collection, i int) []string {
 	if j := slices.Index(reps, leader); j >= 0 && len(reps) > 1 {
 		reps = append(slices.Delete(reps, j, j+1), leader)
 	}
-	return reps
+	if len(sp.Queries) == 0 {
+		return reps
+	}
+	return append(rotate(slices.Clone(sp.Queries)), reps...)
+}
+
+// rotate turns ids by a shared round-robin counter.
+func rotate(ids []string) []string {
+	if len(ids) < 2 {
+		return ids
+	}
+	k := int(rr.Add(1) % uint64(len(ids)))
+	return append(ids[k:], ids[:k]...)
 }
 
 func (h *Host) call(ctx context.Context, nodeID, method string, args, reply any) error {

@@ -256,6 +256,11 @@ func (r *Replica) Segments() []SegmentInfo {
 func (r *Replica) ServeRead(ctx context.Context, a ReadArgs) (_ QueryResult, _ SearchResult, err error) {
 	end := r.reads.track()
 	defer func() { end(err) }()
+	if r.query {
+		r.reads.byQuery.Add(1)
+	} else {
+		r.reads.byVoter.Add(1)
+	}
 	if err := r.Gate(ctx, a.Opts.Consistency, a.Opts.SessionToken); err != nil {
 		return QueryResult{}, SearchResult{}, err
 	}

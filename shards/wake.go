@@ -44,7 +44,7 @@ func (h *Host) wakePeers(r *Replica, c *coordinator.Collection) {
 	ctx, cancel := context.WithTimeout(r.loopCtx, 3*time.Second)
 	defer cancel()
 	var wg sync.WaitGroup
-	for _, id := range c.Shards[r.Shard].Replicas {
+	for _, id := range c.Shards[r.Shard].Members() {
 		if id == h.NodeID() {
 			continue
 		}
