@@ -24,12 +24,14 @@ type Proxy struct {
 	logger    hclog.Logger
 	replicas  int
 	lifecycle shards.Lifecycle
+	memLimit  int64 // bytes a load may take this node to (0: no limit)
 }
 
 // New returns a proxy over a coordinator and a shard host; replicas is the
-// default number of replicas per shard of new collections.
-func New(coord *coordinator.Coordinator, host *shards.Host, logger hclog.Logger, replicas int) *Proxy {
-	return &Proxy{coord: coord, host: host, logger: logger, replicas: replicas, lifecycle: host.Lifecycle()}
+// default number of replicas per shard of new collections, memLimit the
+// node's memory limit for loads (0: none).
+func New(coord *coordinator.Coordinator, host *shards.Host, logger hclog.Logger, replicas int, memLimit int64) *Proxy {
+	return &Proxy{coord: coord, host: host, logger: logger, replicas: replicas, lifecycle: host.Lifecycle(), memLimit: memLimit}
 }
 
 // Ready reports whether the metadata group has a leader and every shard
@@ -95,6 +97,15 @@ func (p *Proxy) RenameCollection(ctx context.Context, oldName, newName string) e
 
 // SetLoaded implements api.Backend.
 func (p *Proxy) SetLoaded(ctx context.Context, name string, loaded bool, replicas int) error {
+	if loaded {
+		c, err := p.coord.Collection(name)
+		if err != nil {
+			return err
+		}
+		if err := p.admit(ctx, c); err != nil {
+			return err
+		}
+	}
 	return p.coord.SetLoaded(ctx, name, loaded, replicas)
 }
 

@@ -23,6 +23,11 @@ type Config struct {
 	RaftAddr string `yaml:"raft_addr"`
 	LogLevel string `yaml:"log_level"`
 
+	// MemoryLimit bounds the memory a collection load may take this node to
+	// (README "Node roles"): a load past it is refused. 0 means
+	// DefaultMemoryFraction of the machine's (or cgroup's) memory; -1 none.
+	MemoryLimit int64 `yaml:"memory_limit"`
+
 	// MaxBodyBytes bounds an HTTP request body.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// AuthEnabled turns on bearer-token checks; Users maps user → password.

@@ -156,3 +156,42 @@ func loadState(t *testing.T, c client, coll string) string {
 	}
 	return st.LoadState
 }
+
+func TestLoadPastMemoryLimitIsRefused(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.MemoryLimit = 1 // bytes: any sealed data is too much
+	s := mustStart(t, cfg)
+	defer s.Stop()
+	c := newClient(t, s)
+	for _, name := range []string{"big", "fresh"} {
+		c.ok("collections/create", map[string]any{"collectionName": name, "dimension": 8, "metricType": "L2"})
+		insertRows(c, name, 0, 500)
+	}
+	c.ok("collections/flush", map[string]any{"collectionName": "big"})
+	for _, name := range []string{"big", "fresh"} {
+		c.ok("collections/release", map[string]any{"collectionName": name})
+	}
+	r := c.do("collections/load", map[string]any{"collectionName": "big"})
+	if r.Code != 1100 || !strings.Contains(r.Message, "--memory-limit") || !strings.Contains(r.Message, "500 sealed rows") {
+		t.Fatalf("load past the memory limit: code %d %q", r.Code, r.Message)
+	}
+	if st := loadState(t, c, "big"); st != "LoadStateNotLoad" {
+		t.Fatalf("a refused load changed the load state: %s", st)
+	}
+	if r := c.do("entities/search", map[string]any{"collectionName": "big", "data": [][]float32{vec8(1)}, "limit": 1}); r.Code != 101 {
+		t.Fatalf("search after a refused load: code %d", r.Code)
+	}
+	// Growing rows are held whether loaded or not: nothing to admit.
+	c.ok("collections/load", map[string]any{"collectionName": "fresh"})
+	if n := c.countAt("fresh", "Strong"); n != 500 {
+		t.Fatalf("fresh: %d rows", n)
+	}
+}
+
+func insertRows(c client, coll string, from, n int) {
+	rows := make([]map[string]any, n)
+	for i := range rows {
+		rows[i] = map[string]any{"id": from + i, "vector": vec8(from + i)}
+	}
+	c.ok("entities/insert", map[string]any{"collectionName": coll, "data": rows})
+}

@@ -1,0 +1,73 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/segment"
+)
+
+// Memory admission (README "Node roles"): a load that would take the node
+// past its memory limit is refused instead of running it out of memory.
+// The estimate is the collection's sealed rows times what a loaded row
+// costs (its vectors, plus the graph links of an HNSW index), against the
+// limit minus what this node holds now (Go heap in use and mapped index
+// files). In a cluster it is conservative: the whole collection is counted
+// against one node, although query replicas split its shards.
+
+// admit checks that loading a released collection fits under the memory
+// limit (one never released is served already).
+func (p *Proxy) admit(ctx context.Context, c *coordinator.Collection) error {
+	if p.memLimit <= 0 || !c.Released {
+		return nil // no limit, or not released: its replicas hold it already
+	}
+	segs, err := p.Segments(ctx, c.Name)
+	if err != nil {
+		return err
+	}
+	var rows int64
+	for _, s := range segs {
+		if s.State != segment.Growing.String() {
+			rows += s.Rows - s.Deleted
+		}
+	}
+	need := rows * rowCost(c)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	used := int64(ms.HeapInuse) + p.host.Memory().IndexMappedBytes
+	if need > 0 && used+need > p.memLimit {
+		return fmt.Errorf("%w: loading %q needs about %s (%d sealed rows) but this node holds %s of its --memory-limit %s: "+
+			"release other collections, add query nodes, or raise --memory-limit",
+			coordinator.ErrInvalid, c.Name, mib(need), rows, mib(used), mib(p.memLimit))
+	}
+	return nil
+}
+
+// rowCost estimates the bytes one loaded row takes: every vector field,
+// plus 2·M four-byte links per row of an HNSW (or AUTOINDEX) index.
+func rowCost(c *coordinator.Collection) int64 {
+	var b int64
+	for _, f := range c.Schema.Fields {
+		if f.Type != segment.TypeFloatVector {
+			continue
+		}
+		b += int64(f.Dim) * 4
+		if ix, ok := c.IndexOn(f.Name); ok {
+			switch strings.ToUpper(ix.IndexType) {
+			case "HNSW", "AUTOINDEX":
+				m, err := strconv.Atoi(ix.Params["M"])
+				if err != nil || m <= 0 {
+					m = 16
+				}
+				b += int64(2*m*4 + 8)
+			}
+		}
+	}
+	return b
+}
+
+func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
