@@ -148,7 +148,7 @@ func (p *Proxy) checkAbsent(ctx context.Context, c *coordinator.Collection, part
 			ids[j] = parts[i].Columns[pki].Value(j)
 		}
 		q := &shards.QueryRequest{IDs: ids, Limit: 10}
-		found, _, err := p.host.Read(ctx, c, i, shards.ReadArgs{Opts: shards.ReadOptions{Consistency: coordinator.Strong}, Query: q})
+		found, _, err := p.host.Read(ctx, c, i, shards.ReadArgs{Opts: shards.ReadOptions{Consistency: coordinator.Strong}, Query: q, VotersOnly: true})
 		if err != nil {
 			return err
 		}

@@ -73,6 +73,9 @@ func TestQueryNodeServesEveryConsistencyLevel(t *testing.T) {
 		tc.client(i).ok("entities/insert", map[string]any{"collectionName": "q", "data": rowsFrom(i*100, 100)})
 	}
 	before := tc.nodes[3].Host().ReadStats().ServedByQueryReplicas
+	if before != 0 {
+		t.Fatalf("inserts read %d times from the query replica: the write path must not depend on it", before)
+	}
 	for _, level := range []string{"Strong", "Session", "Bounded", "Eventually"} {
 		waitFor(t, 10*time.Second, func() bool { return tc.client(1).countAt("q", level) == 400 })
 	}

@@ -118,7 +118,11 @@ func (h *Host) Read(ctx context.Context, c *coordinator.Collection, i int, a Rea
 
 func (h *Host) readOnce(ctx context.Context, c *coordinator.Collection, i int, a ReadArgs) (QueryResult, SearchResult, error) {
 	var lastErr error
-	for _, id := range h.readOrder(c, i) {
+	order := h.readOrder(c, i)
+	if a.VotersOnly {
+		order = slices.DeleteFunc(order, func(id string) bool { return slices.Contains(c.Shards[i].Queries, id) })
+	}
+	for _, id := range order {
 		var q QueryResult
 		var s SearchResult
 		var err error

@@ -178,6 +178,10 @@ type ReadArgs struct {
 	Search     *SearchRequest
 	Segments   bool // list the shard's segments
 	TracePK    any  // trace one entity by primary key
+	// VotersOnly: a read of the write path (the duplicate-key check of an
+	// insert) that only voters serve, so writes never wait for a query
+	// replica.
+	VotersOnly bool
 	// Deadline (unix nanoseconds) is the caller's deadline, 0 for none: the
 	// serving node stops evaluating the read after it.
 	Deadline int64
