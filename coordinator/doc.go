@@ -12,9 +12,14 @@
 //     reused, across restarts included.
 //   - Readers get deep copies; nothing outside the FSM mutates its state.
 //   - Auto IDs are handed out in blocks committed before use.
-//   - Placement is a pure function of the replicated state: R consecutive
-//     live nodes per shard; a node that goes down or is removed hands its
-//     replicas to the least-loaded live node without one.
+//   - Placement is a pure function of the replicated state: a shard's voters
+//     are R consecutive live data nodes; a node that goes down, is removed or
+//     loses the data role hands its voters to the least-loaded live data
+//     node without one. Query replicas (ShardPlacement.Queries, WantQueries
+//     per shard) go to live query-only nodes holding no voter of the shard
+//     and are recomputed on every node change and load/release
+//     (placeQueriesLocked). Tasks go to live index nodes only.
+//   - Only data nodes are promoted to voters of the metadata group.
 //   - Adding a member never costs the group its quorum: a node is added only
 //     if it answers at its address as the ID it claims, always as a
 //     non-voter, and the leader (PromoteMembers) promotes it only once its
