@@ -19,7 +19,10 @@ type ClusterConfig struct {
 	Bin      string // the raftvec binary
 	MinIOBin string // the minio binary
 	Dir      string // data dirs, logs
-	Nodes    int
+	Nodes    int    // data nodes (every role): they bootstrap the cluster
+	// QueryNodes are started after the data nodes with --roles query: they
+	// hold query replicas (non-voters) that serve reads first.
+	QueryNodes int
 	// UnsafeStrongReads starts the nodes with the deliberately broken
 	// Strong reads, to prove the checkers fail.
 	UnsafeStrongReads bool
@@ -30,6 +33,7 @@ type ClusterConfig struct {
 // Node is one raftvec process.
 type Node struct {
 	ID, HTTP, Raft, DataDir string
+	Query                   bool // a query-only node (--roles query)
 
 	cmd     *exec.Cmd
 	exited  chan struct{}
@@ -57,8 +61,11 @@ func StartCluster(ctx context.Context, cfg ClusterConfig) (*Cluster, error) {
 	}
 	c.MinIO = m
 	var join []string
-	for i := 1; i <= cfg.Nodes; i++ {
-		n := &Node{ID: fmt.Sprintf("n%d", i), HTTP: c.ports.addr(), Raft: c.ports.addr()}
+	for i := 1; i <= cfg.Nodes+cfg.QueryNodes; i++ {
+		n := &Node{ID: fmt.Sprintf("n%d", i), HTTP: c.ports.addr(), Raft: c.ports.addr(), Query: i > cfg.Nodes}
+		if n.Query {
+			n.ID = fmt.Sprintf("q%d", i-cfg.Nodes)
+		}
 		n.DataDir = filepath.Join(cfg.Dir, n.ID)
 		c.Nodes = append(c.Nodes, n)
 		join = append(join, n.Raft)
@@ -93,6 +100,9 @@ func (c *Cluster) args(n *Node) []string {
 		"--test-faults"}
 	if c.cfg.UnsafeStrongReads {
 		a = append(a, "--test-unsafe-strong-reads")
+	}
+	if n.Query {
+		a = append(a, "--roles", "query")
 	}
 	return a
 }

@@ -11,7 +11,7 @@ import (
 // finish heals everything, waits for the cluster, runs the final reads of
 // the set and churn workloads, compares replica state hashes and makes a final write.
 func (r *run) finish(ctx context.Context) RunMeta {
-	meta := RunMeta{Workloads: r.o.Workloads, Fault: r.o.Fault, Seed: r.o.Seed, Nodes: r.o.Nodes, Duration: r.o.Duration}
+	meta := RunMeta{Workloads: r.o.Workloads, Fault: r.o.Fault, Seed: r.o.Seed, Nodes: r.o.Nodes, QueryNodes: r.o.QueryNodes, Duration: r.o.Duration}
 	if err := r.healAll(ctx); err != nil {
 		meta.Notes = append(meta.Notes, "final heal: "+err.Error())
 	}
@@ -64,6 +64,13 @@ func (r *run) healAll(ctx context.Context) error {
 	for _, n := range r.cl.Nodes {
 		if err := r.cl.WaitReady(ctx, n, 90*time.Second); err != nil {
 			return err
+		}
+	}
+	if r.o.QueryNodes > 0 { // a release fault may not have been healed
+		for _, coll := range r.releasable() {
+			if err := nm.loadCollection(ctx, coll, true); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -22,6 +22,7 @@ const (
 	FaultSnapshot        = "snapshot-isolate" // isolate a follower until it needs a snapshot
 	FaultMinIO           = "minio-stop"       // object storage down during flushes
 	FaultMembership      = "membership"       // remove a node, re-add it with fresh data
+	FaultQueryNode       = "query-node"       // kill, isolate or pause a query node, or release a collection (needs query nodes)
 	FaultMixed           = "mixed"            // a random family per window
 	FaultNone            = "none"             // no faults (baseline)
 )
@@ -38,7 +39,7 @@ func ValidFault(name string) bool {
 			return true
 		}
 	}
-	return name == FaultMixed || name == FaultNone
+	return name == FaultMixed || name == FaultNone || name == FaultQueryNode
 }
 
 // Nemesis injects and heals faults on a cluster. It is driven by one
@@ -49,6 +50,8 @@ type Nemesis struct {
 	client *http.Client
 	// leaderOf returns the node leading the register workload's shard.
 	leaderOf func(ctx context.Context) *Node
+	// releasable are the workload collections FaultQueryNode may release.
+	releasable []string
 }
 
 // heal undoes one injected fault.
@@ -80,6 +83,8 @@ func (nm *Nemesis) inject(ctx context.Context, family string) (string, heal, err
 		return "MinIO stopped", func(ctx context.Context) error { return nm.cl.MinIO.Start(ctx) }, nil
 	case FaultMembership:
 		return nm.membership(ctx)
+	case FaultQueryNode:
+		return nm.queryNode(ctx)
 	}
 	return "", nil, fmt.Errorf("jepsen: unknown fault %q", family)
 }

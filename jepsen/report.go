@@ -15,6 +15,7 @@ type RunMeta struct {
 	Fault        string                       `json:"fault"`
 	Seed         int64                        `json:"seed"`
 	Nodes        int                          `json:"nodes"`
+	QueryNodes   int                          `json:"queryNodes,omitempty"`
 	Duration     time.Duration                `json:"duration_ns"`
 	StateHashes  map[string]map[string]string `json:"state_hashes,omitempty"` // group -> node -> hash
 	HashesEqual  bool                         `json:"hashes_equal"`
@@ -262,7 +263,11 @@ func (r *Report) WriteText(w io.Writer) error {
 	t.f("workloads   %s", strings.Join(r.Workloads, ", "))
 	t.f("fault       %s", m.Fault)
 	t.f("seed        %d", m.Seed)
-	t.f("nodes       %d", m.Nodes)
+	if m.QueryNodes > 0 {
+		t.f("nodes       %d + %d query-only", m.Nodes, m.QueryNodes)
+	} else {
+		t.f("nodes       %d", m.Nodes)
+	}
 	t.f("duration    %s", m.Duration)
 	t.f("ops         attempted %d  ok %d  fail %d  info %d", o.Attempted, o.OK, o.Fail, o.Info)
 	t.f("latency     p50 %s  p99 %s", o.P50, o.P99)

@@ -30,6 +30,7 @@ type Options struct {
 	Bin, MinIOBin string
 	Dir           string // the run's directory (created)
 	Nodes         int
+	QueryNodes    int // query-only nodes besides Nodes (FaultQueryNode needs some)
 	Fault         string
 	Seed          int64
 	Duration      time.Duration // workloads run this long; faults stop 10 s before the end
@@ -94,7 +95,10 @@ func (r *run) logf(format string, args ...any) {
 func Run(ctx context.Context, o Options) (*Report, error) {
 	o.Defaults()
 	if !ValidFault(o.Fault) {
-		return nil, fmt.Errorf("jepsen: unknown fault %q (want one of %v, mixed or none)", o.Fault, Families)
+		return nil, fmt.Errorf("jepsen: unknown fault %q (want one of %v, %s, mixed or none)", o.Fault, Families, FaultQueryNode)
+	}
+	if o.Fault == FaultQueryNode && o.QueryNodes == 0 {
+		return nil, fmt.Errorf("jepsen: fault %s needs query nodes (--query-nodes)", FaultQueryNode)
 	}
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		return nil, err
@@ -106,8 +110,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	defer hist.Close()
 	r := &run{o: o, start: time.Now(), rng: rand.New(rand.NewPCG(uint64(o.Seed), 0x6a65707365)), c: NewClient(3 * time.Second)}
 	r.rec = NewRecorder(hist, r.start)
-	r.logf("fault %s, seed %d, %d nodes, workloads %v, %s", o.Fault, o.Seed, o.Nodes, o.Workloads, o.Duration)
-	r.cl, err = StartCluster(ctx, ClusterConfig{Bin: o.Bin, MinIOBin: o.MinIOBin, Dir: o.Dir, Nodes: o.Nodes,
+	r.logf("fault %s, seed %d, %d nodes (+%d query nodes), workloads %v, %s", o.Fault, o.Seed, o.Nodes, o.QueryNodes, o.Workloads, o.Duration)
+	r.cl, err = StartCluster(ctx, ClusterConfig{Bin: o.Bin, MinIOBin: o.MinIOBin, Dir: o.Dir, Nodes: o.Nodes, QueryNodes: o.QueryNodes,
 		UnsafeStrongReads: o.UnsafeStrongReads, PortLo: o.PortLo, PortHi: o.PortHi})
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package jepsen
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -13,7 +14,7 @@ func (r *run) nemesis(ctx context.Context) {
 		<-ctx.Done()
 		return
 	}
-	nm := &Nemesis{cl: r.cl, rng: r.rng, client: r.c.http, leaderOf: r.leaderOf}
+	nm := &Nemesis{cl: r.cl, rng: r.rng, client: r.c.http, leaderOf: r.leaderOf, releasable: r.releasable()}
 	end := time.Now().Add(r.o.Duration - 10*time.Second)
 	if !sleepCtx(ctx, min(10*time.Second, r.o.Duration/6)) {
 		return
@@ -21,7 +22,7 @@ func (r *run) nemesis(ctx context.Context) {
 	for time.Now().Add(3 * time.Second).Before(end) {
 		family := r.o.Fault
 		if family == FaultMixed {
-			family = Families[r.rng.IntN(len(Families))]
+			family = r.mixedFamily()
 		}
 		desc, h, err := nm.inject(ctx, family)
 		r.nemesisOp("start", family+": "+desc, err)
@@ -68,4 +69,25 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
+}
+
+// mixedFamily picks a random fault family; query-node only when the run
+// has query nodes.
+func (r *run) mixedFamily() string {
+	fams := Families
+	if r.o.QueryNodes > 0 {
+		fams = append(slices.Clone(Families), FaultQueryNode)
+	}
+	return fams[r.rng.IntN(len(fams))]
+}
+
+// releasable lists the run's workload collections (churn's come and go).
+func (r *run) releasable() []string {
+	var out []string
+	for _, wl := range r.o.Workloads {
+		if wl != WorkloadChurn {
+			out = append(out, collections[wl])
+		}
+	}
+	return out
 }

@@ -77,6 +77,8 @@ type Host struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	reads  readTracker // reads served here: counters, cancellation of remote reads
+	// suspects are nodes whose reads recently failed to answer: tried last.
+	suspects suspects
 
 	// reconcileMu serializes Reconcile calls and guards seen, the
 	// collections of the last view Reconcile acted on.

@@ -118,7 +118,7 @@ func (h *Host) Read(ctx context.Context, c *coordinator.Collection, i int, a Rea
 
 func (h *Host) readOnce(ctx context.Context, c *coordinator.Collection, i int, a ReadArgs) (QueryResult, SearchResult, error) {
 	var lastErr error
-	order := h.readOrder(c, i)
+	order := h.suspects.last(h.readOrder(c, i), time.Now())
 	if a.VotersOnly {
 		order = slices.DeleteFunc(order, func(id string) bool { return slices.Contains(c.Shards[i].Queries, id) })
 	}
@@ -143,6 +143,7 @@ func (h *Host) readOnce(ctx context.Context, c *coordinator.Collection, i int, a
 			if errors.Is(err, ErrUnknownOutcome) { // a read has no effects: try another replica
 				err = fmt.Errorf("%w: %s: %v", ErrUnavailable, id, err)
 			}
+			h.judge(id, err)
 		}
 		if err == nil || !isUnreachable(err) {
 			return q, s, err
@@ -150,6 +151,17 @@ func (h *Host) readOnce(ctx context.Context, c *coordinator.Collection, i int, a
 		lastErr = err
 	}
 	return QueryResult{}, SearchResult{}, lastErr
+}
+
+// judge records how a remote read went: a node that did not answer
+// (unreachable, or not before the deadline) becomes a suspect.
+func (h *Host) judge(id string, err error) {
+	switch {
+	case err == nil:
+		h.suspects.clear(id)
+	case isUnreachable(err) || errors.Is(err, context.DeadlineExceeded):
+		h.suspects.mark(id, time.Now())
+	}
 }
 
 // readOrder lists shard i's replicas in the order reads try them: the

@@ -68,6 +68,10 @@ func quickRuns(c *common, seed int64) []quickRun {
 	for i, f := range jepsen.Families {
 		runs = append(runs, quickRun{f, "PASS", c.options(f, seed+int64(i))})
 	}
+	// The query-node family, on a cluster with two query-only nodes.
+	qo := c.options(jepsen.FaultQueryNode, seed+int64(len(jepsen.Families))+1)
+	qo.QueryNodes = 2
+	runs = append(runs, quickRun{jepsen.FaultQueryNode, "PASS", qo})
 	for _, p := range jepsen.Pinned {
 		o := c.options(p.Fault, p.Seed)
 		o.Workloads = p.Workloads

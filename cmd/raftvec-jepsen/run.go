@@ -17,6 +17,7 @@ import (
 type common struct {
 	bin, minio, dir string
 	nodes           int
+	queryNodes      int
 	seed            int64
 	duration        time.Duration
 	workloads       []string
@@ -28,7 +29,8 @@ func (c *common) bind(fs *pflag.FlagSet) {
 	fs.StringVar(&c.bin, "bin", "bin/raftvec", "the raftvec binary to test")
 	fs.StringVar(&c.minio, "minio", ".cache/bin/minio", "the MinIO server binary (scripts/minio.sh install)")
 	fs.StringVar(&c.dir, "dir", "jepsen-results", "directory for runs (one sub-directory per run)")
-	fs.IntVar(&c.nodes, "nodes", 3, "raftvec nodes")
+	fs.IntVar(&c.nodes, "nodes", 3, "raftvec nodes (every role)")
+	fs.IntVar(&c.queryNodes, "query-nodes", 0, "query-only nodes besides --nodes (--roles query; the query-node fault needs some)")
 	fs.Int64Var(&c.seed, "seed", 0, "seed of the fault schedule and workloads (0: from the clock; printed)")
 	fs.DurationVar(&c.duration, "duration", 60*time.Second, "workload time per run (faults stop 10 s before the end)")
 	fs.StringSliceVar(&c.workloads, "workloads", nil, "workloads, run together on disjoint keys (default: every workload)")
@@ -40,7 +42,7 @@ func (c *common) options(fault string, seed int64) jepsen.Options {
 	bin, _ := filepath.Abs(c.bin)
 	minio, _ := filepath.Abs(c.minio)
 	name := fmt.Sprintf("%s-%s-%d", time.Now().Format("20060102-150405"), fault, seed)
-	return jepsen.Options{Bin: bin, MinIOBin: minio, Dir: filepath.Join(c.dir, name), Nodes: c.nodes, Fault: fault,
+	return jepsen.Options{Bin: bin, MinIOBin: minio, Dir: filepath.Join(c.dir, name), Nodes: c.nodes, QueryNodes: c.queryNodes, Fault: fault,
 		Seed: seed, Duration: c.duration, Workloads: c.workloads, Clients: c.clients, Progress: os.Stdout}
 }
 
@@ -78,8 +80,8 @@ func (c *common) clean(dir string) {
 }
 
 func (c *common) replay(o jepsen.Options) string {
-	s := fmt.Sprintf("raftvec-jepsen run --fault %s --seed %d --nodes %d --duration %s --clients %d",
-		o.Fault, o.Seed, o.Nodes, o.Duration, o.Clients)
+	s := fmt.Sprintf("raftvec-jepsen run --fault %s --seed %d --nodes %d --query-nodes %d --duration %s --clients %d",
+		o.Fault, o.Seed, o.Nodes, o.QueryNodes, o.Duration, o.Clients)
 	if len(o.Workloads) > 0 {
 		s += " --workloads " + strings.Join(o.Workloads, ",")
 	}
