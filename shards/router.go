@@ -170,27 +170,30 @@ func (h *Host) judge(id string, err error) {
 // reads spread.
 func (h *Host) readOrder(c *coordinator.Collection, i int) []string {
 	sp := c.Shards[i]
-	reps := rotate(slices.Clone(sp.Replicas))
+	k := rr.Add(1) // one turn per read: both parts rotate by it
+	reps := slices.Clone(sp.Replicas)
 	leader := ""
 	if r := h.byName(GroupName(c.ID, i)); r != nil {
 		_, leader = r.node.LeaderAddr()
 	}
 	if j := slices.Index(reps, leader); j >= 0 && len(reps) > 1 {
-		reps = append(slices.Delete(reps, j, j+1), leader)
+		reps = append(rotate(slices.Delete(reps, j, j+1), k), leader) // followers take turns
+	} else {
+		reps = rotate(reps, k)
 	}
 	if len(sp.Queries) == 0 {
 		return reps
 	}
-	return append(rotate(slices.Clone(sp.Queries)), reps...)
+	return append(rotate(slices.Clone(sp.Queries), k), reps...)
 }
 
-// rotate turns ids by a shared round-robin counter.
-func rotate(ids []string) []string {
+// rotate turns ids left by k places.
+func rotate(ids []string, k uint64) []string {
 	if len(ids) < 2 {
 		return ids
 	}
-	k := int(rr.Add(1) % uint64(len(ids)))
-	return append(ids[k:], ids[:k]...)
+	j := int(k % uint64(len(ids)))
+	return append(ids[j:], ids[:j]...)
 }
 
 func (h *Host) call(ctx context.Context, nodeID, method string, args, reply any) error {
