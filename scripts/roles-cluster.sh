@@ -5,6 +5,7 @@
 # vectors with 8 clients (rows/s), waits for the HNSW index, waits until
 # the query nodes have loaded it, runs 2,000 searches spread over every node
 # (QPS, recall) and prints each node's served reads by replica suffrage;
+# (the heap figure is after a forced GC, through --admin-api's pprof);
 # then kills every query node and searches again: the voters serve. The
 # collection is loaded with replicaNumber = QUERY, so every query node holds
 # a replica of every shard.
@@ -45,7 +46,7 @@ for i in $(seq 0 $((2 + nq))); do
   [ "$i" -ge 3 ] && roles=query
   "$bin" serve --node-id "node-$i" --data-dir "$dir/node-$i" --http-addr "127.0.0.1:$port" \
     --raft-addr "127.0.0.1:$((port + 1))" --join "$join" --bootstrap-expect 3 --roles "$roles" \
-    --log-level warn "${storage[@]}" >>"$dir/node-$i.log" 2>&1 &
+    --log-level warn --admin-api "${storage[@]}" >>"$dir/node-$i.log" 2>&1 &
   pids+=($!)
   addrs="$addrs${addrs:+,}http://127.0.0.1:$port"
 done
@@ -53,7 +54,25 @@ for i in $(seq 0 $((2 + nq))); do wait_ok "http://127.0.0.1:$((base + 10 * i))/r
 echo "cluster: 3 data nodes ($data_roles), $nq query nodes; MinIO on $mport"
 
 common=(--dataset synthetic --dim 128 --rows "$rows" --seed 7 --addr "http://127.0.0.1:$base")
-"$bin" bench insert "${common[@]}" --addrs "$addrs" --clients 8 --batch 1000 --index HNSW --M 16 --efc 200 --wait-index
+cpu() { # CPU seconds each node has used so far
+  for i in $(seq 0 $((2 + nq))); do
+    curl -s "http://127.0.0.1:$((base + 10 * i))/metrics" | awk '/^process_cpu_seconds_total/ {printf "%s ", $2}'
+  done
+}
+before=($(cpu))
+"$bin" bench insert "${common[@]}" --addrs "$addrs" --clients 8 --batch 1000 --index HNSW --M 16 --efc 200
+after=($(cpu))
+printf "CPU seconds per node during the insert:"
+for i in "${!after[@]}"; do printf " node-%d %.1f" "$i" "$(echo "${after[$i]} - ${before[$i]}" | bc -l)"; done
+echo
+t0=$(date +%s)
+curl -s "http://127.0.0.1:$base/v2/vectordb/collections/flush" -d '{"collectionName":"bench"}' >/dev/null
+for t in $(seq 1 1800); do
+  curl -s "http://127.0.0.1:$base/v2/vectordb/indexes/describe" -d '{"collectionName":"bench","indexName":"vector"}' |
+    grep -q "\"indexedRows\":$rows," && break
+  sleep 1
+done
+echo "index: $rows rows indexed $(($(date +%s) - t0)) s after the flush"
 if [ "$nq" -gt 0 ]; then # one query replica per query node of every shard
   curl -s "http://127.0.0.1:$base/v2/vectordb/collections/load" -d "{\"collectionName\":\"bench\",\"replicaNumber\":$nq}" >/dev/null
 fi
@@ -67,12 +86,15 @@ done
 served() {
   for i in $(seq 0 $((2 + nq))); do
     [ -n "${dead:-}" ] && [ "$i" -ge 3 ] && continue
+    curl -s -o /dev/null "http://127.0.0.1:$((base + 10 * i))/debug/pprof/heap?gc=1" # a GC first: live heap, not garbage
     m=$(curl -s "http://127.0.0.1:$((base + 10 * i))/metrics")
     v=$(echo "$m" | awk '/^raftvec_replica_reads_total\{suffrage="voter"\}/ {print $2}')
     q=$(echo "$m" | awk '/^raftvec_replica_reads_total\{suffrage="nonvoter"\}/ {print $2}')
     rss=$(echo "$m" | awk '/^process_resident_memory_bytes/ {printf "%.0f", $2/1048576}')
     mapped=$(echo "$m" | awk '/^raftvec_index_files_mapped_bytes/ {printf "%.0f", $2/1048576}')
-    echo "  node-$i: reads served as voter $v, as query replica $q; RSS $rss MiB, index mapped $mapped MiB"
+    heap=$(echo "$m" | awk '/^go_memstats_heap_inuse_bytes/ {printf "%.0f", $2/1048576}')
+    vec=$(echo "$m" | awk '/^raftvec_segment_vector_bytes\{where="heap"\}/ {printf "%.0f", $2/1048576}')
+    echo "  node-$i: reads served as voter $v, as query replica $q; RSS $rss MiB, Go heap in use $heap MiB (vectors $vec MiB), index mapped $mapped MiB"
   done
 }
 "$bin" bench search "${common[@]}" --addrs "$addrs" --clients 4 --queries 2000 --ef 64

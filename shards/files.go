@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/raftvec/raftvec/storage"
@@ -72,3 +73,19 @@ func (h *Host) cachedFile(key string) (string, error) {
 // (and the node's RSS show) long after the heap shrank. Builds take
 // seconds, so the forced collection costs little in proportion.
 func returnMemory() { debug.FreeOSMemory() }
+
+// lastReturn is when returnMemoryEvery last handed memory back (unix ns).
+var lastReturn atomic.Int64
+
+// returnMemoryEvery is returnMemory at most once per interval across the
+// process: after a replica's flushed vectors left its heap (a snapshot
+// every 64 MiB flushed), so RSS follows the heap down on every replica,
+// query replicas included, without a forced collection per shard.
+func returnMemoryEvery(interval time.Duration) {
+	now := time.Now().UnixNano()
+	last := lastReturn.Load()
+	if now-last < int64(interval) || !lastReturn.CompareAndSwap(last, now) {
+		return
+	}
+	returnMemory()
+}

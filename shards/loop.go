@@ -144,6 +144,7 @@ func (h *Host) snapshotStep(r *Replica, s *loopState) bool {
 		return !removed
 	}
 	s.snapSegs, s.snapFlushed = ids, flushed
+	returnMemoryEvery(10 * time.Second) // the flushed vectors just left the heap
 	return true
 }
 
