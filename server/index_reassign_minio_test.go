@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raftvec/raftvec/builder"
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/dataset"
-	"github.com/raftvec/raftvec/shards"
 	"github.com/raftvec/raftvec/storage"
 )
 
@@ -179,7 +179,7 @@ func checkStaleReportRefused(t *testing.T, tc *testCluster, alive int, stale coo
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := tc.nodes[alive].Host().RunIndexBuild(ctx, coll, stale); !errors.Is(err, shards.ErrStaleBuild) {
+	if err := tc.nodes[alive].Worker().RunIndexBuild(ctx, coll, stale); !errors.Is(err, builder.ErrStaleBuild) {
 		t.Fatalf("late report of token %d: %v, want ErrStaleBuild", stale.Token, err)
 	}
 	if seg := segments(t, tc.client(alive), "r"); seg[0]["indexFile"] != file {

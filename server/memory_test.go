@@ -96,7 +96,7 @@ func TestSealedVectorsLeaveTheHeap(t *testing.T) {
 	segID, _ := seg["segmentID"].(float64)
 	again := coordinator.Task{Kind: coordinator.TaskIndex, Index: seg["indexName"].(string), Collection: coll.ID,
 		Segments: []int64{int64(segID)}, ID: 1 << 40, Token: 1 << 40}
-	if err := s.Host().RunIndexBuild(context.Background(), coll, again); err != nil {
+	if err := s.Worker().RunIndexBuild(context.Background(), coll, again); err != nil {
 		t.Fatal(err)
 	}
 	if now := segments(t, c, "m")[0]["indexFile"]; now != seg["indexFile"] {

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/raftvec/raftvec/api"
+	"github.com/raftvec/raftvec/builder"
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/proxy"
 	"github.com/raftvec/raftvec/raft"
@@ -35,6 +36,7 @@ type Server struct {
 	client *rpc.Client
 	coord  *coordinator.Coordinator
 	host   *shards.Host
+	worker *builder.Worker // index builds and compactions (the index role)
 	store  storage.ObjectStore
 	proxy  *proxy.Proxy
 	api    *api.Server
@@ -217,6 +219,8 @@ func (s *Server) open() error {
 		HibernateAfter: lc.HibernateAfter,
 		SubmitTask:     s.coord.CreateTask, Indexes: s.indexes, UnsafeStrongReads: s.cfg.Testing.UnsafeStrongReads,
 		Preload: s.cfg.hasRole(coordinator.RoleQuery)}, s.mux, s.client)
+	hl := s.host.Lifecycle()
+	s.worker = builder.New(builder.Config{Router: s.host, Store: hl.Store, Root: hl.Root, ChunkSize: hl.ChunkSize, Load: s.host.Loader()})
 	if err := s.register(); err != nil {
 		return err
 	}
@@ -366,6 +370,9 @@ func (s *Server) RaftAddr() string { return s.mux.Addr().String() }
 
 // Host returns the node's shard replicas (for tests and status).
 func (s *Server) Host() *shards.Host { return s.host }
+
+// Worker returns the node's index-build and compaction worker.
+func (s *Server) Worker() *builder.Worker { return s.worker }
 
 // Coordinator returns the node's metadata replica (for tests and status).
 func (s *Server) Coordinator() *coordinator.Coordinator { return s.coord }

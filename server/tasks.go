@@ -5,8 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/raftvec/raftvec/builder"
 	"github.com/raftvec/raftvec/coordinator"
-	"github.com/raftvec/raftvec/shards"
 )
 
 // watchTasks runs the compaction and index-build tasks the coordinator
@@ -38,12 +38,8 @@ func (s *Server) runTask(ctx context.Context, task coordinator.Task) {
 	}
 	tctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
-	run := s.host.RunCompaction
-	if task.Kind == coordinator.TaskIndex {
-		run = s.host.RunIndexBuild
-	}
 	if coll != nil {
-		if err := run(tctx, coll, task); errors.Is(err, shards.ErrStaleBuild) {
+		if err := s.worker.Run(tctx, coll, task); errors.Is(err, builder.ErrStaleBuild) {
 			s.logger.Info("task reassigned meanwhile; result dropped", "task", task.ID, "kind", task.Kind)
 			return
 		} else if err != nil {

@@ -67,7 +67,7 @@ func (c chunkCache) prune(r *Replica, root string) {
 		return
 	}
 	live := r.referencedKeys()
-	shardBits := segmentBase(r.CollectionID, r.Shard) >> 24
+	shardBits := SegmentBase(r.CollectionID, r.Shard) >> 24
 	stale := func(key string) bool {
 		if id, err := storage.ParseInsertLogKey(root, key); err == nil {
 			return id.Segment>>24 == shardBits && !live[key]

@@ -5,9 +5,10 @@
 // leader's background work: time ticks, membership following the
 // placement, chunk and delta-log flushing to object storage, sealing,
 // merge/compaction and index-build planning (handed to the coordinator as
-// tasks) and GC of unreferenced objects. It also runs the tasks assigned to
-// this node (RunCompaction, RunIndexBuild) and searches flushed segments
-// through their index files.
+// tasks) and GC of unreferenced objects. It searches flushed segments
+// through their index files; the tasks themselves (index builds,
+// compactions) run in package builder, the index role's component, which
+// reaches the shards through Host's Segments and Propose.
 //
 // Index files are built per flushed segment for HNSW and AUTOINDEX (an
 // HNSW graph) and IVF_FLAT (nlist capped for small segments), named by
@@ -17,12 +18,9 @@
 // nprobe; segments without a file of the current index are searched
 // exactly, and so is any segment where the search filter passes at most 1
 // row in 10 (a graph or list walk restricted to a few rows misses them).
-// Files, tasks and IndexRefs name an index by its BuildName (name#id). A
-// builder checks right before reporting that the segment does not already
-// record a build of the same index with a newer fencing token
-// (ErrStaleBuild); the FSM refuses an older build's Indexed entry and the
-// coordinator a stale token's task report, so a reassigned task's late
-// report is dropped.
+// Files, tasks and IndexRefs name an index by its BuildName (name#id); the
+// FSM refuses an older build's Indexed entry and the coordinator a stale
+// token's task report, so a reassigned task's late report is dropped.
 //
 // Invariants:
 //   - A write is acknowledged only after its entry is committed and applied

@@ -26,6 +26,11 @@ const loadTimeout = 2 * time.Minute
 
 // loader returns the chunk loader of restoring replicas: it retries with
 // backoff, since a replica cannot serve without its sealed rows.
+// Loader reads objects for this node: through the chunk cache with remote
+// object storage, in place with the local store (nil without storage).
+// Index builders and compaction workers read segments with it.
+func (h *Host) Loader() segment.Loader { return h.loader() }
+
 func (h *Host) loader() segment.Loader {
 	store := h.cfg.Lifecycle.Store
 	if store == nil {
@@ -154,16 +159,16 @@ func (h *Host) plan(r *Replica, now time.Time) (seal int64, job *chunkJob, backl
 				seal = g.ID
 			}
 			if job == nil && rows > flushed && (unflushed >= lc.ChunkSize || g.State != segment.Growing) {
-				job = h.chunkJob(r, g, flushed, chunkEnd(g, flushed, lc.ChunkSize))
+				job = h.chunkJob(r, g, flushed, ChunkEnd(g, flushed, lc.ChunkSize))
 			}
 		}
 	})
 	return seal, job, backlog
 }
 
-// chunkEnd returns the end row of a chunk starting at from: rows are added
+// ChunkEnd returns the end row of a chunk starting at from: rows are added
 // until the chunk reaches size (at least one row).
-func chunkEnd(g *segment.Segment, from int, size int64) int {
+func ChunkEnd(g *segment.Segment, from int, size int64) int {
 	end, bytes := from, int64(0)
 	for end < g.Rows() && (end == from || bytes < size) {
 		bytes += g.Bytes(end, end+1)

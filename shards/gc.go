@@ -20,7 +20,7 @@ func (h *Host) gcStep(ctx context.Context, r *Replica, now time.Time) error {
 		return nil
 	}
 	live := r.referencedKeys()
-	shardBits := segmentBase(r.CollectionID, r.Shard) >> 24
+	shardBits := SegmentBase(r.CollectionID, r.Shard) >> 24
 	for _, dir := range []string{"insert_log", "delta_log", "index_files"} {
 		if err := h.gcDir(ctx, r, dir, live, shardBits, now); err != nil {
 			return err

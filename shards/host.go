@@ -148,8 +148,9 @@ func (h *Host) byName(name string) *Replica {
 // GroupName is the Raft group name of shard i of a collection.
 func GroupName(collID int64, shard int) string { return fmt.Sprintf("shard-%d-%d", collID, shard) }
 
-// segmentBase makes segment IDs unique across the shards of a cluster.
-func segmentBase(collID int64, shard int) int64 { return collID<<32 | int64(shard)<<24 }
+// SegmentBase makes segment IDs unique across the shards of a cluster: the
+// IDs of shard i of a collection (and its compaction outputs) start here.
+func SegmentBase(collID int64, shard int) int64 { return collID<<32 | int64(shard)<<24 }
 
 // NodeID returns this node's ID.
 func (h *Host) NodeID() string { return h.cfg.Raft.ID }
@@ -305,7 +306,7 @@ func (h *Host) openReplica(c *coordinator.Collection, i int, name string, asleep
 	}
 	c = c.Clone() // the replica keeps its schema; views are shared
 	schema := c.Schema
-	f := fsm.NewShard(&schema, segmentBase(c.ID, i))
+	f := fsm.NewShard(&schema, SegmentBase(c.ID, i))
 	f.SetLoader(h.loader())
 	rc := h.cfg.Raft
 	rc.Group = name

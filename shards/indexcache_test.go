@@ -56,7 +56,7 @@ func TestIndexCacheLoadsEitherType(t *testing.T) {
 	load := func(key string) ([]byte, error) { loads++; return files[key], nil }
 	var c indexCache
 	for _, typ := range []string{"HNSW", "IVF_FLAT"} {
-		b, err := encodeIndex(typ, map[string]string{"nlist": "1000"}, dim, index.MetricL2, vecs, 7)
+		b, err := index.EncodeFile(typ, map[string]string{"nlist": "1000"}, dim, index.MetricL2, vecs, 7, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +100,7 @@ func TestIndexCacheMapsHNSWInPlace(t *testing.T) {
 	for i := range vecs {
 		vecs[i] = r.Float32()
 	}
-	b, err := encodeIndex("HNSW", nil, dim, index.MetricL2, vecs, 7)
+	b, err := index.EncodeFile("HNSW", nil, dim, index.MetricL2, vecs, 7, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestIndexCacheLoadsOutsideItsLock(t *testing.T) {
 	for i := range vecs {
 		vecs[i] = float32(i % 13)
 	}
-	b, err := encodeIndex("IVF_FLAT", map[string]string{"nlist": "4"}, dim, index.MetricL2, vecs, 1)
+	b, err := index.EncodeFile("IVF_FLAT", map[string]string{"nlist": "4"}, dim, index.MetricL2, vecs, 1, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package shards
+package builder
 
 import (
 	"context"
@@ -12,24 +12,24 @@ import (
 	"github.com/raftvec/raftvec/fsm"
 	"github.com/raftvec/raftvec/index"
 	"github.com/raftvec/raftvec/segment"
+	"github.com/raftvec/raftvec/shards"
 	"github.com/raftvec/raftvec/storage"
 )
 
-// RunCompaction executes a compaction task assigned to this node: it reads
-// the input segments' rows from object storage and their deletion flags
-// from the shard (at Strong), writes the output segment's chunks, and
-// commits the swap through the shard's log. A stale task (its inputs
-// already gone) counts as done.
-func (h *Host) RunCompaction(ctx context.Context, c *coordinator.Collection, t coordinator.Task) error {
-	store := h.cfg.Lifecycle.Store
-	if store == nil {
-		return fmt.Errorf("%w: no object storage for compaction workers", ErrUnavailable)
+// RunCompaction executes a compaction task: it reads the input segments'
+// rows from object storage and their deletion flags from the shard (at
+// Strong), builds the output's index file, writes the output segment's
+// chunks, and commits the swap through the shard's log. A stale task (its
+// inputs already gone) counts as done.
+func (w *Worker) RunCompaction(ctx context.Context, c *coordinator.Collection, t coordinator.Task) error {
+	if w.cfg.Store == nil {
+		return fmt.Errorf("%w: no object storage for compaction workers", shards.ErrUnavailable)
 	}
-	infos, err := h.Segments(ctx, c, t.Shard, coordinator.Strong)
+	infos, err := w.cfg.Router.Segments(ctx, c, t.Shard, coordinator.Strong)
 	if err != nil {
 		return err
 	}
-	cmd, err := h.compactionOutput(ctx, c, t, infos)
+	cmd, err := w.compactionOutput(ctx, c, t, infos)
 	returnMemory() // the inputs and the output, read and encoded whole
 	if errors.Is(err, errStaleTask) {
 		return nil
@@ -37,30 +37,28 @@ func (h *Host) RunCompaction(ctx context.Context, c *coordinator.Collection, t c
 	if err != nil {
 		return err
 	}
-	_, _, err = h.Propose(ctx, c, t.Shard, cmd)
-	if errors.Is(err, ErrInvalid) {
+	_, _, err = w.cfg.Router.Propose(ctx, c, t.Shard, cmd)
+	if errors.Is(err, shards.ErrInvalid) {
 		return nil // inputs compacted meanwhile: this task is stale
 	}
 	return err
 }
 
-var errStaleTask = errors.New("task inputs are gone")
-
 // compactionOutput builds the commit: it loads the inputs, leaves out the
 // rows their delta logs flag, builds the output's index file and uploads
 // the output's chunks.
-func (h *Host) compactionOutput(ctx context.Context, c *coordinator.Collection, t coordinator.Task, infos []SegmentInfo) (*fsm.Command, error) {
+func (w *Worker) compactionOutput(ctx context.Context, c *coordinator.Collection, t coordinator.Task, infos []shards.SegmentInfo) (*fsm.Command, error) {
 	out := segment.NewBatch(&c.Schema)
 	cmd := &fsm.Command{Kind: fsm.KindCompactCommit, Segments: t.Segments,
-		Output: segmentBase(c.ID, t.Shard) | fsm.CompactionOutputBit | t.Token}
+		Output: shards.SegmentBase(c.ID, t.Shard) | fsm.CompactionOutputBit | t.Token}
 	var part int64
 	for _, id := range t.Segments {
-		i := slices.IndexFunc(infos, func(s SegmentInfo) bool { return s.ID == id })
+		i := slices.IndexFunc(infos, func(s shards.SegmentInfo) bool { return s.ID == id })
 		if i < 0 || infos[i].State != segment.Flushed.String() {
 			return nil, errStaleTask
 		}
 		part = infos[i].Partition
-		excl, err := h.appendLive(ctx, &c.Schema, infos[i], out)
+		excl, err := w.appendLive(&c.Schema, infos[i], out)
 		if err != nil {
 			return nil, err
 		}
@@ -68,11 +66,11 @@ func (h *Host) compactionOutput(ctx context.Context, c *coordinator.Collection, 
 	}
 	// The index first: building it takes longest, and what is written
 	// before the commit must not reach GC's tolerance unreferenced.
-	ref, err := h.outputIndex(ctx, c, t, part, cmd.Output, out)
+	ref, err := w.outputIndex(ctx, c, t, part, cmd.Output, out)
 	if err != nil {
 		return nil, err
 	}
-	chunks, err := h.uploadOutput(ctx, c, part, cmd.Output, out)
+	chunks, err := w.uploadOutput(ctx, c, part, cmd.Output, out)
 	cmd.Chunks, cmd.Index = chunks, ref
 	return cmd, err
 }
@@ -82,8 +80,8 @@ func (h *Host) compactionOutput(ctx context.Context, c *coordinator.Collection, 
 // it is indexed: the inputs keep serving through their indexes meanwhile,
 // and no search scans the merged rows exactly. It builds the collection's
 // first per-segment index (nil when there is none).
-func (h *Host) outputIndex(ctx context.Context, c *coordinator.Collection, t coordinator.Task, part, seg int64, out *segment.Batch) (*segment.IndexRef, error) {
-	i := slices.IndexFunc(c.Indexes, BuiltPerSegment)
+func (w *Worker) outputIndex(ctx context.Context, c *coordinator.Collection, t coordinator.Task, part, seg int64, out *segment.Batch) (*segment.IndexRef, error) {
+	i := slices.IndexFunc(c.Indexes, shards.BuiltPerSegment)
 	if i < 0 || out.Rows() == 0 {
 		return nil, nil
 	}
@@ -93,15 +91,15 @@ func (h *Host) outputIndex(ctx context.Context, c *coordinator.Collection, t coo
 	if f < 0 || err != nil {
 		return nil, nil // a broken index definition: left to the index builders to report
 	}
-	typ := indexFileType(ix)
+	typ := shards.IndexFileType(ix)
 	col := &out.Columns[f]
-	b, err := encodeIndex(typ, ix.Params, col.Dim, metric, col.Vectors, uint64(seg))
+	b, err := index.EncodeFile(typ, ix.Params, col.Dim, metric, col.Vectors, uint64(seg), false)
 	if err != nil {
 		return nil, err
 	}
-	key := storage.IndexFileKey(h.cfg.Lifecycle.Root, t.ID, t.Token, part, seg, typ)
-	if err := h.cfg.Lifecycle.Store.Put(ctx, key, b); err != nil {
-		return nil, fmt.Errorf("shards: compaction output index %s: %w", key, err)
+	key := storage.IndexFileKey(w.cfg.Root, t.ID, t.Token, part, seg, typ)
+	if err := w.cfg.Store.Put(ctx, key, b); err != nil {
+		return nil, fmt.Errorf("builder: compaction output index %s: %w", key, err)
 	}
 	return &segment.IndexRef{Name: ix.BuildName(), Field: c.Schema.Fields[f].ID, Type: typ, Key: key,
 		Checksum: segment.Checksum(b), Version: t.Token}, nil
@@ -109,16 +107,15 @@ func (h *Host) outputIndex(ctx context.Context, c *coordinator.Collection, t coo
 
 // appendLive loads one input and appends its rows not deleted as of the
 // shard read (its current deletion flags); it returns the flags it used.
-func (h *Host) appendLive(ctx context.Context, s *segment.Schema, info SegmentInfo, out *segment.Batch) ([]byte, error) {
-	load := h.loader()
+func (w *Worker) appendLive(s *segment.Schema, info shards.SegmentInfo, out *segment.Batch) ([]byte, error) {
 	excl := roaring.New()
 	if len(info.Flags) > 0 {
 		if _, err := excl.FromBuffer(info.Flags); err != nil {
-			return nil, fmt.Errorf("shards: deletion flags of segment %d: %w", info.ID, err)
+			return nil, fmt.Errorf("builder: deletion flags of segment %d: %w", info.ID, err)
 		}
 		excl = excl.Clone()
 	}
-	full, err := segment.LoadFlushed(s, info.ID, info.Partition, info.Manifest, load)
+	full, err := segment.LoadFlushed(s, info.ID, info.Partition, info.Manifest, w.cfg.Load)
 	if err != nil {
 		return nil, err
 	}
@@ -133,19 +130,19 @@ func (h *Host) appendLive(ctx context.Context, s *segment.Schema, info SegmentIn
 }
 
 // uploadOutput writes the output's chunks and returns their manifest.
-func (h *Host) uploadOutput(ctx context.Context, c *coordinator.Collection, part, seg int64, out *segment.Batch) ([]segment.Chunk, error) {
+func (w *Worker) uploadOutput(ctx context.Context, c *coordinator.Collection, part, seg int64, out *segment.Batch) ([]segment.Chunk, error) {
 	g := segment.New(seg, part, &c.Schema)
 	g.Columns = out.Columns
 	var chunks []segment.Chunk
 	for from := 0; from < g.Rows(); {
-		to := chunkEnd(g, from, h.cfg.Lifecycle.ChunkSize)
+		to := shards.ChunkEnd(g, from, w.cfg.ChunkSize)
 		ch := segment.Chunk{Index: int64(len(chunks)), FromRow: int64(from), ToRow: int64(to)}
 		for f := range g.Columns {
 			fid := c.Schema.Fields[f].ID
 			b := segment.EncodeChunkFile(fid, &g.Columns[f], from, to)
-			key := storage.InsertLogKey(h.cfg.Lifecycle.Root, c.ID, part, seg, fid, ch.Index)
-			if err := h.cfg.Lifecycle.Store.Put(ctx, key, b); err != nil {
-				return nil, fmt.Errorf("shards: compaction output %s: %w", key, err)
+			key := storage.InsertLogKey(w.cfg.Root, c.ID, part, seg, fid, ch.Index)
+			if err := w.cfg.Store.Put(ctx, key, b); err != nil {
+				return nil, fmt.Errorf("builder: compaction output %s: %w", key, err)
 			}
 			ch.Keys, ch.Checksums, ch.Bytes = append(ch.Keys, key), append(ch.Checksums, segment.Checksum(b)), ch.Bytes+int64(len(b))
 		}
