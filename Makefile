@@ -46,6 +46,7 @@ fuzz-short:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=100000x ./expr/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeCommand$$' -fuzztime=150000x ./fsm/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeSegment$$' -fuzztime=40000x ./segment/
+	$(GO) test -run='^$$' -fuzz='^FuzzIndexFiles$$' -fuzztime=20000x ./index/
 	$(GO) test -run='^$$' -fuzz='^FuzzHTTPBodies$$' -fuzztime=300x ./server/
 
 # Longer fuzzing for developers.

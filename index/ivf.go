@@ -60,6 +60,7 @@ type IVFFlat struct {
 	centroids []float32 // nlist*dim once trained, nil before
 	lists     []ivfList // one per centroid
 	n         int
+	frozen    bool // opened over a file's bytes (OpenIVFFlat): no Train or Add
 }
 
 // ivfList is one inverted list: IDs and their vectors, contiguous.
@@ -126,6 +127,9 @@ func (x *IVFFlat) Trained() bool {
 // called again only while the index is empty. With fewer training vectors
 // than Nlist, the index gets one list per training vector.
 func (x *IVFFlat) Train(vectors []float32) error {
+	if x.frozen {
+		return invalidf("ivf index opened read-only over a file")
+	}
 	if len(vectors)%x.dim != 0 {
 		return invalidf("%d floats is not a multiple of dimension %d", len(vectors), x.dim)
 	}
@@ -365,6 +369,9 @@ func (x *IVFFlat) coarseScore(v []float32, c int) float32 {
 // numbers starting at Len(). The vectors are copied (normalized for
 // COSINE). The index must be trained.
 func (x *IVFFlat) Add(ids []int64, vectors []float32) error {
+	if x.frozen {
+		return invalidf("ivf index opened read-only over a file")
+	}
 	if len(vectors)%x.dim != 0 {
 		return invalidf("%d floats is not a multiple of dimension %d", len(vectors), x.dim)
 	}

@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math"
+	"unsafe"
 )
 
-// IVF_FLAT binary format, version 1 (all integers little endian):
+// IVF_FLAT binary format, version 2 (all integers little endian):
 //
-//	magic      [8]byte "RVIVF001"
+//	magic      [8]byte "RVIVF002" ("RVIVF001": version 1, no padding)
 //	dim        uint32
 //	metric     uint8
 //	nlist      uint32   configured Nlist
@@ -18,11 +19,19 @@ import (
 //	seed       uint64
 //	lists      uint32   number of centroids/lists; 0 = untrained
 //	rows       uint64   total number of vectors
+//	           zero padding to a multiple of 8 bytes (version 2)
 //	centroids  lists*dim float32
+//	           zero padding to 8 (version 2)
 //	counts     lists uint64, summing to rows
-//	per list:  count int64 IDs, then count*dim float32
+//	per list:  (zero padding to 8, version 2) count int64 IDs, then count*dim float32
 //	crc        uint32   CRC-32C (Castagnoli) of every preceding byte
-const ivfMagic = "RVIVF001"
+//
+// Version 2 aligns every array to its element size, so OpenIVFFlat can
+// search a memory-mapped file in place.
+const (
+	ivfMagic   = "RVIVF002"
+	ivfMagicV1 = "RVIVF001"
+)
 
 const ivfHeaderLen = 8 + 4 + 1 + 4 + 4 + 8 + 4 + 8
 
@@ -39,9 +48,9 @@ func ivfCorruptf(format string, args ...any) error {
 func (x *IVFFlat) MarshalBinary() ([]byte, error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	size := ivfHeaderLen + 4*len(x.centroids) + 4
+	size := ivfHeaderLen + 8 + 4*len(x.centroids) + 8 + 4
 	for _, l := range x.lists {
-		size += 8 + 8*len(l.ids) + 4*len(l.vecs)
+		size += 8 + 8 + 8*len(l.ids) + 4*len(l.vecs)
 	}
 	b := make([]byte, 0, size)
 	b = append(b, ivfMagic...)
@@ -52,11 +61,14 @@ func (x *IVFFlat) MarshalBinary() ([]byte, error) {
 	b = binary.LittleEndian.AppendUint64(b, x.cfg.Seed)
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(x.lists)))
 	b = binary.LittleEndian.AppendUint64(b, uint64(x.n))
+	b = pad(b, 8)
 	b = ivfAppendFloats(b, x.centroids)
+	b = pad(b, 8)
 	for _, l := range x.lists {
 		b = binary.LittleEndian.AppendUint64(b, uint64(len(l.ids)))
 	}
 	for _, l := range x.lists {
+		b = pad(b, 8)
 		for _, id := range l.ids {
 			b = binary.LittleEndian.AppendUint64(b, uint64(id))
 		}
@@ -72,14 +84,30 @@ func ivfAppendFloats(b []byte, fs []float32) []byte {
 	return b
 }
 
-// UnmarshalIVFFlat decodes an index written by MarshalBinary. Malformed,
-// truncated or checksum-failing input yields an error wrapping ErrCorruptIVF
-// (or ErrInvalid for an impossible configuration); it never panics.
-func UnmarshalIVFFlat(data []byte) (*IVFFlat, error) {
+// UnmarshalIVFFlat decodes an index written by MarshalBinary (either
+// version), copying it. Malformed, truncated or checksum-failing input
+// yields an error wrapping ErrCorruptIVF (or ErrInvalid for an impossible
+// configuration); it never panics.
+func UnmarshalIVFFlat(data []byte) (*IVFFlat, error) { return decodeIVF(data, false) }
+
+// OpenIVFFlat is UnmarshalIVFFlat without the copy: the centroids, IDs and
+// vectors of a version-2 file on a little-endian machine are used in place
+// (a memory-mapped file stays outside the Go heap). data must stay
+// unchanged and mapped while the index is used; the index is read-only
+// (Train and Add fail). Other input is copied as by UnmarshalIVFFlat.
+func OpenIVFFlat(data []byte) (*IVFFlat, error) {
+	x, err := decodeIVF(data, true)
+	if err == nil {
+		x.frozen = true
+	}
+	return x, err
+}
+
+func decodeIVF(data []byte, alias bool) (*IVFFlat, error) {
 	if len(data) < ivfHeaderLen+4 {
 		return nil, ivfCorruptf("%d bytes is too short", len(data))
 	}
-	if string(data[:8]) != ivfMagic {
+	if m := string(data[:8]); m != ivfMagic && m != ivfMagicV1 {
 		if string(data[:5]) == ivfMagic[:5] {
 			return nil, ivfCorruptf("unsupported IVF format version %q", data[5:8])
 		}
@@ -89,7 +117,8 @@ func UnmarshalIVFFlat(data []byte) (*IVFFlat, error) {
 	if got, want := crc32.Checksum(body, ivfCRCTable), binary.LittleEndian.Uint32(data[len(body):]); got != want {
 		return nil, ivfCorruptf("checksum mismatch (%08x != %08x)", got, want)
 	}
-	d := ivfDecoder{b: body[8:]}
+	d := ivfDecoder{b: body[8:], size: len(body), v2: string(data[:8]) == ivfMagic}
+	d.alias = alias && d.v2 && nativeLittleEndian && uintptr(unsafe.Pointer(unsafe.SliceData(data)))%8 == 0
 	dim := int(d.u32())
 	metric := Metric(d.u8())
 	cfg := IVFConfig{Nlist: int(d.u32()), TrainIters: int(d.u32()), Seed: d.u64()}
@@ -106,12 +135,15 @@ func UnmarshalIVFFlat(data []byte) (*IVFFlat, error) {
 		return nil, ivfCorruptf("inconsistent configuration (nlist %d, iters %d, lists %d)", cfg.Nlist, cfg.TrainIters, nl)
 	}
 	if nl == 0 {
+		d.align(8)
 		if rows != 0 || d.remaining() != 0 {
 			return nil, ivfCorruptf("%d trailing bytes", d.remaining())
 		}
 		return x, nil
 	}
+	d.align(8)
 	x.centroids = d.floats(nl, dim)
+	d.align(8)
 	counts := make([]int, nl)
 	var sum uint64
 	for i := range counts {
@@ -131,10 +163,8 @@ func UnmarshalIVFFlat(data []byte) (*IVFFlat, error) {
 	}
 	x.lists = make([]ivfList, nl)
 	for i, c := range counts {
-		ids := make([]int64, c)
-		for j := range ids {
-			ids[j] = int64(d.u64())
-		}
+		d.align(8)
+		ids := d.int64s(c)
 		x.lists[i] = ivfList{ids: ids, vecs: d.floats(c, dim)}
 	}
 	x.n = int(rows)
@@ -148,10 +178,47 @@ func UnmarshalIVFFlat(data []byte) (*IVFFlat, error) {
 }
 
 // ivfDecoder reads little-endian values, recording the first overrun in err
-// and returning zeros after it.
+// and returning zeros after it. size is the length of the whole body, so
+// offsets count from the file's start.
 type ivfDecoder struct {
-	b   []byte
-	err error
+	b     []byte
+	size  int
+	v2    bool // version 2: arrays padded to their element size
+	alias bool // arrays are used in place, not copied
+	err   error
+}
+
+// align skips the zero padding up to a multiple of k bytes (version 2).
+func (d *ivfDecoder) align(k int) {
+	if !d.v2 || d.err != nil {
+		return
+	}
+	off := d.size - len(d.b)
+	for _, x := range d.take((k - off%k) % k) {
+		if x != 0 {
+			d.err = ivfCorruptf("non-zero padding at offset %d", off)
+		}
+	}
+}
+
+// int64s reads n int64 values (in place when aliasing).
+func (d *ivfDecoder) int64s(n int) []int64 {
+	if d.err != nil {
+		return nil
+	}
+	if n < 0 || uint64(n) > uint64(len(d.b))/8 {
+		d.err = ivfCorruptf("truncated: %d ids, %d bytes left", n, len(d.b))
+		return nil
+	}
+	b := d.take(8 * n)
+	if d.alias && n > 0 {
+		return unsafe.Slice((*int64)(unsafe.Pointer(&b[0])), n)
+	}
+	out := make([]int64, n)
+	for i := range out {
+		out[i] = int64(binary.LittleEndian.Uint64(b[8*i:]))
+	}
+	return out
 }
 
 func (d *ivfDecoder) remaining() int { return len(d.b) }
@@ -201,6 +268,9 @@ func (d *ivfDecoder) floats(rows, dim int) []float32 {
 		return nil
 	}
 	b := d.take(4 * rows * dim)
+	if d.alias && rows*dim > 0 {
+		return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), rows*dim)
+	}
 	out := make([]float32, rows*dim)
 	for i := range out {
 		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -307,9 +308,9 @@ func TestIVFCorruptInput(t *testing.T) {
 		expectErr(fmt.Sprintf("bit flip at %d", i), b)
 	}
 	expectErr("trailing byte", append(slices.Clone(good), 0))
-	v2 := slices.Clone(good)
-	copy(v2, "RVIVF002")
-	expectErr("version 2", v2)
+	v9 := slices.Clone(good)
+	copy(v9, "RVIVF009")
+	expectErr("version 9", v9)
 
 	// Structural corruption behind a valid checksum.
 	reseal := func(b []byte) []byte {
@@ -317,7 +318,10 @@ func TestIVFCorruptInput(t *testing.T) {
 		return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, ivfCRCTable))
 	}
 	const listsOff = 8 + 4 + 1 + 4 + 4 + 8
-	const countsOff = listsOff + 4 + 8 + 4*4*3 // after 3 centroids of dim 4
+	const countsOff = 48 + 4*4*3 // after the header padded to 48 and 3 centroids of dim 4
+	mutations0 := map[string]func(b []byte){
+		"non-zero padding": func(b []byte) { b[listsOff+4+8] = 1 },
+	}
 	mutations := map[string]func(b []byte){
 		"dim 0":          func(b []byte) { binary.LittleEndian.PutUint32(b[8:], 0) },
 		"dim huge":       func(b []byte) { binary.LittleEndian.PutUint32(b[8:], 1<<31) },
@@ -330,6 +334,7 @@ func TestIVFCorruptInput(t *testing.T) {
 		"count huge":     func(b []byte) { binary.LittleEndian.PutUint64(b[countsOff:], 1<<62) },
 		"count off by 1": func(b []byte) { b[countsOff]++ },
 	}
+	maps.Copy(mutations, mutations0)
 	for name, mut := range mutations {
 		b := slices.Clone(good)
 		mut(b)

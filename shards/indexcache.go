@@ -62,8 +62,8 @@ type indexFiles struct {
 // (searches scan its segment meanwhile).
 const indexRetry = 30 * time.Second
 
-// indexCache holds the index files a replica has loaded, by key. An HNSW
-// file is memory-mapped and searched in place (index.OpenHNSW), so its
+// indexCache holds the index files a replica has loaded, by key. A file is
+// memory-mapped and searched in place (index.OpenHNSW, OpenIVFFlat), so its
 // vectors and graph are not on the Go heap; a mapping is unmapped once its
 // segment no longer references it (retain) and no search holds it.
 type indexCache struct {
@@ -206,10 +206,11 @@ func (c *indexCache) resident() (n int, mapped int64) {
 	return n, mapped
 }
 
-// openIndex loads one index file: HNSW memory-mapped when a local file
-// holds it, anything else decoded from its bytes.
+// openIndex loads one index file: memory-mapped when a local file holds it
+// (the local object store, or the chunk cache), else decoded from its
+// bytes.
 func openIndex(ref *segment.IndexRef, src indexFiles) (*loadedIndex, error) {
-	if src.path != nil && strings.EqualFold(ref.Type, "HNSW") {
+	if src.path != nil {
 		if p, err := src.path(ref.Key); err == nil {
 			return mapIndex(ref, p)
 		}
@@ -231,7 +232,9 @@ func openIndex(ref *segment.IndexRef, src indexFiles) (*loadedIndex, error) {
 	return &loadedIndex{ix: x}, nil
 }
 
-// mapIndex opens an HNSW file in place.
+// mapIndex opens an index file in place: searches read the mapping, so
+// its graph or lists and vectors stay outside the Go heap (files of the
+// older, unpadded formats are decoded by copy).
 func mapIndex(ref *segment.IndexRef, path string) (*loadedIndex, error) {
 	m, err := mmap.Open(path)
 	if err != nil {
@@ -241,12 +244,26 @@ func mapIndex(ref *segment.IndexRef, path string) (*loadedIndex, error) {
 		_ = m.Close()
 		return nil, fmt.Errorf("%w: index file %s does not match its checksum", segment.ErrCorrupt, ref.Key)
 	}
-	h, err := index.OpenHNSW(m.Bytes())
+	var ix segmentIndex
+	switch strings.ToUpper(ref.Type) {
+	case index.FileHNSW:
+		var h *index.HNSW
+		if h, err = index.OpenHNSW(m.Bytes()); err == nil {
+			ix = hnswIndex{h}
+		}
+	case index.FileIVFFlat:
+		var x *index.IVFFlat
+		if x, err = index.OpenIVFFlat(m.Bytes()); err == nil {
+			ix = ivfIndex{x}
+		}
+	default:
+		err = fmt.Errorf("%w: index file type %q", segment.ErrCorrupt, ref.Type)
+	}
 	if err != nil {
 		_ = m.Close()
-		return nil, fmt.Errorf("shards: HNSW index file %s: %w", ref.Key, err)
+		return nil, fmt.Errorf("shards: %s index file %s: %w", ref.Type, ref.Key, err)
 	}
-	return &loadedIndex{ix: hnswIndex{h}, file: m}, nil
+	return &loadedIndex{ix: ix, file: m}, nil
 }
 
 // IVFDefaultNprobe is the IVF_FLAT search parameter nprobe when a search

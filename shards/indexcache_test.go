@@ -90,21 +90,27 @@ func TestIndexCacheLoadsEitherType(t *testing.T) {
 	}
 }
 
-// TestIndexCacheMapsHNSWInPlace: an HNSW file that is a local file is
-// memory-mapped, not read; evicting it unmaps only once no search holds
-// it, and a closed cache loads nothing.
-func TestIndexCacheMapsHNSWInPlace(t *testing.T) {
+// TestIndexCacheMapsFilesInPlace: an index file (HNSW or IVF_FLAT) that is
+// a local file is memory-mapped, not read; evicting it unmaps only once no
+// search holds it, and a closed cache loads nothing.
+func TestIndexCacheMapsFilesInPlace(t *testing.T) {
+	for _, typ := range []string{"HNSW", "IVF_FLAT"} {
+		t.Run(typ, func(t *testing.T) { mapsInPlace(t, typ) })
+	}
+}
+
+func mapsInPlace(t *testing.T, typ string) {
 	const dim, n = 8, 300
 	r := rand.New(rand.NewPCG(3, 4))
 	vecs := make([]float32, dim*n)
 	for i := range vecs {
 		vecs[i] = r.Float32()
 	}
-	b, err := index.EncodeFile("HNSW", nil, dim, index.MetricL2, vecs, 7, false)
+	b, err := index.EncodeFile(typ, map[string]string{"nlist": "4"}, dim, index.MetricL2, vecs, 7, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := filepath.Join(t.TempDir(), "hnsw")
+	p := filepath.Join(t.TempDir(), typ)
 	if err := os.WriteFile(p, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +118,7 @@ func TestIndexCacheMapsHNSWInPlace(t *testing.T) {
 		path: func(string) (string, error) { return p, nil },
 		load: func(string) ([]byte, error) { t.Fatal("read a file that could be mapped"); return nil, nil },
 	}
-	ref := &segment.IndexRef{Type: "HNSW", Key: "k", Checksum: segment.Checksum(b)}
+	ref := &segment.IndexRef{Type: typ, Key: "k", Checksum: segment.Checksum(b)}
 	var c indexCache
 	x, release, err := c.get(ref, src)
 	if err != nil {
@@ -122,7 +128,7 @@ func TestIndexCacheMapsHNSWInPlace(t *testing.T) {
 		t.Fatalf("resident %d indexes, %d bytes mapped; want 1, %d", n, mapped, len(b))
 	}
 	c.retain(map[string]bool{}) // evicted while held: still searchable
-	hits, err := x.search([][]float32{vecs[dim*9 : dim*10]}, index.SearchParams{Metric: index.MetricL2, TopK: 1}, nil)
+	hits, err := x.search([][]float32{vecs[dim*9 : dim*10]}, index.SearchParams{Metric: index.MetricL2, TopK: 1}, map[string]any{"nprobe": 4})
 	if err != nil || hits[0][0].ID != 9 {
 		t.Fatalf("search of a held, evicted index: %v %v", hits, err)
 	}
