@@ -141,6 +141,7 @@ func (sh *Shard) insertLocked(part int64, b *segment.Batch, upsert bool) Result 
 		return Result{Err: fmt.Errorf("%w: %s", ErrDuplicateKey, strings.Join(dups, ", "))}
 	}
 	g := sh.growingLocked(part)
+	g.Reserve(n)
 	for i := 0; i < n; i++ {
 		pk := sh.pkOf(b, i)
 		if old, ok := sh.mu.pk.Get(pk); ok {

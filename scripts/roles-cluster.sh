@@ -10,7 +10,8 @@
 # collection is loaded with replicaNumber = QUERY, so every query node holds
 # a replica of every shard.
 # QUERY=0 runs the same on the 3 data nodes alone (every role), for the
-# side-by-side insert figure. Usage:
+# side-by-side insert figure. PROFILE_DIR, if set, receives a 10 s CPU
+# profile of every node taken during the insert. Usage:
 #   scripts/roles-cluster.sh [ROWS] [BASE_PORT]
 set -euo pipefail
 rows=${1:-200000}
@@ -60,6 +61,12 @@ cpu() { # CPU seconds each node has used so far
   done
 }
 before=($(cpu))
+if [ -n "${PROFILE_DIR:-}" ]; then # 10 s CPU profiles of every node during the insert
+  mkdir -p "$PROFILE_DIR"
+  for i in $(seq 0 $((2 + nq))); do
+    (sleep 3; curl -s -o "$PROFILE_DIR/node-$i.cpu.pprof" "http://127.0.0.1:$((base + 10 * i))/debug/pprof/profile?seconds=10") &
+  done
+fi
 "$bin" bench insert "${common[@]}" --addrs "$addrs" --clients 8 --batch 1000 --index HNSW --M 16 --efc 200
 after=($(cpu))
 printf "CPU seconds per node during the insert:"

@@ -122,6 +122,24 @@ func (c *Column) Append(src *Column, i int) {
 	}
 }
 
+// Reserve makes room for rows more rows without reallocating. A vector
+// column grows to at least twice its capacity: appending row by row with
+// append's own growth (1.25× for large slices) copied a 100 MB growing
+// segment's vectors about four times over, a third of a replica's CPU
+// while applying inserts. Capacity is not part of a column's state.
+func (c *Column) Reserve(rows int) {
+	if c.Type != TypeFloatVector || rows <= 0 {
+		return
+	}
+	need := len(c.Vectors) + rows*c.Dim
+	if need <= cap(c.Vectors) {
+		return
+	}
+	grown := make([]float32, len(c.Vectors), max(need, 2*cap(c.Vectors)))
+	copy(grown, c.Vectors)
+	c.Vectors = grown
+}
+
 // AppendValue appends one canonical value (see Value; JSON and Array take
 // raw JSON bytes as []byte). nil appends a null. It panics on a value of the
 // wrong Go type: callers validate first.

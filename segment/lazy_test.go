@@ -118,3 +118,32 @@ func TestGrowingSegmentsStayResident(t *testing.T) {
 		t.Fatal("a partly flushed segment dropped its vectors")
 	}
 }
+
+// TestReserveDoublesVectorCapacity: a batch appended after Reserve does not
+// reallocate, and a full column at least doubles (append's own growth is
+// 1.25× for large slices, which copied growing segments over and over).
+func TestReserveDoublesVectorCapacity(t *testing.T) {
+	s := &Schema{Fields: []Field{{ID: 1, Name: "id", Type: TypeInt64, PrimaryKey: true}, {ID: 2, Name: "v", Type: TypeFloatVector, Dim: 4}}}
+	g := New(1, 0, s)
+	b := NewBatch(s)
+	for i := range 100 {
+		b.Columns[0].AppendValue(int64(i))
+		b.Columns[1].AppendValue([]float32{float32(i), 0, 0, 1})
+	}
+	g.Reserve(100)
+	p := &g.Columns[1].Vectors[:1][0]
+	for i := range 100 {
+		g.Append(b, i)
+	}
+	if &g.Columns[1].Vectors[0] != p {
+		t.Fatal("appending the reserved rows reallocated")
+	}
+	c := cap(g.Columns[1].Vectors)
+	g.Reserve(1)
+	if got := cap(g.Columns[1].Vectors); got < 2*c {
+		t.Fatalf("capacity %d after Reserve on a full column of capacity %d", got, c)
+	}
+	if v := g.Columns[1].Vector(42); v[0] != 42 || len(g.Columns[1].Vectors) != 400 {
+		t.Fatalf("rows changed by Reserve: %v, %d floats", v, len(g.Columns[1].Vectors))
+	}
+}

@@ -67,6 +67,14 @@ func (g *Segment) Rows() int {
 // Live returns the number of rows not deleted.
 func (g *Segment) Live() int { return g.Rows() - int(g.Deleted.GetCardinality()) }
 
+// Reserve makes room for rows more rows in the vector columns (see
+// Column.Reserve); a caller appending a batch calls it once first.
+func (g *Segment) Reserve(rows int) {
+	for f := range g.Columns {
+		g.Columns[f].Reserve(rows)
+	}
+}
+
 // Append appends row i of b and returns its row number in the segment.
 func (g *Segment) Append(b *Batch, i int) int {
 	row := g.Rows()
