@@ -68,7 +68,10 @@ func (o *Options) Defaults() {
 		o.LinTimeout = 60 * time.Second
 	}
 	if o.PortLo == 0 {
-		o.PortLo, o.PortHi = 32000, 40000
+		// Below the kernel's ephemeral range (32768 and up): a port picked
+		// there could be taken by an outgoing connection before its node
+		// binds it (a quick run once failed so: "address already in use").
+		o.PortLo, o.PortHi = 10000, 19000
 	}
 	if o.Progress == nil {
 		o.Progress = io.Discard
