@@ -57,7 +57,8 @@ func (h *Host) Reconcile() error {
 const openWorkers = 8
 
 // ensureAll opens the replicas of every collection placed on this node,
-// openWorkers at a time; it returns the first error.
+// openWorkers at a time; it returns the first error other than
+// ErrNotHosted.
 func (h *Host) ensureAll(colls []*coordinator.Collection) error {
 	work := make(chan *coordinator.Collection)
 	errs := make(chan error, openWorkers)
@@ -68,7 +69,9 @@ func (h *Host) ensureAll(colls []*coordinator.Collection) error {
 			defer wg.Done()
 			var first error
 			for c := range work {
-				if err := h.Ensure(c); err != nil && first == nil {
+				// Not hostable (dropped since the view was listed, being
+				// removed, host closing) is no failure: nothing to open.
+				if err := h.Ensure(c); err != nil && !errors.Is(err, ErrNotHosted) && first == nil {
 					first = err
 				}
 			}

@@ -141,3 +141,22 @@ func TestReconcileRemovesMovedShard(t *testing.T) {
 		t.Fatalf("moved shard still here: %d replicas", len(h.Replicas()))
 	}
 }
+
+// TestReconcileSkipsCollectionDroppedWhileOpening: a reconcile lists the
+// collections of one view and opens their shards; a collection dropped in
+// between (the open sees a newer view) is skipped, not an error. A node
+// joining with empty data during collection churn failed its start-up so
+// (Jepsen membership fault).
+func TestReconcileSkipsCollectionDroppedWhileOpening(t *testing.T) {
+	h, _ := testHost(t)
+	c := testCollection(t) // ID 7
+	listed := coordinator.NewView(1, 8, []*coordinator.Collection{c})
+	dropped := coordinator.NewView(2, 9, nil)
+	setView(h, func() *coordinator.View { return listed }, func() *coordinator.View { return dropped })
+	if err := h.Reconcile(); err != nil {
+		t.Fatalf("reconcile with a collection dropped meanwhile: %v", err)
+	}
+	if len(h.Replicas()) != 0 {
+		t.Fatalf("%d replicas of a dropped collection open", len(h.Replicas()))
+	}
+}
