@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"strconv"
-	"strings"
 
 	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/index"
 	"github.com/raftvec/raftvec/segment"
+	"github.com/raftvec/raftvec/shards"
 )
 
 // Memory admission (README "Node roles"): a load that would take the node
@@ -56,15 +56,8 @@ func rowCost(c *coordinator.Collection) int64 {
 			continue
 		}
 		b += int64(f.Dim) * 4
-		if ix, ok := c.IndexOn(f.Name); ok {
-			switch strings.ToUpper(ix.IndexType) {
-			case "HNSW", "AUTOINDEX":
-				m, err := strconv.Atoi(ix.Params["M"])
-				if err != nil || m <= 0 {
-					m = 16
-				}
-				b += int64(2*m*4 + 8)
-			}
+		if ix, ok := c.IndexOn(f.Name); ok && shards.IndexFileType(ix) == index.FileHNSW {
+			b += int64(2*index.IntParam(ix.Params, "M", 16)*4 + 8)
 		}
 	}
 	return b

@@ -1,5 +1,6 @@
 // Package shards owns the shard replicas a node hosts: it opens their Raft
-// groups (fsm.Shard state machines) with the voters the coordinator placed,
+// groups (fsm.Shard state machines) as the voters or query replicas
+// (non-voters) the coordinator placed,
 // routes proposals to shard leaders (locally or over RPC), gates reads by
 // consistency level, serves query and search on a replica, and runs each
 // leader's background work: time ticks, membership following the

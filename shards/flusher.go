@@ -29,9 +29,7 @@ const loadTimeout = 2 * time.Minute
 // Loader reads objects for this node: through the chunk cache with remote
 // object storage, in place with the local store (nil without storage).
 // Index builders and compaction workers read segments with it.
-func (h *Host) Loader() segment.Loader { return h.loader() }
-
-func (h *Host) loader() segment.Loader {
+func (h *Host) Loader() segment.Loader {
 	store := h.cfg.Lifecycle.Store
 	if store == nil {
 		return nil

@@ -307,7 +307,7 @@ func (h *Host) openReplica(c *coordinator.Collection, i int, name string, asleep
 	c = c.Clone() // the replica keeps its schema; views are shared
 	schema := c.Schema
 	f := fsm.NewShard(&schema, SegmentBase(c.ID, i))
-	f.SetLoader(h.loader())
+	f.SetLoader(h.Loader())
 	rc := h.cfg.Raft
 	rc.Group = name
 	rc.Dir = filepath.Join(h.cfg.Dir, name)
@@ -327,7 +327,7 @@ func (h *Host) openReplica(c *coordinator.Collection, i int, name string, asleep
 		return nil, fmt.Errorf("shards: opening %s: %w", name, err)
 	}
 	r := &Replica{Name: name, CollectionID: c.ID, Shard: i, node: n, fsm: f, client: h.client, bound: h.cfg.StalenessBound, unsafeStrong: h.cfg.UnsafeStrongReads,
-		query: slices.Contains(c.Shards[i].Queries, h.cfg.Raft.ID), maxBacklog: h.cfg.Lifecycle.MaxBacklog, loader: h.loader(), files: h.indexSource(), opened: time.Now()}
+		query: slices.Contains(c.Shards[i].Queries, h.cfg.Raft.ID), maxBacklog: h.cfg.Lifecycle.MaxBacklog, loader: h.Loader(), files: h.indexSource(), opened: time.Now()}
 	if !preferred && !n.HasState() {
 		r.bootstrap = peers
 	}

@@ -42,7 +42,7 @@ func (h *Host) preloadStep(r *Replica, s *loopState) {
 	if c == nil {
 		return
 	}
-	if c.Released != s.released && c.Released {
+	if c.Released && !s.released {
 		r.indexes.retain(nil)
 		r.fsm.EvictFlushedVectors()
 		returnMemory()
