@@ -48,6 +48,8 @@ fuzz-short:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeSegment$$' -fuzztime=40000x ./segment/
 	$(GO) test -run='^$$' -fuzz='^FuzzIndexFiles$$' -fuzztime=20000x ./index/
 	$(GO) test -run='^$$' -fuzz='^FuzzHTTPBodies$$' -fuzztime=300x ./server/
+	$(GO) test -run='^$$' -fuzz='^FuzzWriteFastMatchesSlow$$' -fuzztime=100000x ./api/
+	$(GO) test -run='^$$' -fuzz='^FuzzParseFloat$$' -fuzztime=100000x ./api/
 
 # Longer fuzzing for developers.
 fuzz:
@@ -57,6 +59,8 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeSegment$$' -fuzztime=2m ./segment/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeBatch$$' -fuzztime=2m ./segment/
 	$(GO) test -run='^$$' -fuzz='^FuzzHTTPBodies$$' -fuzztime=2m ./server/
+	$(GO) test -run='^$$' -fuzz='^FuzzWriteFastMatchesSlow$$' -fuzztime=2m ./api/
+	$(GO) test -run='^$$' -fuzz='^FuzzParseFloat$$' -fuzztime=2m ./api/
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./index/ ./fsm/

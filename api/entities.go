@@ -22,22 +22,18 @@ func (s *Server) upsert(ctx context.Context, c *call) (any, error) { return s.wr
 
 // write validates every row, allocates auto IDs, then writes once.
 func (s *Server) write(ctx context.Context, c *call, upsert bool) (any, error) {
-	var r writeReq
-	col, err := s.decodeDescribe(ctx, c, &r, &r.collReq)
-	if err != nil {
-		return nil, err
+	describe := func(name string) (*coordinator.Collection, error) { return s.describe(ctx, name) }
+	w, ok := decodeWriteFast(c.body, describe, upsert)
+	if ok {
+		ok = checkPartitions(w.col, w.partition) == nil
 	}
-	if err := checkPartitions(col, r.PartitionName); err != nil {
-		return nil, err
+	if !ok {
+		var err error
+		if w, err = decodeWriteSlow(c.body, describe, upsert); err != nil {
+			return nil, err
+		}
 	}
-	rows, err := parseRows(r.Data)
-	if err != nil {
-		return nil, err
-	}
-	vals, err := validateRows(&col.Schema, rows, upsert)
-	if err != nil {
-		return nil, err
-	}
+	col, vals := w.col, w.vals
 	pk := col.Schema.PrimaryIndex()
 	if col.Schema.Fields[pk].AutoID && !upsert {
 		first, err := s.b.AllocIDs(ctx, len(vals))
@@ -48,8 +44,8 @@ func (s *Server) write(ctx context.Context, c *call, upsert bool) (any, error) {
 			vals[i][pk] = first + int64(i)
 		}
 	}
-	res, err := s.b.Write(ctx, shards.WriteRequest{Collection: col.Name, Partition: r.PartitionName,
-		Rows: buildBatch(&col.Schema, vals), Upsert: upsert, Key: c.idemKey})
+	res, err := s.b.Write(ctx, shards.WriteRequest{Collection: col.Name,
+		Rows: buildBatch(&col.Schema, vals), Upsert: upsert, Key: c.idemKey, Partition: w.partition})
 	if err != nil {
 		return nil, named(err, "collection", col.Name)
 	}
@@ -67,6 +63,34 @@ func (s *Server) write(ctx context.Context, c *call, upsert bool) (any, error) {
 		data = map[string]any{"upsertCount": res.Count, "upsertIds": ids}
 	}
 	return writeReply{data: data, token: res.Token}, nil
+}
+
+// decodeWriteSlow decodes an insert/upsert body through encoding/json: every
+// shape the API accepts, and the canonical error for everything else.
+func decodeWriteSlow(body []byte, describe describeFunc, upsert bool) (writeBody, error) {
+	var r writeReq
+	if err := decodeBody(body, &r); err != nil {
+		return writeBody{}, err
+	}
+	if err := requireName("collectionName", r.CollectionName); err != nil {
+		return writeBody{}, err
+	}
+	col, err := describe(r.CollectionName)
+	if err != nil {
+		return writeBody{}, err
+	}
+	if err := checkPartitions(col, r.PartitionName); err != nil {
+		return writeBody{}, err
+	}
+	rows, err := parseRows(r.Data)
+	if err != nil {
+		return writeBody{}, err
+	}
+	vals, err := validateRows(&col.Schema, rows, upsert)
+	if err != nil {
+		return writeBody{}, err
+	}
+	return writeBody{col: col, partition: r.PartitionName, vals: vals}, nil
 }
 
 // checkPartitions reports the first named partition that does not exist.

@@ -178,7 +178,7 @@ func (s *Server) readBody(gc *gin.Context) ([]byte, error) {
 		return nil, errBodyTooLarge(s.cfg.MaxBodyBytes)
 	}
 	r := http.MaxBytesReader(gc.Writer, gc.Request.Body, s.cfg.MaxBodyBytes)
-	body, err := io.ReadAll(r)
+	body, err := readAll(r, gc.Request.ContentLength)
 	if err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
@@ -187,6 +187,20 @@ func (s *Server) readBody(gc *gin.Context) ([]byte, error) {
 		return nil, errf(codeBadJSON, "cannot read request body: %v", err)
 	}
 	return body, nil
+}
+
+// readAll reads r to the end into one buffer of the announced length
+// (io.ReadAll grows and copies a 1.3 MB insert body about a dozen times).
+func readAll(r io.Reader, announced int64) ([]byte, error) {
+	if announced <= 0 {
+		return io.ReadAll(r)
+	}
+	buf := make([]byte, announced)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return nil, err // a short body is an error, as io.ReadAll reports it
+	}
+	rest, err := io.ReadAll(r) // empty: net/http stops at Content-Length
+	return append(buf, rest...), err
 }
 
 // render writes the envelope of an outcome.

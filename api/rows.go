@@ -140,6 +140,9 @@ func dynamicValue(s *segment.Schema, row map[string]any, enabled bool) ([]byte, 
 // buildBatch builds the columnar batch of validated rows.
 func buildBatch(s *segment.Schema, rows [][]any) *segment.Batch {
 	b := segment.NewBatch(s)
+	for i := range b.Columns {
+		b.Columns[i].Reserve(len(rows))
+	}
 	for _, vals := range rows {
 		for i := range b.Columns {
 			b.Columns[i].AppendValue(vals[i])

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // ErrCorrupt is wrapped by every decoding error.
@@ -136,8 +137,9 @@ func EncodeColumn(e *Encoder, c *Column) {
 			e.Varint(v)
 		}
 	case TypeFloat, TypeDouble:
-		for _, v := range c.Floats {
-			e.Buf = binary.LittleEndian.AppendUint64(e.Buf, math.Float64bits(v))
+		out := e.grow(8 * len(c.Floats))
+		for i, v := range c.Floats {
+			binary.LittleEndian.PutUint64(out[8*i:], math.Float64bits(v))
 		}
 	case TypeVarChar:
 		for _, s := range c.Strings {
@@ -148,10 +150,19 @@ func EncodeColumn(e *Encoder, c *Column) {
 			e.Bytes(b)
 		}
 	case TypeFloatVector:
-		for _, v := range c.Vectors {
-			e.Buf = binary.LittleEndian.AppendUint32(e.Buf, math.Float32bits(v))
+		out := e.grow(4 * len(c.Vectors))
+		for i, v := range c.Vectors {
+			binary.LittleEndian.PutUint32(out[4*i:], math.Float32bits(v))
 		}
 	}
+}
+
+// grow extends Buf by n bytes (one allocation at most) and returns them.
+func (e *Encoder) grow(n int) []byte {
+	e.Buf = slices.Grow(e.Buf, n)
+	start := len(e.Buf)
+	e.Buf = e.Buf[:start+n]
+	return e.Buf[start:]
 }
 
 // DecodeColumn reads a column written by EncodeColumn.
@@ -276,4 +287,37 @@ func DecodeBatch(d *Decoder, s *Schema) (*Batch, error) {
 		}
 	}
 	return b, nil
+}
+
+// MarshalBinary encodes the batch with EncodeBatch. encoding/gob (the
+// node-to-node RPC that forwards writes to a shard leader) uses it instead
+// of its own encoding, which writes every float of a vector on its own.
+func (b *Batch) MarshalBinary() ([]byte, error) {
+	var e Encoder
+	EncodeBatch(&e, b)
+	return e.Buf, nil
+}
+
+// UnmarshalBinary decodes what MarshalBinary wrote. The receiver checks
+// the batch against its schema (shards validate every write).
+func (b *Batch) UnmarshalBinary(data []byte) error {
+	d := &Decoder{Buf: data}
+	n := d.Len(1)
+	cols := make([]Column, 0, n)
+	for i := 0; i < n && d.Err == nil; i++ {
+		cols = append(cols, DecodeColumn(d))
+	}
+	switch {
+	case d.Err != nil:
+		return d.Err
+	case len(d.Buf) != 0:
+		return fmt.Errorf("%w: %d bytes after a batch", ErrCorrupt, len(d.Buf))
+	}
+	for i := range cols {
+		if cols[i].Len() != cols[0].Len() {
+			return fmt.Errorf("%w: columns of unequal length", ErrCorrupt)
+		}
+	}
+	b.Columns = cols
+	return nil
 }

@@ -108,9 +108,12 @@ func (e *codeError) Error() string { return fmt.Sprintf("%s: code %d: %s", e.pat
 
 // postWith is post with extra request headers.
 func postWith(base, path string, body any, header map[string]string) (json.RawMessage, error) {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
+	b, ok := body.(rawBody)
+	if !ok {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
+			return nil, err
+		}
 	}
 	req, err := http.NewRequest(http.MethodPost, base+"/v2/vectordb/"+path, bytes.NewReader(b))
 	if err != nil {
@@ -204,49 +207,6 @@ func (o *benchOpts) nodes() []string {
 	return []string{o.addr}
 }
 
-func benchInsert(o *benchOpts) error {
-	base, dim, err := o.baseVectors()
-	if err != nil {
-		return err
-	}
-	rows := len(base) / dim
-	_, _ = post(o.addr, "collections/drop", map[string]any{"collectionName": o.collection})
-	if err := o.createCollection(dim); err != nil {
-		return err
-	}
-	batches := (rows + o.batch - 1) / o.batch
-	var done, retries atomic.Int64
-	run := time.Now().UnixNano() // Idempotency-Keys unique to this run
-	start := time.Now()
-	stop := progress(func() string {
-		n := done.Load()
-		return fmt.Sprintf("%d/%d rows, %.0f rows/s", n, rows, float64(n)/time.Since(start).Seconds())
-	})
-	err = parallel(o.clients, batches, func(client, b int) error {
-		n := min(o.batch, rows-b*o.batch)
-		data := make([]map[string]any, n)
-		for i := range data {
-			id := b*o.batch + i
-			data[i] = map[string]any{"id": id, "vector": base[id*dim : (id+1)*dim]}
-		}
-		key := fmt.Sprintf("bench-%d-%d", run, b)
-		err := insertRetrying(o.nodes(), b, key, map[string]any{"collectionName": o.collection, "data": data}, &retries)
-		done.Add(int64(n))
-		return err
-	})
-	stop()
-	if err != nil {
-		return fmt.Errorf("%w (%d retries)", err, retries.Load())
-	}
-	el := time.Since(start)
-	fmt.Printf("insert: %d rows (%s), dim %d, batch %d, %d clients, %d nodes: %.2fs, %.0f rows/s, %d retries\n",
-		rows, o.dataset, dim, o.batch, o.clients, len(o.nodes()), el.Seconds(), float64(rows)/el.Seconds(), retries.Load())
-	if o.waitIndex {
-		return o.waitForIndex(int64(rows))
-	}
-	return nil
-}
-
 // parallel runs fn for items 0..n-1 on `clients` goroutines and returns the
 // first error.
 func parallel(clients, n int, fn func(client, item int) error) error {
@@ -278,12 +238,15 @@ func parallel(clients, n int, fn func(client, item int) error) error {
 }
 
 // progress prints status() every 2 s until the returned stop is called.
-func progress(status func() string) (stop func()) {
+func progress(status func() string) (stop func()) { return progressEvery(2*time.Second, status) }
+
+// progressEvery is progress at another interval.
+func progressEvery(every time.Duration, status func() string) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		t := time.NewTicker(2 * time.Second)
+		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
 			select {

@@ -1,10 +1,15 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -79,5 +84,66 @@ func TestInsertRetryingKeepsTheKey(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestEncodeInsertRoundTrips(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	vecs := make([]float32, 5*3)
+	for i := range vecs {
+		vecs[i] = float32(r.NormFloat64()) * float32(math.Pow(10, float64(r.IntN(60)-30)))
+	}
+	vecs[0], vecs[1] = math.MaxFloat32, -math.SmallestNonzeroFloat32
+	var got struct {
+		CollectionName string
+		Data           []struct {
+			ID     int       `json:"id"`
+			Vector []float32 `json:"vector"`
+		}
+	}
+	if err := json.Unmarshal(encodeInsert(`b"q`, 40, 3, vecs), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.CollectionName != `b"q` || len(got.Data) != 5 {
+		t.Fatalf("decoded %+v", got)
+	}
+	for i, row := range got.Data {
+		if row.ID != 40+i || !slices.Equal(row.Vector, vecs[i*3:(i+1)*3]) {
+			t.Fatalf("row %d: got %d %v, want %d %v", i, row.ID, row.Vector, 40+i, vecs[i*3:(i+1)*3])
+		}
+	}
+}
+
+func BenchmarkEncodeInsert(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	vecs := make([]float32, 1000*128)
+	for i := range vecs {
+		vecs[i] = r.Float32()
+	}
+	b.SetBytes(int64(len(encodeInsert("bench", 0, 128, vecs))))
+	for b.Loop() {
+		encodeInsert("bench", 0, 128, vecs)
+	}
+}
+
+func TestAppendFloat32RoundTrips(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	check := func(f float32) {
+		if f != f || math.IsInf(float64(f), 0) {
+			return // JSON has no NaN or Inf
+		}
+		s := string(appendFloat32(nil, f))
+		back, err := strconv.ParseFloat(s, 32)
+		if err != nil || float32(back) != f {
+			t.Fatalf("appendFloat32(%v) = %q, parses to %v (%v)", f, s, float32(back), err)
+		}
+	}
+	for _, f := range []float32{0, 1, -1, 0.1, 1e-4, 9.9999999e-5, 1e8, 99999999, 0.5, 123.456, math.MaxFloat32, math.SmallestNonzeroFloat32} {
+		check(f)
+	}
+	for range 2000000 {
+		check(math.Float32frombits(r.Uint32())) // every magnitude
+		check(r.Float32())
+		check(float32(r.NormFloat64() * math.Pow(10, float64(r.IntN(14)-5))))
 	}
 }
