@@ -83,11 +83,27 @@ type Lifecycle struct {
 	CacheDir string
 }
 
-// chunkJob is one chunk to upload, copied out of the state under the lock.
+// chunkJob is one chunk to upload. plan takes it under the state's read
+// lock as column slices (rows already appended never change, so reading
+// them after the lock is released is safe); encode then builds the files
+// outside the lock, so encoding 16 MiB does not hold up Apply.
 type chunkJob struct {
 	seg, part int64
 	chunk     segment.Chunk
+	fids      []int64
+	cols      []segment.Column
 	files     [][]byte
+}
+
+// encode builds the chunk files and their checksums.
+func (j *chunkJob) encode() {
+	for f := range j.cols {
+		b := segment.EncodeChunkFile(j.fids[f], &j.cols[f], 0, j.cols[f].Len())
+		j.files = append(j.files, b)
+		j.chunk.Checksums = append(j.chunk.Checksums, segment.Checksum(b))
+		j.chunk.Bytes += int64(len(b))
+	}
+	j.cols = nil
 }
 
 // lifecycleStep runs on the shard leader every tick: it seals full or idle
@@ -134,6 +150,7 @@ func (h *Host) flushOne(ctx context.Context, r *Replica, now time.Time) (more bo
 		}
 		return seal != 0, nil
 	}
+	job.encode()
 	for i, b := range job.files {
 		if err := lc.Store.Put(ctx, job.chunk.Keys[i], b); err != nil {
 			return false, fmt.Errorf("shards: %s: uploading %s: %w", r.Name, job.chunk.Keys[i], err)
@@ -181,11 +198,9 @@ func (h *Host) chunkJob(r *Replica, g *segment.Segment, from, to int) *chunkJob 
 	j := &chunkJob{seg: g.ID, part: g.Partition, chunk: segment.Chunk{Index: idx, FromRow: int64(from), ToRow: int64(to)}}
 	for f := range g.Columns {
 		fid := schema.Fields[f].ID
-		b := segment.EncodeChunkFile(fid, &g.Columns[f], from, to)
-		j.files = append(j.files, b)
+		j.fids = append(j.fids, fid)
+		j.cols = append(j.cols, g.Columns[f].Slice(from, to))
 		j.chunk.Keys = append(j.chunk.Keys, storage.InsertLogKey(h.cfg.Lifecycle.Root, r.CollectionID, g.Partition, g.ID, fid, idx))
-		j.chunk.Checksums = append(j.chunk.Checksums, segment.Checksum(b))
-		j.chunk.Bytes += int64(len(b))
 	}
 	return j
 }
