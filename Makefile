@@ -50,6 +50,7 @@ fuzz-short:
 	$(GO) test -run='^$$' -fuzz='^FuzzHTTPBodies$$' -fuzztime=300x ./server/
 	$(GO) test -run='^$$' -fuzz='^FuzzWriteFastMatchesSlow$$' -fuzztime=100000x ./api/
 	$(GO) test -run='^$$' -fuzz='^FuzzParseFloat$$' -fuzztime=100000x ./api/
+	$(GO) test -run='^$$' -fuzz='^FuzzVectorsFastMatchesSlow$$' -fuzztime=50000x ./api/
 
 # Longer fuzzing for developers.
 fuzz:
@@ -61,6 +62,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzHTTPBodies$$' -fuzztime=2m ./server/
 	$(GO) test -run='^$$' -fuzz='^FuzzWriteFastMatchesSlow$$' -fuzztime=2m ./api/
 	$(GO) test -run='^$$' -fuzz='^FuzzParseFloat$$' -fuzztime=2m ./api/
+	$(GO) test -run='^$$' -fuzz='^FuzzVectorsFastMatchesSlow$$' -fuzztime=2m ./api/
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./index/ ./fsm/

@@ -323,3 +323,41 @@ func decodeAny(sc *scanner) (any, bool) {
 	var v any
 	return v, dec.Decode(&v) == nil
 }
+
+// parseVectorsFast parses query vectors (a list of dim numbers, or a list
+// of such lists) without encoding/json; ok is false for anything else, and
+// parseVectors then decodes it the slow way and words the error.
+func parseVectorsFast(raw []byte, dim int) ([][]float32, bool) {
+	sc := &scanner{b: raw}
+	if dim <= 0 || sc.ws() != '[' {
+		return nil, false
+	}
+	d := &rowDecoder{}
+	start := sc.i
+	sc.i++
+	if sc.ws() != '[' { // one flat vector
+		sc.i = start
+		v, ok := d.vector(sc, dim)
+		sc.ws()
+		return [][]float32{v}, ok && sc.i == len(raw)
+	}
+	var out [][]float32
+	for {
+		if sc.ws() != '[' || len(out) == maxWindow {
+			return nil, false
+		}
+		v, ok := d.vector(sc, dim)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, v)
+		more, ok := sc.more(']')
+		if !ok {
+			return nil, false
+		}
+		if !more {
+			sc.ws()
+			return out, sc.i == len(raw)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"reflect"
 	"strings"
@@ -135,5 +136,24 @@ func FuzzWriteFastMatchesSlow(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body string, upsert bool) {
 		checkFastMatchesSlow(t, body, upsert)
+	})
+}
+
+// FuzzVectorsFastMatchesSlow checks the fast query-vector parser against
+// encoding/json: same vectors whenever it accepts.
+func FuzzVectorsFastMatchesSlow(f *testing.F) {
+	for _, s := range []string{`[1,2,3]`, `[[1,2,3],[4,5.5,-6e-1]]`, ` [ [0,0,0] ] `, `[[1,2]]`, `[]`, `[[1,2,3],]`, `[1,2,1e39]`} {
+		f.Add(s, 3)
+	}
+	f.Fuzz(func(t *testing.T, raw string, dim int) {
+		dim = dim%5 + 1
+		fast, ok := parseVectorsFast([]byte(raw), dim)
+		if !ok {
+			return
+		}
+		slow, err := parseVectors(json.RawMessage(raw), dim, "data")
+		if err != nil || !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("parseVectorsFast(%q, %d) = %v; encoding/json: %v, %v", raw, dim, fast, slow, err)
+		}
 	})
 }

@@ -165,6 +165,9 @@ func parseVectors(raw json.RawMessage, dim int, param string) ([][]float32, erro
 	if !present(raw) {
 		return nil, missingf("missing required parameter %q (the query vectors)", param)
 	}
+	if out, ok := parseVectorsFast(raw, dim); ok {
+		return out, nil
+	}
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
 	var v any

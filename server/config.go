@@ -28,6 +28,11 @@ type Config struct {
 	// DefaultMemoryFraction of the machine's (or cgroup's) memory; -1 none.
 	MemoryLimit int64 `yaml:"memory_limit"`
 
+	// DisableInterimIndex turns off the interim indexes of growing
+	// segments (searches then scan growing rows exactly; README "Fresh
+	// data"). They are built only on nodes with the query role.
+	DisableInterimIndex bool `yaml:"disable_interim_index"`
+
 	// MaxBodyBytes bounds an HTTP request body.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// AuthEnabled turns on bearer-token checks; Users maps user → password.

@@ -218,7 +218,8 @@ func (s *Server) open() error {
 			CacheDir: filepath.Join(s.cfg.DataDir, "cache")},
 		HibernateAfter: lc.HibernateAfter,
 		SubmitTask:     s.coord.CreateTask, Indexes: s.indexes, UnsafeStrongReads: s.cfg.Testing.UnsafeStrongReads,
-		Preload: s.cfg.hasRole(coordinator.RoleQuery)}, s.mux, s.client)
+		Preload: s.cfg.hasRole(coordinator.RoleQuery),
+		Interim: s.cfg.hasRole(coordinator.RoleQuery) && !s.cfg.DisableInterimIndex}, s.mux, s.client)
 	hl := s.host.Lifecycle()
 	s.worker = builder.New(builder.Config{Router: s.host, Store: hl.Store, Root: hl.Root, ChunkSize: hl.ChunkSize, Load: s.host.Loader()})
 	if err := s.register(); err != nil {

@@ -60,6 +60,10 @@ type Config struct {
 	// first search (load progress counts them). A node without it (a data
 	// or index node) loads sealed data only for a read that reaches it.
 	Preload bool
+	// Interim: this node serves reads (the query role), so its replicas
+	// index growing rows as they arrive (interim.go). Off, a search scans
+	// growing segments.
+	Interim bool
 	// UnsafeStrongReads deliberately breaks Strong reads: a replica serves
 	// them from its local state without a read index. It exists only so
 	// that the Jepsen suite can prove its checkers fail (server flag
@@ -128,6 +132,13 @@ func NewHost(cfg Config, mux *raft.Mux, client *rpc.Client) *Host {
 	h.mu.removing = map[string]bool{}
 	h.mu.opening = map[string]chan struct{}{}
 	h.mu.sleeping = map[string]*sleeper{}
+	if cfg.Interim {
+		h.wg.Add(1)
+		go func() {
+			defer h.wg.Done()
+			h.interimLoop(h.ctx)
+		}()
+	}
 	h.loadSleepers()
 	if mux != nil {
 		mux.OnMissing(h.knock)

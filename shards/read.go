@@ -275,6 +275,14 @@ func (r *Replica) searchSegment(g *segment.Segment, spec ReadSpec, req *SearchRe
 	if err := g.Load(req.AnnsField); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
+	if x := r.interimFor(g, req, m); x != nil {
+		if sel, err := selective(g, spec, guard); err != nil || !sel {
+			if err != nil {
+				return nil, err
+			}
+			return searchInterim(g, x, req, p)
+		}
+	}
 	col := &g.Columns[req.AnnsField]
 	return index.SearchFlat(index.FlatView{Vectors: col.Vectors, Dim: col.Dim}, req.Vectors, p)
 }

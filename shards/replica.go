@@ -52,6 +52,7 @@ type Replica struct {
 	loader  segment.Loader // fetches chunks (retrying: restore needs them)
 	files   indexFiles     // where index files are read
 	indexes indexCache     // index files loaded for search
+	interim interimSet     // interim indexes of growing segments (interim.go)
 	reads   *readTracker   // the host's read counters; nil in some tests
 
 	wakeCh  chan struct{}   // wakes the background loop (1-buffered)

@@ -189,15 +189,25 @@ func groundTruth(w io.Writer, base []float32, queries [][]float32, dim, k int, m
 func (o *benchOpts) searchPass(w io.Writer, run searchRun, queries [][]float32, gt [][]int32) error {
 	lat := make([]time.Duration, len(queries))
 	got := make([][]int64, len(queries))
-	start := time.Now()
-	err := parallel(o.clients, len(queries), func(_, i int) error {
-		body := map[string]any{"collectionName": o.collection, "data": [][]float32{queries[i]}, "limit": o.topK, "consistencyLevel": o.level}
+	// Request bodies are encoded before the clock starts: the client's
+	// encoding is not the server's speed.
+	bodies := make([]rawBody, len(queries))
+	for i, q := range queries {
+		body := map[string]any{"collectionName": o.collection, "data": [][]float32{q}, "limit": o.topK, "consistencyLevel": o.level}
 		if run.params != nil {
 			body["searchParams"] = map[string]any{"metricType": o.metric, "params": run.params}
 		}
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		bodies[i] = b
+	}
+	start := time.Now()
+	err := parallel(o.clients, len(queries), func(_, i int) error {
 		t := time.Now()
 		nodes := o.nodes()
-		raw, err := post(nodes[i%len(nodes)], "entities/search", body)
+		raw, err := post(nodes[i%len(nodes)], "entities/search", bodies[i])
 		lat[i] = time.Since(t)
 		if err == nil {
 			got[i], err = hitIDs(raw)

@@ -45,6 +45,7 @@ func bindServerFlags(fs *pflag.FlagSet, cfg *server.Config) {
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "trace, debug, info, warn or error")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "largest accepted HTTP request body")
 	fs.Var(byteSize{&cfg.MemoryLimit}, "memory-limit", "memory a collection load may take this node to, e.g. 8GiB; a load past it is refused (default 80% of the machine's memory; -1: no limit)")
+	fs.BoolVar(&cfg.DisableInterimIndex, "disable-interim-index", cfg.DisableInterimIndex, "search growing segments by exact scan instead of building interim indexes as rows arrive")
 	fs.BoolVar(&cfg.AuthEnabled, "auth", cfg.AuthEnabled, "require Authorization: Bearer user:password or an API key")
 	fs.StringSliceVar(&cfg.APIKeys, "api-keys", cfg.APIKeys, "accepted API keys (with --auth)")
 	fs.StringToStringVar(&cfg.Users, "users", cfg.Users, "accepted user=password pairs (with --auth)")
