@@ -40,6 +40,9 @@ type Backend interface {
 	DropIndex(ctx context.Context, collection, indexName string) error
 	// IndexProgress reports rows covered by the named index.
 	IndexProgress(ctx context.Context, collection, indexName string) (total, indexed int64, state, failReason string, err error)
+	// IndexLag reports the collection's last write and when every row was
+	// last in a built index (shards.IndexLag).
+	IndexLag(ctx context.Context, collection string) (shards.IndexLag, error)
 
 	CreateAlias(ctx context.Context, alias, collection string) error
 	AlterAlias(ctx context.Context, alias, collection string) error

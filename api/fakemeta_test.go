@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/shards"
 )
 
 func (f *fake) CreatePartition(_ context.Context, coll, part string) error {
@@ -67,6 +68,10 @@ func (f *fake) DropIndex(_ context.Context, coll, name string) error {
 	}
 	c.col.Indexes = slices.Delete(c.col.Indexes, i, i+1)
 	return nil
+}
+
+func (f *fake) IndexLag(context.Context, string) (shards.IndexLag, error) {
+	return shards.IndexLag{}, nil
 }
 
 func (f *fake) IndexProgress(_ context.Context, coll, _ string) (int64, int64, string, string, error) {

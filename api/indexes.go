@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/segment"
+	"github.com/raftvec/raftvec/shards"
 )
 
 // indexParam is one entry of indexParams.
@@ -153,6 +155,7 @@ func (s *Server) describeIndex(ctx context.Context, c *call) (any, error) {
 		return nil, err
 	}
 	out := []map[string]any{}
+	var lag *shards.IndexLag
 	for _, ix := range col.Indexes {
 		if r.IndexName != "" && ix.Name != r.IndexName {
 			continue
@@ -161,15 +164,39 @@ func (s *Server) describeIndex(ctx context.Context, c *call) (any, error) {
 		if err != nil {
 			return nil, named(err, "index", ix.Name)
 		}
-		out = append(out, map[string]any{"indexName": ix.Name, "fieldName": ix.FieldName,
+		d := map[string]any{"indexName": ix.Name, "fieldName": ix.FieldName,
 			"indexType": ix.IndexType, "metricType": ix.MetricType, "totalRows": total,
 			"indexedRows": indexed, "pendingRows": max(total-indexed, 0), "indexState": state,
-			"failReason": fail})
+			"failReason": fail}
+		if shards.BuiltPerSegment(ix) {
+			if lag == nil {
+				l, err := s.b.IndexLag(ctx, col.Name)
+				if err != nil {
+					return nil, err
+				}
+				lag = &l
+			}
+			addLag(d, *lag, time.Now())
+		}
+		out = append(out, d)
 	}
 	if r.IndexName != "" && len(out) == 0 {
 		return nil, errf(codeIndexNotFound, "index not found: %q in collection %q", r.IndexName, col.Name)
 	}
 	return out, nil
+}
+
+// addLag adds raftvec's index-lag fields to an index description: when
+// the collection was last written, when every row was last in a built
+// index, and the seconds between (or waited so far).
+func addLag(d map[string]any, l shards.IndexLag, now time.Time) {
+	if l.LastWrite > 0 {
+		d["lastWriteTime"] = time.UnixMilli(l.LastWrite).UTC().Format(time.RFC3339Nano)
+	}
+	if l.IndexedAt > 0 && l.CaughtUp() {
+		d["allIndexedTime"] = time.UnixMilli(l.IndexedAt).UTC().Format(time.RFC3339Nano)
+	}
+	d["indexLagSeconds"] = l.Lag(now)
 }
 
 func (s *Server) listIndexes(ctx context.Context, c *call) (any, error) {

@@ -47,7 +47,7 @@ func TestIndexes(t *testing.T) {
 	if ix.MetricType != "IP" || ix.IndexType != "HNSW" || ix.Params["M"] != "8" || ix.Params["efConstruction"] != "64" {
 		t.Errorf("index %+v", ix)
 	}
-	want := `[{"failReason":"","fieldName":"v","indexName":"vi","indexState":"Finished","indexType":"HNSW","indexedRows":2,"metricType":"IP","pendingRows":0,"totalRows":2}]`
+	want := `[{"failReason":"","fieldName":"v","indexLagSeconds":0,"indexName":"vi","indexState":"Finished","indexType":"HNSW","indexedRows":2,"metricType":"IP","pendingRows":0,"totalRows":2}]`
 	if got := js(e.ok("indexes/describe", `{"collectionName":"c","indexName":"vi"}`).Data); got != want {
 		t.Errorf("describe\n got %s\nwant %s", got, want)
 	}

@@ -383,6 +383,15 @@ func (p *Proxy) IndexProgress(ctx context.Context, coll, name string) (int64, in
 	return total, indexed, "Finished", "", nil // growing rows are indexed once flushed
 }
 
+// IndexLag implements api.Backend.
+func (p *Proxy) IndexLag(ctx context.Context, coll string) (shards.IndexLag, error) {
+	c, err := p.coord.Collection(coll)
+	if err != nil {
+		return shards.IndexLag{}, err
+	}
+	return p.host.CollectionIndexLag(ctx, c), nil
+}
+
 // CreateAlias implements api.Backend.
 func (p *Proxy) CreateAlias(ctx context.Context, alias, coll string) error {
 	return p.coord.CreateAlias(ctx, alias, coll)

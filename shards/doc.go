@@ -23,6 +23,16 @@
 // FSM refuses an older build's Indexed entry and the coordinator a stale
 // token's task report, so a reassigned task's late report is dropped.
 //
+// Rows without a built index (growing segments, and sealed ones being
+// indexed) get an interim index on nodes with the query role
+// (Config.Interim, interim.go): an IVF trained on a segment's first rows,
+// extended in the background by one goroutine per host at a bounded duty
+// cycle, searched for the rows it covers while the rest is scanned. It is
+// local read-path state, never replicated, and dropped once the segment's
+// built index is recorded. A shard leader records when every row was last
+// in a built index after its last write (lag.go), which indexes/describe
+// and raftvec_index_lag_seconds report.
+//
 // Invariants:
 //   - A write is acknowledged only after its entry is committed and applied
 //     (raft.Node.Propose); errors say whether the write definitely did not

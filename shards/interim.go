@@ -91,6 +91,26 @@ func (s *interimSet) Rows() int64 {
 	return n
 }
 
+// InterimRows is the rows covered by the interim indexes of every open
+// replica.
+func (h *Host) InterimRows() int64 {
+	var n int64
+	for _, r := range h.Replicas() {
+		n += r.interim.Rows()
+	}
+	return n
+}
+
+// InterimSearches counts segment searches answered through interim
+// indexes by the open replicas.
+func (h *Host) InterimSearches() int64 {
+	var n int64
+	for _, r := range h.Replicas() {
+		n += r.interim.searches.Load()
+	}
+	return n
+}
+
 // interimWork is rows of one segment's vector column to index.
 type interimWork struct {
 	key    interimKey

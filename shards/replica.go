@@ -35,6 +35,9 @@ type Replica struct {
 	lastWrite atomic.Int64 // unix ms of the last proposal, for idle ticks
 	backlog   atomic.Int64 // unflushed bytes, as of the leader's last lifecycle step
 	lastData  atomic.Int64 // unix ms of the last insert/upsert/delete, for idle sealing
+	// indexedAt is the unix ms at which this leader last saw every row of
+	// the shard in a built segment index (lag.go).
+	indexedAt atomic.Int64
 	// lastRead is the unix ms of the last read gated here or read index
 	// served by this replica as leader: an idle leader ticks only while
 	// reads come, so idle collections cost no log writes.
@@ -146,6 +149,9 @@ func (r *Replica) proposeLocal(ctx context.Context, data []byte) (fsm.Result, ui
 	}
 	if out.Err != nil {
 		return out, res.Index, mapApplyErr(out.Err)
+	}
+	if len(data) > 1 && (fsm.Kind(data[1]) == fsm.KindIndexed || fsm.Kind(data[1]) == fsm.KindCompactCommit) {
+		r.noteIndexed(time.Now().UnixMilli())
 	}
 	return out, res.Index, nil
 }
