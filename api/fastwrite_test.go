@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
@@ -154,6 +155,52 @@ func FuzzVectorsFastMatchesSlow(f *testing.F) {
 		slow, err := parseVectors(json.RawMessage(raw), dim, "data")
 		if err != nil || !reflect.DeepEqual(fast, slow) {
 			t.Fatalf("parseVectorsFast(%q, %d) = %v; encoding/json: %v, %v", raw, dim, fast, slow, err)
+		}
+	})
+}
+
+// insertBody is a 1000-row insert of 128-d vectors as bench insert sends.
+func insertBody(b *testing.B) []byte {
+	b.Helper()
+	cols := map[string]*coordinator.Collection{"bench": {Name: "bench", Schema: segment.Schema{Fields: []segment.Field{
+		{Name: "id", Type: segment.TypeInt64, PrimaryKey: true},
+		{Name: "vector", Type: segment.TypeFloatVector, Dim: 128},
+		{Name: "$meta", Type: segment.TypeJSON, IsDynamic: true}}, EnableDynamic: true}}}
+	fastCols["bench"] = cols["bench"]
+	r := rand.New(rand.NewPCG(1, 2))
+	rows := make([]map[string]any, 1000)
+	for i := range rows {
+		v := make([]float32, 128)
+		for j := range v {
+			v[j] = r.Float32()
+		}
+		rows[i] = map[string]any{"id": i, "vector": v}
+	}
+	body, err := json.Marshal(map[string]any{"collectionName": "bench", "data": rows})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return body
+}
+
+// BenchmarkDecodeInsert compares the one-pass insert decoder with the
+// encoding/json path on a 1000 × 128 body (bytes/s is body bytes).
+func BenchmarkDecodeInsert(b *testing.B) {
+	body := insertBody(b)
+	b.Run("fast", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			if _, ok := decodeWriteFast(body, fastDescribe, false); !ok {
+				b.Fatal("fast path declined")
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			if _, err := decodeWriteSlow(body, fastDescribe, false); err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 }

@@ -9,11 +9,16 @@ import (
 	"github.com/raftvec/raftvec/coordinator"
 )
 
+// taskPoll is how often a node looks for tasks assigned to it: an index
+// build waits for it after its segment is flushed (a local read of the
+// metadata state, cheap).
+const taskPoll = 100 * time.Millisecond
+
 // watchTasks runs the compaction and index-build tasks the coordinator
 // assigned to this node, one at a time, and reports each done. A failed task is retried on
 // the next round; if this node goes away the coordinator reassigns it.
 func (s *Server) watchTasks(ctx context.Context) {
-	t := time.NewTicker(500 * time.Millisecond)
+	t := time.NewTicker(taskPoll)
 	defer t.Stop()
 	for {
 		select {

@@ -117,7 +117,7 @@ func benchInsert(o *benchOpts) error {
 		rows, o.dataset, dim, o.batch, o.clients, len(o.nodes()), el.Seconds(), float64(rows)/el.Seconds(),
 		float64(sent.Load())/1e6/el.Seconds(), retries.Load())
 	if o.waitIndex {
-		return o.waitForIndex(int64(rows))
+		return o.waitForIndex(int64(rows), start)
 	}
 	return nil
 }
