@@ -141,7 +141,7 @@ func dynamicValue(s *segment.Schema, row map[string]any, enabled bool) ([]byte, 
 func buildBatch(s *segment.Schema, rows [][]any) *segment.Batch {
 	b := segment.NewBatch(s)
 	for i := range b.Columns {
-		b.Columns[i].Reserve(len(rows))
+		b.Columns[i].Reserve(len(rows), 0)
 	}
 	for _, vals := range rows {
 		for i := range b.Columns {

@@ -126,8 +126,14 @@ func (c *Column) Append(src *Column, i int) {
 // column grows to at least twice its capacity: appending row by row with
 // append's own growth (1.25× for large slices) copied a 100 MB growing
 // segment's vectors about four times over, a third of a replica's CPU
-// while applying inserts. Capacity is not part of a column's state.
-func (c *Column) Reserve(rows int) {
+// while applying inserts. limit (rows, 0: none) is where the column is
+// expected to stop (its segment seals there): once doubling would pass
+// half of it, the column grows to limit at once, which saves the largest
+// copy and the largest allocation of a segment's life (fresh memory is
+// what costs: the profile of a 3-node insert showed Reserve's allocations
+// as 30 % of each node's CPU, mostly zeroing new pages). Capacity is not
+// part of a column's state.
+func (c *Column) Reserve(rows, limit int) {
 	if c.Type != TypeFloatVector || rows <= 0 {
 		return
 	}
@@ -135,7 +141,11 @@ func (c *Column) Reserve(rows int) {
 	if need <= cap(c.Vectors) {
 		return
 	}
-	grown := make([]float32, len(c.Vectors), max(need, 2*cap(c.Vectors)))
+	grow := 2 * cap(c.Vectors)
+	if lim := limit * c.Dim; lim > cap(c.Vectors) && 2*grow > lim {
+		grow = lim
+	}
+	grown := make([]float32, len(c.Vectors), max(need, grow))
 	copy(grown, c.Vectors)
 	c.Vectors = grown
 }

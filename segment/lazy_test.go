@@ -130,7 +130,7 @@ func TestReserveDoublesVectorCapacity(t *testing.T) {
 		b.Columns[0].AppendValue(int64(i))
 		b.Columns[1].AppendValue([]float32{float32(i), 0, 0, 1})
 	}
-	g.Reserve(100)
+	g.Reserve(100, 0)
 	p := &g.Columns[1].Vectors[:1][0]
 	for i := range 100 {
 		g.Append(b, i)
@@ -139,11 +139,38 @@ func TestReserveDoublesVectorCapacity(t *testing.T) {
 		t.Fatal("appending the reserved rows reallocated")
 	}
 	c := cap(g.Columns[1].Vectors)
-	g.Reserve(1)
+	g.Reserve(1, 0)
 	if got := cap(g.Columns[1].Vectors); got < 2*c {
 		t.Fatalf("capacity %d after Reserve on a full column of capacity %d", got, c)
 	}
 	if v := g.Columns[1].Vector(42); v[0] != 42 || len(g.Columns[1].Vectors) != 400 {
 		t.Fatalf("rows changed by Reserve: %v, %d floats", v, len(g.Columns[1].Vectors))
+	}
+}
+
+// Near its seal size a column grows to the limit at once instead of
+// doubling past it.
+func TestReserveJumpsToLimit(t *testing.T) {
+	c := Column{Type: TypeFloatVector, Dim: 2}
+	limit := 1000
+	var caps []int
+	for range limit {
+		c.Reserve(1, limit)
+		c.Vectors = append(c.Vectors, 0, 0)
+		if len(caps) == 0 || caps[len(caps)-1] != cap(c.Vectors) {
+			caps = append(caps, cap(c.Vectors))
+		}
+	}
+	if last := caps[len(caps)-1]; last != limit*2 {
+		t.Fatalf("capacities %v: want the last to be the limit (%d floats)", caps, limit*2)
+	}
+	for i := 1; i < len(caps)-1; i++ {
+		if caps[i] != 2*caps[i-1] {
+			t.Fatalf("capacities %v: want doubling below the limit", caps)
+		}
+	}
+	c.Reserve(5, limit) // past the limit: grows by doubling again
+	if cap(c.Vectors) < 2*limit*2 {
+		t.Fatalf("capacity %d past the limit", cap(c.Vectors))
 	}
 }

@@ -68,10 +68,11 @@ func (g *Segment) Rows() int {
 func (g *Segment) Live() int { return g.Rows() - int(g.Deleted.GetCardinality()) }
 
 // Reserve makes room for rows more rows in the vector columns (see
-// Column.Reserve); a caller appending a batch calls it once first.
-func (g *Segment) Reserve(rows int) {
+// Column.Reserve; limit is the rows at which the segment is expected to
+// seal, 0 if unknown); a caller appending a batch calls it once first.
+func (g *Segment) Reserve(rows, limit int) {
 	for f := range g.Columns {
-		g.Columns[f].Reserve(rows)
+		g.Columns[f].Reserve(rows, limit)
 	}
 }
 
