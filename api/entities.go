@@ -45,7 +45,7 @@ func (s *Server) write(ctx context.Context, c *call, upsert bool) (any, error) {
 		}
 	}
 	res, err := s.b.Write(ctx, shards.WriteRequest{Collection: col.Name,
-		Rows: buildBatch(&col.Schema, vals), Upsert: upsert, Key: c.idemKey, Partition: w.partition})
+		Rows: buildBatch(&col.Schema, vals, w.vectors), Upsert: upsert, Key: c.idemKey, Partition: w.partition})
 	if err != nil {
 		return nil, named(err, "collection", col.Name)
 	}

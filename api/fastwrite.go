@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"slices"
 
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/segment"
@@ -14,6 +15,10 @@ type writeBody struct {
 	col       *coordinator.Collection
 	partition string
 	vals      [][]any // one canonical value per schema field, per row
+	// vectors holds, per schema field, every row's vector contiguously
+	// when the fast path decoded them so (nil otherwise): the batch takes
+	// it as its column instead of copying the rows' vectors again.
+	vectors [][]float32
 }
 
 type describeFunc func(name string) (*coordinator.Collection, error)
@@ -70,7 +75,7 @@ func decodeWriteFast(body []byte, describe describeFunc, upsert bool) (writeBody
 					return w, false
 				}
 				w.col = col
-				if w.vals, ok = decodeRows(sc, &col.Schema, upsert); !ok {
+				if w.vals, w.vectors, ok = decodeRows(sc, &col.Schema, upsert, len(body)); !ok {
 					return w, false
 				}
 			} else if _, ok := sc.skip(); !ok {
@@ -102,7 +107,7 @@ func decodeWriteFast(body []byte, describe describeFunc, upsert bool) (writeBody
 		}
 		w.col = col
 		var ok bool
-		if w.vals, ok = decodeRows(&scanner{b: body, i: dataAt}, &col.Schema, upsert); !ok {
+		if w.vals, w.vectors, ok = decodeRows(&scanner{b: body, i: dataAt}, &col.Schema, upsert, len(body)); !ok {
 			return w, false
 		}
 	}
@@ -120,50 +125,70 @@ func foldsKnownKey(key []byte) bool {
 	return false
 }
 
-// rowDecoder decodes rows of one schema; vectors are cut from a shared
-// slab to keep allocations per row constant.
+// rowDecoder decodes rows of one schema. Each vector field's vectors are
+// parsed into one array, row after row, which becomes the batch's column.
 type rowDecoder struct {
 	schema *segment.Schema
 	upsert bool
 	pk     int
 	dyn    int
-	slab   []float32
 	seen   []bool
+	row    int         // the row being decoded
+	cols   [][]float32 // per field: the vectors of rows 0..row
+	gap    []bool      // per field: some row's vector is not in cols
+	hint   int         // floats to reserve per vector field
 }
 
-// decodeRows decodes a non-empty list of row objects.
-func decodeRows(sc *scanner, schema *segment.Schema, upsert bool) ([][]any, bool) {
-	d := &rowDecoder{schema: schema, upsert: upsert, pk: schema.PrimaryIndex(),
-		dyn: schema.DynamicIndex(), seen: make([]bool, len(schema.Fields))}
-	if !sc.eat('[') || sc.eat(']') {
-		return nil, false
+// decodeRows decodes a non-empty list of row objects; vectors[f] holds
+// vector field f of every row contiguously when it could be decoded so.
+// bodyLen sizes the vector arrays (a JSON float takes about 9 bytes).
+func decodeRows(sc *scanner, schema *segment.Schema, upsert bool, bodyLen int) (rows [][]any, vectors [][]float32, ok bool) {
+	n := len(schema.Fields)
+	d := &rowDecoder{schema: schema, upsert: upsert, pk: schema.PrimaryIndex(), dyn: schema.DynamicIndex(),
+		seen: make([]bool, n), cols: make([][]float32, n), gap: make([]bool, n), hint: bodyLen / 9}
+	if nv := len(schema.VectorFields()); nv > 1 {
+		d.hint /= nv
 	}
-	var rows [][]any
+	if !sc.eat('[') || sc.eat(']') {
+		return nil, nil, false
+	}
 	keys := make(map[any]struct{})
 	for {
-		vals, ok := d.row(sc)
+		vals, ok := d.decodeRow(sc)
 		if !ok {
-			return nil, false
+			return nil, nil, false
 		}
 		if key := vals[d.pk]; key != nil {
 			if _, dup := keys[key]; dup {
-				return nil, false
+				return nil, nil, false
 			}
 			keys[key] = struct{}{}
 		}
 		rows = append(rows, vals)
+		d.row++
 		more, ok := sc.more(']')
 		if !ok {
-			return nil, false
+			return nil, nil, false
 		}
 		if !more {
-			return rows, true
+			return rows, d.contiguous(), true
 		}
 	}
 }
 
-// row decodes one row object into canonical values.
-func (d *rowDecoder) row(sc *scanner) ([]any, bool) {
+// contiguous returns the vector arrays that hold every row's vector.
+func (d *rowDecoder) contiguous() [][]float32 {
+	out := make([][]float32, len(d.cols))
+	for f, c := range d.cols {
+		if dim := d.schema.Fields[f].Dim; !d.gap[f] && dim > 0 && len(c) == d.row*dim {
+			out[f] = c
+		}
+	}
+	return out
+}
+
+// decodeRow decodes one row object into canonical values.
+func (d *rowDecoder) decodeRow(sc *scanner) ([]any, bool) {
 	if !sc.eat('{') {
 		return nil, false
 	}
@@ -214,7 +239,7 @@ func (d *rowDecoder) member(sc *scanner, key []byte, vals []any, meta map[string
 		return meta, false
 	}
 	d.seen[i] = true
-	v, ok := d.value(sc, f)
+	v, ok := d.value(sc, i)
 	vals[i] = v
 	return meta, ok
 }
@@ -251,12 +276,13 @@ func fieldIndex(s *segment.Schema, key []byte) int {
 	return -1
 }
 
-// value decodes the value of field f.
-func (d *rowDecoder) value(sc *scanner, f *segment.Field) (any, bool) {
+// value decodes the value of field i.
+func (d *rowDecoder) value(sc *scanner, i int) (any, bool) {
+	f := &d.schema.Fields[i]
 	var v any
 	switch c := sc.ws(); {
 	case c == '[' && f.Type == segment.TypeFloatVector && f.Dim > 0:
-		return d.vector(sc, f.Dim)
+		return d.vector(sc, i, f.Dim)
 	case c == 'n':
 		if !sc.word("null") {
 			return nil, false
@@ -287,29 +313,40 @@ func (d *rowDecoder) value(sc *scanner, f *segment.Field) (any, bool) {
 	return c, err == nil
 }
 
-// vector parses exactly dim numbers into a vector cut from the slab.
-func (d *rowDecoder) vector(sc *scanner, dim int) ([]float32, bool) {
-	if len(d.slab) < dim {
-		d.slab = make([]float32, 64*dim)
+// vector parses exactly dim numbers into field i's vector array.
+func (d *rowDecoder) vector(sc *scanner, i, dim int) ([]float32, bool) {
+	c := d.cols[i]
+	start := len(c)
+	if cap(c)-start < dim {
+		c = slices.Grow(c, max(dim, d.hint-start))
 	}
-	vec := d.slab[:dim:dim]
-	d.slab = d.slab[dim:]
+	c = c[:start+dim]
+	d.cols[i] = c
+	if start != d.row*dim { // an earlier row's vector is not in c
+		d.gap[i] = true
+	}
+	vec := c[start : start+dim : start+dim]
+	return vec, parseVector(sc, vec)
+}
+
+// parseVector parses a list of exactly len(dst) numbers into dst.
+func parseVector(sc *scanner, dst []float32) bool {
 	sc.i++ // '['
-	for k := range vec {
+	for k := range dst {
 		if k > 0 && !sc.eat(',') {
-			return nil, false
+			return false
 		}
 		num, ok := sc.number()
 		if !ok {
-			return nil, false
+			return false
 		}
 		f, err := parseFloat(num)
 		if err != nil || math.Abs(f) > math.MaxFloat32 {
-			return nil, false
+			return false
 		}
-		vec[k] = float32(f)
+		dst[k] = float32(f)
 	}
-	return vec, sc.eat(']')
+	return sc.eat(']')
 }
 
 // decodeAny decodes one value as encoding/json does with UseNumber.
@@ -332,12 +369,12 @@ func parseVectorsFast(raw []byte, dim int) ([][]float32, bool) {
 	if dim <= 0 || sc.ws() != '[' {
 		return nil, false
 	}
-	d := &rowDecoder{}
 	start := sc.i
 	sc.i++
 	if sc.ws() != '[' { // one flat vector
 		sc.i = start
-		v, ok := d.vector(sc, dim)
+		v := make([]float32, dim)
+		ok := parseVector(sc, v)
 		sc.ws()
 		return [][]float32{v}, ok && sc.i == len(raw)
 	}
@@ -346,8 +383,8 @@ func parseVectorsFast(raw []byte, dim int) ([][]float32, bool) {
 		if sc.ws() != '[' || len(out) == maxWindow {
 			return nil, false
 		}
-		v, ok := d.vector(sc, dim)
-		if !ok {
+		v := make([]float32, dim)
+		if !parseVector(sc, v) {
 			return nil, false
 		}
 		out = append(out, v)

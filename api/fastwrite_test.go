@@ -74,6 +74,12 @@ func checkFastMatchesSlow(t *testing.T, body string, upsert bool) bool {
 	if fast.col != slow.col || fast.partition != slow.partition || !reflect.DeepEqual(fast.vals, slow.vals) {
 		t.Fatalf("fast and slow paths differ for %q:\nfast %#v %q\nslow %#v %q", body, fast.vals, fast.partition, slow.vals, slow.partition)
 	}
+	// The batch built on the fast path's contiguous vectors is the batch
+	// of the rows.
+	fb, sb := buildBatch(&fast.col.Schema, fast.vals, fast.vectors), buildBatch(&slow.col.Schema, slow.vals, nil)
+	if !reflect.DeepEqual(fb.Columns, sb.Columns) {
+		t.Fatalf("batches differ for %q:\nfast %+v\nslow %+v", body, fb.Columns, sb.Columns)
+	}
 	return true
 }
 
@@ -90,6 +96,8 @@ var fastWriteCases = []struct {
 	{"partition and unknown key", `{"collectionName":"all","partitionName":"p1","other":[{"x":"\u00e9"}],"data":[{"id":1,"vector":[1,2,3]},{"id":2,"vector":[4,5,6]}]}`, false, true},
 	{"varchar pk", `{"collectionName":"auto","data":[{"pk":"a","v":[1,2]},{"pk":"b","v":[3,4]}]}`, false, true},
 	{"auto id", `{"collectionName":"autoid","data":[{"vector":[1,2]}]}`, false, true},
+	{"vector missing in a row", `{"collectionName":"all","data":[{"id":1,"vector":[1,2,3]},{"id":2,"vector":null},{"id":3,"vector":[7,8,9]}]}`, false, false},
+	{"vector as a generic value", `{"collectionName":"all","data":[{"id":1,"vector":[1,2,3]},{"id":2,"vector":[4,5, 6]}]}`, false, true},
 	{"auto id upsert", `{"collectionName":"autoid","data":[{"id":5,"vector":[1,2]}]}`, true, true},
 	{"escaped string value", `{"collectionName":"all","data":[{"id":1,"vector":[1,2,3],"name":"a\"b"}]}`, false, true},
 	// Everything below falls back (and the slow path words the error or

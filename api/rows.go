@@ -137,14 +137,18 @@ func dynamicValue(s *segment.Schema, row map[string]any, enabled bool) ([]byte, 
 	return canonicalJSONBytes(meta)
 }
 
-// buildBatch builds the columnar batch of validated rows.
-func buildBatch(s *segment.Schema, rows [][]any) *segment.Batch {
+// buildBatch builds the columnar batch of validated rows. vectors[f], when
+// set, already holds every row's vector of field f contiguously and
+// becomes that column as is.
+func buildBatch(s *segment.Schema, rows [][]any, vectors [][]float32) *segment.Batch {
 	b := segment.NewBatch(s)
 	for i := range b.Columns {
+		if i < len(vectors) && vectors[i] != nil {
+			b.Columns[i].Vectors = vectors[i]
+			continue
+		}
 		b.Columns[i].Reserve(len(rows), 0)
-	}
-	for _, vals := range rows {
-		for i := range b.Columns {
+		for _, vals := range rows {
 			b.Columns[i].AppendValue(vals[i])
 		}
 	}
