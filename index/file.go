@@ -38,9 +38,9 @@ func EncodeFile(typ string, params map[string]string, dim int, metric Metric, ve
 	if err != nil {
 		return nil, err
 	}
-	build := func() error { return hn.Build(nil, vectors, 2) }
+	build := func() error { return hn.Build(nil, vectors, 0) } // all cores
 	if owned {
-		build = func() error { return hn.BuildOwned(vectors, 2) }
+		build = func() error { return hn.BuildOwned(vectors, 0) }
 	}
 	if err := build(); err != nil {
 		return nil, fmt.Errorf("index: building HNSW: %w", err)
