@@ -147,7 +147,7 @@ func (s *Server) collectors() []prometheus.Collector {
 			Help: "Rows of growing (and not yet indexed) segments covered by this node's interim indexes."},
 			func() float64 { return float64(s.host.InterimRows()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "raftvec", Name: "interim_segment_searches_total",
-			Help: "Segment searches answered through an interim index by the open replicas (a closed replica's count is dropped)."},
+			Help: "Segment searches this node answered through an interim index."},
 			func() float64 { return float64(s.host.InterimSearches()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "raftvec", Name: "replica_reads_total",
 			Help:        "Searches and queries served by this node's shard replicas, by the replica's suffrage (voter, or nonvoter: a query replica).",

@@ -38,6 +38,7 @@ type ReadStats struct {
 type readTracker struct {
 	inFlight, rows, stopped atomic.Int64
 	byVoter, byQuery        atomic.Int64
+	interim                 atomic.Int64 // segment searches through an interim index
 
 	idOnce sync.Once
 	prefix string

@@ -50,7 +50,8 @@ type interimIndex struct {
 type interimSet struct {
 	mu sync.Mutex
 	m  map[interimKey]*interimIndex
-	// searches counts segment searches answered through an interim index.
+	// searches counts this replica's segment searches answered through
+	// an interim index (tests; the node's count is in its readTracker).
 	searches atomic.Int64
 }
 
@@ -101,15 +102,9 @@ func (h *Host) InterimRows() int64 {
 	return n
 }
 
-// InterimSearches counts segment searches answered through interim
-// indexes by the open replicas.
-func (h *Host) InterimSearches() int64 {
-	var n int64
-	for _, r := range h.Replicas() {
-		n += r.interim.searches.Load()
-	}
-	return n
-}
+// InterimSearches counts the segment searches this node answered through
+// interim indexes since it started.
+func (h *Host) InterimSearches() int64 { return h.reads.interim.Load() }
 
 // interimWork is rows of one segment's vector column to index.
 type interimWork struct {
@@ -253,6 +248,9 @@ func (r *Replica) interimFor(g *segment.Segment, req *SearchRequest, m index.Met
 		return nil
 	}
 	r.interim.searches.Add(1)
+	if r.reads != nil {
+		r.reads.interim.Add(1)
+	}
 	return x
 }
 
