@@ -164,6 +164,12 @@ func (r *Replica) extendInterim(ctx context.Context, metrics map[int]index.Metri
 				k := interimKey{g.ID, f}
 				x := r.interim.get(k)
 				keep[k] = x != nil
+				if g.State != segment.Growing && g.State != segment.Sealed {
+					// Flushed: its vectors may be loaded lazily by a read
+					// (under the segment's own lock), so they are not read
+					// here; the index keeps serving the rows it covers.
+					continue
+				}
 				c := &g.Columns[f]
 				n := g.Rows()
 				if len(c.Vectors) < n*c.Dim || (x == nil && n < interimTrainRows) || (x != nil && x.rows.Load() >= int64(n)) {
