@@ -175,6 +175,13 @@ func TestClusterNodeRemovedAndReAddedCatchesUp(t *testing.T) {
 	}
 	resp.Body.Close()
 	tc.kill(victim)
+	// node-1 must know a live metadata leader first: if the victim led the
+	// group, a request forwarded to its old address gets no reply (code 3,
+	// outcome unknown), which is right but not what this test is about.
+	waitFor(t, 10*time.Second, func() bool {
+		addr, _ := tc.nodes[0].Coordinator().Node().LeaderAddr()
+		return addr != "" && addr != tc.cfgs[victim].RaftAddr
+	})
 	// Adding it back while it is down is refused and costs nothing: the
 	// metadata group keeps its two voters and its quorum.
 	if r := tc.client(0).post("/v1/cluster/nodes/add", map[string]any{"nodeID": tc.cfgs[victim].NodeID, "raftAddr": tc.cfgs[victim].RaftAddr}); r.Code != 1100 {
