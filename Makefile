@@ -46,6 +46,7 @@ fuzz-short:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=100000x ./expr/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeCommand$$' -fuzztime=150000x ./fsm/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeSegment$$' -fuzztime=40000x ./segment/
+	$(GO) test -run='^$$' -fuzz='^FuzzChunkVectorsInPlace$$' -fuzztime=20000x ./segment/
 	$(GO) test -run='^$$' -fuzz='^FuzzIndexFiles$$' -fuzztime=20000x ./index/
 	$(GO) test -run='^$$' -fuzz='^FuzzHTTPBodies$$' -fuzztime=300x ./server/
 	$(GO) test -run='^$$' -fuzz='^FuzzWriteFastMatchesSlow$$' -fuzztime=100000x ./api/
@@ -59,6 +60,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeCommand$$' -fuzztime=2m ./fsm/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeSegment$$' -fuzztime=2m ./segment/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeBatch$$' -fuzztime=2m ./segment/
+	$(GO) test -run='^$$' -fuzz='^FuzzChunkVectorsInPlace$$' -fuzztime=2m ./segment/
 	$(GO) test -run='^$$' -fuzz='^FuzzHTTPBodies$$' -fuzztime=2m ./server/
 	$(GO) test -run='^$$' -fuzz='^FuzzWriteFastMatchesSlow$$' -fuzztime=2m ./api/
 	$(GO) test -run='^$$' -fuzz='^FuzzParseFloat$$' -fuzztime=2m ./api/

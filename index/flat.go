@@ -112,7 +112,8 @@ func (f *Flat) Search(queries [][]float32, p SearchParams) ([][]Hit, error) {
 type FlatView struct {
 	Vectors []float32 // n*Dim floats, row i at [i*Dim, (i+1)*Dim)
 	Dim     int
-	IDs     []int64   // ID of row i; nil means the row index
+	IDs     []int64   // ID of row i; nil means First + i
+	First   int64     // ID of row 0 when IDs is nil (a part of a longer run of rows)
 	Norms   []float32 // optional per-row norms for COSINE (see ComputeNorms); nil computes them during the scan
 }
 
@@ -135,7 +136,7 @@ func SearchFlat(v FlatView, queries [][]float32, p SearchParams) ([][]Hit, error
 	if err != nil {
 		return nil, err
 	}
-	s := &flatScan{vecs: v.Vectors, dim: v.Dim, n: n, ids: v.IDs, norms: v.Norms, p: p, rng: rng, stop: newStopper(p.Check)}
+	s := &flatScan{vecs: v.Vectors, dim: v.Dim, n: n, ids: v.IDs, first: v.First, norms: v.Norms, p: p, rng: rng, stop: newStopper(p.Check)}
 	if p.Metric != MetricCosine {
 		s.norms = nil
 	}

@@ -8,7 +8,8 @@ type flatScan struct {
 	vecs  []float32 // n*dim
 	dim   int
 	n     int
-	ids   []int64   // nil: ID = row index
+	ids   []int64 // nil: ID = first + row index
+	first int64
 	norms []float32 // COSINE row norms; nil: computed per row
 	p     SearchParams
 	rng   scoreRange
@@ -82,7 +83,7 @@ func (s *flatScan) scan(q []float32, top *topK, cand *[]entry) {
 			return
 		}
 		for i := lo; i < hi; i++ {
-			id := int64(i)
+			id := s.first + int64(i)
 			if s.ids != nil {
 				id = s.ids[i]
 			}

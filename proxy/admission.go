@@ -38,7 +38,8 @@ func (p *Proxy) admit(ctx context.Context, c *coordinator.Collection) error {
 	need := rows * rowCost(c)
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	used := int64(ms.HeapInuse) + p.host.Memory().IndexMappedBytes
+	mem := p.host.Memory()
+	used := int64(ms.HeapInuse) + mem.IndexMappedBytes + mem.VectorBytesMapped
 	if need > 0 && used+need > p.memLimit {
 		return fmt.Errorf("%w: loading %q needs about %s (%d sealed rows) but this node holds %s of its --memory-limit %s: "+
 			"release other collections, add query nodes, or raise --memory-limit",

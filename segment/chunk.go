@@ -96,6 +96,7 @@ func Checksum(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
 
 // Slice returns rows [from, to) of the column, sharing its storage.
 func (c *Column) Slice(from, to int) Column {
+	c.readOnly("Slice")
 	out := Column{Type: c.Type, Dim: c.Dim}
 	if c.Valid != nil {
 		out.Valid = c.Valid[from:to]
@@ -166,6 +167,7 @@ func (g *Segment) Bytes(from, to int) int64 {
 
 // AppendAll appends every row of src (same type and dim) to c.
 func (c *Column) AppendAll(src *Column) {
+	c.readOnly("AppendAll")
 	n, m := c.Len(), src.Len()
 	if src.Valid != nil || c.Valid != nil {
 		if c.Valid == nil {
@@ -183,7 +185,10 @@ func (c *Column) AppendAll(src *Column) {
 	c.Floats = append(c.Floats, src.Floats...)
 	c.Strings = append(c.Strings, src.Strings...)
 	c.Raw = append(c.Raw, src.Raw...)
-	c.Vectors = append(c.Vectors, src.Vectors...)
+	_ = src.VectorParts(func(_ int, v []float32) error {
+		c.Vectors = append(c.Vectors, v...)
+		return nil
+	})
 }
 
 // LoadFlushed rebuilds a segment whose rows are all in the given chunks,

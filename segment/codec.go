@@ -150,10 +150,14 @@ func EncodeColumn(e *Encoder, c *Column) {
 			e.Bytes(b)
 		}
 	case TypeFloatVector:
-		out := e.grow(4 * len(c.Vectors))
-		for i, v := range c.Vectors {
-			binary.LittleEndian.PutUint32(out[4*i:], math.Float32bits(v))
-		}
+		out := e.grow(4 * n * c.Dim)
+		_ = c.VectorParts(func(first int, vs []float32) error {
+			o := out[4*first*c.Dim:]
+			for i, v := range vs {
+				binary.LittleEndian.PutUint32(o[4*i:], math.Float32bits(v))
+			}
+			return nil
+		})
 	}
 }
 

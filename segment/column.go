@@ -15,7 +15,8 @@ import (
 //	Float, Double              Floats (Float values are rounded to float32)
 //	VarChar                    Strings
 //	JSON, Array                Raw (canonical JSON text of each value)
-//	FloatVector                Vectors (Dim values per row, contiguous)
+//	FloatVector                Vectors (Dim values per row, contiguous),
+//	                           or mapped from chunk files (mapped.go)
 //
 // Valid is nil for a column with no nulls; otherwise Valid[i] is false where
 // row i is null (its slot in the typed slice holds the zero value).
@@ -29,6 +30,10 @@ type Column struct {
 	Strings []string
 	Raw     [][]byte
 	Vectors []float32
+
+	// mapped, when set, holds a vector column's rows in place in its
+	// chunk files (Vectors is nil): read-only, see mapped.go.
+	mapped *mappedVectors
 }
 
 // NewColumn returns an empty column for a field.
@@ -50,6 +55,9 @@ func (c *Column) Len() int {
 	case TypeJSON, TypeArray:
 		return len(c.Raw)
 	case TypeFloatVector:
+		if c.mapped != nil {
+			return c.mapped.rows
+		}
 		if c.Dim == 0 {
 			return 0
 		}
@@ -61,8 +69,14 @@ func (c *Column) Len() int {
 // IsNull reports whether row i is null.
 func (c *Column) IsNull(i int) bool { return c.Valid != nil && !c.Valid[i] }
 
-// Vector returns row i of a vector column (no copy).
-func (c *Column) Vector(i int) []float32 { return c.Vectors[i*c.Dim : (i+1)*c.Dim : (i+1)*c.Dim] }
+// Vector returns row i of a vector column (no copy: a mapped column's row
+// is valid only while the column is reachable).
+func (c *Column) Vector(i int) []float32 {
+	if c.mapped != nil {
+		return c.mapped.vector(i)
+	}
+	return c.Vectors[i*c.Dim : (i+1)*c.Dim : (i+1)*c.Dim]
+}
 
 // Value returns row i as a canonical value: nil, bool, int64, float64,
 // string, []float32 (vectors), or for JSON and Array the decoded JSON value
@@ -95,6 +109,7 @@ func (c *Column) Value(i int) any {
 
 // Append appends row i of src (same type) to c.
 func (c *Column) Append(src *Column, i int) {
+	c.readOnly("Append")
 	if src.Valid != nil || c.Valid != nil {
 		if c.Valid == nil {
 			c.Valid = make([]bool, c.Len(), c.Len()+1)
@@ -137,6 +152,7 @@ func (c *Column) Reserve(rows, limit int) {
 	if c.Type != TypeFloatVector || rows <= 0 {
 		return
 	}
+	c.readOnly("Reserve")
 	need := len(c.Vectors) + rows*c.Dim
 	if need <= cap(c.Vectors) {
 		return
@@ -154,6 +170,7 @@ func (c *Column) Reserve(rows, limit int) {
 // raw JSON bytes as []byte). nil appends a null. It panics on a value of the
 // wrong Go type: callers validate first.
 func (c *Column) AppendValue(v any) {
+	c.readOnly("AppendValue")
 	null := v == nil
 	if null || c.Valid != nil {
 		if c.Valid == nil {

@@ -16,6 +16,9 @@
 //     objects. Scalar columns are always in memory (the log's deletes
 //     filter on them); readers call Load before touching a vector column,
 //     and nothing about a segment's encoding depends on what is loaded.
+//   - A loaded vector column may be mapped from its chunk files
+//     (mapped.go): read-only (writing to it panics), valid while the column
+//     is reachable; callers copy rows they keep past their read.
 //
 // segment must not talk to the network or import raft.
 package segment

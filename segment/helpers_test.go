@@ -124,9 +124,12 @@ func normalise(c *Column) normColumn {
 		}
 		n.Raw = append(n.Raw, r)
 	}
-	for _, v := range c.Vectors {
-		n.VecBits = append(n.VecBits, math.Float32bits(v))
-	}
+	_ = c.VectorParts(func(_ int, vs []float32) error {
+		for _, v := range vs {
+			n.VecBits = append(n.VecBits, math.Float32bits(v))
+		}
+		return nil
+	})
 	return n
 }
 

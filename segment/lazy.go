@@ -73,6 +73,17 @@ func (g *Segment) Resident(f int) bool {
 	return !g.lz.missing[f]
 }
 
+// Mapped reports whether column f is resident and mapped from its chunk
+// files (outside the Go heap) rather than read onto the heap.
+func (g *Segment) Mapped(f int) bool {
+	if g.lz == nil {
+		return false
+	}
+	g.lz.mu.Lock()
+	defer g.lz.mu.Unlock()
+	return !g.lz.missing[f] && g.Columns[f].Mapped()
+}
+
 // AllResident reports whether every column is in memory.
 func (g *Segment) AllResident() bool {
 	if g.lz == nil {
@@ -84,11 +95,16 @@ func (g *Segment) AllResident() bool {
 }
 
 // Load makes the named columns resident, reading absent ones from the chunk
-// objects (checksums verified). Readers call it before touching a column;
-// it is safe for concurrent callers and needs no shard lock, so a slow
-// object store can be waited for outside it. Reading a column that was not
-// loaded panics in Column.Value.
-func (g *Segment) Load(fields ...int) error {
+// objects (checksums verified) onto the heap. Readers call it (or
+// LoadMapped) before touching a column; it is safe for concurrent callers
+// and needs no shard lock, so a slow object store can be waited for outside
+// it. Reading a column that was not loaded panics in Column.Value.
+func (g *Segment) Load(fields ...int) error { return g.LoadMapped(nil, fields...) }
+
+// LoadMapped is Load that maps absent vector columns in place from their
+// chunk files with m where every chunk has a local file (mapped.go), and
+// reads the rest onto the heap. m may be nil.
+func (g *Segment) LoadMapped(m Mapper, fields ...int) error {
 	if g.lz == nil {
 		return nil
 	}
@@ -101,7 +117,7 @@ func (g *Segment) Load(fields ...int) error {
 		if g.lz.load == nil {
 			return fmt.Errorf("segment %d: field %q is in object storage, and there is none to read it from", g.ID, g.lz.schema.Fields[f].Name)
 		}
-		col, err := g.loadField(f)
+		col, err := g.residentField(m, f)
 		if err != nil {
 			return err
 		}
@@ -109,6 +125,17 @@ func (g *Segment) Load(fields ...int) error {
 		g.lz.missing[f] = false
 	}
 	return nil
+}
+
+// residentField maps field f when m can, else reads it onto the heap.
+func (g *Segment) residentField(m Mapper, f int) (Column, error) {
+	if m != nil {
+		col, ok, err := g.mapField(m, f, &g.lz.schema.Fields[f])
+		if ok || err != nil {
+			return col, err
+		}
+	}
+	return g.loadField(f)
 }
 
 // loadField reads field f of every chunk into one column.

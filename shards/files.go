@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/raftvec/raftvec/internal/mmap"
+	"github.com/raftvec/raftvec/segment"
 	"github.com/raftvec/raftvec/storage"
 )
 
@@ -37,6 +39,27 @@ func (h *Host) indexSource() indexFiles {
 		files.path = h.cachedFile
 	}
 	return files
+}
+
+// mapper returns how replicas map flushed vector columns in place: from
+// the same local files as index files (the local object store, or the
+// chunk cache after a download). nil when there are none; an object that
+// cannot be mapped is read onto the heap instead (segment.LoadMapped).
+func (f indexFiles) mapper() segment.Mapper {
+	if f.path == nil {
+		return nil
+	}
+	return func(key string) ([]byte, func() error, bool, error) {
+		p, err := f.path(key)
+		if err != nil {
+			return nil, nil, false, nil
+		}
+		m, err := mmap.Open(p)
+		if err != nil {
+			return nil, nil, false, nil
+		}
+		return m.Bytes(), m.Close, true, nil
+	}
 }
 
 // fetchOnce downloads an object without retrying.

@@ -339,7 +339,7 @@ func (h *Host) openReplica(c *coordinator.Collection, i int, name string, asleep
 		return nil, fmt.Errorf("shards: opening %s: %w", name, err)
 	}
 	r := &Replica{Name: name, CollectionID: c.ID, Shard: i, node: n, fsm: f, client: h.client, bound: h.cfg.StalenessBound, unsafeStrong: h.cfg.UnsafeStrongReads,
-		query: slices.Contains(c.Shards[i].Queries, h.cfg.Raft.ID), maxBacklog: h.cfg.Lifecycle.MaxBacklog, loader: h.Loader(), files: h.indexSource(), opened: time.Now()}
+		query: slices.Contains(c.Shards[i].Queries, h.cfg.Raft.ID), maxBacklog: h.cfg.Lifecycle.MaxBacklog, loader: h.Loader(), files: h.indexSource(), mapper: h.indexSource().mapper(), opened: time.Now()}
 	if !preferred && !n.HasState() {
 		r.bootstrap = peers
 	}

@@ -14,9 +14,12 @@ type MemoryStats struct {
 	IndexFiles       int
 	IndexMappedBytes int64
 	// VectorBytesInMemory counts segment vector columns on the Go heap
-	// (growing segments, and flushed ones a search scanned or returned);
-	// VectorBytesInStorage the flushed ones left in object storage.
+	// (growing segments, and flushed ones read without a local file);
+	// VectorBytesMapped flushed ones a search scanned or returned, mapped
+	// from their chunk files; VectorBytesInStorage the flushed ones not
+	// loaded at all.
 	VectorBytesInMemory  int64
+	VectorBytesMapped    int64
 	VectorBytesInStorage int64
 }
 
@@ -35,7 +38,9 @@ func (h *Host) Memory() MemoryStats {
 						continue
 					}
 					b := int64(g.Rows()) * int64(s.Fields[f].Dim) * 4
-					if g.Resident(f) {
+					if g.Mapped(f) {
+						m.VectorBytesMapped += b
+					} else if g.Resident(f) {
 						m.VectorBytesInMemory += b
 					} else {
 						m.VectorBytesInStorage += b

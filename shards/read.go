@@ -73,7 +73,7 @@ func (r *Replica) Query(ctx context.Context, spec ReadSpec, ids []any, out []int
 					return
 				}
 			}
-			if res.Entities[i], err = entity(ref.g, ref.row, ref.pk, out); err != nil {
+			if res.Entities[i], err = r.entity(ref.g, ref.row, ref.pk, out); err != nil {
 				return
 			}
 		}
@@ -123,9 +123,10 @@ func (r *Replica) collect(v fsm.View, spec ReadSpec, ids []any, guard scanGuard)
 }
 
 // entity reads a row's output fields, loading vector columns that are in
-// object storage (segment.Load; a no-op once they are in memory).
-func entity(g *segment.Segment, row int, pk any, out []int) (Entity, error) {
-	if err := g.Load(out...); err != nil {
+// object storage (segment.LoadMapped; a no-op once they are resident). It
+// copies vectors: a mapped column's rows must not outlive the read lock.
+func (r *Replica) entity(g *segment.Segment, row int, pk any, out []int) (Entity, error) {
+	if err := g.LoadMapped(r.mapper, out...); err != nil {
 		return Entity{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	e := Entity{PK: pk, Values: make([]any, len(out))}
@@ -193,7 +194,7 @@ func (r *Replica) prefetch(spec ReadSpec, req *SearchRequest) {
 		}
 	}
 	for _, g := range scans {
-		_ = g.Load(req.AnnsField)
+		_ = g.LoadMapped(r.mapper, req.AnnsField)
 	}
 }
 
@@ -236,7 +237,7 @@ func (r *Replica) searchView(v fsm.View, spec ReadSpec, req *SearchRequest, m in
 		out := make([]Hit, len(merged))
 		for i, h := range merged {
 			g, row := segs[h.ID>>32], int(h.ID&(1<<32-1))
-			e, err := entity(g, row, g.Columns[pki].Value(row), req.OutputFields)
+			e, err := r.entity(g, row, g.Columns[pki].Value(row), req.OutputFields)
 			if err != nil {
 				return SearchResult{}, err
 			}
@@ -272,7 +273,7 @@ func (r *Replica) searchSegment(g *segment.Segment, spec ReadSpec, req *SearchRe
 			}
 		}
 	}
-	if err := g.Load(req.AnnsField); err != nil {
+	if err := g.LoadMapped(r.mapper, req.AnnsField); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	if x := r.interimFor(g, req, m); x != nil {
@@ -283,8 +284,34 @@ func (r *Replica) searchSegment(g *segment.Segment, spec ReadSpec, req *SearchRe
 			return searchInterim(g, x, req, p)
 		}
 	}
-	col := &g.Columns[req.AnnsField]
-	return index.SearchFlat(index.FlatView{Vectors: col.Vectors, Dim: col.Dim}, req.Vectors, p)
+	return scanColumn(&g.Columns[req.AnnsField], req.Vectors, p)
+}
+
+// scanColumn searches a vector column exactly: in one pass when it is
+// contiguous on the heap, else chunk by chunk (a mapped column), merging
+// the per-chunk results. Hit IDs are the segment's rows either way.
+func scanColumn(col *segment.Column, queries [][]float32, p index.SearchParams) ([][]index.Hit, error) {
+	var lists [][][]index.Hit
+	err := col.VectorParts(func(first int, v []float32) error {
+		hits, err := index.SearchFlat(index.FlatView{Vectors: v, Dim: col.Dim, First: int64(first)}, queries, p)
+		lists = append(lists, hits)
+		return err
+	})
+	if err != nil || len(lists) == 1 {
+		if err != nil {
+			return nil, err
+		}
+		return lists[0], nil
+	}
+	out := make([][]index.Hit, len(queries))
+	per := make([][]index.Hit, len(lists))
+	for q := range queries {
+		for i := range lists {
+			per[i] = lists[i][q]
+		}
+		out[q] = index.Merge(p.Metric, per, 0, p.TopK, p.GroupSize)
+	}
+	return out, nil
 }
 
 // usableIndex returns the segment's index file when the search asked for

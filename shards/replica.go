@@ -54,6 +54,7 @@ type Replica struct {
 
 	loader  segment.Loader // fetches chunks (retrying: restore needs them)
 	files   indexFiles     // where index files are read
+	mapper  segment.Mapper // maps flushed vector columns in place (nil: they are read onto the heap)
 	indexes indexCache     // index files loaded for search
 	interim interimSet     // interim indexes of growing segments (interim.go)
 	reads   *readTracker   // the host's read counters; nil in some tests
