@@ -7,10 +7,14 @@
 # and a restart, timing /healthz, the first count(*) and the first search,
 # the memory after restart, and the data directory once GC removed what
 # merges left behind (the node runs with --gc-tolerance 30s here; the
-# default is 1h). Usage: scripts/memory-restart.sh [ROWS] [PORT]
+# default is 1h). INDEX=FLAT (no ANN index: every search scans the flushed
+# segments exactly, their vector columns mapped from the chunk files)
+# inserts, flushes and waits for the flush instead of the index.
+# Usage: [INDEX=FLAT] scripts/memory-restart.sh [ROWS] [PORT]
 set -euo pipefail
 rows=${1:-300000}
 port=${2:-18640}
+index=${INDEX:-HNSW}
 bin=${RAFTVEC_BIN:-bin/raftvec}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/raftvec-mem.XXXXXX")
 base="http://127.0.0.1:$port"
@@ -27,12 +31,22 @@ memory() { # the live heap after a forced GC, and RSS
   local rss heap
   rss=$(metric process_resident_memory_bytes)
   heap=$(metric go_memstats_heap_alloc_bytes)
-  echo "$1: RSS $((rss / 1048576)) MB ($((rss / rows)) B/vector), Go heap $((heap / 1048576)) MB ($((heap / rows)) B/vector), index mapped $(($(metric raftvec_index_files_mapped_bytes) / 1048576)) MB"
+  echo "$1: RSS $((rss / 1048576)) MB ($((rss / rows)) B/vector), Go heap $((heap / 1048576)) MB ($((heap / rows)) B/vector), index mapped $(($(metric raftvec_index_files_mapped_bytes) / 1048576)) MB, vectors mapped $(($(metric 'raftvec_segment_vector_bytes{where="mapped"}') / 1048576)) MB"
 }
 . "$(dirname "$0")/wait-ok.sh"
 start
 wait_ok "$base/readyz" >/dev/null
-"$bin" bench insert --addr "$base" --dataset synthetic --rows "$rows" --dim 128 --index HNSW --M 16 --efc 200 --wait-index
+if [ "$index" = FLAT ]; then
+  "$bin" bench insert --addr "$base" --dataset synthetic --rows "$rows" --dim 128 --index FLAT
+  f=$(wait_ok "$base/v2/vectordb/collections/flush" '{"collectionName":"bench"}')
+  for _ in $(seq 1 600); do # every segment Flushed (or merged, still Flushed)
+    curl -s "$base/v1/collections/bench/segments" | grep -q '"state":"\(Growing\|Sealed\)"' || break
+    sleep 0.1
+  done
+  echo "flush: ${f} ms, then every segment in object storage"
+else
+  "$bin" bench insert --addr "$base" --dataset synthetic --rows "$rows" --dim 128 --index HNSW --M 16 --efc 200 --wait-index
+fi
 # Merges of the sealed segments follow; measure the settled shape.
 m=$(wait_ok "$base/v2/vectordb/collections/compact" '{"collectionName":"bench"}')
 echo "compact (merges, each output indexed before it replaces its inputs): ${m} ms; $(curl -s "$base/v1/collections/bench/segments" | grep -o '"segmentID"' | wc -l) segments"
