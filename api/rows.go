@@ -147,7 +147,7 @@ func buildBatch(s *segment.Schema, rows [][]any, vectors [][]float32) *segment.B
 			b.Columns[i].Vectors = vectors[i]
 			continue
 		}
-		b.Columns[i].Reserve(len(rows), 0)
+		b.Columns[i].Reserve(len(rows))
 		for _, vals := range rows {
 			b.Columns[i].AppendValue(vals[i])
 		}

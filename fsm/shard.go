@@ -20,11 +20,6 @@ type Shard struct {
 	schema *segment.Schema
 	base   int64          // segment IDs are base + n, so they are unique across shards
 	load   segment.Loader // fetches flushed chunks when restoring a snapshot
-	// sealRows is about where a growing segment seals (SetSealSize), so
-	// its vector columns grow to that at once near the end (capacity only:
-	// not state).
-	sealRows int
-
 	mu struct {
 		sync.RWMutex
 		state
@@ -62,21 +57,6 @@ func newState() state {
 // to (the caller does the I/O; the FSM verifies checksums). Call it before
 // the shard is handed to Raft.
 func (sh *Shard) SetLoader(load segment.Loader) { sh.load = load }
-
-// SetSealSize tells the shard the size at which its leader seals growing
-// segments (a hint for their memory growth; nothing applied depends on
-// it). Call it before the shard is handed to Raft.
-func (sh *Shard) SetSealSize(bytes int64) {
-	perRow := int64(0)
-	for _, f := range sh.schema.Fields {
-		if f.Type == segment.TypeFloatVector {
-			perRow += 4 * int64(f.Dim)
-		}
-	}
-	if perRow > 0 && bytes > 0 {
-		sh.sealRows = int(bytes / perRow)
-	}
-}
 
 // Schema returns the shard's schema (immutable).
 func (sh *Shard) Schema() *segment.Schema { return sh.schema }
@@ -159,15 +139,16 @@ func (sh *Shard) insertLocked(part int64, b *segment.Batch, upsert bool) Result 
 	if len(dups) > 0 {
 		return Result{Err: fmt.Errorf("%w: %s", ErrDuplicateKey, strings.Join(dups, ", "))}
 	}
-	g := sh.growingLocked(part)
-	g.Reserve(n, sh.sealRows)
+	// No key repeats within the batch, so every replaced row predates it.
 	for i := 0; i < n; i++ {
-		pk := sh.pkOf(b, i)
-		if old, ok := sh.mu.pk.Get(pk); ok {
+		if old, ok := sh.mu.pk.Get(sh.pkOf(b, i)); ok {
 			sh.mu.byID[old.Segment].Delete(int(old.Row))
 		}
-		row := g.Append(b, i)
-		sh.mu.pk.Put(pk, segment.Ref{Segment: g.ID, Row: int32(row)})
+	}
+	g := sh.growingLocked(part)
+	first := g.AppendBatch(b) // adopts the decoded batch's vectors: no copy
+	for i := 0; i < n; i++ {
+		sh.mu.pk.Put(sh.pkOf(b, i), segment.Ref{Segment: g.ID, Row: int32(first + i)})
 	}
 	return Result{Count: int64(n), MinPK: minIntPK(b, sh.schema.PrimaryIndex())}
 }

@@ -106,15 +106,24 @@ func (f *Flat) Search(queries [][]float32, p SearchParams) ([][]Hit, error) {
 	return SearchFlat(FlatView{Vectors: f.vectors, Dim: f.dim, IDs: f.ids, Norms: f.norms}, queries, p)
 }
 
-// FlatView is a read-only view of caller-owned contiguous vectors, e.g. a
-// growing segment's append-only buffer, searched by SearchFlat without
-// copying. The caller must not modify the viewed rows during the search.
+// FlatView is a read-only view of caller-owned vectors, e.g. a growing
+// segment's append-only buffer, searched by SearchFlat without copying:
+// one contiguous array (Vectors), or several runs of rows (Parts). The
+// caller must not modify the viewed rows during the search.
 type FlatView struct {
 	Vectors []float32 // n*Dim floats, row i at [i*Dim, (i+1)*Dim)
 	Dim     int
-	IDs     []int64   // ID of row i; nil means First + i
-	First   int64     // ID of row 0 when IDs is nil (a part of a longer run of rows)
+	IDs     []int64   // ID of row i; nil means the row index
 	Norms   []float32 // optional per-row norms for COSINE (see ComputeNorms); nil computes them during the scan
+	// Parts, instead of Vectors (and without IDs or Norms): runs of
+	// rows, the ID of a run's row i being its First + i.
+	Parts []FlatPart
+}
+
+// FlatPart is one run of rows of a FlatView.
+type FlatPart struct {
+	Vectors []float32
+	First   int64
 }
 
 // SearchFlat runs an exact search over v. p.Metric must be set.
@@ -122,10 +131,19 @@ func SearchFlat(v FlatView, queries [][]float32, p SearchParams) ([][]Hit, error
 	if v.Dim <= 0 {
 		return nil, invalidf("dimension must be positive, got %d", v.Dim)
 	}
-	if len(v.Vectors)%v.Dim != 0 {
-		return nil, invalidf("%d floats is not a multiple of dimension %d", len(v.Vectors), v.Dim)
+	parts := v.Parts
+	if parts == nil {
+		parts = []FlatPart{{Vectors: v.Vectors}}
+	} else if v.Vectors != nil || v.IDs != nil || v.Norms != nil {
+		return nil, invalidf("a view of parts takes no Vectors, IDs or Norms")
 	}
-	n := len(v.Vectors) / v.Dim
+	n := 0
+	for _, p := range parts {
+		if len(p.Vectors)%v.Dim != 0 {
+			return nil, invalidf("%d floats is not a multiple of dimension %d", len(p.Vectors), v.Dim)
+		}
+		n += len(p.Vectors) / v.Dim
+	}
 	if v.IDs != nil && len(v.IDs) != n {
 		return nil, invalidf("%d ids for %d vectors", len(v.IDs), n)
 	}
@@ -136,7 +154,7 @@ func SearchFlat(v FlatView, queries [][]float32, p SearchParams) ([][]Hit, error
 	if err != nil {
 		return nil, err
 	}
-	s := &flatScan{vecs: v.Vectors, dim: v.Dim, n: n, ids: v.IDs, first: v.First, norms: v.Norms, p: p, rng: rng, stop: newStopper(p.Check)}
+	s := &flatScan{parts: parts, dim: v.Dim, n: n, ids: v.IDs, norms: v.Norms, p: p, rng: rng, stop: newStopper(p.Check)}
 	if p.Metric != MetricCosine {
 		s.norms = nil
 	}

@@ -2,15 +2,14 @@ package index
 
 import "sync"
 
-// flatScan is one exact search over n contiguous rows. It is read-only and
+// flatScan is one exact search over n rows in one or more runs. It is read-only and
 // shared by the goroutines of a multi-query search.
 type flatScan struct {
-	vecs  []float32 // n*dim
+	parts []FlatPart // n rows in all
 	dim   int
 	n     int
-	ids   []int64 // nil: ID = first + row index
-	first int64
-	norms []float32 // COSINE row norms; nil: computed per row
+	ids   []int64   // one part only; nil: ID = part's First + row index
+	norms []float32 // one part only: COSINE row norms; nil: computed per row
 	p     SearchParams
 	rng   scoreRange
 	stop  *stopper
@@ -76,21 +75,31 @@ func (s *flatScan) one(w *scanScratch, q []float32) []Hit {
 // before every ScanChunk rows and gives up (partial results, discarded by
 // search) once it says stop.
 func (s *flatScan) scan(q []float32, top *topK, cand *[]entry) {
-	filter, rng, dim := s.p.Filter, s.rng, s.dim
-	for lo := 0; lo < s.n; lo += ScanChunk {
-		hi := min(lo+ScanChunk, s.n)
-		if s.stop.poll(hi - lo) {
+	for _, p := range s.parts {
+		if !s.scanPart(p, q, top, cand) {
 			return
 		}
+	}
+}
+
+// scanPart scans one run of rows; false means stopped.
+func (s *flatScan) scanPart(p FlatPart, q []float32, top *topK, cand *[]entry) bool {
+	filter, rng, dim, vecs := s.p.Filter, s.rng, s.dim, p.Vectors
+	n := len(vecs) / dim
+	for lo := 0; lo < n; lo += ScanChunk {
+		hi := min(lo+ScanChunk, n)
+		if s.stop.poll(hi - lo) {
+			return false
+		}
 		for i := lo; i < hi; i++ {
-			id := s.first + int64(i)
+			id := p.First + int64(i)
 			if s.ids != nil {
 				id = s.ids[i]
 			}
 			if filter != nil && !filter(id) {
 				continue
 			}
-			sc := s.score(q, s.vecs[i*dim:(i+1)*dim:(i+1)*dim], i)
+			sc := s.score(q, vecs[i*dim:(i+1)*dim:(i+1)*dim], i)
 			if !rng.contains(sc) {
 				continue
 			}
@@ -101,6 +110,7 @@ func (s *flatScan) scan(q []float32, top *topK, cand *[]entry) {
 			}
 		}
 	}
+	return true
 }
 
 // score is the row's distance in score space (smaller is better). q is

@@ -97,6 +97,9 @@ func Checksum(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
 // Slice returns rows [from, to) of the column, sharing its storage.
 func (c *Column) Slice(from, to int) Column {
 	c.readOnly("Slice")
+	if c.parts != nil {
+		return c.parts.slice(c, from, to)
+	}
 	out := Column{Type: c.Type, Dim: c.Dim}
 	if c.Valid != nil {
 		out.Valid = c.Valid[from:to]
@@ -186,7 +189,11 @@ func (c *Column) AppendAll(src *Column) {
 	c.Strings = append(c.Strings, src.Strings...)
 	c.Raw = append(c.Raw, src.Raw...)
 	_ = src.VectorParts(func(_ int, v []float32) error {
-		c.Vectors = append(c.Vectors, v...)
+		if c.parts != nil {
+			c.parts.appendRows(v)
+		} else {
+			c.Vectors = append(c.Vectors, v...)
+		}
 		return nil
 	})
 }

@@ -31,9 +31,10 @@ type Column struct {
 	Raw     [][]byte
 	Vectors []float32
 
-	// mapped, when set, holds a vector column's rows in place in its
-	// chunk files (Vectors is nil): read-only, see mapped.go.
-	mapped *mappedVectors
+	// parts, when set, holds a vector column's rows as a list of runs
+	// (Vectors is nil): adopted batch arrays of a growing segment, or
+	// read-only mappings of chunk files (parts.go, mapped.go).
+	parts *vectorParts
 }
 
 // NewColumn returns an empty column for a field.
@@ -55,8 +56,8 @@ func (c *Column) Len() int {
 	case TypeJSON, TypeArray:
 		return len(c.Raw)
 	case TypeFloatVector:
-		if c.mapped != nil {
-			return c.mapped.rows
+		if c.parts != nil {
+			return c.parts.rows
 		}
 		if c.Dim == 0 {
 			return 0
@@ -72,8 +73,8 @@ func (c *Column) IsNull(i int) bool { return c.Valid != nil && !c.Valid[i] }
 // Vector returns row i of a vector column (no copy: a mapped column's row
 // is valid only while the column is reachable).
 func (c *Column) Vector(i int) []float32 {
-	if c.mapped != nil {
-		return c.mapped.vector(i)
+	if c.parts != nil {
+		return c.parts.vector(i)
 	}
 	return c.Vectors[i*c.Dim : (i+1)*c.Dim : (i+1)*c.Dim]
 }
@@ -131,37 +132,34 @@ func (c *Column) Append(src *Column, i int) {
 	case TypeJSON, TypeArray:
 		c.Raw = append(c.Raw, src.Raw[i])
 	case TypeFloatVector:
-		c.Vectors = append(c.Vectors, src.Vector(i)...)
+		if c.parts != nil {
+			c.parts.appendRows(src.Vector(i))
+		} else {
+			c.Vectors = append(c.Vectors, src.Vector(i)...)
+		}
 	default:
 		panic(fmt.Sprintf("segment: append to column of type %s", c.Type))
 	}
 }
 
-// Reserve makes room for rows more rows without reallocating. A vector
-// column grows to at least twice its capacity: appending row by row with
-// append's own growth (1.25× for large slices) copied a 100 MB growing
-// segment's vectors about four times over, a third of a replica's CPU
-// while applying inserts. limit (rows, 0: none) is where the column is
-// expected to stop (its segment seals there): once doubling would pass
-// half of it, the column grows to limit at once, which saves the largest
-// copy and the largest allocation of a segment's life (fresh memory is
-// what costs: the profile of a 3-node insert showed Reserve's allocations
-// as 30 % of each node's CPU, mostly zeroing new pages). Capacity is not
-// part of a column's state.
-func (c *Column) Reserve(rows, limit int) {
+// Reserve makes room for rows more rows of a vector column without
+// reallocating; a full column at least doubles (appending row by row with
+// append's own growth, 1.25× for large slices, copies a large column over
+// and over). A parts column never reallocates. Capacity is not part of a
+// column's state.
+func (c *Column) Reserve(rows int) {
 	if c.Type != TypeFloatVector || rows <= 0 {
 		return
 	}
 	c.readOnly("Reserve")
+	if c.parts != nil {
+		return // parts never reallocate
+	}
 	need := len(c.Vectors) + rows*c.Dim
 	if need <= cap(c.Vectors) {
 		return
 	}
-	grow := 2 * cap(c.Vectors)
-	if lim := limit * c.Dim; lim > cap(c.Vectors) && 2*grow > lim {
-		grow = lim
-	}
-	grown := make([]float32, len(c.Vectors), max(need, grow))
+	grown := make([]float32, len(c.Vectors), max(need, 2*cap(c.Vectors)))
 	copy(grown, c.Vectors)
 	c.Vectors = grown
 }
@@ -209,7 +207,11 @@ func (c *Column) AppendValue(v any) {
 		if len(vec) != c.Dim {
 			panic(fmt.Sprintf("segment: vector of length %d in column of dim %d", len(vec), c.Dim))
 		}
-		c.Vectors = append(c.Vectors, vec...)
+		if c.parts != nil {
+			c.parts.appendRows(vec)
+		} else {
+			c.Vectors = append(c.Vectors, vec...)
+		}
 	default:
 		panic(fmt.Sprintf("segment: append to column of type %s", c.Type))
 	}

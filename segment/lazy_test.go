@@ -119,58 +119,24 @@ func TestGrowingSegmentsStayResident(t *testing.T) {
 	}
 }
 
-// TestReserveDoublesVectorCapacity: a batch appended after Reserve does not
-// reallocate, and a full column at least doubles (append's own growth is
-// 1.25× for large slices, which copied growing segments over and over).
+// TestReserveDoublesVectorCapacity: rows appended after Reserve do not
+// reallocate, and a full column at least doubles.
 func TestReserveDoublesVectorCapacity(t *testing.T) {
-	s := &Schema{Fields: []Field{{ID: 1, Name: "id", Type: TypeInt64, PrimaryKey: true}, {ID: 2, Name: "v", Type: TypeFloatVector, Dim: 4}}}
-	g := New(1, 0, s)
-	b := NewBatch(s)
+	c := Column{Type: TypeFloatVector, Dim: 4}
+	c.Reserve(100)
+	p := &c.Vectors[:1][0]
 	for i := range 100 {
-		b.Columns[0].AppendValue(int64(i))
-		b.Columns[1].AppendValue([]float32{float32(i), 0, 0, 1})
+		c.AppendValue([]float32{float32(i), 0, 0, 1})
 	}
-	g.Reserve(100, 0)
-	p := &g.Columns[1].Vectors[:1][0]
-	for i := range 100 {
-		g.Append(b, i)
-	}
-	if &g.Columns[1].Vectors[0] != p {
+	if &c.Vectors[0] != p {
 		t.Fatal("appending the reserved rows reallocated")
 	}
-	c := cap(g.Columns[1].Vectors)
-	g.Reserve(1, 0)
-	if got := cap(g.Columns[1].Vectors); got < 2*c {
-		t.Fatalf("capacity %d after Reserve on a full column of capacity %d", got, c)
+	n := cap(c.Vectors)
+	c.Reserve(1)
+	if got := cap(c.Vectors); got < 2*n {
+		t.Fatalf("capacity %d after Reserve on a full column of capacity %d", got, n)
 	}
-	if v := g.Columns[1].Vector(42); v[0] != 42 || len(g.Columns[1].Vectors) != 400 {
-		t.Fatalf("rows changed by Reserve: %v, %d floats", v, len(g.Columns[1].Vectors))
-	}
-}
-
-// Near its seal size a column grows to the limit at once instead of
-// doubling past it.
-func TestReserveJumpsToLimit(t *testing.T) {
-	c := Column{Type: TypeFloatVector, Dim: 2}
-	limit := 1000
-	var caps []int
-	for range limit {
-		c.Reserve(1, limit)
-		c.Vectors = append(c.Vectors, 0, 0)
-		if len(caps) == 0 || caps[len(caps)-1] != cap(c.Vectors) {
-			caps = append(caps, cap(c.Vectors))
-		}
-	}
-	if last := caps[len(caps)-1]; last != limit*2 {
-		t.Fatalf("capacities %v: want the last to be the limit (%d floats)", caps, limit*2)
-	}
-	for i := 1; i < len(caps)-1; i++ {
-		if caps[i] != 2*caps[i-1] {
-			t.Fatalf("capacities %v: want doubling below the limit", caps)
-		}
-	}
-	c.Reserve(5, limit) // past the limit: grows by doubling again
-	if cap(c.Vectors) < 2*limit*2 {
-		t.Fatalf("capacity %d past the limit", cap(c.Vectors))
+	if v := c.Vector(42); v[0] != 42 || len(c.Vectors) != 400 {
+		t.Fatalf("rows changed by Reserve: %v, %d floats", v, len(c.Vectors))
 	}
 }

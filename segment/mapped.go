@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"runtime"
-	"sort"
 	"unsafe"
 )
 
@@ -16,20 +15,13 @@ import (
 // mapping; it is called once, when no reader can reach the bytes any more.
 type Mapper func(key string) (b []byte, unmap func() error, ok bool, err error)
 
-// mappedVectors is a vector column whose rows stay in their chunk files,
-// mapped read-only: one part per chunk, aliasing the file's float bytes, so
-// the column costs the Go heap a few words per chunk instead of its rows.
-// The mappings are released by a cleanup once the column is unreachable:
-// readers touch a column only while its shard's read lock keeps the
-// segment in the state (and so this value reachable), and copy the
-// vectors they return (shards.entity), so no slice of mapped memory
-// outlives its mapping.
-type mappedVectors struct {
-	starts []int // first row of each part, ascending
-	parts  [][]float32
-	rows   int
-	dim    int
-}
+// A mapped column (mapped.go) is a vectorParts with mapped set: one part
+// per chunk, aliasing the chunk file's float bytes, so the column costs the
+// Go heap a few words per chunk instead of its rows. The mappings are
+// released by a cleanup once the parts are unreachable: readers touch a
+// column only while its shard's read lock keeps the segment in the state
+// (and so its parts reachable), and copy the vectors they return
+// (shards.entity), so no slice of mapped memory outlives its mapping.
 
 // littleEndian: chunk files store floats little-endian; they are read in
 // place only on a machine of the same byte order.
@@ -46,7 +38,7 @@ func (g *Segment) mapField(m Mapper, f int, fl *Field) (col Column, ok bool, err
 	if !littleEndian || fl.Type != TypeFloatVector || fl.Dim <= 0 {
 		return Column{}, false, nil
 	}
-	mv := &mappedVectors{dim: fl.Dim, rows: g.lz.rows}
+	mv := &vectorParts{dim: fl.Dim, rows: g.lz.rows, mapped: true}
 	var unmaps []func() error
 	release := func() {
 		for _, u := range unmaps {
@@ -78,7 +70,7 @@ func (g *Segment) mapField(m Mapper, f int, fl *Field) (col Column, ok bool, err
 			_ = u()
 		}
 	}, unmaps)
-	return Column{Type: fl.Type, Dim: fl.Dim, mapped: mv}, true, nil
+	return Column{Type: fl.Type, Dim: fl.Dim, parts: mv}, true, nil
 }
 
 // mapChunkField maps one chunk's object of field f and returns its rows in
@@ -138,37 +130,13 @@ func chunkVectorsInPlace(b []byte, fl *Field, rows int) ([]float32, error) {
 
 // Mapped reports whether the column's rows are mapped from chunk files
 // rather than on the Go heap.
-func (c *Column) Mapped() bool { return c.mapped != nil }
-
-// VectorParts calls fn for each contiguous run of a vector column's rows,
-// in order, with the run's first row: once for a column on the heap, once
-// per chunk for a mapped one. The floats must not be modified or kept
-// after fn returns. It stops at the first error fn returns.
-func (c *Column) VectorParts(fn func(first int, vectors []float32) error) error {
-	if c.mapped == nil {
-		return fn(0, c.Vectors)
-	}
-	defer runtime.KeepAlive(c.mapped)
-	for i, p := range c.mapped.parts {
-		if err := fn(c.mapped.starts[i], p); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// vector returns row i of a mapped column.
-func (mv *mappedVectors) vector(i int) []float32 {
-	p := sort.Search(len(mv.starts), func(k int) bool { return mv.starts[k] > i }) - 1
-	off := (i - mv.starts[p]) * mv.dim
-	return mv.parts[p][off : off+mv.dim : off+mv.dim]
-}
+func (c *Column) Mapped() bool { return c.parts != nil && c.parts.mapped }
 
 // readOnly panics when c is mapped: its rows are a file's, not to be
 // appended to (only fully flushed segments are mapped, and they take no
 // rows).
 func (c *Column) readOnly(op string) {
-	if c.mapped != nil {
+	if c.Mapped() {
 		panic(fmt.Sprintf("segment: %s on a vector column mapped from chunk files", op))
 	}
 }

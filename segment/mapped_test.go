@@ -100,7 +100,7 @@ func TestMappedVectorColumn(t *testing.T) {
 		"Append":      func() { col.Append(&orig.Columns[vf], 0) },
 		"AppendValue": func() { col.AppendValue(orig.Columns[vf].Vector(0)) },
 		"AppendAll":   func() { col.AppendAll(&orig.Columns[vf]) },
-		"Reserve":     func() { col.Reserve(10, 0) },
+		"Reserve":     func() { col.Reserve(10) },
 		"Slice":       func() { col.Slice(0, 1) },
 	} {
 		if !panics(write) {

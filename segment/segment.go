@@ -67,20 +67,27 @@ func (g *Segment) Rows() int {
 // Live returns the number of rows not deleted.
 func (g *Segment) Live() int { return g.Rows() - int(g.Deleted.GetCardinality()) }
 
-// Reserve makes room for rows more rows in the vector columns (see
-// Column.Reserve; limit is the rows at which the segment is expected to
-// seal, 0 if unknown); a caller appending a batch calls it once first.
-func (g *Segment) Reserve(rows, limit int) {
-	for f := range g.Columns {
-		g.Columns[f].Reserve(rows, limit)
-	}
-}
-
 // Append appends row i of b and returns its row number in the segment.
 func (g *Segment) Append(b *Batch, i int) int {
 	row := g.Rows()
 	for f := range g.Columns {
 		g.Columns[f].Append(&b.Columns[f], i)
+	}
+	return row
+}
+
+// AppendBatch appends every row of b and returns the row number of the
+// first. It takes ownership of b's vector arrays (AdoptVectors): the
+// caller must not modify b afterwards.
+func (g *Segment) AppendBatch(b *Batch) int {
+	row := g.Rows()
+	for f := range g.Columns {
+		c, src := &g.Columns[f], &b.Columns[f]
+		if c.Type == TypeFloatVector && src.parts == nil && src.Valid == nil && c.Valid == nil {
+			c.AdoptVectors(src.Vectors)
+		} else {
+			c.AppendAll(src)
+		}
 	}
 	return row
 }

@@ -319,7 +319,6 @@ func (h *Host) openReplica(c *coordinator.Collection, i int, name string, asleep
 	schema := c.Schema
 	f := fsm.NewShard(&schema, SegmentBase(c.ID, i))
 	f.SetLoader(h.Loader())
-	f.SetSealSize(h.cfg.Lifecycle.SealSize)
 	rc := h.cfg.Raft
 	rc.Group = name
 	rc.Dir = filepath.Join(h.cfg.Dir, name)

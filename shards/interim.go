@@ -172,7 +172,7 @@ func (r *Replica) extendInterim(ctx context.Context, metrics map[int]index.Metri
 				}
 				c := &g.Columns[f]
 				n := g.Rows()
-				if len(c.Vectors) < n*c.Dim || (x == nil && n < interimTrainRows) || (x != nil && x.rows.Load() >= int64(n)) {
+				if c.Len() < n || (x == nil && n < interimTrainRows) || (x != nil && x.rows.Load() >= int64(n)) {
 					continue // vectors not in memory, too few rows, or nothing new
 				}
 				keep[k] = true
@@ -202,7 +202,7 @@ func (r *Replica) indexRows(ctx context.Context, w interimWork) error {
 			return err
 		}
 		start := time.Now()
-		if err := ivf.Train(w.col.Vectors[:interimTrainRows*dim]); err != nil {
+		if err := ivf.Train(w.col.Contiguous(0, interimTrainRows)); err != nil {
 			return err
 		}
 		if !pause(ctx, time.Since(start)) {
@@ -219,7 +219,7 @@ func (r *Replica) indexRows(ctx context.Context, w interimWork) error {
 			ids[i] = from + int64(i)
 		}
 		start := time.Now()
-		if err := x.ivf.Add(ids, w.col.Vectors[from*int64(dim):to*int64(dim)]); err != nil {
+		if err := x.ivf.Add(ids, w.col.Contiguous(int(from), int(to))); err != nil {
 			return err
 		}
 		x.rows.Store(to)
@@ -278,7 +278,8 @@ func searchInterim(g *segment.Segment, x *interimIndex, req *SearchRequest, p in
 	if p.GroupKey != nil {
 		pt.GroupKey = func(id int64) any { return p.GroupKey(id + covered) }
 	}
-	tail, err := index.SearchFlat(index.FlatView{Vectors: col.Vectors[covered*int64(col.Dim) : n*col.Dim], Dim: col.Dim}, req.Vectors, pt)
+	rest := col.Slice(int(covered), n)
+	tail, err := index.SearchFlat(flatView(&rest), req.Vectors, pt)
 	if err != nil {
 		return nil, err
 	}

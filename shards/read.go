@@ -287,31 +287,23 @@ func (r *Replica) searchSegment(g *segment.Segment, spec ReadSpec, req *SearchRe
 	return scanColumn(&g.Columns[req.AnnsField], req.Vectors, p)
 }
 
-// scanColumn searches a vector column exactly: in one pass when it is
-// contiguous on the heap, else chunk by chunk (a mapped column), merging
-// the per-chunk results. Hit IDs are the segment's rows either way.
+// scanColumn searches a vector column exactly, in one pass over its runs
+// of rows (one for a contiguous column; a growing segment's adopted
+// batches or a mapped column's chunks otherwise). Hit IDs are the
+// column's rows.
 func scanColumn(col *segment.Column, queries [][]float32, p index.SearchParams) ([][]index.Hit, error) {
-	var lists [][][]index.Hit
-	err := col.VectorParts(func(first int, v []float32) error {
-		hits, err := index.SearchFlat(index.FlatView{Vectors: v, Dim: col.Dim, First: int64(first)}, queries, p)
-		lists = append(lists, hits)
-		return err
+	return index.SearchFlat(flatView(col), queries, p)
+}
+
+// flatView views a vector column's rows for index.SearchFlat; the view is
+// valid while col is reachable and unchanged.
+func flatView(col *segment.Column) index.FlatView {
+	var parts []index.FlatPart
+	_ = col.VectorParts(func(first int, v []float32) error {
+		parts = append(parts, index.FlatPart{Vectors: v, First: int64(first)})
+		return nil
 	})
-	if err != nil || len(lists) == 1 {
-		if err != nil {
-			return nil, err
-		}
-		return lists[0], nil
-	}
-	out := make([][]index.Hit, len(queries))
-	per := make([][]index.Hit, len(lists))
-	for q := range queries {
-		for i := range lists {
-			per[i] = lists[i][q]
-		}
-		out[q] = index.Merge(p.Metric, per, 0, p.TopK, p.GroupSize)
-	}
-	return out, nil
+	return index.FlatView{Dim: col.Dim, Parts: parts}
 }
 
 // usableIndex returns the segment's index file when the search asked for
