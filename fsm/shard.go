@@ -20,7 +20,8 @@ type Shard struct {
 	schema *segment.Schema
 	base   int64          // segment IDs are base + n, so they are unique across shards
 	load   segment.Loader // fetches flushed chunks when restoring a snapshot
-	mu     struct {
+
+	mu struct {
 		sync.RWMutex
 		state
 		// applied is the log index of the last command applied; not part

@@ -16,6 +16,11 @@
 //     objects. Scalar columns are always in memory (the log's deletes
 //     filter on them); readers call Load before touching a vector column,
 //     and nothing about a segment's encoding depends on what is loaded.
+//   - A vector column may hold its rows as runs instead of one array
+//     (parts.go): a growing segment adopts each inserted batch's vector
+//     array (AppendBatch), so applying an insert copies no vector. Rows
+//     already in a column never change and appends never move them, so a
+//     Slice taken under a read lock stays valid after it is released.
 //   - A loaded vector column may be mapped from its chunk files
 //     (mapped.go): read-only (writing to it panics), valid while the column
 //     is reachable; callers copy rows they keep past their read.

@@ -28,6 +28,10 @@ type vectorParts struct {
 	// tailOwned: the last part was allocated here (not adopted), so rows
 	// may be appended into its spare capacity.
 	tailOwned bool
+	// tailNext is the capacity, in rows, of the next owned tail part: it
+	// starts small and doubles up to tailRows, so a column that only ever
+	// takes a few rows (one of thousands of small collections) stays small.
+	tailNext int
 }
 
 // smallPart is the batch size below which AdoptVectors copies rows into an
@@ -35,8 +39,11 @@ type vectorParts struct {
 // inserts must not make a part per row.
 const smallPart = 256
 
-// tailRows is the capacity, in rows, of an owned tail part.
-const tailRows = 4096
+// Owned tail parts hold from tailFirst to tailRows rows, doubling.
+const (
+	tailFirst = 16
+	tailRows  = 4096
+)
 
 // AdoptVectors appends the rows of v (len a multiple of Dim) to a vector
 // column, taking ownership of v: the caller must not modify it afterwards.
@@ -82,7 +89,8 @@ func (p *vectorParts) appendRows(v []float32) {
 	for len(v) > 0 {
 		last := len(p.parts) - 1
 		if !p.tailOwned || len(p.parts[last]) == cap(p.parts[last]) {
-			p.addPart(make([]float32, 0, max(tailRows*p.dim, len(v))), true)
+			p.tailNext = min(max(2*p.tailNext, tailFirst), tailRows)
+			p.addPart(make([]float32, 0, max(p.tailNext*p.dim, len(v))), true)
 			last++
 		}
 		tail := p.parts[last]

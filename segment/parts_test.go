@@ -69,3 +69,20 @@ func TestAppendBatchAdoptsVectors(t *testing.T) {
 		t.Fatalf("a slice taken before later appends changed: %d rows", early.Len())
 	}
 }
+
+// TestSmallInsertsStaySmall: a column that takes single rows grows its
+// owned tail parts from a few rows, doubling, not at the full tail size
+// (thousands of small collections each hold a growing segment).
+func TestSmallInsertsStaySmall(t *testing.T) {
+	c := Column{Type: TypeFloatVector, Dim: 768}
+	var caps []int
+	for i := 0; i < 100; i++ {
+		c.AdoptVectors(make([]float32, 768))
+		if p := c.parts.parts[len(c.parts.parts)-1]; len(caps) == 0 || caps[len(caps)-1] != cap(p)/768 {
+			caps = append(caps, cap(p)/768)
+		}
+	}
+	if !slices.Equal(caps, []int{16, 32, 64}) || c.Len() != 100 {
+		t.Fatalf("tail capacities %v (rows), %d rows", caps, c.Len())
+	}
+}
