@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"unsafe"
 )
 
 // ErrCorrupt is wrapped by every decoding error.
@@ -152,10 +153,7 @@ func EncodeColumn(e *Encoder, c *Column) {
 	case TypeFloatVector:
 		out := e.grow(4 * n * c.Dim)
 		_ = c.VectorParts(func(first int, vs []float32) error {
-			o := out[4*first*c.Dim:]
-			for i, v := range vs {
-				binary.LittleEndian.PutUint32(o[4*i:], math.Float32bits(v))
-			}
+			putFloat32s(out[4*first*c.Dim:], vs)
 			return nil
 		})
 	}
@@ -231,10 +229,27 @@ func decodeFloat32s(d *Decoder, n int) []float32 {
 		return nil
 	}
 	out := make([]float32, n)
+	if littleEndian && n > 0 {
+		// The encoding is the machine's own: one memmove (the loop below
+		// was 5 % of a replica's CPU while applying inserts).
+		copy(out, unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), n))
+		return out
+	}
 	for i := range out {
 		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 	}
 	return out
+}
+
+// putFloat32s writes vs little-endian into out (4*len(vs) bytes).
+func putFloat32s(out []byte, vs []float32) {
+	if littleEndian && len(vs) > 0 {
+		copy(unsafe.Slice((*float32)(unsafe.Pointer(&out[0])), len(vs)), vs)
+		return
+	}
+	for i, v := range vs {
+		binary.LittleEndian.PutUint32(out[4*i:], math.Float32bits(v))
+	}
 }
 
 func packBools(v []bool) []byte {

@@ -2,8 +2,10 @@ package segment
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/gob"
 	"errors"
+	"math"
 	"reflect"
 	"testing"
 )
@@ -172,5 +174,31 @@ func TestBatchThroughGob(t *testing.T) {
 	}
 	if err := new(Batch).UnmarshalBinary([]byte{2, 0}); err == nil {
 		t.Fatal("a truncated batch decoded")
+	}
+}
+
+// TestFloat32sAreLittleEndianBits: vector floats encode as their
+// little-endian IEEE bits, whatever the path (a memmove on little-endian
+// machines), and decode to the same bits, NaN payloads included.
+func TestFloat32sAreLittleEndianBits(t *testing.T) {
+	bits := []uint32{0, 0x80000000, 0x3f800000, 0x7f800000, 0x7fc00001, 0xffbfffff, 0x00000001, 0x12345678}
+	c := Column{Type: TypeFloatVector, Dim: 4}
+	for _, b := range bits {
+		c.Vectors = append(c.Vectors, math.Float32frombits(b))
+	}
+	e := &Encoder{}
+	EncodeColumn(e, &c)
+	var want []byte
+	for _, b := range bits {
+		want = binary.LittleEndian.AppendUint32(want, b)
+	}
+	if !bytes.HasSuffix(e.Buf, want) {
+		t.Fatalf("encoded % x, want the floats as % x", e.Buf, want)
+	}
+	got := DecodeColumn(&Decoder{Buf: e.Buf})
+	for i, b := range bits {
+		if math.Float32bits(got.Vectors[i]) != b {
+			t.Fatalf("float %d decoded as %#x, want %#x", i, math.Float32bits(got.Vectors[i]), b)
+		}
 	}
 }
