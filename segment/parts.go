@@ -116,13 +116,13 @@ func (p *vectorParts) slice(c *Column, from, to int) Column {
 		return out
 	}
 	k := sort.Search(len(p.starts), func(k int) bool { return p.starts[k] > from }) - 1
-	q := &vectorParts{dim: p.dim, mapped: p.mapped}
+	q := &vectorParts{dim: p.dim} // never mapped: Slice refuses mapped columns
 	for ; k < len(p.parts) && p.starts[k] < to; k++ {
 		lo, hi := max(from, p.starts[k]), min(to, p.starts[k]+len(p.parts[k])/p.dim)
 		part := p.parts[k][(lo-p.starts[k])*p.dim : (hi-p.starts[k])*p.dim]
 		q.addPart(part[:len(part):len(part)], false)
 	}
-	if len(q.parts) == 1 && !p.mapped {
+	if len(q.parts) == 1 {
 		out.Vectors = q.parts[0]
 		return out
 	}
