@@ -24,20 +24,7 @@ func TestExactScanReadsMappedVectors(t *testing.T) {
 	c.ok("collections/create", map[string]any{"collectionName": "x", "schema": map[string]any{"fields": []map[string]any{
 		{"fieldName": "id", "dataType": "Int64", "isPrimary": true},
 		{"fieldName": "vector", "dataType": "FloatVector", "elementTypeParams": map[string]any{"dim": dim}}}}})
-	r := rand.New(rand.NewPCG(7, 8))
-	vecs := make([][]float32, n)
-	for b := 0; b < n/500; b++ {
-		rows := make([]map[string]any, 500)
-		for i := range rows {
-			v := make([]float32, dim)
-			for j := range v {
-				v[j] = r.Float32()
-			}
-			vecs[b*500+i] = v
-			rows[i] = map[string]any{"id": b*500 + i, "vector": v}
-		}
-		c.ok("entities/insert", map[string]any{"collectionName": "x", "data": rows})
-	}
+	vecs := c.insertRandom("x", n, dim, rand.NewPCG(7, 8))
 	c.ok("collections/flush", map[string]any{"collectionName": "x"})
 	waitFor(t, 30*time.Second, func() bool {
 		segs := segments(t, c, "x")

@@ -66,20 +66,7 @@ func TestSealedVectorsLeaveTheHeap(t *testing.T) {
 		{"fieldName": "vector", "dataType": "FloatVector", "elementTypeParams": map[string]any{"dim": dim}}}},
 		"indexParams": []any{map[string]any{"fieldName": "vector", "indexName": "v", "metricType": "L2",
 			"params": map[string]any{"index_type": "HNSW", "M": 16, "efConstruction": 100}}}})
-	r := rand.New(rand.NewPCG(5, 6))
-	vecs := make([][]float32, n)
-	for b := 0; b < n/500; b++ {
-		rows := make([]map[string]any, 500)
-		for i := range rows {
-			v := make([]float32, dim)
-			for j := range v {
-				v[j] = r.Float32()
-			}
-			vecs[b*500+i] = v
-			rows[i] = map[string]any{"id": b*500 + i, "vector": v}
-		}
-		c.ok("entities/insert", map[string]any{"collectionName": "m", "data": rows})
-	}
+	vecs := c.insertRandom("m", n, dim, rand.NewPCG(5, 6))
 	c.ok("collections/flush", map[string]any{"collectionName": "m"})
 	waitFor(t, 60*time.Second, func() bool {
 		var ix []map[string]any
@@ -163,6 +150,26 @@ func TestSealedVectorsLeaveTheHeap(t *testing.T) {
 	if got := c.rowCount("m"); got != n {
 		t.Fatalf("count(*) %d after restart, want %d", got, n)
 	}
+}
+
+// insertRandom inserts n rows (ids 0..n-1, uniform random vectors from
+// src) into coll in batches of 500 and returns the vectors.
+func (c client) insertRandom(coll string, n, dim int, src rand.Source) [][]float32 {
+	r := rand.New(src)
+	vecs := make([][]float32, n)
+	for b := 0; b < n; b += 500 {
+		rows := make([]map[string]any, min(500, n-b))
+		for i := range rows {
+			v := make([]float32, dim)
+			for j := range v {
+				v[j] = r.Float32()
+			}
+			vecs[b+i] = v
+			rows[i] = map[string]any{"id": b + i, "vector": v}
+		}
+		c.ok("entities/insert", map[string]any{"collectionName": coll, "data": rows})
+	}
+	return vecs
 }
 
 // mustStart starts a node (the caller stops it).
