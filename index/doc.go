@@ -1,7 +1,8 @@
 // Package index owns vector search inside one process: the distance
 // kernels (L2Squared, Dot, Norm, Distance; AVX2+FMA assembly on amd64 when
 // the CPU has it, portable Go otherwise or with -tags purego), exact
-// brute-force search over contiguous float32 vectors (Flat, SearchFlat),
+// brute-force search over float32 vectors in one array or several runs of
+// rows (Flat, SearchFlat with FlatView.Parts),
 // the approximate indexes HNSW (M, efConstruction; search ef) and IVFFlat
 // (nlist; search nprobe) with versioned, checksummed binary formats, range
 // and grouping search, and Merge, the top-k reduce that combines

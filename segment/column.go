@@ -16,7 +16,10 @@ import (
 //	VarChar                    Strings
 //	JSON, Array                Raw (canonical JSON text of each value)
 //	FloatVector                Vectors (Dim values per row, contiguous),
-//	                           or mapped from chunk files (mapped.go)
+//	                           or runs of rows: adopted batch arrays or
+//	                           chunk files mapped in place (parts.go,
+//	                           mapped.go); read them with Vector or
+//	                           VectorParts
 //
 // Valid is nil for a column with no nulls; otherwise Valid[i] is false where
 // row i is null (its slot in the typed slice holds the zero value).

@@ -10,10 +10,11 @@ import (
 )
 
 // Mapper maps an object read-only from a file on this machine (the local
-// object store, or the node's chunk cache). ok is false when the object has
-// no local file; the caller then reads it with a Loader. unmap releases the
-// mapping; it is called once, when no reader can reach the bytes any more.
-type Mapper func(key string) (b []byte, unmap func() error, ok bool, err error)
+// object store, or the node's chunk cache). ok is false when the object
+// cannot be mapped (no local file, or mapping failed); the caller then
+// reads it with a Loader. unmap releases the mapping; it is called once,
+// when no reader can reach the bytes any more.
+type Mapper func(key string) (b []byte, unmap func() error, ok bool)
 
 // A mapped column (mapped.go) is a vectorParts with mapped set: one part
 // per chunk, aliasing the chunk file's float bytes, so the column costs the
@@ -40,37 +41,33 @@ func (g *Segment) mapField(m Mapper, f int, fl *Field) (col Column, ok bool, err
 	}
 	mv := &vectorParts{dim: fl.Dim, rows: g.lz.rows, mapped: true}
 	var unmaps []func() error
-	release := func() {
-		for _, u := range unmaps {
-			_ = u()
-		}
-	}
 	for _, c := range g.Chunks {
 		v, unmap, err := g.mapChunkField(m, c, f, fl)
 		if unmap != nil {
 			unmaps = append(unmaps, unmap)
 		}
-		if errors.Is(err, errNotMappable) {
-			release()
-			return Column{}, false, nil
-		}
 		if err != nil {
-			release()
+			unmapAll(unmaps)
+			if errors.Is(err, errNotMappable) {
+				err = nil
+			}
 			return Column{}, false, err
 		}
 		mv.starts = append(mv.starts, int(c.FromRow))
 		mv.parts = append(mv.parts, v)
 	}
 	if end := int(g.FlushedRows()); end != mv.rows {
-		release()
+		unmapAll(unmaps)
 		return Column{}, false, fmt.Errorf("%w: segment %d: chunks hold %d rows of field %q, the segment %d", ErrCorrupt, g.ID, end, fl.Name, mv.rows)
 	}
-	runtime.AddCleanup(mv, func(us []func() error) {
-		for _, u := range us {
-			_ = u()
-		}
-	}, unmaps)
+	runtime.AddCleanup(mv, unmapAll, unmaps)
 	return Column{Type: fl.Type, Dim: fl.Dim, parts: mv}, true, nil
+}
+
+func unmapAll(unmaps []func() error) {
+	for _, u := range unmaps {
+		_ = u()
+	}
 }
 
 // mapChunkField maps one chunk's object of field f and returns its rows in
@@ -80,8 +77,8 @@ func (g *Segment) mapChunkField(m Mapper, c Chunk, f int, fl *Field) ([]float32,
 		return nil, nil, fmt.Errorf("%w: segment %d: chunk %d has no object for field %d", ErrCorrupt, g.ID, c.Index, f)
 	}
 	key := c.Keys[f]
-	b, unmap, ok, err := m(key)
-	if err != nil || !ok {
+	b, unmap, ok := m(key)
+	if !ok {
 		return nil, unmap, errNotMappable
 	}
 	if Checksum(b) != c.Checksums[f] {

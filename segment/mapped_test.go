@@ -20,10 +20,10 @@ type fakeMaps struct {
 	unmapped atomic.Int64
 }
 
-func (m *fakeMaps) mapper(key string) ([]byte, func() error, bool, error) {
+func (m *fakeMaps) mapper(key string) ([]byte, func() error, bool) {
 	b, ok := m.objects[key]
 	if !ok || (m.local != nil && !m.local(key)) {
-		return nil, nil, false, nil
+		return nil, nil, false
 	}
 	m.mapped.Add(1)
 	var once atomic.Bool
@@ -33,7 +33,7 @@ func (m *fakeMaps) mapper(key string) ([]byte, func() error, bool, error) {
 		}
 		m.unmapped.Add(1)
 		return nil
-	}, true, nil
+	}, true
 }
 
 // lazyVectorSegment returns a flushed segment of 250 rows in three chunks,

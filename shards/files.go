@@ -49,16 +49,16 @@ func (f indexFiles) mapper() segment.Mapper {
 	if f.path == nil {
 		return nil
 	}
-	return func(key string) ([]byte, func() error, bool, error) {
+	return func(key string) ([]byte, func() error, bool) {
 		p, err := f.path(key)
 		if err != nil {
-			return nil, nil, false, nil
+			return nil, nil, false
 		}
 		m, err := mmap.Open(p)
 		if err != nil {
-			return nil, nil, false, nil
+			return nil, nil, false
 		}
-		return m.Bytes(), m.Close, true, nil
+		return m.Bytes(), m.Close, true
 	}
 }
 

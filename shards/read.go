@@ -284,15 +284,9 @@ func (r *Replica) searchSegment(g *segment.Segment, spec ReadSpec, req *SearchRe
 			return searchInterim(g, x, req, p)
 		}
 	}
-	return scanColumn(&g.Columns[req.AnnsField], req.Vectors, p)
-}
-
-// scanColumn searches a vector column exactly, in one pass over its runs
-// of rows (one for a contiguous column; a growing segment's adopted
-// batches or a mapped column's chunks otherwise). Hit IDs are the
-// column's rows.
-func scanColumn(col *segment.Column, queries [][]float32, p index.SearchParams) ([][]index.Hit, error) {
-	return index.SearchFlat(flatView(col), queries, p)
+	// One pass over the column's runs of rows: a growing segment's adopted
+	// batches, a mapped column's chunks, or one array.
+	return index.SearchFlat(flatView(&g.Columns[req.AnnsField]), req.Vectors, p)
 }
 
 // flatView views a vector column's rows for index.SearchFlat; the view is
