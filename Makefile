@@ -37,6 +37,7 @@ test-race:
 
 test-e2e: build
 	RAFTVEC_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -tags e2e ./e2e/...
+	cd e2e/gosdk && RAFTVEC_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 ./...
 
 # Execution counts (about 5-10 s each here), not durations: with a duration,
 # go1.26's fuzz coordinator can report a bare "context deadline exceeded" at

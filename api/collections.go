@@ -34,18 +34,24 @@ func (s *Server) describe(ctx context.Context, name string) (*coordinator.Collec
 }
 
 func (s *Server) createCollection(ctx context.Context, c *call) (any, error) {
-	var r createReq
+	var r CreateCollectionRequest
 	if err := decodeNamed(c, &r, &r.collReq); err != nil {
 		return nil, err
 	}
+	return empty(), s.CreateCollection(ctx, &r)
+}
+
+// CreateCollection validates r (quick or full form) and creates the
+// collection, with its indexes when r names any.
+func (s *Server) CreateCollection(ctx context.Context, r *CreateCollectionRequest) error {
 	if err := checkName("collection", r.CollectionName); err != nil {
-		return nil, err
+		return err
 	}
-	col, err := buildCollection(&r)
+	col, err := buildCollection(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return empty(), named(s.b.CreateCollection(ctx, col), "collection", r.CollectionName)
+	return named(s.b.CreateCollection(ctx, col), "collection", r.CollectionName)
 }
 
 func (s *Server) describeCollection(ctx context.Context, c *call) (any, error) {

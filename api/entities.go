@@ -33,9 +33,69 @@ func (s *Server) write(ctx context.Context, c *call, upsert bool) (any, error) {
 			return nil, err
 		}
 	}
+	res, err := s.writeRows(ctx, w, upsert, c.idemKey)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]any, len(res.IDs))
+	for i, id := range res.IDs {
+		ids[i] = formatPK(id, c.allowInt64)
+	}
+	data := map[string]any{"insertCount": res.Count, "insertIds": ids}
+	if upsert {
+		data = map[string]any{"upsertCount": res.Count, "upsertIds": ids}
+	}
+	return writeReply{data: data, token: res.Token}, nil
+}
+
+// WriteRequest is an insert or upsert as every front end gives it: rows as
+// maps from field name (or dynamic key) to a value as JSON decodes it
+// (json.Number for numbers; a FloatVector may also be a []float32).
+type WriteRequest struct {
+	Collection string
+	Partition  string
+	Rows       []map[string]any
+	Upsert     bool
+	// Key is the idempotency key of the write ("" for none).
+	Key string
+}
+
+// WriteResult reports a write: the primary keys of the rows in order
+// (auto IDs included) and the session token of the write.
+type WriteResult struct {
+	Count int64
+	IDs   []any
+	Token string
+}
+
+// Write validates every row of r, allocates auto IDs, then writes once.
+func (s *Server) Write(ctx context.Context, r *WriteRequest) (*WriteResult, error) {
+	if err := requireName("collectionName", r.Collection); err != nil {
+		return nil, err
+	}
+	col, err := s.describe(ctx, r.Collection)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPartitions(col, r.Partition); err != nil {
+		return nil, err
+	}
+	if len(r.Rows) == 0 {
+		return nil, badDataf("insert data invalid: no rows; give at least one row")
+	}
+	vals, err := validateRows(&col.Schema, r.Rows, r.Upsert)
+	if err != nil {
+		return nil, err
+	}
+	return s.writeRows(ctx, writeBody{col: col, partition: r.Partition, vals: vals}, r.Upsert, r.Key)
+}
+
+// writeRows allocates auto IDs for validated rows and writes them.
+func (s *Server) writeRows(ctx context.Context, w writeBody, upsert bool, key string) (*WriteResult, error) {
 	col, vals := w.col, w.vals
 	pk := col.Schema.PrimaryIndex()
-	if col.Schema.Fields[pk].AutoID && !upsert {
+	auto := col.Schema.Fields[pk].AutoID && !upsert
+	if auto {
 		first, err := s.b.AllocIDs(ctx, len(vals))
 		if err != nil {
 			return nil, err
@@ -45,24 +105,20 @@ func (s *Server) write(ctx context.Context, c *call, upsert bool) (any, error) {
 		}
 	}
 	res, err := s.b.Write(ctx, shards.WriteRequest{Collection: col.Name,
-		Rows: buildBatch(&col.Schema, vals, w.vectors), Upsert: upsert, Key: c.idemKey, Partition: w.partition})
+		Rows: buildBatch(&col.Schema, vals, w.vectors), Upsert: upsert, Key: key, Partition: w.partition})
 	if err != nil {
 		return nil, named(err, "collection", col.Name)
 	}
-	if res.Replayed && col.Schema.Fields[pk].AutoID && !upsert {
+	if res.Replayed && auto {
 		for i := range vals { // the auto IDs the first attempt wrote
 			vals[i][pk] = res.FirstID + int64(i)
 		}
 	}
 	ids := make([]any, len(vals))
 	for i := range vals {
-		ids[i] = formatPK(vals[i][pk], c.allowInt64)
+		ids[i] = vals[i][pk]
 	}
-	data := map[string]any{"insertCount": res.Count, "insertIds": ids}
-	if upsert {
-		data = map[string]any{"upsertCount": res.Count, "upsertIds": ids}
-	}
-	return writeReply{data: data, token: res.Token}, nil
+	return &WriteResult{Count: res.Count, IDs: ids, Token: res.Token}, nil
 }
 
 // decodeWriteSlow decodes an insert/upsert body through encoding/json: every
@@ -103,31 +159,44 @@ func checkPartitions(col *coordinator.Collection, names ...string) error {
 	return nil
 }
 
-type deleteReq struct {
+// DeleteRequest deletes the rows matching Filter, as every front end gives
+// it.
+type DeleteRequest struct {
 	collReq
 	Filter        string         `json:"filter"`
 	PartitionName string         `json:"partitionName"`
 	ExprParams    map[string]any `json:"exprParams"`
+	Key           string         `json:"-"` // idempotency key
 }
 
 func (s *Server) deleteEntities(ctx context.Context, c *call) (any, error) {
-	var r deleteReq
-	col, err := s.decodeDescribe(ctx, c, &r, &r.collReq)
-	if err != nil {
+	var r DeleteRequest
+	if err := decodeNamed(c, &r, &r.collReq); err != nil {
 		return nil, err
 	}
-	if err := requireName("filter", r.Filter); err != nil {
-		return nil, err
-	}
-	if err := checkPartitions(col, r.PartitionName); err != nil {
-		return nil, err
-	}
-	n, err := s.b.Delete(ctx, shards.DeleteRequest{Collection: col.Name, Partition: r.PartitionName,
-		Filter: r.Filter, Params: paramMap(r.ExprParams), Key: c.idemKey})
+	r.Key = c.idemKey
+	n, err := s.Delete(ctx, &r)
 	if err != nil {
 		return nil, err
 	}
 	return writeReply{data: map[string]any{"deleteCount": n}}, nil
+}
+
+// Delete validates r and deletes the matching rows on every shard; it
+// returns how many were deleted.
+func (s *Server) Delete(ctx context.Context, r *DeleteRequest) (int64, error) {
+	col, err := s.describe(ctx, r.CollectionName)
+	if err != nil {
+		return 0, err
+	}
+	if err := requireName("filter", r.Filter); err != nil {
+		return 0, err
+	}
+	if err := checkPartitions(col, r.PartitionName); err != nil {
+		return 0, err
+	}
+	return s.b.Delete(ctx, shards.DeleteRequest{Collection: col.Name, Partition: r.PartitionName,
+		Filter: r.Filter, Params: paramMap(r.ExprParams), Key: r.Key})
 }
 
 // readReq holds the options shared by get, query and search.
@@ -138,6 +207,9 @@ type readReq struct {
 	ExprParams       map[string]any `json:"exprParams"`
 	ConsistencyLevel string         `json:"consistencyLevel"`
 	OutputFields     []string       `json:"outputFields"`
+	// Session is the session token of a Session-level read (REST's
+	// Raftvec-Session-Token header).
+	Session string `json:"-"`
 }
 
 // readOptions validates the shared read options.

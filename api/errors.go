@@ -71,6 +71,10 @@ const (
 // e.g. while the node is joining; it maps to code 1.
 var ErrNotReady = errors.New("node not ready")
 
+// ErrInvalid is wrapped by front ends for a request they cannot translate
+// (e.g. a malformed protobuf payload); it maps to code 1100.
+var ErrInvalid = errors.New("invalid parameter")
+
 // apiError is an error with its response code, produced by validation in
 // this package.
 type apiError struct {
@@ -107,6 +111,7 @@ var sentinelCodes = []struct {
 	{shards.ErrDuplicateKey, codeBadData},
 	{shards.ErrInvalid, codeInvalid},
 	{ErrNotReady, codeNotReady},
+	{ErrInvalid, codeInvalid},
 	{coordinator.ErrCollectionNotFound, codeCollectionNotFound},
 	{coordinator.ErrNotLoaded, codeNotLoaded},
 	{coordinator.ErrPartitionNotFound, codePartitionNotFound},

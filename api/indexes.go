@@ -11,8 +11,8 @@ import (
 	"github.com/raftvec/raftvec/shards"
 )
 
-// indexParam is one entry of indexParams.
-type indexParam struct {
+// IndexParam is one entry of indexParams.
+type IndexParam struct {
 	FieldName  string         `json:"fieldName"`
 	IndexName  string         `json:"indexName"`
 	MetricType string         `json:"metricType"`
@@ -43,8 +43,8 @@ func checkMetric(m string) error {
 	return invalidf("invalid metricType %q: want L2, IP or COSINE", m)
 }
 
-// buildIndex validates one indexParam against the schema.
-func buildIndex(s *segment.Schema, p *indexParam) (coordinator.Index, error) {
+// buildIndex validates one IndexParam against the schema.
+func buildIndex(s *segment.Schema, p *IndexParam) (coordinator.Index, error) {
 	ix := coordinator.Index{Name: p.IndexName, FieldName: p.FieldName, Params: map[string]string{}}
 	if p.FieldName == "" {
 		return ix, missingf("missing required parameter \"fieldName\" in indexParams")
@@ -98,8 +98,8 @@ func checkBound(key string, v any) error {
 	return nil
 }
 
-// buildIndexes validates every indexParam; names and fields are unique.
-func buildIndexes(s *segment.Schema, params []indexParam) ([]coordinator.Index, error) {
+// buildIndexes validates every IndexParam; names and fields are unique.
+func buildIndexes(s *segment.Schema, params []IndexParam) ([]coordinator.Index, error) {
 	var out []coordinator.Index
 	names, fields := map[string]bool{}, map[string]bool{}
 	for i := range params {
@@ -116,30 +116,39 @@ func buildIndexes(s *segment.Schema, params []indexParam) ([]coordinator.Index, 
 	return out, nil
 }
 
-type createIndexReq struct {
+type CreateIndexRequest struct {
 	collReq
-	IndexParams []indexParam `json:"indexParams"`
+	IndexParams []IndexParam `json:"indexParams"`
 }
 
 func (s *Server) createIndex(ctx context.Context, c *call) (any, error) {
-	var r createIndexReq
-	col, err := s.decodeDescribe(ctx, c, &r, &r.collReq)
-	if err != nil {
+	var r CreateIndexRequest
+	if err := decodeNamed(c, &r, &r.collReq); err != nil {
 		return nil, err
 	}
+	return empty(), s.CreateIndex(ctx, &r)
+}
+
+// CreateIndex validates every index of r against the collection's schema
+// and creates them in order.
+func (s *Server) CreateIndex(ctx context.Context, r *CreateIndexRequest) error {
+	col, err := s.describe(ctx, r.CollectionName)
+	if err != nil {
+		return err
+	}
 	if len(r.IndexParams) == 0 {
-		return nil, missingf("missing required parameter \"indexParams\"")
+		return missingf("missing required parameter \"indexParams\"")
 	}
 	idx, err := buildIndexes(&col.Schema, r.IndexParams)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, ix := range idx {
 		if err := s.b.CreateIndex(ctx, col.Name, ix); err != nil {
-			return nil, named(err, "index", ix.Name)
+			return named(err, "index", ix.Name)
 		}
 	}
-	return empty(), nil
+	return nil
 }
 
 type indexReq struct {

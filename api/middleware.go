@@ -99,7 +99,11 @@ func (s *Server) authorized(r *http.Request) bool {
 	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
 		return false
 	}
-	token := strings.TrimSpace(h[len(prefix):])
+	return s.tokenOK(strings.TrimSpace(h[len(prefix):]))
+}
+
+// tokenOK checks a bearer token: an API key or "user:password".
+func (s *Server) tokenOK(token string) bool {
 	match := 0
 	for _, k := range s.cfg.APIKeys { // every key is compared: no early exit
 		if k != "" {

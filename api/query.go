@@ -26,41 +26,75 @@ func (s *Server) getEntities(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.Filter, r.ExprParams = "", nil
-	return s.readRows(ctx, c, col, &r.readReq, ids, 0, 0)
+	r.Filter, r.ExprParams, r.Session = "", nil, c.session
+	res, err := s.readRows(ctx, col, &r.readReq, ids, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	return renderRows(res, c.allowInt64)
 }
 
-type queryReq struct {
+// QueryRequest is a query by filter (or by primary keys for REST's get) as
+// every front end gives it. Limit 0 is 100 unless All is set; All (gRPC
+// without a limit) returns every match up to the result window.
+type QueryRequest struct {
 	readReq
-	Limit  int `json:"limit"`
-	Offset int `json:"offset"`
+	Limit  int  `json:"limit"`
+	Offset int  `json:"offset"`
+	All    bool `json:"-"`
+}
+
+// QueryResult is a reduced query: entities sorted by primary key, or the
+// count of count(*).
+type QueryResult struct {
+	Output
+	Entities  []shards.Entity
+	CountOnly bool
+	Count     int64
 }
 
 func (s *Server) query(ctx context.Context, c *call) (any, error) {
-	var r queryReq
-	col, err := s.decodeDescribe(ctx, c, &r, &r.collReq)
+	var r QueryRequest
+	if err := decodeNamed(c, &r, &r.collReq); err != nil {
+		return nil, err
+	}
+	r.Session = c.session
+	res, err := s.Query(ctx, &r)
+	if err != nil {
+		return nil, err
+	}
+	return renderRows(res, c.allowInt64)
+}
+
+// Query validates r against the collection, scatters it to one replica per
+// shard and merges the answers by primary key.
+func (s *Server) Query(ctx context.Context, r *QueryRequest) (*QueryResult, error) {
+	col, err := s.describe(ctx, r.CollectionName)
 	if err != nil {
 		return nil, err
 	}
 	if slices.Contains(r.OutputFields, countStar) {
-		return s.count(ctx, c, col, &r.readReq)
+		return s.count(ctx, col, &r.readReq)
 	}
-	if r.Limit == 0 {
+	if r.Limit == 0 && !r.All {
 		r.Limit = 100
+	}
+	if r.All && r.Limit == 0 {
+		r.Limit = maxWindow - r.Offset
 	}
 	if err := checkWindow(r.Offset, r.Limit); err != nil {
 		return nil, err
 	}
-	return s.readRows(ctx, c, col, &r.readReq, nil, r.Offset, r.Limit)
+	return s.readRows(ctx, col, &r.readReq, nil, r.Offset, r.Limit)
 }
 
-// readRows runs a query on every shard, merges by primary key and renders.
-func (s *Server) readRows(ctx context.Context, c *call, col *coordinator.Collection, r *readReq, ids []any, offset, limit int) (any, error) {
+// readRows runs a query on every shard and merges by primary key.
+func (s *Server) readRows(ctx context.Context, col *coordinator.Collection, r *readReq, ids []any, offset, limit int) (*QueryResult, error) {
 	plan, err := planOutput(&col.Schema, r.OutputFields, true)
 	if err != nil {
 		return nil, err
 	}
-	opts, err := r.readOptions(col, c.session)
+	opts, err := r.readOptions(col, r.Session)
 	if err != nil {
 		return nil, err
 	}
@@ -73,11 +107,18 @@ func (s *Server) readRows(ctx context.Context, c *call, col *coordinator.Collect
 	if err != nil {
 		return nil, err
 	}
-	ents := mergeQuery(res, offset, limit)
-	rows := make([]map[string]any, len(ents))
+	return &QueryResult{Output: Output{Schema: &col.Schema, plan: plan}, Entities: mergeQuery(res, offset, limit)}, nil
+}
+
+// renderRows renders a query's rows (or its count) as JSON objects.
+func renderRows(res *QueryResult, allowInt64 bool) (any, error) {
+	if res.CountOnly {
+		return []map[string]any{{countStar: res.Count}}, nil
+	}
+	rows := make([]map[string]any, len(res.Entities))
 	var size replySize
-	for i := range ents {
-		rows[i] = plan.row(&col.Schema, &ents[i], c.allowInt64)
+	for i := range res.Entities {
+		rows[i] = res.plan.row(res.Schema, &res.Entities[i], allowInt64)
 		if err := size.add(rows[i]); err != nil {
 			return nil, err
 		}
@@ -86,11 +127,11 @@ func (s *Server) readRows(ctx context.Context, c *call, col *coordinator.Collect
 }
 
 // count answers outputFields ["count(*)"].
-func (s *Server) count(ctx context.Context, c *call, col *coordinator.Collection, r *readReq) (any, error) {
+func (s *Server) count(ctx context.Context, col *coordinator.Collection, r *readReq) (*QueryResult, error) {
 	if len(r.OutputFields) != 1 {
 		return nil, invalidf("%s cannot be combined with other output fields", countStar)
 	}
-	opts, err := r.readOptions(col, c.session)
+	opts, err := r.readOptions(col, r.Session)
 	if err != nil {
 		return nil, err
 	}
@@ -98,5 +139,5 @@ func (s *Server) count(ctx context.Context, c *call, col *coordinator.Collection
 	if err != nil {
 		return nil, err
 	}
-	return []map[string]any{{countStar: sumCounts(res)}}, nil
+	return &QueryResult{Output: Output{Schema: &col.Schema}, CountOnly: true, Count: sumCounts(res)}, nil
 }

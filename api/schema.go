@@ -9,8 +9,8 @@ import (
 	"github.com/raftvec/raftvec/segment"
 )
 
-// createReq is the body of collections/create, quick or full form.
-type createReq struct {
+// CreateCollectionRequest is the body of collections/create, quick or full form.
+type CreateCollectionRequest struct {
 	collReq
 	Description      string          `json:"description"`
 	Dimension        json.RawMessage `json:"dimension"`
@@ -20,19 +20,19 @@ type createReq struct {
 	PrimaryFieldName string          `json:"primaryFieldName"`
 	VectorFieldName  string          `json:"vectorFieldName"`
 	ConsistencyLevel string          `json:"consistencyLevel"`
-	Schema           schemaReq       `json:"schema"`
-	IndexParams      []indexParam    `json:"indexParams"`
+	Schema           SchemaRequest   `json:"schema"`
+	IndexParams      []IndexParam    `json:"indexParams"`
 	Params           map[string]any  `json:"params"`
 }
 
-type schemaReq struct {
-	AutoID              bool       `json:"autoID"`
-	EnableDynamicField  *bool      `json:"enableDynamicField"`
-	EnabledDynamicField *bool      `json:"enabledDynamicField"` // Node SDK spelling
-	Fields              []fieldReq `json:"fields"`
+type SchemaRequest struct {
+	AutoID              bool           `json:"autoID"`
+	EnableDynamicField  *bool          `json:"enableDynamicField"`
+	EnabledDynamicField *bool          `json:"enabledDynamicField"` // Node SDK spelling
+	Fields              []FieldRequest `json:"fields"`
 }
 
-type fieldReq struct {
+type FieldRequest struct {
 	FieldName         string         `json:"fieldName"`
 	DataType          string         `json:"dataType"`
 	ElementDataType   string         `json:"elementDataType"`
@@ -46,7 +46,7 @@ type fieldReq struct {
 }
 
 // quickSchema builds the quick form's schema: pk, vector, dynamic field on.
-func quickSchema(r *createReq) (segment.Schema, error) {
+func quickSchema(r *CreateCollectionRequest) (segment.Schema, error) {
 	dim, set, err := jsonInt(r.Dimension, "dimension")
 	if err != nil {
 		return segment.Schema{}, err
@@ -86,7 +86,7 @@ func quickSchema(r *createReq) (segment.Schema, error) {
 }
 
 // fullSchema builds the schema of the full form.
-func fullSchema(r *createReq) (segment.Schema, error) {
+func fullSchema(r *CreateCollectionRequest) (segment.Schema, error) {
 	s := segment.Schema{Name: r.CollectionName, Description: r.Description,
 		AutoID: r.Schema.AutoID || r.AutoID}
 	for _, p := range []*bool{r.Schema.EnableDynamicField, r.Schema.EnabledDynamicField} {
@@ -104,7 +104,7 @@ func fullSchema(r *createReq) (segment.Schema, error) {
 	return s, nil
 }
 
-func buildField(fr *fieldReq) (segment.Field, error) {
+func buildField(fr *FieldRequest) (segment.Field, error) {
 	f := segment.Field{Name: fr.FieldName, Description: fr.Description, PrimaryKey: fr.IsPrimary,
 		PartitionKey: fr.IsPartitionKey, Nullable: fr.Nullable, AutoID: fr.AutoID && fr.IsPrimary}
 	if fr.FieldName == "" {
@@ -194,7 +194,7 @@ func finishSchema(s *segment.Schema) error {
 }
 
 // buildCollection turns a create request into the collection to create.
-func buildCollection(r *createReq) (*coordinator.Collection, error) {
+func buildCollection(r *CreateCollectionRequest) (*coordinator.Collection, error) {
 	quick := len(r.Schema.Fields) == 0
 	var s segment.Schema
 	var err error
@@ -234,7 +234,7 @@ func buildCollection(r *createReq) (*coordinator.Collection, error) {
 }
 
 // collectionParams reads shardsNum and the consistency level.
-func collectionParams(r *createReq, c *coordinator.Collection) error {
+func collectionParams(r *CreateCollectionRequest, c *coordinator.Collection) error {
 	n, err := intParam(r.Params, "shardsNum", "params")
 	if err != nil {
 		return err

@@ -10,7 +10,11 @@ import (
 	"github.com/raftvec/raftvec/shards"
 )
 
-type searchReq struct {
+// SearchRequest is one ANN search as every front end gives it: REST
+// decodes its JSON body into it, gRPC translates its SearchRequest into it.
+// The query vectors are Vectors, or Data (JSON, parsed with the field's
+// dimension once the collection is known), or the stored vectors of IDs.
+type SearchRequest struct {
 	readReq
 	Data          json.RawMessage `json:"data"`
 	IDs           json.RawMessage `json:"ids"`
@@ -20,11 +24,37 @@ type searchReq struct {
 	GroupingField string          `json:"groupingField"`
 	GroupSize     int             `json:"groupSize"`
 	SearchParams  map[string]any  `json:"searchParams"`
+	// MetricType, when set, must match the index's metric (gRPC's
+	// metric_type); REST gives it inside SearchParams.
+	MetricType string `json:"-"`
+	// Vectors are already decoded query vectors (gRPC placeholder groups).
+	Vectors [][]float32 `json:"-"`
+}
+
+// SearchResult is a reduced search: per query vector, the hits of the
+// window asked for, best first, with the output plan to render them.
+type SearchResult struct {
+	Output
+	Hits [][]shards.Hit
 }
 
 func (s *Server) search(ctx context.Context, c *call) (any, error) {
-	var r searchReq
-	col, err := s.decodeDescribe(ctx, c, &r, &r.collReq)
+	var r SearchRequest
+	if err := decodeNamed(c, &r, &r.collReq); err != nil {
+		return nil, err
+	}
+	r.Session = c.session
+	res, err := s.Search(ctx, &r)
+	if err != nil {
+		return nil, err
+	}
+	return renderHits(res.Schema, &res.plan, res.Hits, c.allowInt64)
+}
+
+// Search validates r against the collection, scatters it to one replica
+// per shard and reduces the per-shard hits.
+func (s *Server) Search(ctx context.Context, r *SearchRequest) (*SearchResult, error) {
+	col, err := s.describe(ctx, r.CollectionName)
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +64,7 @@ func (s *Server) search(ctx context.Context, c *call) (any, error) {
 	if err := checkWindow(r.Offset, r.Limit); err != nil {
 		return nil, err
 	}
-	req, err := prepareSearch(col, r.AnnsField, "", r.SearchParams)
+	req, err := prepareSearch(col, r.AnnsField, r.MetricType, r.SearchParams)
 	if err != nil {
 		return nil, err
 	}
@@ -45,18 +75,18 @@ func (s *Server) search(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if req.ReadOptions, err = r.readOptions(col, c.session); err != nil {
+	if req.ReadOptions, err = r.readOptions(col, r.Session); err != nil {
 		return nil, err
 	}
 	req.TopK, req.OutputFields = r.Offset+r.Limit, plan.fields
-	if req.Vectors, err = s.queryVectors(ctx, col, &r, req.AnnsField, req.TopK, req.ReadOptions); err != nil {
+	if req.Vectors, err = s.queryVectors(ctx, col, r, req.AnnsField, req.TopK, req.ReadOptions); err != nil {
 		return nil, err
 	}
 	hits, err := s.runSearch(ctx, req, r.Offset, r.Limit)
 	if err != nil {
 		return nil, err
 	}
-	return renderHits(&col.Schema, &plan, hits, c.allowInt64)
+	return &SearchResult{Output: Output{Schema: &col.Schema, plan: plan}, Hits: hits}, nil
 }
 
 // prepareSearch resolves the vector field, the metric and the search
@@ -140,9 +170,11 @@ func setGrouping(s *segment.Schema, req *shards.SearchRequest, field string, siz
 // the entities named by `ids`.
 // Either way the number of vectors times topK is bounded (checkResults)
 // before anything is read.
-func (s *Server) queryVectors(ctx context.Context, col *coordinator.Collection, r *searchReq, anns, topK int, opts shards.ReadOptions) ([][]float32, error) {
-	hasData, hasIDs := present(r.Data), present(r.IDs)
+func (s *Server) queryVectors(ctx context.Context, col *coordinator.Collection, r *SearchRequest, anns, topK int, opts shards.ReadOptions) ([][]float32, error) {
+	hasData, hasIDs := present(r.Data) || r.Vectors != nil, present(r.IDs)
 	switch {
+	case r.Vectors != nil && !hasIDs:
+		return r.Vectors, checkVectors(r.Vectors, col.Schema.Fields[anns].Dim, topK)
 	case hasData && hasIDs:
 		return nil, invalidf("give either \"data\" or \"ids\", not both")
 	case hasIDs:

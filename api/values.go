@@ -129,6 +129,12 @@ func convertArray(f *segment.Field, v any) ([]byte, error) {
 // floatVector converts a JSON list of numbers to a vector of length dim
 // (dim <= 0: any length).
 func floatVector(v any, dim int) ([]float32, error) {
+	if vec, ok := v.([]float32); ok { // decoded by a binary front end
+		if dim > 0 && len(vec) != dim {
+			return nil, fmt.Errorf("vector has %d dimensions, want dim %d", len(vec), dim)
+		}
+		return vec, nil
+	}
 	list, ok := v.([]any)
 	if !ok {
 		return nil, fmt.Errorf("want a FloatVector (a list of numbers), got %s", describe(v))

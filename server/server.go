@@ -72,7 +72,7 @@ func Start(cfg Config, logger hclog.Logger) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("server: data dir: %w", err)
 	}
-	s := &Server{cfg: cfg, logger: logger, errc: make(chan error, 3), changed: make(chan struct{}, 1)}
+	s := &Server{cfg: cfg, logger: logger, errc: make(chan error, 5), changed: make(chan struct{}, 1)}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if err := s.open(); err != nil {
 		s.cancel()
@@ -81,7 +81,7 @@ func Start(cfg Config, logger hclog.Logger) (*Server, error) {
 	}
 	s.goServe(func(ctx context.Context) error { return s.mux.Serve(ctx) })
 	s.goServe(func(ctx context.Context) error { return s.rpcSrv.Serve(ctx) })
-	s.goServe(func(ctx context.Context) error { return s.api.Serve(ctx, s.httpLn) })
+	s.serveFrontEnds(s.openFrontEnds(s.httpLn))
 	restart := s.coord.Node().HasState() // standalone: bootstrapped in open, so always
 	joined := make(chan error, 1)
 	s.goLoop(func(ctx context.Context) { joined <- s.startup(ctx, restart) })

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/raftvec/raftvec/server"
 	"os"
 	"strings"
 
@@ -26,6 +27,7 @@ file given with --config, then defaults.`,
 		SilenceErrors: true,
 		Version:       version,
 	}
+	server.Version = version
 	root.AddCommand(newStandaloneCmd(), newServeCmd(), newBenchCmd())
 	return root
 }

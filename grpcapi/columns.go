@@ -1,0 +1,143 @@
+package grpcapi
+
+import (
+	"encoding/json"
+
+	"github.com/milvus-io/milvus-proto/go-api/v2/schemapb"
+
+	"github.com/raftvec/raftvec/segment"
+	"github.com/raftvec/raftvec/shards"
+)
+
+// idsOf renders primary keys as IDs (Int64 or VarChar keys).
+func idsOf(pk *segment.Field, ents []*shards.Entity) *schemapb.IDs {
+	if pk != nil && pk.Type == segment.TypeVarChar {
+		data := make([]string, len(ents))
+		for i, e := range ents {
+			data[i], _ = e.PK.(string)
+		}
+		return &schemapb.IDs{IdField: &schemapb.IDs_StrId{StrId: &schemapb.StringArray{Data: data}}}
+	}
+	data := make([]int64, len(ents))
+	for i, e := range ents {
+		data[i], _ = e.PK.(int64)
+	}
+	return &schemapb.IDs{IdField: &schemapb.IDs_IntId{IntId: &schemapb.LongArray{Data: data}}}
+}
+
+// pkColumn renders the primary keys as the pk field's column.
+func pkColumn(pk *segment.Field, ents []*shards.Entity) *schemapb.FieldData {
+	vals := make([]any, len(ents))
+	for i, e := range ents {
+		vals[i] = e.PK
+	}
+	return column(pk, vals)
+}
+
+// valueColumns renders Values[k] of every entity as the column of schema
+// field fields[k].
+func valueColumns(s *segment.Schema, fields []int, ents []*shards.Entity) []*schemapb.FieldData {
+	out := make([]*schemapb.FieldData, 0, len(fields))
+	vals := make([]any, len(ents))
+	for k, fi := range fields {
+		for i, e := range ents {
+			vals[i] = nil
+			if k < len(e.Values) {
+				vals[i] = e.Values[k]
+			}
+		}
+		out = append(out, column(&s.Fields[fi], vals))
+	}
+	return out
+}
+
+// column renders one field's canonical values; nulls are zero values
+// flagged in ValidData (aligned, as Milvus returns results).
+func column(f *segment.Field, vals []any) *schemapb.FieldData {
+	fd := &schemapb.FieldData{Type: protoType(f.Type), FieldName: f.Name, FieldId: f.ID, IsDynamic: f.IsDynamic}
+	if f.Nullable {
+		fd.ValidData = make([]bool, len(vals))
+		for i, v := range vals {
+			fd.ValidData[i] = v != nil
+		}
+	}
+	if f.Type == segment.TypeFloatVector {
+		data := make([]float32, 0, len(vals)*f.Dim)
+		for _, v := range vals {
+			vec, _ := v.([]float32)
+			if len(vec) != f.Dim {
+				vec = make([]float32, f.Dim)
+			}
+			data = append(data, vec...)
+		}
+		fd.Field = &schemapb.FieldData_Vectors{Vectors: &schemapb.VectorField{Dim: int64(f.Dim),
+			Data: &schemapb.VectorField_FloatVector{FloatVector: &schemapb.FloatArray{Data: data}}}}
+		return fd
+	}
+	fd.Field = &schemapb.FieldData_Scalars{Scalars: scalars(f.Type, f.ElementType, vals)}
+	return fd
+}
+
+// scalars renders values of type t (elem: an Array's element type).
+func scalars(t, elem segment.DataType, vals []any) *schemapb.ScalarField {
+	switch t {
+	case segment.TypeBool:
+		return &schemapb.ScalarField{Data: &schemapb.ScalarField_BoolData{BoolData: &schemapb.BoolArray{Data: conv(vals, func(v any) bool { b, _ := v.(bool); return b })}}}
+	case segment.TypeInt8, segment.TypeInt16, segment.TypeInt32:
+		return &schemapb.ScalarField{Data: &schemapb.ScalarField_IntData{IntData: &schemapb.IntArray{Data: conv(vals, func(v any) int32 { return int32(asInt(v)) })}}}
+	case segment.TypeInt64:
+		return &schemapb.ScalarField{Data: &schemapb.ScalarField_LongData{LongData: &schemapb.LongArray{Data: conv(vals, asInt)}}}
+	case segment.TypeFloat:
+		return &schemapb.ScalarField{Data: &schemapb.ScalarField_FloatData{FloatData: &schemapb.FloatArray{Data: conv(vals, func(v any) float32 { return float32(asFloat(v)) })}}}
+	case segment.TypeDouble:
+		return &schemapb.ScalarField{Data: &schemapb.ScalarField_DoubleData{DoubleData: &schemapb.DoubleArray{Data: conv(vals, asFloat)}}}
+	case segment.TypeVarChar:
+		return &schemapb.ScalarField{Data: &schemapb.ScalarField_StringData{StringData: &schemapb.StringArray{Data: conv(vals, func(v any) string { s, _ := v.(string); return s })}}}
+	case segment.TypeJSON:
+		return &schemapb.ScalarField{Data: &schemapb.ScalarField_JsonData{JsonData: &schemapb.JSONArray{Data: conv(vals, jsonBytes)}}}
+	case segment.TypeArray:
+		data := conv(vals, func(v any) *schemapb.ScalarField { list, _ := v.([]any); return scalars(elem, segment.TypeNone, list) })
+		return &schemapb.ScalarField{Data: &schemapb.ScalarField_ArrayData{ArrayData: &schemapb.ArrayArray{Data: data, ElementType: protoType(elem)}}}
+	}
+	return &schemapb.ScalarField{}
+}
+
+func conv[T any](vals []any, f func(any) T) []T {
+	out := make([]T, len(vals))
+	for i, v := range vals {
+		out[i] = f(v)
+	}
+	return out
+}
+
+func asInt(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case float64:
+		return int64(x)
+	}
+	return 0
+}
+
+func asFloat(v any) float64 {
+	switch x := v.(type) {
+	case float64:
+		return x
+	case int64:
+		return float64(x)
+	}
+	return 0
+}
+
+// jsonBytes encodes a canonical JSON value ("{}" for a null $meta).
+func jsonBytes(v any) []byte {
+	if v == nil {
+		return []byte("{}")
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return []byte("null")
+	}
+	return b
+}

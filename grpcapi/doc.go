@@ -1,0 +1,25 @@
+// Package grpcapi is the Milvus gRPC front end of a node: the
+// milvus.proto.milvus.MilvusService of the published protos
+// (github.com/milvus-io/milvus-proto/go-api/v2), so pymilvus and the Go,
+// Java and Node SDKs work unchanged. It is served on the same port as the
+// REST API (package server splits the listener by protocol).
+//
+// It owns only the translation between protobuf messages and the request
+// and result types of package api: reads, writes, collection creation and
+// index creation go through the same api.Server methods the REST handlers
+// call, so validation, name resolution, filter handling and the reduce of
+// per-shard results are shared; metadata calls that need no validation go
+// to the api.Backend directly. Errors become commonpb.Status through
+// api.Status, the one error-to-code mapping.
+//
+// Invariants:
+//   - Every RPC is authenticated by the "authorization" metadata
+//     (base64 of "user:password" or of an API key) when auth is on, and
+//     refused with code 1 while the node is starting.
+//   - A request that fails validation changes nothing (the api methods
+//     validate before they propose).
+//   - Methods raftvec does not serve answer codes.Unimplemented, as the
+//     embedded UnimplementedMilvusServiceServer does, so SDKs fall back.
+//
+// grpcapi must not reach shards or segments itself, nor format JSON.
+package grpcapi

@@ -1,0 +1,79 @@
+package grpcapi
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/milvus-io/milvus-proto/go-api/v2/commonpb"
+	"github.com/milvus-io/milvus-proto/go-api/v2/schemapb"
+	"google.golang.org/protobuf/proto"
+)
+
+func longs(name string, valid []bool, v ...int64) *schemapb.FieldData {
+	return &schemapb.FieldData{FieldName: name, Type: schemapb.DataType_Int64, ValidData: valid,
+		Field: &schemapb.FieldData_Scalars{Scalars: &schemapb.ScalarField{Data: &schemapb.ScalarField_LongData{LongData: &schemapb.LongArray{Data: v}}}}}
+}
+
+func TestDecodeRows(t *testing.T) {
+	vec := &schemapb.FieldData{FieldName: "v", Type: schemapb.DataType_FloatVector,
+		Field: &schemapb.FieldData_Vectors{Vectors: &schemapb.VectorField{Dim: 2,
+			Data: &schemapb.VectorField_FloatVector{FloatVector: &schemapb.FloatArray{Data: []float32{1, 2, 3, 4}}}}}}
+	meta := &schemapb.FieldData{FieldName: "$meta", Type: schemapb.DataType_JSON, IsDynamic: true,
+		Field: &schemapb.FieldData_Scalars{Scalars: &schemapb.ScalarField{Data: &schemapb.ScalarField_JsonData{
+			JsonData: &schemapb.JSONArray{Data: [][]byte{[]byte(`{"c":1}`), []byte(`{}`)}}}}}}
+	for _, tc := range []struct {
+		name   string
+		fields []*schemapb.FieldData
+		want   []map[string]any
+		err    string
+	}{
+		{name: "columns and dynamic keys", fields: []*schemapb.FieldData{longs("id", nil, 1, 2), vec, meta},
+			want: []map[string]any{{"id": json.Number("1"), "v": []float32{1, 2}, "c": json.Number("1")},
+				{"id": json.Number("2"), "v": []float32{3, 4}}}},
+		{name: "nullable compact", fields: []*schemapb.FieldData{longs("id", nil, 1, 2), longs("n", []bool{false, true}, 9)},
+			want: []map[string]any{{"id": json.Number("1"), "n": nil}, {"id": json.Number("2"), "n": json.Number("9")}}},
+		{name: "nullable aligned", fields: []*schemapb.FieldData{longs("id", nil, 1, 2), longs("n", []bool{true, false}, 9, 0)},
+			want: []map[string]any{{"id": json.Number("1"), "n": json.Number("9")}, {"id": json.Number("2"), "n": nil}}},
+		{name: "ragged columns", fields: []*schemapb.FieldData{longs("id", nil, 1, 2, 3), vec}, err: "has 2 values"},
+		{name: "no rows", fields: nil, err: "no rows"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := decodeRows(tc.fields, 0)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("rows = %#v\nwant %#v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPlaceholderVectors(t *testing.T) {
+	raw := make([]byte, 8)
+	binary.LittleEndian.PutUint32(raw, math.Float32bits(1.5))
+	binary.LittleEndian.PutUint32(raw[4:], math.Float32bits(-2))
+	good, _ := proto.Marshal(&commonpb.PlaceholderGroup{Placeholders: []*commonpb.PlaceholderValue{
+		{Tag: "$0", Type: commonpb.PlaceholderType_FloatVector, Values: [][]byte{raw, raw}}}})
+	vecs, err := placeholderVectors(good)
+	if err != nil || !reflect.DeepEqual(vecs, [][]float32{{1.5, -2}, {1.5, -2}}) {
+		t.Fatalf("vectors %v, err %v", vecs, err)
+	}
+	binary, _ := proto.Marshal(&commonpb.PlaceholderGroup{Placeholders: []*commonpb.PlaceholderValue{
+		{Tag: "$0", Type: commonpb.PlaceholderType_BinaryVector, Values: [][]byte{raw}}}})
+	for _, b := range [][]byte{binary, []byte("\xff\xff"), nil} {
+		if _, err := placeholderVectors(b); err == nil {
+			t.Fatalf("placeholder %q accepted", b)
+		}
+	}
+}

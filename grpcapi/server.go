@@ -1,0 +1,131 @@
+package grpcapi
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"net"
+	"strings"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/milvus-io/milvus-proto/go-api/v2/commonpb"
+	"github.com/milvus-io/milvus-proto/go-api/v2/milvuspb"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"github.com/raftvec/raftvec/api"
+)
+
+// MaxMessageBytes bounds one gRPC message either way (Milvus's default
+// proxy limits are of the same order).
+const MaxMessageBytes = 256 << 20
+
+// Service implements milvuspb.MilvusServiceServer over an api.Server.
+type Service struct {
+	milvuspb.UnimplementedMilvusServiceServer
+	api     *api.Server
+	b       api.Backend
+	version string
+	log     hclog.Logger
+}
+
+// New returns the service calling a. version is reported by GetVersion and
+// Connect.
+func New(a *api.Server, version string, logger hclog.Logger) *Service {
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	return &Service{api: a, b: a.Backend(), version: version, log: logger.Named("grpc")}
+}
+
+// NewServer returns a gRPC server with s registered and the auth check
+// installed.
+func NewServer(s *Service) *grpc.Server {
+	g := grpc.NewServer(
+		grpc.MaxRecvMsgSize(MaxMessageBytes),
+		grpc.MaxSendMsgSize(MaxMessageBytes),
+		grpc.UnaryInterceptor(s.intercept),
+	)
+	milvuspb.RegisterMilvusServiceServer(g, s)
+	return g
+}
+
+// Serve serves gRPC on ln until ctx is done, then stops gracefully.
+func Serve(ctx context.Context, g *grpc.Server, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- g.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	g.GracefulStop()
+	if err := <-errc; err != nil && !errors.Is(err, grpc.ErrServerStopped) && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	return nil
+}
+
+// intercept authenticates every call and refuses calls while the node is
+// starting. Both answer in the response's Status, as Milvus does, so SDKs
+// report the reason.
+func (s *Service) intercept(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+	if !s.api.Authenticate(credential(ctx)) {
+		return nil, status.Error(codes.Unauthenticated, "user hasn't authenticated: missing or wrong authorization metadata")
+	}
+	if err := s.api.Starting(); err != nil && !strings.HasSuffix(info.FullMethod, "/CheckHealth") {
+		return nil, status.Error(codes.Unavailable, err.Error())
+	}
+	return h(ctx, req)
+}
+
+// credential decodes the authorization metadata: base64 of "user:password"
+// or of an API key ("" when absent or not base64).
+func credential(ctx context.Context) string {
+	md, _ := metadata.FromIncomingContext(ctx)
+	for _, v := range md.Get("authorization") {
+		if b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v)); err == nil {
+			return string(b)
+		}
+	}
+	return ""
+}
+
+// ok is the success status.
+func ok() *commonpb.Status { return &commonpb.Status{} }
+
+// toStatus maps an error to a Milvus status (nil error: success).
+func toStatus(err error) *commonpb.Status {
+	if err == nil {
+		return ok()
+	}
+	code, msg := api.Status(err)
+	//lint:ignore SA1019 SDKs before Milvus 2.3 read only the legacy error_code
+	return &commonpb.Status{Code: int32(code), ErrorCode: legacyCode(code), Reason: msg,
+		Retriable: code == 2 || code == 8}
+}
+
+// legacyCode is the pre-2.3 ErrorCode older SDKs read beside Code.
+//
+//lint:ignore SA1019 SDKs before Milvus 2.3 read only the legacy error_code
+func legacyCode(code int) commonpb.ErrorCode {
+	switch code {
+	case 0:
+		return commonpb.ErrorCode_Success
+	case 1:
+		return commonpb.ErrorCode_NotReadyServe
+	case 8:
+		return commonpb.ErrorCode_RateLimit
+	case 100:
+		return commonpb.ErrorCode_CollectionNotExists
+	case 700:
+		return commonpb.ErrorCode_IndexNotExist
+	case 1100, 1801, 1802, 1804:
+		return commonpb.ErrorCode_IllegalArgument
+	case 1401, 1800:
+		return commonpb.ErrorCode_PermissionDenied
+	}
+	return commonpb.ErrorCode_UnexpectedError
+}
