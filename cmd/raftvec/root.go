@@ -2,12 +2,13 @@ package main
 
 import (
 	"fmt"
-	"github.com/raftvec/raftvec/server"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/raftvec/raftvec/server"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
