@@ -10,8 +10,11 @@ import (
 	"github.com/raftvec/raftvec/shards"
 )
 
-type subSearch struct {
+// SubSearch is one ANN search of a hybrid search. Its query vectors are
+// Vectors (decoded by a binary front end) or Data (JSON).
+type SubSearch struct {
 	Data         json.RawMessage `json:"data"`
+	Vectors      [][]float32     `json:"-"`
 	AnnsField    string          `json:"annsField"`
 	Limit        int             `json:"limit"`
 	Filter       string          `json:"filter"`
@@ -21,25 +24,44 @@ type subSearch struct {
 	SearchParams map[string]any  `json:"searchParams"`
 }
 
-type rerankReq struct {
+// RerankRequest is the fusion of a hybrid search: rrf (params.k) or
+// weighted (params.weights).
+type RerankRequest struct {
 	Strategy string         `json:"strategy"`
 	Params   map[string]any `json:"params"`
 }
 
-type hybridReq struct {
+// HybridSearchRequest runs several ANN searches and fuses their ranked
+// lists, as every front end gives it.
+type HybridSearchRequest struct {
 	readReq
-	Search []subSearch `json:"search"`
-	Rerank rerankReq   `json:"rerank"`
-	Limit  int         `json:"limit"`
-	Offset int         `json:"offset"`
+	Search []SubSearch    `json:"search"`
+	Rerank RerankRequest `json:"rerank"`
+	Limit  int           `json:"limit"`
+	Offset int           `json:"offset"`
 }
 
 // hybridSearch runs every sub-search, fuses their ranked lists per query
 // with the rerank strategy and returns the fused score as `distance`
 // (larger is better).
 func (s *Server) hybridSearch(ctx context.Context, c *call) (any, error) {
-	var r hybridReq
-	col, err := s.decodeDescribe(ctx, c, &r, &r.collReq)
+	var r HybridSearchRequest
+	if err := decodeNamed(c, &r, &r.collReq); err != nil {
+		return nil, err
+	}
+	r.Session = c.session
+	res, err := s.HybridSearch(ctx, &r)
+	if err != nil {
+		return nil, err
+	}
+	return renderHits(res.Schema, &res.plan, res.Hits, c.allowInt64)
+}
+
+// HybridSearch validates every sub-search of r, runs them, and fuses their
+// ranked lists per query; a hit's Distance is the fused score (larger is
+// better).
+func (s *Server) HybridSearch(ctx context.Context, r *HybridSearchRequest) (*SearchResult, error) {
+	col, err := s.describe(ctx, r.CollectionName)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +77,7 @@ func (s *Server) hybridSearch(ctx context.Context, c *call) (any, error) {
 		return nil, err
 	}
 	r.Filter, r.ExprParams = "", nil
-	base, err := r.readOptions(col, c.session)
+	base, err := r.readOptions(col, r.Session)
 	if err != nil {
 		return nil, err
 	}
@@ -89,11 +111,11 @@ func (s *Server) hybridSearch(ctx context.Context, c *call) (any, error) {
 		}
 		fused[q] = window(f.fuse(metrics, perSub), r.Offset, r.Limit)
 	}
-	return renderHits(&col.Schema, &plan, fused, c.allowInt64)
+	return &SearchResult{Output: Output{Schema: &col.Schema, plan: plan}, Hits: fused}, nil
 }
 
 // subRequest builds the shard request of sub-search i.
-func subRequest(col *coordinator.Collection, sub *subSearch, i int, base shards.ReadOptions, fields []int, defLimit int) (shards.SearchRequest, error) {
+func subRequest(col *coordinator.Collection, sub *SubSearch, i int, base shards.ReadOptions, fields []int, defLimit int) (shards.SearchRequest, error) {
 	sp := map[string]any{}
 	for _, m := range []map[string]any{sub.SearchParams, sub.Params} {
 		for k, v := range m {
@@ -111,8 +133,14 @@ func subRequest(col *coordinator.Collection, sub *subSearch, i int, base shards.
 	if err := checkWindow(0, req.TopK); err != nil {
 		return req, err
 	}
-	param := fmt.Sprintf("search[%d].data", i)
-	if req.Vectors, err = parseVectors(sub.Data, col.Schema.Fields[req.AnnsField].Dim, param); err != nil {
+	dim := col.Schema.Fields[req.AnnsField].Dim
+	if sub.Vectors != nil {
+		req.Vectors = sub.Vectors
+		if err := checkVectors(sub.Vectors, dim, 0); err != nil {
+			_, msg := toCode(err)
+			return req, invalidf("search[%d]: %s", i, msg)
+		}
+	} else if req.Vectors, err = parseVectors(sub.Data, dim, fmt.Sprintf("search[%d].data", i)); err != nil {
 		return req, err
 	}
 	req.ReadOptions = base
@@ -131,7 +159,7 @@ type fuser struct {
 	weights []float64
 }
 
-func newFuser(r rerankReq, n int) (*fuser, error) {
+func newFuser(r RerankRequest, n int) (*fuser, error) {
 	switch r.Strategy {
 	case "", "rrf", "RRF":
 		f := &fuser{rrf: true, k: 60}

@@ -288,3 +288,60 @@ func templateArray(a *schemapb.TemplateArrayValue) (any, error) {
 	}
 	return nil, fmt.Errorf("unsupported template array %T", a.GetData())
 }
+
+// HybridSearch runs several ANN searches and fuses their ranked lists
+// (rank_params: strategy rrf or weighted, params, limit, offset).
+func (s *Service) HybridSearch(ctx context.Context, r *milvuspb.HybridSearchRequest) (*milvuspb.SearchResults, error) {
+	fail := func(err error) (*milvuspb.SearchResults, error) {
+		return &milvuspb.SearchResults{Status: toStatus(err)}, nil
+	}
+	if err := api.CheckDatabase(r.GetDbName()); err != nil {
+		return fail(err)
+	}
+	if r.GetFunctionScore() != nil {
+		return fail(fmt.Errorf("%w: function scores are not supported; use rank_params strategy rrf or weighted", api.ErrInvalid))
+	}
+	h, err := hybridRequest(ctx, r)
+	if err != nil {
+		return fail(err)
+	}
+	res, err := s.api.HybridSearch(ctx, h)
+	if err != nil {
+		return fail(err)
+	}
+	return &milvuspb.SearchResults{Status: ok(), CollectionName: r.GetCollectionName(),
+		Results: searchData(res, r.GetOutputFields())}, nil
+}
+
+// hybridRequest translates a HybridSearchRequest into the api's.
+func hybridRequest(ctx context.Context, r *milvuspb.HybridSearchRequest) (*api.HybridSearchRequest, error) {
+	h := &api.HybridSearchRequest{}
+	h.CollectionName, h.PartitionNames, h.OutputFields = r.GetCollectionName(), r.GetPartitionNames(), r.GetOutputFields()
+	h.ConsistencyLevel, h.Session = readLevel(ctx, r.GetConsistencyLevel(), r.GetUseDefaultConsistency())
+	kv := pairs(r.GetRankParams())
+	var err error
+	if h.Limit, err = intPair(kv, "limit"); err != nil {
+		return nil, err
+	}
+	if h.Offset, err = intPair(kv, "offset"); err != nil {
+		return nil, err
+	}
+	h.Rerank.Strategy = kv["strategy"]
+	if p := kv["params"]; p != "" {
+		d := json.NewDecoder(strings.NewReader(p))
+		d.UseNumber()
+		if err := d.Decode(&h.Rerank.Params); err != nil {
+			return nil, fmt.Errorf("%w: rank_params params is not a JSON object: %v", api.ErrInvalid, err)
+		}
+	}
+	for i, sr := range r.GetRequests() {
+		q, err := searchRequest(ctx, sr)
+		if err != nil {
+			return nil, fmt.Errorf("search[%d]: %w", i, err)
+		}
+		sub := api.SubSearch{Vectors: q.Vectors, AnnsField: q.AnnsField, Limit: q.Limit, Filter: q.Filter,
+			ExprParams: q.ExprParams, MetricType: q.MetricType, SearchParams: q.SearchParams}
+		h.Search = append(h.Search, sub)
+	}
+	return h, nil
+}

@@ -212,6 +212,28 @@ func TestGoSDK(t *testing.T) {
 		}
 	})
 
+	t.Run("hybrid search", func(t *testing.T) {
+		q := d.vecs[17]
+		filtered := milvusclient.NewAnnRequest("vec", 5, entity.FloatVector(q)).WithSearchParam("metric_type", "L2").WithFilter(`tag == "t1"`)
+		plain := milvusclient.NewAnnRequest("vec", 5, entity.FloatVector(q)).WithSearchParam("metric_type", "L2")
+		rs, err := c.HybridSearch(ctx, milvusclient.NewHybridSearchOption(coll, 5, filtered, plain).
+			WithReranker(milvusclient.NewWeightedReranker([]float64{1, 0})).WithConsistencyLevel(strong).WithOutputFields("tag"))
+		must(t, err, "weighted HybridSearch")
+		want := d.nearest(q, 5, func(i int) bool { return i%3 == 1 })
+		if got := ids(t, rs[0].IDs); !slices.Equal(got, want) {
+			t.Fatalf("weighted [1, 0]: %v, want the filtered search's %v", got, want)
+		}
+		if tag, _ := rs[0].GetColumn("tag").GetAsString(0); tag != "t1" {
+			t.Fatalf("hybrid output field tag = %q", tag)
+		}
+		rs, err = c.HybridSearch(ctx, milvusclient.NewHybridSearchOption(coll, 3, plain, plain).
+			WithReranker(milvusclient.NewRRFReranker()).WithConsistencyLevel(strong))
+		must(t, err, "rrf HybridSearch")
+		if got, want := ids(t, rs[0].IDs), d.nearest(q, 3, nil); !slices.Equal(got, want) {
+			t.Fatalf("rrf of one search twice: %v, want %v", got, want)
+		}
+	})
+
 	t.Run("query count limit offset", func(t *testing.T) {
 		rs, err := c.Query(ctx, milvusclient.NewQueryOption(coll).WithFilter("id >= 10 and id < 20").
 			WithOutputFields("tag", "score", "color").WithConsistencyLevel(strong))
