@@ -35,7 +35,7 @@ type RerankRequest struct {
 // lists, as every front end gives it.
 type HybridSearchRequest struct {
 	readReq
-	Search []SubSearch    `json:"search"`
+	Search []SubSearch   `json:"search"`
 	Rerank RerankRequest `json:"rerank"`
 	Limit  int           `json:"limit"`
 	Offset int           `json:"offset"`
