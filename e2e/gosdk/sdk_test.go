@@ -381,6 +381,24 @@ func TestGoSDK(t *testing.T) {
 		}
 	})
 
+	t.Run("quick form auto IDs range search", func(t *testing.T) {
+		must(t, c.CreateCollection(ctx, milvusclient.SimpleCreateCollectionOptions("quick", 4)), "quick CreateCollection")
+		vecs := [][]float32{{1, 0, 0, 0}, {0.9, 0.1, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}}
+		res, err := c.Insert(ctx, milvusclient.NewColumnBasedInsertOption("quick").WithFloatVectorColumn("vector", 4, vecs))
+		must(t, err, "quick Insert")
+		auto := ids(t, res.IDs)
+		if len(auto) != 4 || auto[0] == auto[1] {
+			t.Fatalf("auto IDs %v", auto)
+		}
+		rs, err := c.Search(ctx, milvusclient.NewSearchOption("quick", 4, []entity.Vector{entity.FloatVector{1, 0, 0, 0}}).
+			WithConsistencyLevel(strong).WithSearchParam("params", `{"radius": 0.5, "range_filter": 1.01}`))
+		must(t, err, "range Search")
+		if got := ids(t, rs[0].IDs); !slices.Equal(got, auto[:2]) {
+			t.Fatalf("COSINE range (0.5, 1.01]: %v, want %v", got, auto[:2])
+		}
+		must(t, c.DropCollection(ctx, milvusclient.NewDropCollectionOption("quick")), "drop quick")
+	})
+
 	t.Run("errors carry Milvus codes", func(t *testing.T) {
 		_, err := c.Query(ctx, milvusclient.NewQueryOption("nope").WithFilter("id > 0"))
 		if err == nil || !strings.Contains(err.Error(), "not found") {
