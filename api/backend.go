@@ -7,9 +7,10 @@ import (
 	"github.com/raftvec/raftvec/shards"
 )
 
-// Backend is what the HTTP layer needs from a node: metadata operations of
-// the coordinator and data operations routed to shard replicas. Data calls
-// return one result per shard; the API layer reduces them.
+// Backend is what the front ends need from a node (package proxy
+// implements it): metadata operations of the coordinator and data
+// operations routed to shard replicas, whose per-shard answers the backend
+// reduces.
 //
 // Errors wrap the sentinels of the packages below (see errors.go for the
 // mapping to Milvus codes).
@@ -56,8 +57,15 @@ type Backend interface {
 	AllocIDs(ctx context.Context, n int) (int64, error)
 	Write(ctx context.Context, w shards.WriteRequest) (shards.WriteResult, error)
 	Delete(ctx context.Context, d shards.DeleteRequest) (int64, error)
-	Query(ctx context.Context, q shards.QueryRequest) ([]shards.QueryResult, error)
-	Search(ctx context.Context, s shards.SearchRequest) ([]shards.SearchResult, error)
+	// Query returns the matching entities in primary-key order, window
+	// offset..offset+limit (limit 0: all).
+	Query(ctx context.Context, q shards.QueryRequest, offset, limit int) ([]shards.Entity, error)
+	// Count is count(*) of the rows the options select.
+	Count(ctx context.Context, o shards.ReadOptions) (int64, error)
+	// Search returns, per query vector, the hits of window
+	// offset..offset+limit best first (of groups when grouped); it asks
+	// every shard for offset+limit.
+	Search(ctx context.Context, s shards.SearchRequest, offset, limit int) ([][]shards.Hit, error)
 	// RowCount is the exact number of live rows (deleted rows excluded) of a
 	// collection, or of one partition when partition != "".
 	RowCount(ctx context.Context, collection, partition string) (int64, error)

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/raftvec/raftvec/expr"
+	"github.com/raftvec/raftvec/proxy"
 	"github.com/raftvec/raftvec/segment"
 	"github.com/raftvec/raftvec/shards"
 )
@@ -87,7 +88,7 @@ func (f *fake) shardRows(c *fakeColl, o shards.ReadOptions, ids []any) ([][]*fak
 		}
 	}
 	for _, rows := range out {
-		slices.SortFunc(rows, func(a, b *fakeRow) int { return comparePK(a.vals[pk], b.vals[pk]) })
+		slices.SortFunc(rows, func(a, b *fakeRow) int { return proxy.ComparePK(a.vals[pk], b.vals[pk]) })
 	}
 	return out, nil
 }
@@ -100,7 +101,28 @@ func entity(s *segment.Schema, r *fakeRow, fields []int) shards.Entity {
 	return e
 }
 
-func (f *fake) Query(ctx context.Context, q shards.QueryRequest) ([]shards.QueryResult, error) {
+func (f *fake) Query(ctx context.Context, q shards.QueryRequest, offset, limit int) ([]shards.Entity, error) {
+	if limit > 0 {
+		q.Limit = offset + limit
+	}
+	res, err := f.query(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return proxy.ReduceQuery(res, offset, limit), nil
+}
+
+func (f *fake) Count(ctx context.Context, o shards.ReadOptions) (int64, error) {
+	res, err := f.query(ctx, shards.QueryRequest{ReadOptions: o, CountOnly: true})
+	var n int64
+	for _, r := range res {
+		n += r.Count
+	}
+	return n, err
+}
+
+// query answers as the shards would: per shard, rows in pk order.
+func (f *fake) query(ctx context.Context, q shards.QueryRequest) ([]shards.QueryResult, error) {
 	if err := f.wait(ctx); err != nil {
 		return nil, err
 	}
@@ -131,19 +153,21 @@ func (f *fake) Query(ctx context.Context, q shards.QueryRequest) ([]shards.Query
 	return out, nil
 }
 
-func (f *fake) Search(ctx context.Context, s shards.SearchRequest) ([]shards.SearchResult, error) {
+func (f *fake) Search(ctx context.Context, s shards.SearchRequest, offset, limit int) ([][]shards.Hit, error) {
 	if err := f.wait(ctx); err != nil {
 		return nil, err
 	}
+	s.TopK = offset + limit
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.searches = append(f.searches, s)
 	c, err := f.get(s.Collection)
 	if err != nil {
+		f.mu.Unlock()
 		return nil, err
 	}
 	per, err := f.shardRows(c, s.ReadOptions, nil)
 	if err != nil {
+		f.mu.Unlock()
 		return nil, err
 	}
 	out := make([]shards.SearchResult, len(per))
@@ -152,7 +176,8 @@ func (f *fake) Search(ctx context.Context, s shards.SearchRequest) ([]shards.Sea
 			out[i].Hits = append(out[i].Hits, searchShard(&c.col.Schema, rows, s, v))
 		}
 	}
-	return out, nil
+	f.mu.Unlock()
+	return proxy.ReduceSearch(ctx, s.Metric, out, len(s.Vectors), offset, limit, s.GroupSize, s.GroupField >= 0)
 }
 
 // searchShard is brute force with range and grouping.
@@ -172,11 +197,9 @@ func searchShard(sc *segment.Schema, rows []*fakeRow, s shards.SearchRequest, q 
 		}
 		hits = append(hits, h)
 	}
-	sortHits(s.Metric, hits)
-	if s.GroupField < 0 {
-		return window(hits, 0, s.TopK)
-	}
-	return groupHits(hits, 0, s.TopK, s.GroupSize)
+	one := []shards.SearchResult{{Hits: [][]shards.Hit{hits}}}
+	out, _ := proxy.ReduceSearch(context.Background(), s.Metric, one, 1, 0, s.TopK, s.GroupSize, s.GroupField >= 0)
+	return out[0]
 }
 
 func inRange(s shards.SearchRequest, d float32) bool {

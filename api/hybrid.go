@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/proxy"
 	"github.com/raftvec/raftvec/shards"
 )
 
@@ -109,7 +110,7 @@ func (s *Server) HybridSearch(ctx context.Context, r *HybridSearchRequest) (*Sea
 		for i := range lists {
 			perSub[i] = lists[i][q]
 		}
-		fused[q] = window(f.fuse(metrics, perSub), r.Offset, r.Limit)
+		fused[q] = proxy.Window(f.fuse(metrics, perSub), r.Offset, r.Limit)
 	}
 	return &SearchResult{Output: Output{Schema: &col.Schema, plan: plan}, Hits: fused}, nil
 }
@@ -201,7 +202,7 @@ func (f *fuser) fuse(metrics []string, lists [][]shards.Hit) []shards.Hit {
 	var order []shards.Hit
 	for i, l := range lists {
 		for rank, h := range l {
-			k := groupKey(h.PK)
+			k := proxy.GroupKey(h.PK)
 			if _, seen := score[k]; !seen {
 				order = append(order, h)
 			}
@@ -213,10 +214,10 @@ func (f *fuser) fuse(metrics []string, lists [][]shards.Hit) []shards.Hit {
 		}
 	}
 	for i := range order {
-		order[i].Distance = float32(score[groupKey(order[i].PK)])
+		order[i].Distance = float32(score[proxy.GroupKey(order[i].PK)])
 		order[i].Group = nil
 	}
-	sortHits("IP", order)
+	proxy.SortHits("IP", order)
 	return order
 }
 

@@ -98,16 +98,11 @@ func (s *Server) readRows(ctx context.Context, col *coordinator.Collection, r *r
 	if err != nil {
 		return nil, err
 	}
-	perShard := 0
-	if limit > 0 {
-		perShard = offset + limit
-	}
-	res, err := s.b.Query(ctx, shards.QueryRequest{ReadOptions: opts, IDs: ids,
-		OutputFields: plan.fields, Limit: perShard})
+	ents, err := s.b.Query(ctx, shards.QueryRequest{ReadOptions: opts, IDs: ids, OutputFields: plan.fields}, offset, limit)
 	if err != nil {
 		return nil, err
 	}
-	return &QueryResult{Output: Output{Schema: &col.Schema, plan: plan}, Entities: mergeQuery(res, offset, limit)}, nil
+	return &QueryResult{Output: Output{Schema: &col.Schema, plan: plan}, Entities: ents}, nil
 }
 
 // renderRows renders a query's rows (or its count) as JSON objects.
@@ -135,9 +130,9 @@ func (s *Server) count(ctx context.Context, col *coordinator.Collection, r *read
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.b.Query(ctx, shards.QueryRequest{ReadOptions: opts, CountOnly: true})
+	n, err := s.b.Count(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &QueryResult{Output: Output{Schema: &col.Schema}, CountOnly: true, Count: sumCounts(res)}, nil
+	return &QueryResult{Output: Output{Schema: &col.Schema}, CountOnly: true, Count: n}, nil
 }

@@ -238,12 +238,12 @@ func (s *Server) vectorsByID(ctx context.Context, col *coordinator.Collection, r
 		return nil, err
 	}
 	opts.Filter, opts.Params = "", nil
-	res, err := s.b.Query(ctx, shards.QueryRequest{ReadOptions: opts, IDs: ids, OutputFields: []int{anns}})
+	ents, err := s.b.Query(ctx, shards.QueryRequest{ReadOptions: opts, IDs: ids, OutputFields: []int{anns}}, 0, 0)
 	if err != nil {
 		return nil, err
 	}
 	found := map[any][]float32{}
-	for _, e := range mergeQuery(res, 0, 0) {
+	for _, e := range ents {
 		if len(e.Values) > 0 {
 			vec, _ := e.Values[0].([]float32)
 			found[e.PK] = vec

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"math"
 	"strings"
 
@@ -122,29 +121,9 @@ func floatParam(params map[string]any, key string) (*float32, error) {
 }
 
 // runSearch sends req to every shard and reduces each query's hits.
-// reduceCheckEvery is how many query vectors the reduce merges between two
-// checks of the request's context.
-const reduceCheckEvery = 64
-
+// runSearch runs one search; the backend reduces the shards' answers.
 func (s *Server) runSearch(ctx context.Context, req shards.SearchRequest, offset, limit int) ([][]shards.Hit, error) {
-	res, err := s.b.Search(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	out := make([][]shards.Hit, len(req.Vectors))
-	for q := range out {
-		if q%reduceCheckEvery == 0 && ctx.Err() != nil {
-			return nil, fmt.Errorf("reduce stopped: %w", ctx.Err())
-		}
-		lists := make([][]shards.Hit, 0, len(res))
-		for _, r := range res {
-			if q < len(r.Hits) {
-				lists = append(lists, r.Hits[q])
-			}
-		}
-		out[q] = mergeHits(req.Metric, lists, offset, limit, req.GroupSize, req.GroupField >= 0)
-	}
-	return out, nil
+	return s.b.Search(ctx, req, offset, limit)
 }
 
 // distanceKey is the key of a search hit's score in its row.

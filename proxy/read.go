@@ -60,8 +60,9 @@ func (p *Proxy) read(ctx context.Context, c *coordinator.Collection, a shards.Re
 	return qs, ss, err
 }
 
-// Query implements api.Backend.
-func (p *Proxy) Query(ctx context.Context, q shards.QueryRequest) ([]shards.QueryResult, error) {
+// Query implements api.Backend: the entities of every shard merged in
+// primary-key order, then the window offset..offset+limit (limit 0: all).
+func (p *Proxy) Query(ctx context.Context, q shards.QueryRequest, offset, limit int) ([]shards.Entity, error) {
 	c, parts, err := p.readScope(&q.ReadOptions)
 	if err == nil {
 		err = loaded(c)
@@ -69,12 +70,34 @@ func (p *Proxy) Query(ctx context.Context, q shards.QueryRequest) ([]shards.Quer
 	if err != nil {
 		return nil, err
 	}
+	q.CountOnly, q.Limit = false, 0
+	if limit > 0 {
+		q.Limit = offset + limit // each shard's first rows suffice
+	}
 	out, _, err := p.read(ctx, c, shards.ReadArgs{Opts: q.ReadOptions, Partitions: parts, Query: &q})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return ReduceQuery(out, offset, limit), nil
 }
 
-// Search implements api.Backend.
-func (p *Proxy) Search(ctx context.Context, s shards.SearchRequest) ([]shards.SearchResult, error) {
+// Count implements api.Backend: count(*) of the rows the options select.
+func (p *Proxy) Count(ctx context.Context, o shards.ReadOptions) (int64, error) {
+	c, parts, err := p.readScope(&o)
+	if err == nil {
+		err = loaded(c)
+	}
+	if err != nil {
+		return 0, err
+	}
+	out, _, err := p.read(ctx, c, shards.ReadArgs{Opts: o, Partitions: parts, Query: &shards.QueryRequest{ReadOptions: o, CountOnly: true}})
+	return sumCounts(out), err
+}
+
+// Search implements api.Backend: per query vector, the shards' hits merged
+// best first, then the window offset..offset+limit (of groups, when
+// grouped).
+func (p *Proxy) Search(ctx context.Context, s shards.SearchRequest, offset, limit int) ([][]shards.Hit, error) {
 	c, parts, err := p.readScope(&s.ReadOptions)
 	if err == nil {
 		err = loaded(c)
@@ -94,8 +117,12 @@ func (p *Proxy) Search(ctx context.Context, s shards.SearchRequest) ([]shards.Se
 	if ix, ok := c.IndexOn(f.Name); ok && shards.BuiltPerSegment(ix) {
 		s.IndexName = ix.BuildName()
 	}
+	s.TopK = offset + limit // from each shard
 	_, out, err := p.read(ctx, c, shards.ReadArgs{Opts: s.ReadOptions, Partitions: parts, Search: &s})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return ReduceSearch(ctx, s.Metric, out, len(s.Vectors), offset, limit, s.GroupSize, s.GroupField >= 0)
 }
 
 // RowCount implements api.Backend: exact live rows, read at Strong.
@@ -109,11 +136,7 @@ func (p *Proxy) RowCount(ctx context.Context, coll, part string) (int64, error) 
 		return 0, err
 	}
 	res, _, err := p.read(ctx, c, shards.ReadArgs{Opts: o, Partitions: parts, Query: &shards.QueryRequest{CountOnly: true}})
-	var n int64
-	for _, r := range res {
-		n += r.Count
-	}
-	return n, err
+	return sumCounts(res), err
 }
 
 // Trace locates one entity ("the life of a datum") by its primary key,

@@ -1,15 +1,16 @@
-package api
+package proxy
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 
 	"github.com/raftvec/raftvec/shards"
 )
 
-// comparePK orders primary keys: int64 numerically, strings bytewise.
-func comparePK(a, b any) int {
+// ComparePK orders primary keys: int64 numerically, strings bytewise.
+func ComparePK(a, b any) int {
 	switch x := a.(type) {
 	case int64:
 		if y, ok := b.(int64); ok {
@@ -23,19 +24,19 @@ func comparePK(a, b any) int {
 	return cmp.Compare(fmt.Sprint(a), fmt.Sprint(b))
 }
 
-// mergeQuery merges the shards' entities (each sorted by pk) into pk order
+// ReduceQuery merges the shards' entities (each sorted by pk) into pk order
 // and applies offset and limit (limit <= 0: all).
-func mergeQuery(results []shards.QueryResult, offset, limit int) []shards.Entity {
+func ReduceQuery(results []shards.QueryResult, offset, limit int) []shards.Entity {
 	var all []shards.Entity
 	for _, r := range results {
 		all = append(all, r.Entities...)
 	}
-	slices.SortStableFunc(all, func(a, b shards.Entity) int { return comparePK(a.PK, b.PK) })
-	return window(all, offset, limit)
+	slices.SortStableFunc(all, func(a, b shards.Entity) int { return ComparePK(a.PK, b.PK) })
+	return Window(all, offset, limit)
 }
 
-// window returns s[offset : offset+limit], clipped; limit <= 0 means all.
-func window[T any](s []T, offset, limit int) []T {
+// Window returns s[offset : offset+limit], clipped; limit <= 0 means all.
+func Window[T any](s []T, offset, limit int) []T {
 	if offset >= len(s) {
 		return nil
 	}
@@ -64,8 +65,8 @@ func better(metric string, a, b float32) bool {
 	return a > b
 }
 
-// sortHits orders hits best first; ties by primary key for determinism.
-func sortHits(metric string, hits []shards.Hit) {
+// SortHits orders hits best first; ties by primary key for determinism.
+func SortHits(metric string, hits []shards.Hit) {
 	slices.SortStableFunc(hits, func(a, b shards.Hit) int {
 		switch {
 		case better(metric, a.Distance, b.Distance):
@@ -73,8 +74,32 @@ func sortHits(metric string, hits []shards.Hit) {
 		case better(metric, b.Distance, a.Distance):
 			return 1
 		}
-		return comparePK(a.PK, b.PK)
+		return ComparePK(a.PK, b.PK)
 	})
+}
+
+// reduceCheckEvery is how many query vectors the reduce merges between two
+// checks of the request's context.
+const reduceCheckEvery = 64
+
+// ReduceSearch merges the shards' answers to nq query vectors: per query,
+// the window offset..offset+limit of the hits (of groups, when grouped).
+// It stops with the context's error when the request is cancelled.
+func ReduceSearch(ctx context.Context, metric string, res []shards.SearchResult, nq, offset, limit, groupSize int, grouped bool) ([][]shards.Hit, error) {
+	out := make([][]shards.Hit, nq)
+	for q := range out {
+		if q%reduceCheckEvery == 0 && ctx.Err() != nil {
+			return nil, fmt.Errorf("reduce stopped: %w", ctx.Err())
+		}
+		lists := make([][]shards.Hit, 0, len(res))
+		for _, r := range res {
+			if q < len(r.Hits) {
+				lists = append(lists, r.Hits[q])
+			}
+		}
+		out[q] = mergeHits(metric, lists, offset, limit, groupSize, grouped)
+	}
+	return out, nil
 }
 
 // mergeHits reduces one query's per-shard hit lists; hits with a NaN
@@ -91,9 +116,9 @@ func mergeHits(metric string, lists [][]shards.Hit, offset, limit, groupSize int
 			}
 		}
 	}
-	sortHits(metric, all)
+	SortHits(metric, all)
 	if !grouped {
-		return window(all, offset, limit)
+		return Window(all, offset, limit)
 	}
 	return groupHits(all, offset, limit, groupSize)
 }
@@ -103,7 +128,7 @@ func groupHits(sorted []shards.Hit, offset, limit, groupSize int) []shards.Hit {
 	var groups [][]shards.Hit
 	pos := map[any]int{}
 	for _, h := range sorted {
-		k := groupKey(h.Group)
+		k := GroupKey(h.Group)
 		i, ok := pos[k]
 		if !ok {
 			if len(groups) >= offset+limit {
@@ -118,14 +143,14 @@ func groupHits(sorted []shards.Hit, offset, limit, groupSize int) []shards.Hit {
 		}
 	}
 	var out []shards.Hit
-	for _, g := range window(groups, offset, limit) {
+	for _, g := range Window(groups, offset, limit) {
 		out = append(out, g...)
 	}
 	return out
 }
 
-// groupKey makes a group value usable as a map key.
-func groupKey(v any) any {
+// GroupKey makes a group value usable as a map key.
+func GroupKey(v any) any {
 	switch v.(type) {
 	case nil, bool, int64, float64, string:
 		return v

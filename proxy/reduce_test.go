@@ -1,4 +1,4 @@
-package api
+package proxy
 
 import (
 	"fmt"
@@ -67,7 +67,7 @@ func TestMergeQuery(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var got []string
-		for _, e := range mergeQuery(tt.res, tt.offset, tt.limit) {
+		for _, e := range ReduceQuery(tt.res, tt.offset, tt.limit) {
 			got = append(got, fmt.Sprint(e.PK))
 		}
 		if strings.Join(got, " ") != tt.want {
@@ -76,25 +76,6 @@ func TestMergeQuery(t *testing.T) {
 	}
 	if n := sumCounts([]shards.QueryResult{{Count: 3}, {Count: 4}}); n != 7 {
 		t.Errorf("count %d", n)
-	}
-}
-
-func TestFuse(t *testing.T) {
-	l2 := []shards.Hit{hit(int64(1), 0, nil), hit(int64(2), 1, nil)}
-	ip := []shards.Hit{hit(int64(2), 1, nil), hit(int64(3), 0, nil)}
-	rrf := &fuser{rrf: true, k: 60}
-	got := rrf.fuse([]string{"L2", "IP"}, [][]shards.Hit{l2, ip})
-	if got[0].PK != int64(2) || math.Abs(float64(got[0].Distance)-(1.0/62+1.0/61)) > 1e-6 {
-		t.Errorf("rrf %s", fmtHits(got))
-	}
-	w := &fuser{weights: []float64{0.5, 1}}
-	got = w.fuse([]string{"L2", "IP"}, [][]shards.Hit{l2, ip})
-	// 2: 0.5*(1-2atan(1)/π) + (0.5+atan(1)/π) = 0.25 + 0.75; 1: 0.5*1; 3: 0.5.
-	if fmtHits(got) != "2:1 1:0.5 3:0.5" {
-		t.Errorf("weighted %s", fmtHits(got))
-	}
-	if n := normalize("COSINE", -1); n != 0 {
-		t.Errorf("cosine normalize %v", n)
 	}
 }
 
