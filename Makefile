@@ -8,7 +8,7 @@ DATA_DIR  ?= ./data
 HTTP_ADDR ?= 127.0.0.1:19530
 RAFT_ADDR ?= 127.0.0.1:19531
 # Packages with concurrency run under the race detector.
-RACE_PKGS := ./raft/... ./rpc/... ./fsm/... ./segment/... ./internal/... ./shards/... ./proxy/... ./coordinator/... ./api/... ./server/... ./index/... ./storage/...
+RACE_PKGS := ./raft/... ./rpc/... ./fsm/... ./segment/... ./internal/... ./shards/... ./proxy/... ./coordinator/... ./api/... ./grpcapi/... ./server/... ./index/... ./storage/...
 GOFILES    = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*')
 
 .PHONY: build run test test-unit test-race test-e2e bench lint fuzz clean
@@ -53,6 +53,7 @@ fuzz-short:
 	$(GO) test -run='^$$' -fuzz='^FuzzWriteFastMatchesSlow$$' -fuzztime=100000x ./api/
 	$(GO) test -run='^$$' -fuzz='^FuzzParseFloat$$' -fuzztime=100000x ./api/
 	$(GO) test -run='^$$' -fuzz='^FuzzVectorsFastMatchesSlow$$' -fuzztime=50000x ./api/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeRequests$$' -fuzztime=20000x ./grpcapi/
 
 # Longer fuzzing for developers.
 fuzz:
@@ -66,6 +67,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzWriteFastMatchesSlow$$' -fuzztime=2m ./api/
 	$(GO) test -run='^$$' -fuzz='^FuzzParseFloat$$' -fuzztime=2m ./api/
 	$(GO) test -run='^$$' -fuzz='^FuzzVectorsFastMatchesSlow$$' -fuzztime=2m ./api/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeRequests$$' -fuzztime=2m ./grpcapi/
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./index/ ./fsm/

@@ -15,8 +15,11 @@ import (
 // map per row from field name to the value JSON would give (json.Number
 // for numbers; vectors as []float32). The dynamic field's JSON objects are
 // spread into their rows' keys, as a REST row carries them.
+//
+// The row count comes from the columns; num_rows, when set, must agree (it
+// is never trusted for an allocation).
 func decodeRows(fields []*schemapb.FieldData, numRows int) ([]map[string]any, error) {
-	n := numRows
+	n := 0
 	for _, fd := range fields {
 		if c := fieldRows(fd); c > n {
 			n = c
@@ -24,6 +27,9 @@ func decodeRows(fields []*schemapb.FieldData, numRows int) ([]map[string]any, er
 	}
 	if n == 0 {
 		return nil, fmt.Errorf("%w: insert data invalid: no rows", api.ErrInvalid)
+	}
+	if numRows > 0 && numRows != n {
+		return nil, fmt.Errorf("%w: insert data invalid: num_rows is %d but the columns hold %d rows", api.ErrInvalid, numRows, n)
 	}
 	rows := make([]map[string]any, n)
 	for i := range rows {
