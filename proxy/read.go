@@ -11,30 +11,47 @@ import (
 	"github.com/raftvec/raftvec/shards"
 )
 
+// scope is a read resolved against the collection: its partitions and its
+// filter, compiled once here (replicas on this node use it as is).
+type scope struct {
+	c      *coordinator.Collection
+	parts  []int64
+	filter *expr.Filter
+}
+
+// args returns the shard read arguments of the scope.
+func (sc scope) args(o shards.ReadOptions) shards.ReadArgs {
+	a := shards.ReadArgs{Opts: o, Partitions: sc.parts}
+	if sc.filter != nil {
+		a = a.WithFilter(sc.filter, &sc.c.Schema)
+	}
+	return a
+}
+
 // readScope resolves the collection, partitions and consistency level of a
-// read and checks its filter.
-func (p *Proxy) readScope(o *shards.ReadOptions) (*coordinator.Collection, []int64, error) {
+// read and compiles its filter.
+func (p *Proxy) readScope(o *shards.ReadOptions) (scope, error) {
 	c, err := p.coord.Collection(o.Collection)
 	if err != nil {
-		return nil, nil, err
+		return scope{}, err
 	}
-	var parts []int64
+	sc := scope{c: c}
 	for _, name := range o.Partitions {
 		id, err := p.partitionID(c, name)
 		if err != nil {
-			return nil, nil, err
+			return scope{}, err
 		}
-		parts = append(parts, id)
+		sc.parts = append(sc.parts, id)
 	}
 	if o.Filter != "" {
-		if _, err := expr.Compile(o.Filter, &c.Schema, o.Params); err != nil {
-			return nil, nil, err
+		if sc.filter, err = expr.Compile(o.Filter, &c.Schema, o.Params); err != nil {
+			return scope{}, err
 		}
 	}
 	if o.Consistency == "" {
 		o.Consistency = c.Consistency
 	}
-	return c, parts, nil
+	return sc, nil
 }
 
 // loaded refuses searches and queries on a released collection (Milvus
@@ -63,9 +80,9 @@ func (p *Proxy) read(ctx context.Context, c *coordinator.Collection, a shards.Re
 // Query implements api.Backend: the entities of every shard merged in
 // primary-key order, then the window offset..offset+limit (limit 0: all).
 func (p *Proxy) Query(ctx context.Context, q shards.QueryRequest, offset, limit int) ([]shards.Entity, error) {
-	c, parts, err := p.readScope(&q.ReadOptions)
+	sc, err := p.readScope(&q.ReadOptions)
 	if err == nil {
-		err = loaded(c)
+		err = loaded(sc.c)
 	}
 	if err != nil {
 		return nil, err
@@ -74,7 +91,9 @@ func (p *Proxy) Query(ctx context.Context, q shards.QueryRequest, offset, limit 
 	if limit > 0 {
 		q.Limit = offset + limit // each shard's first rows suffice
 	}
-	out, _, err := p.read(ctx, c, shards.ReadArgs{Opts: q.ReadOptions, Partitions: parts, Query: &q})
+	a := sc.args(q.ReadOptions)
+	a.Query = &q
+	out, _, err := p.read(ctx, sc.c, a)
 	if err != nil {
 		return nil, err
 	}
@@ -83,14 +102,16 @@ func (p *Proxy) Query(ctx context.Context, q shards.QueryRequest, offset, limit 
 
 // Count implements api.Backend: count(*) of the rows the options select.
 func (p *Proxy) Count(ctx context.Context, o shards.ReadOptions) (int64, error) {
-	c, parts, err := p.readScope(&o)
+	sc, err := p.readScope(&o)
 	if err == nil {
-		err = loaded(c)
+		err = loaded(sc.c)
 	}
 	if err != nil {
 		return 0, err
 	}
-	out, _, err := p.read(ctx, c, shards.ReadArgs{Opts: o, Partitions: parts, Query: &shards.QueryRequest{ReadOptions: o, CountOnly: true}})
+	a := sc.args(o)
+	a.Query = &shards.QueryRequest{ReadOptions: o, CountOnly: true}
+	out, _, err := p.read(ctx, sc.c, a)
 	return sumCounts(out), err
 }
 
@@ -98,13 +119,14 @@ func (p *Proxy) Count(ctx context.Context, o shards.ReadOptions) (int64, error) 
 // best first, then the window offset..offset+limit (of groups, when
 // grouped).
 func (p *Proxy) Search(ctx context.Context, s shards.SearchRequest, offset, limit int) ([][]shards.Hit, error) {
-	c, parts, err := p.readScope(&s.ReadOptions)
+	sc, err := p.readScope(&s.ReadOptions)
 	if err == nil {
-		err = loaded(c)
+		err = loaded(sc.c)
 	}
 	if err != nil {
 		return nil, err
 	}
+	c := sc.c
 	if s.AnnsField < 0 || s.AnnsField >= len(c.Schema.Fields) {
 		return nil, fmt.Errorf("%w: no vector field at position %d", shards.ErrInvalid, s.AnnsField)
 	}
@@ -118,7 +140,9 @@ func (p *Proxy) Search(ctx context.Context, s shards.SearchRequest, offset, limi
 		s.IndexName = ix.BuildName()
 	}
 	s.TopK = offset + limit // from each shard
-	_, out, err := p.read(ctx, c, shards.ReadArgs{Opts: s.ReadOptions, Partitions: parts, Search: &s})
+	a := sc.args(s.ReadOptions)
+	a.Search = &s
+	_, out, err := p.read(ctx, c, a)
 	if err != nil {
 		return nil, err
 	}
@@ -131,11 +155,13 @@ func (p *Proxy) RowCount(ctx context.Context, coll, part string) (int64, error) 
 	if part != "" {
 		o.Partitions = []string{part}
 	}
-	c, parts, err := p.readScope(&o)
+	sc, err := p.readScope(&o)
 	if err != nil {
 		return 0, err
 	}
-	res, _, err := p.read(ctx, c, shards.ReadArgs{Opts: o, Partitions: parts, Query: &shards.QueryRequest{CountOnly: true}})
+	a := sc.args(o)
+	a.Query = &shards.QueryRequest{CountOnly: true}
+	res, _, err := p.read(ctx, sc.c, a)
 	return sumCounts(res), err
 }
 

@@ -188,6 +188,22 @@ type ReadArgs struct {
 	// ReadID, when set, names the read so that its caller can stop it with
 	// CancelRead once its context ends (net/rpc carries no cancellation).
 	ReadID string
+
+	// compiled is Opts.Filter as the proxy compiled it against schema, for
+	// a replica on the proxy's own node (unexported: never sent to another
+	// node, which compiles the text itself).
+	compiled    *expr.Filter
+	compiledSrc string
+	schema      *segment.Schema
+}
+
+// WithFilter returns a with its Opts.Filter (and Opts.Params, which must
+// not change afterwards) already compiled against schema: a local replica
+// whose schema has the same fields uses it instead of compiling the filter
+// again.
+func (a ReadArgs) WithFilter(f *expr.Filter, schema *segment.Schema) ReadArgs {
+	a.compiled, a.compiledSrc, a.schema = f, a.Opts.Filter, schema
+	return a
 }
 
 // ReadReply carries one shard's answer.
@@ -268,7 +284,7 @@ func (r *Replica) ServeRead(ctx context.Context, a ReadArgs) (_ QueryResult, _ S
 	if err := r.Gate(ctx, a.Opts.Consistency, a.Opts.SessionToken); err != nil {
 		return QueryResult{}, SearchResult{}, err
 	}
-	spec, err := r.spec(a.Opts, a.Partitions)
+	spec, err := r.spec(a)
 	if err != nil {
 		return QueryResult{}, SearchResult{}, err
 	}
@@ -284,14 +300,20 @@ func (r *Replica) ServeRead(ctx context.Context, a ReadArgs) (_ QueryResult, _ S
 	return QueryResult{}, res, err
 }
 
-// spec compiles a read's filter against the replica's schema.
-func (r *Replica) spec(o ReadOptions, parts []int64) (ReadSpec, error) {
+// spec compiles a read's filter against the replica's schema, unless the
+// proxy on this node already compiled it against the same fields.
+func (r *Replica) spec(a ReadArgs) (ReadSpec, error) {
 	var spec ReadSpec
-	if parts != nil {
+	o := a.Opts
+	if a.Partitions != nil {
 		spec.Partitions = map[int64]bool{}
-		for _, p := range parts {
+		for _, p := range a.Partitions {
 			spec.Partitions[p] = true
 		}
+	}
+	if a.compiled != nil && a.compiledSrc == o.Filter && sameFields(a.schema, r.fsm.Schema()) {
+		spec.Filter = a.compiled
+		return spec, nil
 	}
 	if o.Filter != "" {
 		f, err := expr.Compile(o.Filter, r.fsm.Schema(), o.Params)
@@ -301,4 +323,18 @@ func (r *Replica) spec(o ReadOptions, parts []int64) (ReadSpec, error) {
 		spec.Filter = f
 	}
 	return spec, nil
+}
+
+// sameFields reports whether a filter compiled against schema a reads the
+// same columns in b: the same field names, types and order.
+func sameFields(a, b *segment.Schema) bool {
+	if a == nil || b == nil || len(a.Fields) != len(b.Fields) || a.EnableDynamic != b.EnableDynamic {
+		return false
+	}
+	for i := range a.Fields {
+		if a.Fields[i].Name != b.Fields[i].Name || a.Fields[i].Type != b.Fields[i].Type || a.Fields[i].ElementType != b.Fields[i].ElementType {
+			return false
+		}
+	}
+	return true
 }
