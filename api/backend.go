@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/raftvec/raftvec/coordinator"
-	"github.com/raftvec/raftvec/shards"
+	"github.com/raftvec/raftvec/proxy"
 )
 
 // Backend is what the front ends need from a node (package proxy
@@ -42,8 +42,8 @@ type Backend interface {
 	// IndexProgress reports rows covered by the named index.
 	IndexProgress(ctx context.Context, collection, indexName string) (total, indexed int64, state, failReason string, err error)
 	// IndexLag reports the collection's last write and when every row was
-	// last in a built index (shards.IndexLag).
-	IndexLag(ctx context.Context, collection string) (shards.IndexLag, error)
+	// last in a built index (proxy.IndexLag).
+	IndexLag(ctx context.Context, collection string) (proxy.IndexLag, error)
 
 	CreateAlias(ctx context.Context, alias, collection string) error
 	AlterAlias(ctx context.Context, alias, collection string) error
@@ -55,17 +55,17 @@ type Backend interface {
 
 	// AllocIDs reserves n consecutive auto IDs and returns the first.
 	AllocIDs(ctx context.Context, n int) (int64, error)
-	Write(ctx context.Context, w shards.WriteRequest) (shards.WriteResult, error)
-	Delete(ctx context.Context, d shards.DeleteRequest) (int64, error)
+	Write(ctx context.Context, w proxy.WriteRequest) (proxy.WriteResult, error)
+	Delete(ctx context.Context, d proxy.DeleteRequest) (int64, error)
 	// Query returns the matching entities in primary-key order, window
 	// offset..offset+limit (limit 0: all).
-	Query(ctx context.Context, q shards.QueryRequest, offset, limit int) ([]shards.Entity, error)
+	Query(ctx context.Context, q proxy.QueryRequest, offset, limit int) ([]proxy.Entity, error)
 	// Count is count(*) of the rows the options select.
-	Count(ctx context.Context, o shards.ReadOptions) (int64, error)
+	Count(ctx context.Context, o proxy.ReadOptions) (int64, error)
 	// Search returns, per query vector, the hits of window
 	// offset..offset+limit best first (of groups when grouped); it asks
 	// every shard for offset+limit.
-	Search(ctx context.Context, s shards.SearchRequest, offset, limit int) ([][]shards.Hit, error)
+	Search(ctx context.Context, s proxy.SearchRequest, offset, limit int) ([][]proxy.Hit, error)
 	// RowCount is the exact number of live rows (deleted rows excluded) of a
 	// collection, or of one partition when partition != "".
 	RowCount(ctx context.Context, collection, partition string) (int64, error)

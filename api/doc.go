@@ -2,11 +2,18 @@
 // routes (POST /v2/vectordb/<area>/<verb>, see /work/shared/API.md) served
 // with gin, plus /healthz, /readyz and /metrics.
 //
-// It owns request decoding and validation, routing to the Backend (the
-// coordinator's metadata operations and the shards' data operations),
-// scatter-gather reduce of per-shard results (merge by primary key for
-// queries, by distance — with grouping, offset and limit — for searches,
-// RRF / weighted fusion for hybrid search) and the rendering of responses.
+// It owns JSON decoding and rendering, and the request layer both front
+// ends share (front.go): the exported request types (SearchRequest,
+// QueryRequest, WriteRequest, DeleteRequest, HybridSearchRequest,
+// CreateCollectionRequest, CreateIndexRequest) and the Server methods that
+// validate them against the collection and call the Backend (package
+// proxy, which resolves names, compiles the filter once, scatters to the
+// shards and reduces their answers), plus RRF / weighted fusion for hybrid
+// search. The REST handlers decode JSON into those types and render what
+// the methods return; package grpcapi does the same for protobuf, so both
+// front ends validate, fail and answer alike. Values in the request types
+// are as JSON decodes them (json.Number for numbers), the neutral form
+// both wire formats translate to.
 //
 // Invariants:
 //   - Every row of a write is validated against the schema before anything
@@ -59,7 +66,8 @@
 // /v1/test/ serves the Jepsen suite's fault table, snapshots and state
 // hashes.
 //
-// api must not contain business logic beyond validation, routing and
-// reduce: placement, consistency, storage and indexing belong to the
-// packages below it.
+// api must not contain business logic beyond validation and fusion:
+// routing, reduce, placement, consistency, storage and indexing belong to
+// the packages below it. It must not import shards, raft or fsm (a test
+// enforces it, for grpcapi too): it reaches them through the proxy.
 package api

@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 
 	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/proxy"
 	"github.com/raftvec/raftvec/segment"
-	"github.com/raftvec/raftvec/shards"
 )
 
 type writeReq struct {
@@ -104,7 +104,7 @@ func (s *Server) writeRows(ctx context.Context, w writeBody, upsert bool, key st
 			vals[i][pk] = first + int64(i)
 		}
 	}
-	res, err := s.b.Write(ctx, shards.WriteRequest{Collection: col.Name,
+	res, err := s.b.Write(ctx, proxy.WriteRequest{Collection: col.Name,
 		Rows: buildBatch(&col.Schema, vals, w.vectors), Upsert: upsert, Key: key, Partition: w.partition})
 	if err != nil {
 		return nil, named(err, "collection", col.Name)
@@ -195,7 +195,7 @@ func (s *Server) Delete(ctx context.Context, r *DeleteRequest) (int64, error) {
 	if err := checkPartitions(col, r.PartitionName); err != nil {
 		return 0, err
 	}
-	return s.b.Delete(ctx, shards.DeleteRequest{Collection: col.Name, Partition: r.PartitionName,
+	return s.b.Delete(ctx, proxy.DeleteRequest{Collection: col.Name, Partition: r.PartitionName,
 		Filter: r.Filter, Params: paramMap(r.ExprParams), Key: r.Key})
 }
 
@@ -213,15 +213,15 @@ type readReq struct {
 }
 
 // readOptions validates the shared read options.
-func (r *readReq) readOptions(col *coordinator.Collection, session string) (shards.ReadOptions, error) {
+func (r *readReq) readOptions(col *coordinator.Collection, session string) (proxy.ReadOptions, error) {
 	level, err := consistency(r.ConsistencyLevel)
 	if err != nil {
-		return shards.ReadOptions{}, err
+		return proxy.ReadOptions{}, err
 	}
 	if err := checkPartitions(col, r.PartitionNames...); err != nil {
-		return shards.ReadOptions{}, err
+		return proxy.ReadOptions{}, err
 	}
-	return shards.ReadOptions{Collection: col.Name, Partitions: r.PartitionNames, Filter: r.Filter,
+	return proxy.ReadOptions{Collection: col.Name, Partitions: r.PartitionNames, Filter: r.Filter,
 		Params: paramMap(r.ExprParams), Consistency: level, SessionToken: session}, nil
 }
 

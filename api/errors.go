@@ -10,9 +10,8 @@ import (
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/expr"
 	"github.com/raftvec/raftvec/index"
-	"github.com/raftvec/raftvec/raft"
+	"github.com/raftvec/raftvec/proxy"
 	"github.com/raftvec/raftvec/segment"
-	"github.com/raftvec/raftvec/shards"
 )
 
 // Response codes. This file is the only place where errors become codes.
@@ -101,15 +100,15 @@ var sentinelCodes = []struct {
 	err  error
 	code int
 }{
-	{shards.ErrUnknownOutcome, codeUnknownOutcome},
-	{raft.ErrUnknownOutcome, codeUnknownOutcome}, // metadata writes
-	{shards.ErrUnavailable, codeUnavailable},
-	{shards.ErrNotHosted, codeUnavailable},
-	{raft.ErrNotLeader, codeUnavailable}, // nothing was proposed
-	{raft.ErrClosed, codeUnavailable},
-	{shards.ErrRateLimited, codeRateLimited},
-	{shards.ErrDuplicateKey, codeBadData},
-	{shards.ErrInvalid, codeInvalid},
+	{proxy.ErrUnknownOutcome, codeUnknownOutcome},
+	{proxy.ErrMetaUnknownOutcome, codeUnknownOutcome}, // metadata writes
+	{proxy.ErrUnavailable, codeUnavailable},
+	{proxy.ErrNotHosted, codeUnavailable},
+	{proxy.ErrNotLeader, codeUnavailable}, // nothing was proposed
+	{proxy.ErrClosed, codeUnavailable},
+	{proxy.ErrRateLimited, codeRateLimited},
+	{proxy.ErrDuplicateKey, codeBadData},
+	{proxy.ErrInvalid, codeInvalid},
 	{ErrNotReady, codeNotReady},
 	{ErrInvalid, codeInvalid},
 	{coordinator.ErrCollectionNotFound, codeCollectionNotFound},

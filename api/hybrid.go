@@ -8,7 +8,6 @@ import (
 
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/proxy"
-	"github.com/raftvec/raftvec/shards"
 )
 
 // SubSearch is one ANN search of a hybrid search. Its query vectors are
@@ -82,7 +81,7 @@ func (s *Server) HybridSearch(ctx context.Context, r *HybridSearchRequest) (*Sea
 	if err != nil {
 		return nil, err
 	}
-	reqs, metrics := make([]shards.SearchRequest, len(r.Search)), make([]string, len(r.Search))
+	reqs, metrics := make([]proxy.SearchRequest, len(r.Search)), make([]string, len(r.Search))
 	total := 0 // hits asked of the shards by all sub-searches
 	for i := range r.Search {
 		req, err := subRequest(col, &r.Search[i], i, base, plan.fields, r.Offset+r.Limit)
@@ -98,15 +97,15 @@ func (s *Server) HybridSearch(ctx context.Context, r *HybridSearchRequest) (*Sea
 		}
 		reqs[i], metrics[i] = req, req.Metric
 	}
-	lists := make([][][]shards.Hit, len(reqs))
+	lists := make([][][]proxy.Hit, len(reqs))
 	for i := range reqs { // nothing runs before every sub-search is checked
 		if lists[i], err = s.runSearch(ctx, reqs[i], 0, reqs[i].TopK); err != nil {
 			return nil, err
 		}
 	}
-	fused := make([][]shards.Hit, len(lists[0]))
+	fused := make([][]proxy.Hit, len(lists[0]))
 	for q := range fused {
-		perSub := make([][]shards.Hit, len(lists))
+		perSub := make([][]proxy.Hit, len(lists))
 		for i := range lists {
 			perSub[i] = lists[i][q]
 		}
@@ -116,7 +115,7 @@ func (s *Server) HybridSearch(ctx context.Context, r *HybridSearchRequest) (*Sea
 }
 
 // subRequest builds the shard request of sub-search i.
-func subRequest(col *coordinator.Collection, sub *SubSearch, i int, base shards.ReadOptions, fields []int, defLimit int) (shards.SearchRequest, error) {
+func subRequest(col *coordinator.Collection, sub *SubSearch, i int, base proxy.ReadOptions, fields []int, defLimit int) (proxy.SearchRequest, error) {
 	sp := map[string]any{}
 	for _, m := range []map[string]any{sub.SearchParams, sub.Params} {
 		for k, v := range m {
@@ -197,9 +196,9 @@ func weightedFuser(v any, n int) (*fuser, error) {
 
 // fuse merges one query's per-sub-search lists into hits scored by the
 // fused score, best first.
-func (f *fuser) fuse(metrics []string, lists [][]shards.Hit) []shards.Hit {
+func (f *fuser) fuse(metrics []string, lists [][]proxy.Hit) []proxy.Hit {
 	score := map[any]float64{}
-	var order []shards.Hit
+	var order []proxy.Hit
 	for i, l := range lists {
 		for rank, h := range l {
 			k := proxy.GroupKey(h.PK)

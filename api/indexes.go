@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/proxy"
 	"github.com/raftvec/raftvec/segment"
-	"github.com/raftvec/raftvec/shards"
 )
 
 // IndexParam is one entry of indexParams.
@@ -164,7 +164,7 @@ func (s *Server) describeIndex(ctx context.Context, c *call) (any, error) {
 		return nil, err
 	}
 	out := []map[string]any{}
-	var lag *shards.IndexLag
+	var lag *proxy.IndexLag
 	for _, ix := range col.Indexes {
 		if r.IndexName != "" && ix.Name != r.IndexName {
 			continue
@@ -177,7 +177,7 @@ func (s *Server) describeIndex(ctx context.Context, c *call) (any, error) {
 			"indexType": ix.IndexType, "metricType": ix.MetricType, "totalRows": total,
 			"indexedRows": indexed, "pendingRows": max(total-indexed, 0), "indexState": state,
 			"failReason": fail}
-		if shards.BuiltPerSegment(ix) {
+		if proxy.BuiltPerSegment(ix) {
 			if lag == nil {
 				l, err := s.b.IndexLag(ctx, col.Name)
 				if err != nil {
@@ -198,7 +198,7 @@ func (s *Server) describeIndex(ctx context.Context, c *call) (any, error) {
 // addLag adds raftvec's index-lag fields to an index description: when
 // the collection was last written, when every row was last in a built
 // index, and the seconds between (or waited so far).
-func addLag(d map[string]any, l shards.IndexLag, now time.Time) {
+func addLag(d map[string]any, l proxy.IndexLag, now time.Time) {
 	if l.LastWrite > 0 {
 		d["lastWriteTime"] = time.UnixMilli(l.LastWrite).UTC().Format(time.RFC3339Nano)
 	}

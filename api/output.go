@@ -3,8 +3,8 @@ package api
 import (
 	"strconv"
 
+	"github.com/raftvec/raftvec/proxy"
 	"github.com/raftvec/raftvec/segment"
-	"github.com/raftvec/raftvec/shards"
 )
 
 // outputPlan says which fields a read asks the shards for and how the rows
@@ -54,7 +54,7 @@ func planOutput(s *segment.Schema, names []string, defaultAll bool) (outputPlan,
 
 // row renders one entity as a JSON object; extra is added first (e.g.
 // distance) so that fields take precedence.
-func (p *outputPlan) row(s *segment.Schema, e *shards.Entity, allowInt64 bool) map[string]any {
+func (p *outputPlan) row(s *segment.Schema, e *proxy.Entity, allowInt64 bool) map[string]any {
 	m := make(map[string]any, len(p.fields)+2)
 	for k, i := range p.fields {
 		if k >= len(e.Values) {

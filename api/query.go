@@ -6,7 +6,7 @@ import (
 	"slices"
 
 	"github.com/raftvec/raftvec/coordinator"
-	"github.com/raftvec/raftvec/shards"
+	"github.com/raftvec/raftvec/proxy"
 )
 
 const countStar = "count(*)"
@@ -48,7 +48,7 @@ type QueryRequest struct {
 // count of count(*).
 type QueryResult struct {
 	Output
-	Entities  []shards.Entity
+	Entities  []proxy.Entity
 	CountOnly bool
 	Count     int64
 }
@@ -98,7 +98,7 @@ func (s *Server) readRows(ctx context.Context, col *coordinator.Collection, r *r
 	if err != nil {
 		return nil, err
 	}
-	ents, err := s.b.Query(ctx, shards.QueryRequest{ReadOptions: opts, IDs: ids, OutputFields: plan.fields}, offset, limit)
+	ents, err := s.b.Query(ctx, proxy.QueryRequest{ReadOptions: opts, IDs: ids, OutputFields: plan.fields}, offset, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 
 	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/proxy"
 	"github.com/raftvec/raftvec/segment"
-	"github.com/raftvec/raftvec/shards"
 )
 
 // SearchRequest is one ANN search as every front end gives it: REST
@@ -35,7 +35,7 @@ type SearchRequest struct {
 // window asked for, best first, with the output plan to render them.
 type SearchResult struct {
 	Output
-	Hits [][]shards.Hit
+	Hits [][]proxy.Hit
 }
 
 func (s *Server) search(ctx context.Context, c *call) (any, error) {
@@ -92,8 +92,8 @@ func (s *Server) Search(ctx context.Context, r *SearchRequest) (*SearchResult, e
 // prepareSearch resolves the vector field, the metric and the search
 // params of one ANN search. metric is an explicit metricType ("" = none);
 // searchParams may carry metricType too.
-func prepareSearch(col *coordinator.Collection, annsField, metric string, sp map[string]any) (shards.SearchRequest, error) {
-	req := shards.SearchRequest{GroupField: -1, GroupSize: 1}
+func prepareSearch(col *coordinator.Collection, annsField, metric string, sp map[string]any) (proxy.SearchRequest, error) {
+	req := proxy.SearchRequest{GroupField: -1, GroupSize: 1}
 	f, err := annsFieldOf(&col.Schema, annsField)
 	if err != nil {
 		return req, err
@@ -146,7 +146,7 @@ func resolveMetric(col *coordinator.Collection, f *segment.Field, given string) 
 }
 
 // setGrouping resolves groupingField and groupSize.
-func setGrouping(s *segment.Schema, req *shards.SearchRequest, field string, size int) error {
+func setGrouping(s *segment.Schema, req *proxy.SearchRequest, field string, size int) error {
 	if size < 0 {
 		return invalidf("invalid groupSize %d: must be positive", size)
 	}
@@ -170,7 +170,7 @@ func setGrouping(s *segment.Schema, req *shards.SearchRequest, field string, siz
 // the entities named by `ids`.
 // Either way the number of vectors times topK is bounded (checkResults)
 // before anything is read.
-func (s *Server) queryVectors(ctx context.Context, col *coordinator.Collection, r *SearchRequest, anns, topK int, opts shards.ReadOptions) ([][]float32, error) {
+func (s *Server) queryVectors(ctx context.Context, col *coordinator.Collection, r *SearchRequest, anns, topK int, opts proxy.ReadOptions) ([][]float32, error) {
 	hasData, hasIDs := present(r.Data) || r.Vectors != nil, present(r.IDs)
 	switch {
 	case r.Vectors != nil && !hasIDs:
@@ -229,7 +229,7 @@ func parseVectors(raw json.RawMessage, dim int, param string) ([][]float32, erro
 
 // vectorsByID fetches the stored vectors of the entities named by ids.
 // The search's filter does not apply to this fetch.
-func (s *Server) vectorsByID(ctx context.Context, col *coordinator.Collection, raw json.RawMessage, anns, topK int, opts shards.ReadOptions) ([][]float32, error) {
+func (s *Server) vectorsByID(ctx context.Context, col *coordinator.Collection, raw json.RawMessage, anns, topK int, opts proxy.ReadOptions) ([][]float32, error) {
 	ids, err := parseIDs(raw, col.Schema.Primary(), "ids")
 	if err != nil {
 		return nil, err
@@ -238,7 +238,7 @@ func (s *Server) vectorsByID(ctx context.Context, col *coordinator.Collection, r
 		return nil, err
 	}
 	opts.Filter, opts.Params = "", nil
-	ents, err := s.b.Query(ctx, shards.QueryRequest{ReadOptions: opts, IDs: ids, OutputFields: []int{anns}}, 0, 0)
+	ents, err := s.b.Query(ctx, proxy.QueryRequest{ReadOptions: opts, IDs: ids, OutputFields: []int{anns}}, 0, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -6,8 +6,8 @@ import (
 	"math"
 	"strings"
 
+	"github.com/raftvec/raftvec/proxy"
 	"github.com/raftvec/raftvec/segment"
-	"github.com/raftvec/raftvec/shards"
 )
 
 // flattenSearchParams merges searchParams.params with the other keys of
@@ -122,7 +122,7 @@ func floatParam(params map[string]any, key string) (*float32, error) {
 
 // runSearch sends req to every shard and reduces each query's hits.
 // runSearch runs one search; the backend reduces the shards' answers.
-func (s *Server) runSearch(ctx context.Context, req shards.SearchRequest, offset, limit int) ([][]shards.Hit, error) {
+func (s *Server) runSearch(ctx context.Context, req proxy.SearchRequest, offset, limit int) ([][]proxy.Hit, error) {
 	return s.b.Search(ctx, req, offset, limit)
 }
 
@@ -133,7 +133,7 @@ const distanceKey = "distance"
 // with topks giving each query's count. The score is always "distance"
 // (finite, see finiteDistance); a dynamic key named "distance" is returned
 // in the row's "$meta" object instead (schema fields cannot be named so).
-func renderHits(s *segment.Schema, plan *outputPlan, hits [][]shards.Hit, allowInt64 bool) (searchReply, error) {
+func renderHits(s *segment.Schema, plan *outputPlan, hits [][]proxy.Hit, allowInt64 bool) (searchReply, error) {
 	reply := searchReply{rows: []map[string]any{}, topks: make([]int, len(hits))}
 	var size replySize
 	for q, hs := range hits {

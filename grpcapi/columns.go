@@ -5,12 +5,12 @@ import (
 
 	"github.com/milvus-io/milvus-proto/go-api/v2/schemapb"
 
+	"github.com/raftvec/raftvec/proxy"
 	"github.com/raftvec/raftvec/segment"
-	"github.com/raftvec/raftvec/shards"
 )
 
 // idsOf renders primary keys as IDs (Int64 or VarChar keys).
-func idsOf(pk *segment.Field, ents []*shards.Entity) *schemapb.IDs {
+func idsOf(pk *segment.Field, ents []*proxy.Entity) *schemapb.IDs {
 	if pk != nil && pk.Type == segment.TypeVarChar {
 		data := make([]string, len(ents))
 		for i, e := range ents {
@@ -26,7 +26,7 @@ func idsOf(pk *segment.Field, ents []*shards.Entity) *schemapb.IDs {
 }
 
 // pkColumn renders the primary keys as the pk field's column.
-func pkColumn(pk *segment.Field, ents []*shards.Entity) *schemapb.FieldData {
+func pkColumn(pk *segment.Field, ents []*proxy.Entity) *schemapb.FieldData {
 	vals := make([]any, len(ents))
 	for i, e := range ents {
 		vals[i] = e.PK
@@ -36,7 +36,7 @@ func pkColumn(pk *segment.Field, ents []*shards.Entity) *schemapb.FieldData {
 
 // valueColumns renders Values[k] of every entity as the column of schema
 // field fields[k].
-func valueColumns(s *segment.Schema, fields []int, ents []*shards.Entity) []*schemapb.FieldData {
+func valueColumns(s *segment.Schema, fields []int, ents []*proxy.Entity) []*schemapb.FieldData {
 	out := make([]*schemapb.FieldData, 0, len(fields))
 	vals := make([]any, len(ents))
 	for k, fi := range fields {

@@ -9,7 +9,7 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	"github.com/raftvec/raftvec/api"
-	"github.com/raftvec/raftvec/shards"
+	"github.com/raftvec/raftvec/proxy"
 )
 
 // SessionHeader is the metadata key carrying raftvec's session token: set
@@ -120,8 +120,8 @@ func setSession(ctx context.Context, token string) {
 }
 
 // entities of a query, as pointers.
-func entityPtrs(ents []shards.Entity) []*shards.Entity {
-	out := make([]*shards.Entity, len(ents))
+func entityPtrs(ents []proxy.Entity) []*proxy.Entity {
+	out := make([]*proxy.Entity, len(ents))
 	for i := range ents {
 		out[i] = &ents[i]
 	}

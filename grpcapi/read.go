@@ -16,7 +16,7 @@ import (
 
 	"github.com/raftvec/raftvec/api"
 	"github.com/raftvec/raftvec/coordinator"
-	"github.com/raftvec/raftvec/shards"
+	"github.com/raftvec/raftvec/proxy"
 )
 
 // countStar is the output field of a count query.
@@ -159,7 +159,7 @@ func searchParams(q *api.SearchRequest, kv map[string]string) error {
 
 // searchData renders reduced hits as Milvus's flattened result.
 func searchData(res *api.SearchResult, outputNames []string) *schemapb.SearchResultData {
-	var ents []*shards.Entity
+	var ents []*proxy.Entity
 	out := &schemapb.SearchResultData{NumQueries: int64(len(res.Hits)), Topks: make([]int64, len(res.Hits))}
 	for q, hs := range res.Hits {
 		out.Topks[q] = int64(len(hs))

@@ -1,8 +1,11 @@
 // Package proxy is the proxy role of a node: it implements api.Backend by
-// combining the coordinator (metadata) with the shard replicas. It resolves
-// collection and partition names, hashes primary keys to shards (the
-// "channels"), splits writes by shard, scatters reads to one replica per
-// shard, and returns per-shard results for the API layer to reduce.
+// combining the coordinator (metadata) with the shard replicas, for both
+// front ends (REST in package api, gRPC in package grpcapi). It resolves
+// collection and partition names, compiles a read's filter once (replicas
+// on this node use the compiled filter), hashes primary keys to shards
+// (the "channels"), splits writes by shard, scatters reads to one replica
+// per shard, and reduces their answers: entities merged by primary key,
+// hits by distance with grouping, then the offset/limit window.
 //
 // Invariants:
 //   - A request is validated against metadata before anything is proposed.
