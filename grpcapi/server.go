@@ -6,12 +6,14 @@ import (
 	"errors"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/milvus-io/milvus-proto/go-api/v2/commonpb"
 	"github.com/milvus-io/milvus-proto/go-api/v2/milvuspb"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
@@ -47,6 +49,10 @@ func NewServer(s *Service) *grpc.Server {
 		grpc.MaxRecvMsgSize(MaxMessageBytes),
 		grpc.MaxSendMsgSize(MaxMessageBytes),
 		grpc.UnaryInterceptor(s.intercept),
+		// The SDKs ping every 5 s, also between calls; grpc-go's default
+		// policy (at most one ping per 5 minutes) would answer with
+		// GOAWAY "too_many_pings" and drop idle clients.
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true}),
 	)
 	milvuspb.RegisterMilvusServiceServer(g, s)
 	return g
