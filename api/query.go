@@ -27,7 +27,7 @@ func (s *Server) getEntities(ctx context.Context, c *call) (any, error) {
 		return nil, err
 	}
 	r.Filter, r.ExprParams, r.Session = "", nil, c.session
-	res, err := s.readRows(ctx, col, &r.readReq, ids, 0, 0)
+	res, err := s.readRows(ctx, col, &r.readReq, ids, 0, 0, true)
 	if err != nil {
 		return nil, err
 	}
@@ -42,6 +42,9 @@ type QueryRequest struct {
 	Limit  int  `json:"limit"`
 	Offset int  `json:"offset"`
 	All    bool `json:"-"`
+	// KeysByDefault: without output fields only primary keys are returned
+	// (Milvus gRPC); REST returns every field.
+	KeysByDefault bool `json:"-"`
 }
 
 // QueryResult is a reduced query: entities sorted by primary key, or the
@@ -85,12 +88,12 @@ func (s *Server) Query(ctx context.Context, r *QueryRequest) (*QueryResult, erro
 	if err := checkWindow(r.Offset, r.Limit); err != nil {
 		return nil, err
 	}
-	return s.readRows(ctx, col, &r.readReq, nil, r.Offset, r.Limit)
+	return s.readRows(ctx, col, &r.readReq, nil, r.Offset, r.Limit, !r.KeysByDefault)
 }
 
 // readRows runs a query on every shard and merges by primary key.
-func (s *Server) readRows(ctx context.Context, col *coordinator.Collection, r *readReq, ids []any, offset, limit int) (*QueryResult, error) {
-	plan, err := planOutput(&col.Schema, r.OutputFields, true)
+func (s *Server) readRows(ctx context.Context, col *coordinator.Collection, r *readReq, ids []any, offset, limit int, defaultAll bool) (*QueryResult, error) {
+	plan, err := planOutput(&col.Schema, r.OutputFields, defaultAll)
 	if err != nil {
 		return nil, err
 	}

@@ -47,7 +47,7 @@ func (s *Service) Query(ctx context.Context, r *milvuspb.QueryRequest) (*milvusp
 	if err := api.CheckDatabase(r.GetDbName()); err != nil {
 		return fail(err)
 	}
-	q := &api.QueryRequest{All: true}
+	q := &api.QueryRequest{All: true, KeysByDefault: true}
 	q.CollectionName, q.PartitionNames, q.Filter = r.GetCollectionName(), r.GetPartitionNames(), r.GetExpr()
 	q.OutputFields = r.GetOutputFields()
 	q.ConsistencyLevel, q.Session = readLevel(ctx, r.GetConsistencyLevel(), r.GetUseDefaultConsistency())

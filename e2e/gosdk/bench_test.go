@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand"
 	"net/http"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -21,8 +22,15 @@ import (
 // seeded 128-dim vectors, HNSW, top-10, 4 concurrent clients.
 //
 //	cd e2e/gosdk && RAFTVEC_BIN=../../bin/raftvec go test -run '^$' -bench Search -benchtime 3000x
+//
+// RAFTVEC_ADDR=host:port uses a running node instead (e.g. to profile it
+// through /debug/pprof while the benchmark runs); its "bench" collection
+// is dropped first.
 func BenchmarkSearch(b *testing.B) {
-	n := start(b)
+	n := &node{addr: os.Getenv("RAFTVEC_ADDR")}
+	if n.addr == "" {
+		n = start(b)
+	}
 	ctx := context.Background()
 	c, err := milvusclient.New(ctx, &milvusclient.ClientConfig{Address: n.addr})
 	if err != nil {
@@ -41,6 +49,7 @@ func BenchmarkSearch(b *testing.B) {
 	sch := entity.NewSchema().WithName(coll).
 		WithField(entity.NewField().WithName("id").WithDataType(entity.FieldTypeInt64).WithIsPrimaryKey(true)).
 		WithField(entity.NewField().WithName("vec").WithDataType(entity.FieldTypeFloatVector).WithDim(d))
+	_ = c.DropCollection(ctx, milvusclient.NewDropCollectionOption(coll))
 	if err := c.CreateCollection(ctx, milvusclient.NewCreateCollectionOption(coll, sch)); err != nil {
 		b.Fatal(err)
 	}

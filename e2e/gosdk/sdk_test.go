@@ -253,6 +253,9 @@ func TestGoSDK(t *testing.T) {
 		if got := ids(t, page.GetColumn("id")); !slices.Equal(got, d.ids[10:15]) {
 			t.Fatalf("offset 10 limit 5 = %v", got)
 		}
+		if len(page.Fields) != 1 {
+			t.Fatalf("query without output fields returned %d columns, want the primary key only", len(page.Fields))
+		}
 		if got := count(t, c, coll, `tag == "t0"`); got != 100 {
 			t.Fatalf("count(*) tag t0 = %d, want 100", got)
 		}
