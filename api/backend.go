@@ -19,7 +19,8 @@ type Backend interface {
 	// Indexes, Loaded set by the caller; IDs assigned by the coordinator).
 	CreateCollection(ctx context.Context, c *coordinator.Collection) error
 	DropCollection(ctx context.Context, name string) error
-	// DescribeCollection resolves aliases.
+	// DescribeCollection resolves aliases. The collection returned is
+	// shared and read-only: callers must not change it.
 	DescribeCollection(ctx context.Context, name string) (*coordinator.Collection, error)
 	ListCollections(ctx context.Context) ([]string, error)
 	RenameCollection(ctx context.Context, oldName, newName string) error

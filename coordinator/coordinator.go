@@ -168,6 +168,20 @@ func (c *Coordinator) CollectionStrong(ctx context.Context, name string) (*Colle
 	return c.fsm.get(name)
 }
 
+// CollectionView returns the current state of a collection (resolving
+// aliases) without copying it: read-only, shared with every other caller
+// and with Views. A later change replaces it rather than changing it. The
+// read paths use it; Collection's deep copy is for callers that modify.
+func (c *Coordinator) CollectionView(name string) (*Collection, error) { return c.fsm.shared(name) }
+
+// CollectionViewStrong is CollectionView after a read barrier.
+func (c *Coordinator) CollectionViewStrong(ctx context.Context, name string) (*Collection, error) {
+	if err := c.sync(ctx); err != nil {
+		return nil, err
+	}
+	return c.fsm.shared(name)
+}
+
 // Collections returns copies of every collection, sorted by name.
 func (c *Coordinator) Collections() []*Collection {
 	var out []*Collection

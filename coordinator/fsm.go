@@ -219,6 +219,15 @@ func (m *metaFSM) get(name string) (*Collection, error) {
 	return c.clone(), nil
 }
 
+// shared returns the stored collection itself, resolving aliases. Stored
+// collections are never changed in place (ownLocked copies on write, as
+// for Views), so it stays as it is; the caller must not change it.
+func (m *metaFSM) shared(name string) (*Collection, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.resolveLocked(name)
+}
+
 // Clone returns a deep copy of a collection (for callers that keep or
 // change what a View shares).
 func (c *Collection) Clone() *Collection { return c.clone() }

@@ -200,3 +200,39 @@ func TestHashAtAgreesAcrossMembersAndRestore(t *testing.T) {
 		t.Fatalf("restored: index %d hash %s, want 0 and %s", idx, hr, ha)
 	}
 }
+
+// TestSharedNeverChanges: what shared hands out is never changed by later
+// metadata changes (copy on write), whichever op changes the collection, so
+// the read paths may use it without copying.
+func TestSharedNeverChanges(t *testing.T) {
+	m := newMetaFSM(nil)
+	var held []*Collection
+	var dumps []string
+	dump := func(c *Collection) string {
+		b, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for _, cmd := range workload() {
+		mustApply(t, m, cmd)
+		for _, name := range m.list() {
+			c, err := m.shared(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			held, dumps = append(held, c), append(dumps, dump(c))
+		}
+	}
+	mustApply(t, m, command{Op: opDropIndex, Name: "a2", NewName: "ix"})
+	mustApply(t, m, command{Op: opSetLoaded, Name: "a2", Loaded: false})
+	for i, c := range held {
+		if got := dump(c); got != dumps[i] {
+			t.Fatalf("collection %q handed out by shared changed later:\nwas %s\nnow %s", c.Name, dumps[i], got)
+		}
+	}
+	if c, _ := m.shared("a2"); len(c.Indexes) != 0 || c.Loaded {
+		t.Fatalf("shared after the changes: indexes %v loaded %v", c.Indexes, c.Loaded)
+	}
+}

@@ -82,7 +82,7 @@ func (p *Proxy) DropCollection(ctx context.Context, name string) error {
 
 // DescribeCollection implements api.Backend.
 func (p *Proxy) DescribeCollection(ctx context.Context, name string) (*coordinator.Collection, error) {
-	return p.coord.CollectionStrong(ctx, name)
+	return p.coord.CollectionViewStrong(ctx, name)
 }
 
 // ListCollections implements api.Backend.

@@ -31,7 +31,7 @@ func (sc scope) args(o shards.ReadOptions) shards.ReadArgs {
 // readScope resolves the collection, partitions and consistency level of a
 // read and compiles its filter.
 func (p *Proxy) readScope(o *shards.ReadOptions) (scope, error) {
-	c, err := p.coord.Collection(o.Collection)
+	c, err := p.coord.CollectionView(o.Collection) // shared, read-only
 	if err != nil {
 		return scope{}, err
 	}
