@@ -3,7 +3,9 @@ package gosdk
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math/rand"
 	"slices"
 	"sort"
@@ -284,6 +286,28 @@ func TestGoSDK(t *testing.T) {
 		}
 		if got := count(t, c, coll, ""); got != 297 {
 			t.Fatalf("count after delete = %d, want 297", got)
+		}
+	})
+
+	t.Run("query iterator", func(t *testing.T) {
+		it, err := c.QueryIterator(ctx, milvusclient.NewQueryIteratorOption(coll).WithBatchSize(40).
+			WithFilter("score >= 0").WithOutputFields("tag").WithConsistencyLevel(strong))
+		must(t, err, "QueryIterator")
+		var got []int64
+		for {
+			rs, err := it.Next(ctx)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			must(t, err, "iterator Next")
+			if rs.ResultCount > 40 {
+				t.Fatalf("batch of %d rows, want at most 40", rs.ResultCount)
+			}
+			got = append(got, ids(t, rs.GetColumn("id"))...)
+		}
+		want := slices.DeleteFunc(slices.Clone(d.ids), func(id int64) bool { return id < 3 || id == 7 })
+		if !slices.Equal(got, want) {
+			t.Fatalf("iterated %d ids, want %d (%v...)", len(got), len(want), got[:min(5, len(got))])
 		}
 	})
 
