@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand"
 	"net/http"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -27,16 +26,8 @@ import (
 // through /debug/pprof while the benchmark runs); its "bench" collection
 // is dropped first.
 func BenchmarkSearch(b *testing.B) {
-	n := &node{addr: os.Getenv("RAFTVEC_ADDR")}
-	if n.addr == "" {
-		n = start(b)
-	}
+	n, c := benchNode(b)
 	ctx := context.Background()
-	c, err := milvusclient.New(ctx, &milvusclient.ClientConfig{Address: n.addr})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close(ctx)
 	const coll, rows, d = "bench", 20000, 128
 	r := rand.New(rand.NewSource(1))
 	vec := func() []float32 {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand"
 	"net/http"
-	"os"
 	"testing"
 	"time"
 
@@ -21,16 +20,8 @@ import (
 //
 //	cd e2e/gosdk && RAFTVEC_BIN=../../bin/raftvec go test -run '^$' -bench Insert -benchtime 100x
 func BenchmarkInsert(b *testing.B) {
-	n := &node{addr: os.Getenv("RAFTVEC_ADDR")}
-	if n.addr == "" {
-		n = start(b)
-	}
+	n, c := benchNode(b)
 	ctx := context.Background()
-	c, err := milvusclient.New(ctx, &milvusclient.ClientConfig{Address: n.addr})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close(ctx)
 	const batch, d = 1000, 128
 	r := rand.New(rand.NewSource(2))
 	vecs := make([][]float32, batch)

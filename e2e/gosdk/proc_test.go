@@ -94,3 +94,21 @@ func must(t *testing.T, err error, what string, args ...any) {
 		t.Fatalf("%s: %v", fmt.Sprintf(what, args...), err)
 	}
 }
+
+// benchNode is the node a benchmark runs against (RAFTVEC_ADDR=host:port:
+// a running one, e.g. to profile it through /debug/pprof; else a new
+// standalone node) and a Go SDK client of it.
+func benchNode(b *testing.B) (*node, *milvusclient.Client) {
+	b.Helper()
+	n := &node{addr: os.Getenv("RAFTVEC_ADDR")}
+	if n.addr == "" {
+		n = start(b)
+	}
+	ctx := context.Background()
+	c, err := milvusclient.New(ctx, &milvusclient.ClientConfig{Address: n.addr})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = c.Close(ctx) })
+	return n, c
+}
