@@ -48,8 +48,17 @@ func newDataset(n int) *dataset {
 	return d
 }
 
-func (d *dataset) insertOption(coll string) milvusclient.InsertOption {
-	return milvusclient.NewColumnBasedInsertOption(coll).
+func (d *dataset) insertOption(t *testing.T, coll string) milvusclient.InsertOption {
+	var vals []int32
+	valid := make([]bool, len(d.ids))
+	for i := range d.ids {
+		if valid[i] = i%4 != 0; valid[i] {
+			vals = append(vals, int32(i))
+		}
+	}
+	n, err := column.NewNullableColumnInt32("n", vals, valid)
+	must(t, err, "nullable column")
+	return milvusclient.NewColumnBasedInsertOption(coll, n).
 		WithInt64Column("id", d.ids).
 		WithFloatVectorColumn("vec", dim, d.vecs).
 		WithVarcharColumn("tag", d.tags).
@@ -88,7 +97,8 @@ func schema(name string) *entity.Schema {
 		WithField(entity.NewField().WithName("id").WithDataType(entity.FieldTypeInt64).WithIsPrimaryKey(true)).
 		WithField(entity.NewField().WithName("vec").WithDataType(entity.FieldTypeFloatVector).WithDim(dim)).
 		WithField(entity.NewField().WithName("tag").WithDataType(entity.FieldTypeVarChar).WithMaxLength(16)).
-		WithField(entity.NewField().WithName("score").WithDataType(entity.FieldTypeDouble))
+		WithField(entity.NewField().WithName("score").WithDataType(entity.FieldTypeDouble)).
+		WithField(entity.NewField().WithName("n").WithDataType(entity.FieldTypeInt32).WithNullable(true))
 }
 
 func ids(t *testing.T, c column.Column) []int64 {
@@ -150,7 +160,7 @@ func TestGoSDK(t *testing.T) {
 		t.Fatalf("ListCollections = %v", names)
 	}
 
-	res, err := c.Insert(ctx, d.insertOption(coll))
+	res, err := c.Insert(ctx, d.insertOption(t, coll))
 	must(t, err, "Insert")
 	if res.InsertCount != 300 || res.IDs.Len() != 300 {
 		t.Fatalf("Insert: count %d ids %d", res.InsertCount, res.IDs.Len())
@@ -249,6 +259,15 @@ func TestGoSDK(t *testing.T) {
 		must(t, err, "color")
 		if s != 6.5 || color != "c3" {
 			t.Fatalf("row 13: score %v color %q", s, color)
+		}
+		all, err := c.Query(ctx, milvusclient.NewQueryOption(coll).WithFilter("id in [12, 13]").
+			WithOutputFields("*").WithConsistencyLevel(strong))
+		must(t, err, "Query *")
+		null12, _ := all.GetColumn("n").IsNull(0)
+		null13, _ := all.GetColumn("n").IsNull(1)
+		n13, _ := all.GetColumn("n").GetAsInt64(1)
+		if all.GetColumn("vec") == nil || !null12 || null13 || n13 != 13 {
+			t.Fatalf("output *: vec %v, n of 12 null %v, n of 13 null %v value %d", all.GetColumn("vec") != nil, null12, null13, n13)
 		}
 		page, err := c.Query(ctx, milvusclient.NewQueryOption(coll).WithFilter("id < 100").WithLimit(5).WithOffset(10).WithConsistencyLevel(strong))
 		must(t, err, "paged Query")
@@ -424,6 +443,31 @@ func TestGoSDK(t *testing.T) {
 			t.Fatalf("COSINE range (0.5, 1.01]: %v, want %v", got, auto[:2])
 		}
 		must(t, c.DropCollection(ctx, milvusclient.NewDropCollectionOption("quick")), "drop quick")
+	})
+
+	t.Run("row-based insert", func(t *testing.T) {
+		rows := []any{
+			map[string]any{"id": int64(2000), "vec": d.vecs[0], "tag": "row", "score": 1.5, "color": "violet"},
+			map[string]any{"id": int64(2001), "vec": d.vecs[1], "tag": "row", "score": 2.5, "shape": "round"},
+		}
+		res, err := c.Insert(ctx, milvusclient.NewRowBasedInsertOption(coll, rows...))
+		must(t, err, "row-based Insert")
+		if res.InsertCount != 2 {
+			t.Fatalf("InsertCount = %d", res.InsertCount)
+		}
+		rs, err := c.Query(ctx, milvusclient.NewQueryOption(coll).WithFilter(`tag == "row"`).
+			WithOutputFields("score", "color", "shape").WithConsistencyLevel(strong))
+		must(t, err, "query rows")
+		color, _ := rs.GetColumn("color").GetAsString(0)
+		shape, _ := rs.GetColumn("shape").GetAsString(1)
+		if rs.ResultCount != 2 || color != "violet" || shape != "round" {
+			t.Fatalf("rows: %d, color %q, shape %q", rs.ResultCount, color, shape)
+		}
+		del, err := c.Delete(ctx, milvusclient.NewDeleteOption(coll).WithExpr(`tag == "row"`))
+		must(t, err, "delete rows")
+		if del.DeleteCount != 2 {
+			t.Fatalf("DeleteCount = %d", del.DeleteCount)
+		}
 	})
 
 	t.Run("errors carry Milvus codes", func(t *testing.T) {
