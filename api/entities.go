@@ -218,7 +218,7 @@ func (r *readReq) readOptions(col *coordinator.Collection, session string) (prox
 	if err != nil {
 		return proxy.ReadOptions{}, err
 	}
-	if err := checkPartitions(col, r.PartitionNames...); err != nil {
+	if err := firstErr(checkPartitions(col, r.PartitionNames...), checkSessionToken(session)); err != nil {
 		return proxy.ReadOptions{}, err
 	}
 	return proxy.ReadOptions{Collection: col.Name, Partitions: r.PartitionNames, Filter: r.Filter,

@@ -122,6 +122,38 @@ func TestGRPCAndRESTShareOnePort(t *testing.T) {
 		}(w)
 	}
 	wg.Wait()
+	// A write returns its session token as header metadata; a Session read
+	// carrying it (or none: served Strong) sees the write, a malformed one
+	// is refused with 1100.
+	var hdr metadata.MD
+	ins, err = g.Insert(ctx, &milvuspb.InsertRequest{CollectionName: "mix", FieldsData: []*schemapb.FieldData{
+		{FieldName: "id", Type: schemapb.DataType_Int64, Field: &schemapb.FieldData_Scalars{Scalars: &schemapb.ScalarField{
+			Data: &schemapb.ScalarField_LongData{LongData: &schemapb.LongArray{Data: []int64{500}}}}}},
+		{FieldName: "vector", Type: schemapb.DataType_FloatVector, Field: &schemapb.FieldData_Vectors{Vectors: &schemapb.VectorField{
+			Dim: 2, Data: &schemapb.VectorField_FloatVector{FloatVector: &schemapb.FloatArray{Data: []float32{1, 1}}}}}}}}, grpc.Header(&hdr))
+	token := hdr.Get("raftvec-session-token")
+	if err != nil || ins.GetStatus().GetCode() != 0 || len(token) != 1 || token[0] == "" {
+		t.Fatalf("insert: %v %v, session token %q", ins.GetStatus(), err, token)
+	}
+	for _, tc := range []struct {
+		token string
+		code  int32
+	}{{token[0], 0}, {"", 0}, {"garbage", 1100}} {
+		sctx := ctx
+		if tc.token != "" {
+			sctx = metadata.AppendToOutgoingContext(ctx, "raftvec-session-token", tc.token)
+		}
+		q, err := g.Query(sctx, &milvuspb.QueryRequest{CollectionName: "mix", Expr: "id == 500", ConsistencyLevel: commonpb.ConsistencyLevel_Session})
+		if err != nil || q.GetStatus().GetCode() != tc.code {
+			t.Fatalf("Session query with token %q: %v %v, want code %d", tc.token, q.GetStatus(), err, tc.code)
+		}
+		if tc.code == 0 && len(q.GetFieldsData()) == 0 {
+			t.Fatalf("Session query with token %q: no columns", tc.token)
+		}
+		if got := q.GetFieldsData(); tc.code == 0 && len(got[0].GetScalars().GetLongData().GetData()) != 1 {
+			t.Fatalf("Session query with token %q does not see the write: %v", tc.token, got)
+		}
+	}
 	// Errors carry Milvus codes in the Status, as REST's envelope does.
 	r, err := g.DescribeCollection(ctx, &milvuspb.DescribeCollectionRequest{CollectionName: "nope"})
 	if err != nil || r.GetStatus().GetCode() != 100 {

@@ -491,8 +491,17 @@ func TestGoSDK(t *testing.T) {
 	})
 
 	t.Run("release drop", func(t *testing.T) {
+		names, err := c.ListIndexes(ctx, milvusclient.NewListIndexOption(coll))
+		must(t, err, "ListIndexes")
+		if !slices.Equal(names, []string{"vec"}) {
+			t.Fatalf("ListIndexes = %v", names)
+		}
+		must(t, c.DropIndex(ctx, milvusclient.NewDropIndexOption(coll, "vec")), "DropIndex")
+		if _, err := c.DescribeIndex(ctx, milvusclient.NewDescribeIndexOption(coll, "vec")); err == nil {
+			t.Fatal("DescribeIndex after DropIndex: no error")
+		}
 		must(t, c.ReleaseCollection(ctx, milvusclient.NewReleaseCollectionOption(coll)), "ReleaseCollection")
-		_, err := c.Search(ctx, milvusclient.NewSearchOption(coll, 3, []entity.Vector{entity.FloatVector(d.vecs[0])}).WithANNSField("vec"))
+		_, err = c.Search(ctx, milvusclient.NewSearchOption(coll, 3, []entity.Vector{entity.FloatVector(d.vecs[0])}).WithANNSField("vec"))
 		if err == nil || !strings.Contains(err.Error(), "not loaded") {
 			t.Fatalf("search of a released collection: %v", err)
 		}
