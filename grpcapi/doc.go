@@ -20,6 +20,14 @@
 //     validate before they propose).
 //   - Methods raftvec does not serve answer codes.Unimplemented, as the
 //     embedded UnimplementedMilvusServiceServer does, so SDKs fall back.
+//   - Counts a client claims (num_rows) are checked against the data sent,
+//     never used to size an allocation.
+//   - A Session read carries raftvec's session token in the
+//     raftvec-session-token metadata (every write returns it as a response
+//     header); without one it is served Strong. Milvus guarantee
+//     timestamps are not used.
+//   - Keepalive pings every 5 s are allowed, also between calls (the SDKs
+//     send them); grpc-go's default would send idle clients away.
 //
 // grpcapi must not reach shards or segments itself, nor format JSON.
 package grpcapi
