@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -31,15 +32,16 @@ type Service struct {
 	b       api.Backend
 	version string
 	log     hclog.Logger
+	metrics *Metrics // nil: not counted
 }
 
 // New returns the service calling a. version is reported by GetVersion and
-// Connect.
-func New(a *api.Server, version string, logger hclog.Logger) *Service {
+// Connect; m (may be nil) counts the calls.
+func New(a *api.Server, version string, logger hclog.Logger, m *Metrics) *Service {
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
-	return &Service{api: a, b: a.Backend(), version: version, log: logger.Named("grpc")}
+	return &Service{api: a, b: a.Backend(), version: version, log: logger.Named("grpc"), metrics: m}
 }
 
 // NewServer returns a gRPC server with s registered and the auth check
@@ -74,14 +76,27 @@ func Serve(ctx context.Context, g *grpc.Server, ln net.Listener) error {
 	return nil
 }
 
-// intercept authenticates every call and refuses calls while the node is
-// starting. Both answer in the response's Status, as Milvus does, so SDKs
-// report the reason.
-func (s *Service) intercept(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+// intercept authenticates every call, refuses calls while the node is
+// starting, counts them, and turns a panic into an Internal error (with
+// the stack in the log) instead of a crash of the node.
+func (s *Service) intercept(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (resp any, err error) {
+	start := time.Now()
+	method := info.FullMethod[strings.LastIndexByte(info.FullMethod, '/')+1:]
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("panic in gRPC handler", "method", method, "panic", p, "stack", string(debug.Stack()))
+			resp, err = nil, status.Errorf(codes.Internal, "internal error: %v", p)
+		}
+		s.metrics.observe(method, resp, err, start)
+	}()
+	return s.serve(ctx, req, method, h)
+}
+
+func (s *Service) serve(ctx context.Context, req any, method string, h grpc.UnaryHandler) (any, error) {
 	if !s.api.Authenticate(credential(ctx)) {
 		return nil, status.Error(codes.Unauthenticated, "user hasn't authenticated: missing or wrong authorization metadata")
 	}
-	if err := s.api.Starting(); err != nil && !strings.HasSuffix(info.FullMethod, "/CheckHealth") {
+	if err := s.api.Starting(); err != nil && method != "CheckHealth" {
 		return nil, status.Error(codes.Unavailable, err.Error())
 	}
 	return h(ctx, req)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -158,6 +159,13 @@ func TestGRPCAndRESTShareOnePort(t *testing.T) {
 	r, err := g.DescribeCollection(ctx, &milvuspb.DescribeCollectionRequest{CollectionName: "nope"})
 	if err != nil || r.GetStatus().GetCode() != 100 {
 		t.Fatalf("describe missing collection: %v %v", r.GetStatus(), err)
+	}
+	// /metrics counts gRPC calls by method and response code.
+	_, metrics := c.get("/metrics")
+	for _, want := range []string{`raftvec_grpc_requests_total{code="0",method="Search"}`, `raftvec_grpc_requests_total{code="100",method="DescribeCollection"}`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 	// Stop with an open gRPC connection returns promptly.
 	done := make(chan error, 1)

@@ -31,7 +31,7 @@ func (s *Server) openFrontEnds(ln net.Listener) *frontEnds {
 	f := &frontEnds{m: m,
 		grpcLn: m.MatchWithWriters(cmux.HTTP2MatchHeaderFieldSendSettings("content-type", "application/grpc")),
 		httpLn: m.Match(cmux.Any()),
-		grpc:   grpcapi.NewServer(grpcapi.New(s.api, Version, s.logger)),
+		grpc:   grpcapi.NewServer(grpcapi.New(s.api, Version, s.logger, s.grpcMetrics)),
 	}
 	return f
 }

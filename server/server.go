@@ -18,6 +18,7 @@ import (
 	"github.com/raftvec/raftvec/api"
 	"github.com/raftvec/raftvec/builder"
 	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/grpcapi"
 	"github.com/raftvec/raftvec/proxy"
 	"github.com/raftvec/raftvec/raft"
 	"github.com/raftvec/raftvec/rpc"
@@ -40,6 +41,8 @@ type Server struct {
 	store  storage.ObjectStore
 	proxy  *proxy.Proxy
 	api    *api.Server
+	// grpcMetrics counts the gRPC API's calls (served on /metrics).
+	grpcMetrics *grpcapi.Metrics
 
 	httpLn  net.Listener
 	ctx     context.Context
@@ -226,10 +229,12 @@ func (s *Server) open() error {
 		return err
 	}
 	s.proxy = proxy.New(s.coord, s.host, s.logger.Named("proxy"), s.cfg.Cluster.ReplicaNumber, s.cfg.memoryLimit())
+	s.grpcMetrics = grpcapi.NewMetrics()
 	ac := api.Config{
 		Addr: s.cfg.HTTPAddr, AuthEnabled: s.cfg.AuthEnabled, Users: s.cfg.Users, APIKeys: s.cfg.APIKeys,
 		MaxBodyBytes: s.cfg.MaxBodyBytes, Logger: s.logger, Admin: admin{s: s},
-		AdminAPI: s.cfg.AdminAPI, Starting: s.starting, Collectors: s.collectors(),
+		AdminAPI: s.cfg.AdminAPI, Starting: s.starting,
+		Collectors: append(s.collectors(), s.grpcMetrics.Collectors()...),
 	}
 	if s.faults != nil {
 		ac.Testing = testHooks{s: s}
