@@ -111,7 +111,7 @@ func (s *Server) HybridSearch(ctx context.Context, r *HybridSearchRequest) (*Sea
 		}
 		fused[q] = proxy.Window(f.fuse(metrics, perSub), r.Offset, r.Limit)
 	}
-	return &SearchResult{Output: Output{Schema: &col.Schema, plan: plan}, Hits: fused}, nil
+	return &SearchResult{Output: Output{Schema: &col.Schema, plan: plan}, Hits: fused, GroupField: -1}, nil
 }
 
 // subRequest builds the shard request of sub-search i.

@@ -36,6 +36,9 @@ type SearchRequest struct {
 type SearchResult struct {
 	Output
 	Hits [][]proxy.Hit
+	// GroupField is the schema position of the grouping field (each hit's
+	// Group holds its value), -1 without grouping.
+	GroupField int
 }
 
 func (s *Server) search(ctx context.Context, c *call) (any, error) {
@@ -86,7 +89,7 @@ func (s *Server) Search(ctx context.Context, r *SearchRequest) (*SearchResult, e
 	if err != nil {
 		return nil, err
 	}
-	return &SearchResult{Output: Output{Schema: &col.Schema, plan: plan}, Hits: hits}, nil
+	return &SearchResult{Output: Output{Schema: &col.Schema, plan: plan}, Hits: hits, GroupField: req.GroupField}, nil
 }
 
 // prepareSearch resolves the vector field, the metric and the search

@@ -183,6 +183,15 @@ func searchData(res *api.SearchResult, outputNames []string) *schemapb.SearchRes
 	for _, fd := range out.FieldsData {
 		out.OutputFields = append(out.OutputFields, fd.GetFieldName())
 	}
+	if res.GroupField >= 0 { // each hit's group value, as Milvus returns it
+		var groups []any
+		for _, hs := range res.Hits {
+			for i := range hs {
+				groups = append(groups, hs[i].Group)
+			}
+		}
+		out.GroupByFieldValue = column(&res.Schema.Fields[res.GroupField], groups)
+	}
 	return out
 }
 

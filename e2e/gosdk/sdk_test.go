@@ -214,6 +214,9 @@ func TestGoSDK(t *testing.T) {
 		seen := map[string]bool{}
 		for i := 0; i < grp[0].ResultCount; i++ {
 			tag, _ := grp[0].GetColumn("tag").GetAsString(i)
+			if g, err := grp[0].GroupByValue.GetAsString(i); err != nil || g != tag {
+				t.Fatalf("hit %d: group value %q (%v), tag %q", i, g, err, tag)
+			}
 			if seen[tag] {
 				t.Fatalf("group_by tag: %q twice", tag)
 			}
