@@ -3,6 +3,7 @@ package grpcapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"runtime"
 	"strconv"
@@ -76,10 +77,7 @@ func (s *Service) HasCollection(ctx context.Context, r *milvuspb.HasCollectionRe
 
 // DescribeCollection describes a collection, resolving aliases.
 func (s *Service) DescribeCollection(ctx context.Context, r *milvuspb.DescribeCollectionRequest) (*milvuspb.DescribeCollectionResponse, error) {
-	if err := api.CheckDatabase(r.GetDbName()); err != nil {
-		return &milvuspb.DescribeCollectionResponse{Status: toStatus(err)}, nil
-	}
-	col, err := s.b.DescribeCollection(ctx, r.GetCollectionName())
+	col, err := s.collection(ctx, r.GetDbName(), r.GetCollectionName())
 	if err != nil {
 		return &milvuspb.DescribeCollectionResponse{Status: toStatus(err)}, nil
 	}
@@ -131,7 +129,7 @@ func (s *Service) LoadCollection(ctx context.Context, r *milvuspb.LoadCollection
 	return s.do(r.GetDbName(), func() error {
 		n := int(r.GetReplicaNumber())
 		if n < 0 || n > 16 {
-			return errors.Join(api.ErrInvalid, errors.New("replica_number must be between 1 and 16"))
+			return fmt.Errorf("%w: replica_number must be between 1 and 16 (0: one)", api.ErrInvalid)
 		}
 		return s.b.SetLoaded(ctx, r.GetCollectionName(), true, n)
 	}), nil
@@ -171,10 +169,7 @@ func (s *Service) GetLoadingProgress(ctx context.Context, r *milvuspb.GetLoading
 
 // loadProgress is -1 for a collection that is not loaded.
 func (s *Service) loadProgress(ctx context.Context, db, name string) (int, error) {
-	if err := api.CheckDatabase(db); err != nil {
-		return 0, err
-	}
-	col, err := s.b.DescribeCollection(ctx, name)
+	col, err := s.collection(ctx, db, name)
 	if err != nil {
 		return 0, err
 	}
@@ -228,8 +223,8 @@ func (s *Service) GetFlushState(ctx context.Context, r *milvuspb.GetFlushStateRe
 func (s *Service) ManualCompaction(ctx context.Context, r *milvuspb.ManualCompactionRequest) (*milvuspb.ManualCompactionResponse, error) {
 	name := r.GetCollectionName()
 	if name == "" && r.GetCollectionID() != 0 {
-		return &milvuspb.ManualCompactionResponse{Status: toStatus(errors.Join(api.ErrInvalid,
-			errors.New("compaction by collectionID is not supported: give collection_name")))}, nil
+		return &milvuspb.ManualCompactionResponse{Status: toStatus(fmt.Errorf(
+			"%w: compaction by collectionID is not supported: give collection_name", api.ErrInvalid))}, nil
 	}
 	id, err := s.b.Compact(ctx, name)
 	if err != nil {

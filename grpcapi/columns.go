@@ -9,29 +9,22 @@ import (
 	"github.com/raftvec/raftvec/segment"
 )
 
-// idsOf renders primary keys as IDs (Int64 or VarChar keys).
-func idsOf(pk *segment.Field, ents []*proxy.Entity) *schemapb.IDs {
-	if pk != nil && pk.Type == segment.TypeVarChar {
-		data := make([]string, len(ents))
-		for i, e := range ents {
-			data[i], _ = e.PK.(string)
-		}
+// idsOf renders primary keys (int64, or strings of a VarChar key) as IDs.
+func idsOf(keys []any, varchar bool) *schemapb.IDs {
+	if varchar {
+		data := conv(keys, func(v any) string { s, _ := v.(string); return s })
 		return &schemapb.IDs{IdField: &schemapb.IDs_StrId{StrId: &schemapb.StringArray{Data: data}}}
 	}
-	data := make([]int64, len(ents))
-	for i, e := range ents {
-		data[i], _ = e.PK.(int64)
-	}
-	return &schemapb.IDs{IdField: &schemapb.IDs_IntId{IntId: &schemapb.LongArray{Data: data}}}
+	return &schemapb.IDs{IdField: &schemapb.IDs_IntId{IntId: &schemapb.LongArray{Data: conv(keys, asInt)}}}
 }
 
-// pkColumn renders the primary keys as the pk field's column.
-func pkColumn(pk *segment.Field, ents []*proxy.Entity) *schemapb.FieldData {
+// pkValues lists the entities' primary keys.
+func pkValues(ents []*proxy.Entity) []any {
 	vals := make([]any, len(ents))
 	for i, e := range ents {
 		vals[i] = e.PK
 	}
-	return column(pk, vals)
+	return vals
 }
 
 // valueColumns renders Values[k] of every entity as the column of schema

@@ -14,7 +14,7 @@ import (
 
 // SessionHeader is the metadata key carrying raftvec's session token: set
 // on the response of every write, and read from Session-level reads (see
-// readOptions).
+// readLevel).
 const SessionHeader = "raftvec-session-token"
 
 // Insert writes columnar rows.
@@ -39,12 +39,13 @@ func (s *Service) write(ctx context.Context, db, coll, part string, fields []*sc
 		return fail(err)
 	}
 	res, err := s.api.Write(ctx, &api.WriteRequest{Collection: coll, Partition: part, Rows: rows,
-		Upsert: upsert, Key: idempotencyKey(ctx)})
+		Upsert: upsert, Key: incoming(ctx, "idempotency-key")})
 	if err != nil {
 		return fail(err)
 	}
 	setSession(ctx, res.Token)
-	out := &milvuspb.MutationResult{Status: ok(), IDs: idsOfKeys(res.IDs)}
+	_, varchar := res.IDs[0].(string) // a write has at least one row
+	out := &milvuspb.MutationResult{Status: ok(), IDs: idsOf(res.IDs, varchar)}
 	out.SuccIndex = make([]uint32, len(res.IDs))
 	for i := range out.SuccIndex {
 		out.SuccIndex[i] = uint32(i)
@@ -66,7 +67,7 @@ func (s *Service) Delete(ctx context.Context, r *milvuspb.DeleteRequest) (*milvu
 	if err != nil {
 		return &milvuspb.MutationResult{Status: toStatus(err)}, nil
 	}
-	d := &api.DeleteRequest{Filter: r.GetExpr(), PartitionName: r.GetPartitionName(), ExprParams: params, Key: idempotencyKey(ctx)}
+	d := &api.DeleteRequest{Filter: r.GetExpr(), PartitionName: r.GetPartitionName(), ExprParams: params, Key: incoming(ctx, "idempotency-key")}
 	d.CollectionName = r.GetCollectionName()
 	n, err := s.api.Delete(ctx, d)
 	if err != nil {
@@ -75,38 +76,12 @@ func (s *Service) Delete(ctx context.Context, r *milvuspb.DeleteRequest) (*milvu
 	return &milvuspb.MutationResult{Status: ok(), DeleteCnt: n, IDs: &schemapb.IDs{}}, nil
 }
 
-// idsOfKeys renders written primary keys.
-func idsOfKeys(keys []any) *schemapb.IDs {
-	if len(keys) > 0 {
-		if _, str := keys[0].(string); str {
-			data := make([]string, len(keys))
-			for i, k := range keys {
-				data[i], _ = k.(string)
-			}
-			return &schemapb.IDs{IdField: &schemapb.IDs_StrId{StrId: &schemapb.StringArray{Data: data}}}
-		}
-	}
-	data := make([]int64, len(keys))
-	for i, k := range keys {
-		data[i], _ = k.(int64)
-	}
-	return &schemapb.IDs{IdField: &schemapb.IDs_IntId{IntId: &schemapb.LongArray{Data: data}}}
-}
-
-// idempotencyKey is the optional "idempotency-key" metadata (REST's
-// Idempotency-Key header): a retried write with the same key applies once.
-func idempotencyKey(ctx context.Context) string {
+// incoming returns the first value of a request metadata key ("" when
+// absent): "idempotency-key" (REST's Idempotency-Key header, a retried
+// write with the same key applies once) and SessionHeader.
+func incoming(ctx context.Context, key string) string {
 	md, _ := metadata.FromIncomingContext(ctx)
-	if v := md.Get("idempotency-key"); len(v) > 0 {
-		return v[0]
-	}
-	return ""
-}
-
-// sessionToken is the session token a Session-level read carries.
-func sessionToken(ctx context.Context) string {
-	md, _ := metadata.FromIncomingContext(ctx)
-	if v := md.Get(SessionHeader); len(v) > 0 {
+	if v := md.Get(key); len(v) > 0 {
 		return v[0]
 	}
 	return ""

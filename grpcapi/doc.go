@@ -29,5 +29,6 @@
 //   - Keepalive pings every 5 s are allowed, also between calls (the SDKs
 //     send them); grpc-go's default would send idle clients away.
 //
-// grpcapi must not reach shards or segments itself, nor format JSON.
+// grpcapi must not import shards, raft or fsm (api's imports test checks
+// it): it uses segment only for the schema types it renders.
 package grpcapi

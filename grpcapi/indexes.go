@@ -29,11 +29,9 @@ func (s *Service) CreateIndex(ctx context.Context, r *milvuspb.CreateIndexReques
 		case "metric_type":
 			p.MetricType = v
 		case "params":
-			var m map[string]any
-			d := json.NewDecoder(strings.NewReader(v))
-			d.UseNumber()
-			if err := d.Decode(&m); err != nil {
-				return toStatus(fmt.Errorf("%w: index params are not a JSON object: %v", api.ErrInvalid, err)), nil
+			m, err := jsonObject(v)
+			if err != nil {
+				return toStatus(fmt.Errorf("%w: index params: %v", api.ErrInvalid, err)), nil
 			}
 			for pk, pv := range m {
 				p.Params[pk] = pv

@@ -17,22 +17,23 @@ import (
 	"github.com/raftvec/raftvec/api"
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/proxy"
+	"github.com/raftvec/raftvec/segment"
 )
 
 // countStar is the output field of a count query.
 const countStar = "count(*)"
 
 // readLevel is the consistency level of a read: the collection's default
-// when the SDK asks for it, else the level given. A Session read without
-// raftvec's session token is served Strong, which reads the caller's own
-// writes too.
+// when the SDK asks for it, else the level given, with the session token
+// the read carries. A Session read without one is served Strong, which
+// reads the caller's own writes too.
 func readLevel(ctx context.Context, level commonpb.ConsistencyLevel, useDefault bool) (name, token string) {
 	if useDefault {
-		return "", ""
+		return "", incoming(ctx, SessionHeader)
 	}
 	name = levelName(level)
 	if name == coordinator.Session {
-		if token = sessionToken(ctx); token == "" {
+		if token = incoming(ctx, SessionHeader); token == "" {
 			return coordinator.Strong, ""
 		}
 	}
@@ -77,7 +78,7 @@ func (s *Service) Query(ctx context.Context, r *milvuspb.QueryRequest) (*milvusp
 	ents := entityPtrs(res.Entities)
 	pk := res.Schema.Primary()
 	out.PrimaryFieldName = pk.Name
-	out.FieldsData = append([]*schemapb.FieldData{pkColumn(pk, ents)}, valueColumns(res.Schema, res.Fields(), ents)...)
+	out.FieldsData = append([]*schemapb.FieldData{column(pk, pkValues(ents))}, valueColumns(res.Schema, res.Fields(), ents)...)
 	// As Milvus: the names asked for (dynamic keys included, which SDKs
 	// extract from $meta), else the columns returned.
 	if out.OutputFields = r.GetOutputFields(); len(out.OutputFields) == 0 {
@@ -159,23 +160,28 @@ func searchParams(q *api.SearchRequest, kv map[string]string) error {
 
 // searchData renders reduced hits as Milvus's flattened result.
 func searchData(res *api.SearchResult, outputNames []string) *schemapb.SearchResultData {
-	var ents []*proxy.Entity
-	out := &schemapb.SearchResultData{NumQueries: int64(len(res.Hits)), Topks: make([]int64, len(res.Hits))}
+	total := 0
+	for _, hs := range res.Hits {
+		total += len(hs)
+	}
+	ents, groups := make([]*proxy.Entity, 0, total), make([]any, 0, total)
+	out := &schemapb.SearchResultData{NumQueries: int64(len(res.Hits)), Topks: make([]int64, len(res.Hits)),
+		Scores: make([]float32, 0, total)}
 	for q, hs := range res.Hits {
 		out.Topks[q] = int64(len(hs))
 		out.TopK = max(out.TopK, int64(len(hs)))
 		for i := range hs {
-			ents = append(ents, &hs[i].Entity)
+			ents, groups = append(ents, &hs[i].Entity), append(groups, hs[i].Group)
 			out.Scores = append(out.Scores, hs[i].Distance)
 		}
 	}
 	pk := res.Schema.Primary()
 	out.PrimaryFieldName = pk.Name
-	out.Ids = idsOf(pk, ents)
-	out.Scores = nonNil(out.Scores)
+	keys := pkValues(ents)
+	out.Ids = idsOf(keys, pk.Type == segment.TypeVarChar)
 	for _, n := range outputNames {
 		if n == pk.Name || n == "*" {
-			out.FieldsData = append(out.FieldsData, pkColumn(pk, ents))
+			out.FieldsData = append(out.FieldsData, column(pk, keys))
 			break
 		}
 	}
@@ -184,22 +190,9 @@ func searchData(res *api.SearchResult, outputNames []string) *schemapb.SearchRes
 		out.OutputFields = append(out.OutputFields, fd.GetFieldName())
 	}
 	if res.GroupField >= 0 { // each hit's group value, as Milvus returns it
-		var groups []any
-		for _, hs := range res.Hits {
-			for i := range hs {
-				groups = append(groups, hs[i].Group)
-			}
-		}
 		out.GroupByFieldValue = column(&res.Schema.Fields[res.GroupField], groups)
 	}
 	return out
-}
-
-func nonNil(s []float32) []float32 {
-	if s == nil {
-		return []float32{}
-	}
-	return s
 }
 
 // placeholderVectors decodes a serialized PlaceholderGroup of float
@@ -337,10 +330,8 @@ func hybridRequest(ctx context.Context, r *milvuspb.HybridSearchRequest) (*api.H
 	}
 	h.Rerank.Strategy = kv["strategy"]
 	if p := kv["params"]; p != "" {
-		d := json.NewDecoder(strings.NewReader(p))
-		d.UseNumber()
-		if err := d.Decode(&h.Rerank.Params); err != nil {
-			return nil, fmt.Errorf("%w: rank_params params is not a JSON object: %v", api.ErrInvalid, err)
+		if h.Rerank.Params, err = jsonObject(p); err != nil {
+			return nil, fmt.Errorf("%w: rank_params params: %v", api.ErrInvalid, err)
 		}
 	}
 	for i, sr := range r.GetRequests() {

@@ -19,11 +19,15 @@ import (
 // The row count comes from the columns; num_rows, when set, must agree (it
 // is never trusted for an allocation).
 func decodeRows(fields []*schemapb.FieldData, numRows int) ([]map[string]any, error) {
+	cols := make([][]any, len(fields))
 	n := 0
-	for _, fd := range fields {
-		if c := fieldRows(fd); c > n {
-			n = c
+	for i, fd := range fields { // each column is converted once
+		vals, err := columnValues(fd)
+		if err != nil {
+			return nil, badColumn(fd, err)
 		}
+		cols[i] = vals
+		n = max(n, len(vals), len(fd.GetValidData()))
 	}
 	if n == 0 {
 		return nil, fmt.Errorf("%w: insert data invalid: no rows", api.ErrInvalid)
@@ -35,10 +39,10 @@ func decodeRows(fields []*schemapb.FieldData, numRows int) ([]map[string]any, er
 	for i := range rows {
 		rows[i] = make(map[string]any, len(fields))
 	}
-	for _, fd := range fields {
-		vals, err := columnValues(fd, n)
+	for c, fd := range fields {
+		vals, err := alignValid(cols[c], fd.GetValidData(), n)
 		if err != nil {
-			return nil, fmt.Errorf("%w: insert data invalid: field %q: %v", api.ErrInvalid, fd.GetFieldName(), err)
+			return nil, badColumn(fd, err)
 		}
 		for i, v := range vals {
 			if fd.GetIsDynamic() {
@@ -51,6 +55,10 @@ func decodeRows(fields []*schemapb.FieldData, numRows int) ([]map[string]any, er
 		}
 	}
 	return rows, nil
+}
+
+func badColumn(fd *schemapb.FieldData, err error) error {
+	return fmt.Errorf("%w: insert data invalid: field %q: %v", api.ErrInvalid, fd.GetFieldName(), err)
 }
 
 // spreadMeta copies the keys of a dynamic-field JSON object into row.
@@ -70,49 +78,31 @@ func spreadMeta(row map[string]any, v any) error {
 	return nil
 }
 
-// fieldRows is the number of rows a column holds.
-func fieldRows(fd *schemapb.FieldData) int {
-	if v := fd.GetValidData(); len(v) > 0 {
-		return len(v)
+// columnValues converts a column's data (for a nullable column, the
+// values it sends: compact or aligned with valid_data).
+func columnValues(fd *schemapb.FieldData) ([]any, error) {
+	vf := fd.GetVectors()
+	if vf == nil {
+		return scalarValues(fd.GetScalars())
 	}
-	if vf := fd.GetVectors(); vf != nil {
-		if d := vf.GetDim(); d > 0 {
-			return len(vf.GetFloatVector().GetData()) / int(d)
-		}
-		return 0
+	fv := vf.GetFloatVector()
+	if fv == nil {
+		return nil, fmt.Errorf("only FloatVector vectors are supported")
 	}
-	return len(scalarValues(fd.GetScalars()))
+	d, data := int(vf.GetDim()), fv.GetData()
+	if d <= 0 || len(data)%d != 0 {
+		return nil, fmt.Errorf("%d floats do not make vectors of dim %d", len(data), d)
+	}
+	vals := make([]any, 0, len(data)/d)
+	for i := 0; i < len(data); i += d {
+		vals = append(vals, data[i:i+d:i+d])
+	}
+	return vals, nil
 }
 
-// columnValues returns n values of a column, nil where ValidData says null.
-// Nullable data may be compact (valid rows only, as SDKs send it) or
-// aligned with ValidData.
-func columnValues(fd *schemapb.FieldData, n int) ([]any, error) {
-	var vals []any
-	if vf := fd.GetVectors(); vf != nil {
-		fv := vf.GetFloatVector()
-		if fv == nil {
-			return nil, fmt.Errorf("only FloatVector vectors are supported")
-		}
-		d := int(vf.GetDim())
-		if d <= 0 || len(fv.GetData())%d != 0 {
-			return nil, fmt.Errorf("%d floats do not make vectors of dim %d", len(fv.GetData()), d)
-		}
-		for i := 0; i+d <= len(fv.Data); i += d {
-			vals = append(vals, fv.Data[i:i+d:i+d])
-		}
-	} else {
-		vals = scalarValues(fd.GetScalars())
-		if vals == nil && fd.GetScalars() != nil && fd.GetScalars().GetData() != nil {
-			return nil, fmt.Errorf("unsupported data type %s", fd.GetType())
-		}
-	}
-	for i, v := range vals {
-		if bad, isBad := v.(invalidJSON); isBad {
-			return nil, fmt.Errorf("value %d is not valid JSON: %v", i, bad.err)
-		}
-	}
-	valid := fd.GetValidData()
+// alignValid returns n values, nil where valid says null. Nullable data
+// may be compact (valid rows only, as SDKs send it) or aligned with valid.
+func alignValid(vals []any, valid []bool, n int) ([]any, error) {
 	if len(valid) == 0 {
 		if len(vals) != n {
 			return nil, fmt.Errorf("has %d values, other fields have %d rows", len(vals), n)
@@ -122,53 +112,59 @@ func columnValues(fd *schemapb.FieldData, n int) ([]any, error) {
 	if len(valid) != n {
 		return nil, fmt.Errorf("valid_data has %d entries, other fields have %d rows", len(valid), n)
 	}
-	out := make([]any, n)
-	k := 0
-	for i, ok := range valid {
-		switch {
-		case len(vals) == n: // aligned
+	if len(vals) == n { // aligned
+		out := make([]any, n)
+		for i, ok := range valid {
 			if ok {
 				out[i] = vals[i]
 			}
-		case ok:
-			if k >= len(vals) {
-				return nil, fmt.Errorf("fewer values than valid rows")
-			}
-			out[i] = vals[k]
-			k++
 		}
+		return out, nil
+	}
+	out, k := make([]any, n), 0
+	for i, ok := range valid {
+		if !ok {
+			continue
+		}
+		if k >= len(vals) {
+			return nil, fmt.Errorf("fewer values than valid rows")
+		}
+		out[i], k = vals[k], k+1
 	}
 	return out, nil
 }
 
-// scalarValues converts a scalar column to JSON-like values (nil for a
-// type raftvec does not store).
-func scalarValues(sf *schemapb.ScalarField) []any {
+// scalarValues converts a scalar column to JSON-like values. An absent
+// column is empty; a type raftvec does not store, or JSON that does not
+// parse, is an error.
+func scalarValues(sf *schemapb.ScalarField) ([]any, error) {
 	switch d := sf.GetData().(type) {
+	case nil:
+		return nil, nil
 	case *schemapb.ScalarField_BoolData:
-		return each(d.BoolData.GetData(), func(b bool) any { return b })
+		return each(d.BoolData.GetData(), func(b bool) any { return b }), nil
 	case *schemapb.ScalarField_IntData:
-		return each(d.IntData.GetData(), func(x int32) any { return json.Number(strconv.FormatInt(int64(x), 10)) })
+		return each(d.IntData.GetData(), func(x int32) any { return json.Number(strconv.FormatInt(int64(x), 10)) }), nil
 	case *schemapb.ScalarField_LongData:
-		return each(d.LongData.GetData(), func(x int64) any { return json.Number(strconv.FormatInt(x, 10)) })
+		return each(d.LongData.GetData(), func(x int64) any { return json.Number(strconv.FormatInt(x, 10)) }), nil
 	case *schemapb.ScalarField_FloatData:
-		return each(d.FloatData.GetData(), func(x float32) any { return json.Number(strconv.FormatFloat(float64(x), 'g', -1, 32)) })
+		return each(d.FloatData.GetData(), func(x float32) any { return json.Number(strconv.FormatFloat(float64(x), 'g', -1, 32)) }), nil
 	case *schemapb.ScalarField_DoubleData:
-		return each(d.DoubleData.GetData(), func(x float64) any { return json.Number(strconv.FormatFloat(x, 'g', -1, 64)) })
+		return each(d.DoubleData.GetData(), func(x float64) any { return json.Number(strconv.FormatFloat(x, 'g', -1, 64)) }), nil
 	case *schemapb.ScalarField_StringData:
-		return each(d.StringData.GetData(), func(s string) any { return s })
+		return each(d.StringData.GetData(), func(s string) any { return s }), nil
 	case *schemapb.ScalarField_JsonData:
-		return each(d.JsonData.GetData(), decodeJSON)
+		return eachErr(d.JsonData.GetData(), decodeJSON)
 	case *schemapb.ScalarField_ArrayData:
-		return each(d.ArrayData.GetData(), func(e *schemapb.ScalarField) any {
-			v := scalarValues(e)
-			if v == nil {
+		return eachErr(d.ArrayData.GetData(), func(e *schemapb.ScalarField) (any, error) {
+			v, err := scalarValues(e)
+			if v == nil && err == nil {
 				v = []any{}
 			}
-			return v
+			return v, err
 		})
 	}
-	return nil
+	return nil, fmt.Errorf("unsupported data type %T", sf.GetData())
 }
 
 func each[T any](in []T, f func(T) any) []any {
@@ -179,18 +175,39 @@ func each[T any](in []T, f func(T) any) []any {
 	return out
 }
 
-// decodeJSON decodes JSON bytes with numbers as json.Number; bytes that
-// are not JSON are returned as an error value the row validation reports.
-func decodeJSON(b []byte) any {
+func eachErr[T any](in []T, f func(T) (any, error)) ([]any, error) {
+	out := make([]any, len(in))
+	for i, x := range in {
+		v, err := f(x)
+		if err != nil {
+			return nil, fmt.Errorf("value %d: %v", i, err)
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// jsonObject decodes a JSON object with numbers as json.Number (index and
+// rank params).
+func jsonObject(text string) (map[string]any, error) {
+	v, err := decodeJSON([]byte(text))
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("want a JSON object, got %s", text)
+	}
+	return m, nil
+}
+
+// decodeJSON decodes JSON bytes with numbers as json.Number.
+func decodeJSON(b []byte) (any, error) {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	var v any
 	if err := d.Decode(&v); err != nil {
-		return invalidJSON{err}
+		return nil, fmt.Errorf("not valid JSON: %v", err)
 	}
-	return v
+	return v, nil
 }
-
-// invalidJSON stands for a JSON value that did not parse; validation
-// rejects it as an unsupported value.
-type invalidJSON struct{ err error }

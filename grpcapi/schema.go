@@ -34,11 +34,7 @@ func createRequest(name string, schemaBytes []byte, shards int32, level commonpb
 		if f.GetIsDynamic() {
 			continue // $meta is added by the schema itself
 		}
-		fr, err := fieldRequest(f)
-		if err != nil {
-			return nil, err
-		}
-		r.Schema.Fields = append(r.Schema.Fields, fr)
+		r.Schema.Fields = append(r.Schema.Fields, fieldRequest(f))
 	}
 	if len(r.Schema.Fields) == 0 {
 		return nil, fmt.Errorf("%w: schema has no fields", api.ErrInvalid)
@@ -46,7 +42,7 @@ func createRequest(name string, schemaBytes []byte, shards int32, level commonpb
 	return r, nil
 }
 
-func fieldRequest(f *schemapb.FieldSchema) (api.FieldRequest, error) {
+func fieldRequest(f *schemapb.FieldSchema) api.FieldRequest {
 	fr := api.FieldRequest{FieldName: f.GetName(), DataType: f.GetDataType().String(),
 		IsPrimary: f.GetIsPrimaryKey(), IsPartitionKey: f.GetIsPartitionKey(), Nullable: f.GetNullable(),
 		AutoID: f.GetAutoID(), Description: f.GetDescription(), ElementTypeParams: map[string]any{}}
@@ -59,7 +55,7 @@ func fieldRequest(f *schemapb.FieldSchema) (api.FieldRequest, error) {
 	if dv := f.GetDefaultValue(); dv != nil && dv.GetData() != nil {
 		fr.DefaultValue = defaultValue(dv)
 	}
-	return fr, nil
+	return fr
 }
 
 // defaultValue converts a ValueField to the value JSON would give.
