@@ -70,14 +70,9 @@ type WriteResult struct {
 
 // Write validates every row of r, allocates auto IDs, then writes once.
 func (s *Server) Write(ctx context.Context, r *WriteRequest) (*WriteResult, error) {
-	if err := requireName("collectionName", r.Collection); err != nil {
-		return nil, err
-	}
-	col, err := s.describe(ctx, r.Collection)
+	col, err := writeTarget(func(name string) (*coordinator.Collection, error) { return s.describe(ctx, name) },
+		r.Collection, r.Partition)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkPartitions(col, r.Partition); err != nil {
 		return nil, err
 	}
 	if len(r.Rows) == 0 {
@@ -128,14 +123,8 @@ func decodeWriteSlow(body []byte, describe describeFunc, upsert bool) (writeBody
 	if err := decodeBody(body, &r); err != nil {
 		return writeBody{}, err
 	}
-	if err := requireName("collectionName", r.CollectionName); err != nil {
-		return writeBody{}, err
-	}
-	col, err := describe(r.CollectionName)
+	col, err := writeTarget(describe, r.CollectionName, r.PartitionName)
 	if err != nil {
-		return writeBody{}, err
-	}
-	if err := checkPartitions(col, r.PartitionName); err != nil {
 		return writeBody{}, err
 	}
 	rows, err := parseRows(r.Data)
@@ -147,6 +136,18 @@ func decodeWriteSlow(body []byte, describe describeFunc, upsert bool) (writeBody
 		return writeBody{}, err
 	}
 	return writeBody{col: col, partition: r.PartitionName, vals: vals}, nil
+}
+
+// writeTarget resolves the collection and partition a write names.
+func writeTarget(describe describeFunc, coll, part string) (*coordinator.Collection, error) {
+	if err := requireName("collectionName", coll); err != nil {
+		return nil, err
+	}
+	col, err := describe(coll)
+	if err != nil {
+		return nil, err
+	}
+	return col, checkPartitions(col, part)
 }
 
 // checkPartitions reports the first named partition that does not exist.

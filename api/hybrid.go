@@ -99,7 +99,7 @@ func (s *Server) HybridSearch(ctx context.Context, r *HybridSearchRequest) (*Sea
 	}
 	lists := make([][][]proxy.Hit, len(reqs))
 	for i := range reqs { // nothing runs before every sub-search is checked
-		if lists[i], err = s.runSearch(ctx, reqs[i], 0, reqs[i].TopK); err != nil {
+		if lists[i], err = s.b.Search(ctx, reqs[i], 0, reqs[i].TopK); err != nil {
 			return nil, err
 		}
 	}

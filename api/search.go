@@ -85,7 +85,7 @@ func (s *Server) Search(ctx context.Context, r *SearchRequest) (*SearchResult, e
 	if req.Vectors, err = s.queryVectors(ctx, col, r, req.AnnsField, req.TopK, req.ReadOptions); err != nil {
 		return nil, err
 	}
-	hits, err := s.runSearch(ctx, req, r.Offset, r.Limit)
+	hits, err := s.b.Search(ctx, req, r.Offset, r.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -176,12 +176,12 @@ func setGrouping(s *segment.Schema, req *proxy.SearchRequest, field string, size
 func (s *Server) queryVectors(ctx context.Context, col *coordinator.Collection, r *SearchRequest, anns, topK int, opts proxy.ReadOptions) ([][]float32, error) {
 	hasData, hasIDs := present(r.Data) || r.Vectors != nil, present(r.IDs)
 	switch {
-	case r.Vectors != nil && !hasIDs:
-		return r.Vectors, checkVectors(r.Vectors, col.Schema.Fields[anns].Dim, topK)
 	case hasData && hasIDs:
 		return nil, invalidf("give either \"data\" or \"ids\", not both")
 	case hasIDs:
 		return s.vectorsByID(ctx, col, r.IDs, anns, topK, opts)
+	case r.Vectors != nil:
+		return r.Vectors, checkVectors(r.Vectors, col.Schema.Fields[anns].Dim, topK)
 	}
 	vecs, err := parseVectors(r.Data, col.Schema.Fields[anns].Dim, "data")
 	if err != nil {

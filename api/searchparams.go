@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"math"
 	"strings"
@@ -118,12 +117,6 @@ func floatParam(params map[string]any, key string) (*float32, error) {
 	}
 	f32 := float32(f)
 	return &f32, nil
-}
-
-// runSearch sends req to every shard and reduces each query's hits.
-// runSearch runs one search; the backend reduces the shards' answers.
-func (s *Server) runSearch(ctx context.Context, req proxy.SearchRequest, offset, limit int) ([][]proxy.Hit, error) {
-	return s.b.Search(ctx, req, offset, limit)
 }
 
 // distanceKey is the key of a search hit's score in its row.

@@ -54,13 +54,15 @@ func (p *Proxy) readScope(o *shards.ReadOptions) (scope, error) {
 	return sc, nil
 }
 
-// loaded refuses searches and queries on a released collection (Milvus
-// code 101); a collection never released stays readable (API.md).
-func loaded(c *coordinator.Collection) error {
-	if c.Released {
-		return fmt.Errorf("%w: %q was released; load it to search or query it", coordinator.ErrNotLoaded, c.Name)
+// loadedScope is readScope for searches and queries, which a released
+// collection refuses (Milvus code 101); a collection never released stays
+// readable (API.md).
+func (p *Proxy) loadedScope(o *shards.ReadOptions) (scope, error) {
+	sc, err := p.readScope(o)
+	if err == nil && sc.c.Released {
+		err = fmt.Errorf("%w: %q was released; load it to search or query it", coordinator.ErrNotLoaded, sc.c.Name)
 	}
-	return nil
+	return sc, err
 }
 
 // read sends a query or search to one replica of every shard.
@@ -80,10 +82,7 @@ func (p *Proxy) read(ctx context.Context, c *coordinator.Collection, a shards.Re
 // Query implements api.Backend: the entities of every shard merged in
 // primary-key order, then the window offset..offset+limit (limit 0: all).
 func (p *Proxy) Query(ctx context.Context, q shards.QueryRequest, offset, limit int) ([]shards.Entity, error) {
-	sc, err := p.readScope(&q.ReadOptions)
-	if err == nil {
-		err = loaded(sc.c)
-	}
+	sc, err := p.loadedScope(&q.ReadOptions)
 	if err != nil {
 		return nil, err
 	}
@@ -102,10 +101,7 @@ func (p *Proxy) Query(ctx context.Context, q shards.QueryRequest, offset, limit 
 
 // Count implements api.Backend: count(*) of the rows the options select.
 func (p *Proxy) Count(ctx context.Context, o shards.ReadOptions) (int64, error) {
-	sc, err := p.readScope(&o)
-	if err == nil {
-		err = loaded(sc.c)
-	}
+	sc, err := p.loadedScope(&o)
 	if err != nil {
 		return 0, err
 	}
@@ -119,10 +115,7 @@ func (p *Proxy) Count(ctx context.Context, o shards.ReadOptions) (int64, error) 
 // best first, then the window offset..offset+limit (of groups, when
 // grouped).
 func (p *Proxy) Search(ctx context.Context, s shards.SearchRequest, offset, limit int) ([][]shards.Hit, error) {
-	sc, err := p.readScope(&s.ReadOptions)
-	if err == nil {
-		err = loaded(sc.c)
-	}
+	sc, err := p.loadedScope(&s.ReadOptions)
 	if err != nil {
 		return nil, err
 	}
