@@ -160,14 +160,6 @@ func (c *Coordinator) DropCollection(ctx context.Context, name string) (*Collect
 // replica's applied state.
 func (c *Coordinator) Collection(name string) (*Collection, error) { return c.fsm.get(name) }
 
-// CollectionStrong is Collection after a read barrier.
-func (c *Coordinator) CollectionStrong(ctx context.Context, name string) (*Collection, error) {
-	if err := c.sync(ctx); err != nil {
-		return nil, err
-	}
-	return c.fsm.get(name)
-}
-
 // CollectionView returns the current state of a collection (resolving
 // aliases) without copying it: read-only, shared with every other caller
 // and with Views. A later change replaces it rather than changing it. The

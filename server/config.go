@@ -22,6 +22,9 @@ type Config struct {
 	HTTPAddr string `yaml:"http_addr"`
 	RaftAddr string `yaml:"raft_addr"`
 	LogLevel string `yaml:"log_level"`
+	// Version is the build's version, reported by the gRPC API (GetVersion,
+	// Connect); set by cmd, not configurable ("dev" when empty).
+	Version string `yaml:"-"`
 
 	// MemoryLimit bounds the memory a collection load may take this node to
 	// (README "Node roles"): a load past it is refused. 0 means

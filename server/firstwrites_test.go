@@ -43,7 +43,7 @@ func TestNewCollectionsFirstWritesAreAcknowledged(t *testing.T) {
 	for round := range rounds {
 		coll := fmt.Sprintf("fresh%d", round)
 		tc.client(round%3).ok("collections/create", map[string]any{"collectionName": coll, "dimension": 2, "params": map[string]any{"shardsNum": 2}})
-		c, err := tc.nodes[0].Coordinator().CollectionStrong(t.Context(), coll)
+		c, err := tc.nodes[0].Coordinator().CollectionViewStrong(t.Context(), coll)
 		if err != nil {
 			t.Fatal(err)
 		}

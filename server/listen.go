@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net"
@@ -10,10 +11,6 @@ import (
 
 	"github.com/raftvec/raftvec/grpcapi"
 )
-
-// Version is reported by the gRPC API (GetVersion, Connect); cmd sets it
-// from the build.
-var Version = "dev"
 
 // frontEnds is the one listener of the client APIs split by protocol, as
 // Milvus does: HTTP/2 requests with content-type application/grpc go to
@@ -31,7 +28,7 @@ func (s *Server) openFrontEnds(ln net.Listener) *frontEnds {
 	f := &frontEnds{m: m,
 		grpcLn: m.MatchWithWriters(cmux.HTTP2MatchHeaderFieldSendSettings("content-type", "application/grpc")),
 		httpLn: m.Match(cmux.Any()),
-		grpc:   grpcapi.NewServer(grpcapi.New(s.api, Version, s.logger, s.grpcMetrics)),
+		grpc:   grpcapi.NewServer(grpcapi.New(s.api, cmp.Or(s.cfg.Version, "dev"), s.logger, s.grpcMetrics)),
 	}
 	return f
 }

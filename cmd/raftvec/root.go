@@ -7,8 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-
-	"github.com/raftvec/raftvec/server"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -28,7 +26,6 @@ file given with --config, then defaults.`,
 		SilenceErrors: true,
 		Version:       version,
 	}
-	server.Version = version
 	root.AddCommand(newStandaloneCmd(), newServeCmd(), newBenchCmd())
 	return root
 }

@@ -113,6 +113,7 @@ func loadConfig(fs *pflag.FlagSet, cfg *server.Config, file string) error {
 }
 
 func runServer(cfg server.Config) error {
+	cfg.Version = version
 	logger := hclog.New(&hclog.LoggerOptions{Name: "raftvec", Level: hclog.LevelFromString(cfg.LogLevel)})
 	srv, err := server.Start(cfg, logger)
 	if err != nil {
