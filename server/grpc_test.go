@@ -155,6 +155,20 @@ func TestGRPCAndRESTShareOnePort(t *testing.T) {
 			t.Fatalf("Session query with token %q does not see the write: %v", tc.token, got)
 		}
 	}
+	// The calls the Go SDK does not make: health, index state and progress.
+	if h, err := g.CheckHealth(ctx, &milvuspb.CheckHealthRequest{}); err != nil || !h.GetIsHealthy() {
+		t.Fatalf("CheckHealth: %v %v", h, err)
+	}
+	//lint:ignore SA1019 deprecated in the protos, still called by older SDKs
+	st, err := g.GetIndexState(ctx, &milvuspb.GetIndexStateRequest{CollectionName: "mix", FieldName: "vector"})
+	if err != nil || st.GetStatus().GetCode() != 0 || st.GetState() == commonpb.IndexState_IndexStateNone {
+		t.Fatalf("GetIndexState: %v %v", st, err)
+	}
+	//lint:ignore SA1019 deprecated in the protos, still called by older SDKs
+	bp, err := g.GetIndexBuildProgress(ctx, &milvuspb.GetIndexBuildProgressRequest{CollectionName: "mix", IndexName: "vector"})
+	if err != nil || bp.GetStatus().GetCode() != 0 || bp.GetTotalRows() != 51 {
+		t.Fatalf("GetIndexBuildProgress: %v %v, want 51 rows", bp, err)
+	}
 	// Errors carry Milvus codes in the Status, as REST's envelope does.
 	r, err := g.DescribeCollection(ctx, &milvuspb.DescribeCollectionRequest{CollectionName: "nope"})
 	if err != nil || r.GetStatus().GetCode() != 100 {

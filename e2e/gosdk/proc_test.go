@@ -35,7 +35,7 @@ func start(t testing.TB, extra ...string) *node {
 	t.Helper()
 	bin := os.Getenv("RAFTVEC_BIN")
 	if bin == "" {
-		t.Skip("RAFTVEC_BIN is not set: run with `make test-e2e`")
+		t.Fatal("RAFTVEC_BIN is not set: run with `make test-e2e`")
 	}
 	dir := t.TempDir()
 	n := &node{addr: freePort(t)}

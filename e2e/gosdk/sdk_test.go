@@ -138,6 +138,11 @@ func TestGoSDK(t *testing.T) {
 		t.Fatal("empty server version")
 	}
 
+	dbs, err := c.ListDatabase(ctx, milvusclient.NewListDatabaseOption())
+	must(t, err, "ListDatabase")
+	if !slices.Equal(dbs, []string{"default"}) {
+		t.Fatalf("ListDatabase = %v", dbs)
+	}
 	must(t, c.CreateCollection(ctx, milvusclient.NewCreateCollectionOption(coll, schema(coll)).WithShardNum(2)), "CreateCollection")
 	has, err := c.HasCollection(ctx, milvusclient.NewHasCollectionOption(coll))
 	must(t, err, "HasCollection")
@@ -389,6 +394,13 @@ func TestGoSDK(t *testing.T) {
 		must(t, err, "Query p1")
 		if got := ids(t, rs.GetColumn("id")); !slices.Equal(got, []int64{1000, 1001}) {
 			t.Fatalf("p1 rows = %v", got)
+		}
+		lt, err := c.LoadPartitions(ctx, milvusclient.NewLoadPartitionsOption(coll, "p1"))
+		must(t, err, "LoadPartitions")
+		must(t, lt.Await(ctx), "LoadPartitions await")
+		must(t, c.ReleasePartitions(ctx, milvusclient.NewReleasePartitionsOptions(coll, "p1")), "ReleasePartitions")
+		if err := c.ReleasePartitions(ctx, milvusclient.NewReleasePartitionsOptions(coll, "nope")); err == nil {
+			t.Fatal("ReleasePartitions of a missing partition: no error")
 		}
 		stats, err := c.GetPartitionStats(ctx, milvusclient.NewGetPartitionStatsOption(coll, "p1"))
 		must(t, err, "GetPartitionStats")
