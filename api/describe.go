@@ -42,7 +42,17 @@ func describeShape(c *coordinator.Collection) map[string]any {
 		"shardsNum": c.ShardsNum, "partitionsNum": len(c.Partitions),
 		"consistencyLevel":   orDefault(c.Consistency, coordinator.Bounded),
 		"enableDynamicField": c.Schema.EnableDynamic, "properties": props,
+		"functions": describeFunctions(c.Schema.Functions),
 	}
+}
+
+func describeFunctions(fs []segment.Function) []map[string]any {
+	out := []map[string]any{}
+	for _, fn := range fs {
+		out = append(out, map[string]any{"name": fn.Name, "type": fn.Type, "description": fn.Description,
+			"inputFieldNames": fn.Input, "outputFieldNames": fn.Output, "params": []kv{}})
+	}
+	return out
 }
 
 func describeField(f *segment.Field) map[string]any {
@@ -55,6 +65,12 @@ func describeField(f *segment.Field) map[string]any {
 	}
 	if f.Type == segment.TypeVarChar || (f.Type == segment.TypeArray && f.ElementType == segment.TypeVarChar) {
 		params = append(params, kv{"max_length", strconv.Itoa(f.MaxLength)})
+	}
+	if f.EnableAnalyzer {
+		params = append(params, kv{"enable_analyzer", "true"}, kv{"analyzer_params", orDefault(f.AnalyzerParams, "{}")})
+	}
+	if f.EnableMatch {
+		params = append(params, kv{"enable_match", "true"})
 	}
 	if f.Type == segment.TypeArray {
 		params = append(params, kv{"max_capacity", strconv.Itoa(f.MaxCapacity)})

@@ -99,6 +99,9 @@ func (s *Server) writeRows(ctx context.Context, w writeBody, upsert bool, key st
 			vals[i][pk] = first + int64(i)
 		}
 	}
+	if err := runFunctions(&col.Schema, vals); err != nil {
+		return nil, err
+	}
 	res, err := s.b.Write(ctx, proxy.WriteRequest{Collection: col.Name,
 		Rows: buildBatch(&col.Schema, vals, w.vectors), Upsert: upsert, Key: key, Partition: w.partition})
 	if err != nil {

@@ -119,8 +119,8 @@ func (d *rowDecoder) member(sc *scanner, key []byte, vals []any, meta map[string
 		return meta, ok
 	}
 	f := &d.schema.Fields[i]
-	if d.seen[i] || (f.PrimaryKey && f.AutoID && !d.upsert) {
-		return meta, false
+	if d.seen[i] || (f.PrimaryKey && f.AutoID && !d.upsert) || generated(d.schema, i) {
+		return meta, false // the slow path says why
 	}
 	d.seen[i] = true
 	v, ok := d.value(sc, i)
@@ -132,7 +132,7 @@ func (d *rowDecoder) member(sc *scanner, key []byte, vals []any, meta map[string
 func (d *rowDecoder) finish(vals []any, meta map[string]any) bool {
 	for i := range d.schema.Fields {
 		f := &d.schema.Fields[i]
-		if d.seen[i] || f.IsDynamic || (f.PrimaryKey && f.AutoID && !d.upsert) {
+		if d.seen[i] || f.IsDynamic || (f.PrimaryKey && f.AutoID && !d.upsert) || generated(d.schema, i) {
 			continue
 		}
 		v, err := absentValue(f, false)

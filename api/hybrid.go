@@ -8,20 +8,23 @@ import (
 
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/proxy"
+	"github.com/raftvec/raftvec/segment"
 )
 
 // SubSearch is one ANN search of a hybrid search. Its query vectors are
 // Vectors (decoded by a binary front end) or Data (JSON).
 type SubSearch struct {
-	Data         json.RawMessage `json:"data"`
-	Vectors      [][]float32     `json:"-"`
-	AnnsField    string          `json:"annsField"`
-	Limit        int             `json:"limit"`
-	Filter       string          `json:"filter"`
-	ExprParams   map[string]any  `json:"exprParams"`
-	MetricType   string          `json:"metricType"`
-	Params       map[string]any  `json:"params"`
-	SearchParams map[string]any  `json:"searchParams"`
+	Data         json.RawMessage        `json:"data"`
+	Vectors      [][]float32            `json:"-"`
+	Sparse       []segment.SparseVector `json:"-"`
+	Texts        []string               `json:"-"`
+	AnnsField    string                 `json:"annsField"`
+	Limit        int                    `json:"limit"`
+	Filter       string                 `json:"filter"`
+	ExprParams   map[string]any         `json:"exprParams"`
+	MetricType   string                 `json:"metricType"`
+	Params       map[string]any         `json:"params"`
+	SearchParams map[string]any         `json:"searchParams"`
 }
 
 // RerankRequest is the fusion of a hybrid search: rrf (params.k) or
@@ -85,12 +88,12 @@ func (s *Server) HybridSearch(ctx context.Context, r *HybridSearchRequest) (*Sea
 	total := 0 // hits asked of the shards by all sub-searches
 	for i := range r.Search {
 		req, err := subRequest(col, &r.Search[i], i, base, plan.fields, r.Offset+r.Limit)
-		if err == nil && i > 0 && len(req.Vectors) != len(reqs[0].Vectors) {
-			err = invalidf("search[%d] has %d query vectors, search[0] has %d", i, len(req.Vectors), len(reqs[0].Vectors))
+		if err == nil && i > 0 && req.Queries() != reqs[0].Queries() {
+			err = invalidf("search[%d] has %d query vectors, search[0] has %d", i, req.Queries(), reqs[0].Queries())
 		}
 		if err == nil {
-			total += len(req.Vectors) * req.TopK
-			err = firstErr(checkHybridTotal(total), checkResults(len(req.Vectors), r.Offset+r.Limit))
+			total += req.Queries() * req.TopK
+			err = firstErr(checkHybridTotal(total), checkResults(req.Queries(), r.Offset+r.Limit))
 		}
 		if err != nil {
 			return nil, err
@@ -134,7 +137,13 @@ func subRequest(col *coordinator.Collection, sub *SubSearch, i int, base proxy.R
 		return req, err
 	}
 	dim := col.Schema.Fields[req.AnnsField].Dim
-	if sub.Vectors != nil {
+	if col.Schema.Fields[req.AnnsField].Type == segment.TypeSparseFloatVector {
+		one := SearchRequest{Data: sub.Data, Sparse: sub.Sparse, Texts: sub.Texts}
+		if err := sparseQueries(col, &one, &req); err != nil {
+			_, msg := toCode(err)
+			return req, invalidf("search[%d]: %s", i, msg)
+		}
+	} else if sub.Vectors != nil {
 		req.Vectors = sub.Vectors
 		if err := checkVectors(sub.Vectors, dim, 0); err != nil {
 			_, msg := toCode(err)
@@ -151,7 +160,8 @@ func subRequest(col *coordinator.Collection, sub *SubSearch, i int, base proxy.R
 
 // fuser fuses ranked lists. rrf: score = Σ 1/(k + rank + 1), rank from 0,
 // k default 60. weighted: score = Σ w_i · norm_i(distance) with Milvus's
-// normalizations: L2 1 − 2·atan(d)/π, IP 0.5 + atan(d)/π, COSINE (1+d)/2
+// normalizations: L2 1 − 2·atan(d)/π, IP 0.5 + atan(d)/π, BM25 2·atan(d)/π,
+// COSINE (1+d)/2
 // (always applied, so every term is in [0, 1] and larger is better).
 type fuser struct {
 	rrf     bool
@@ -227,6 +237,8 @@ func normalize(metric string, d float32) float64 {
 		return 1 - 2*math.Atan(x)/math.Pi
 	case "IP":
 		return 0.5 + math.Atan(x)/math.Pi
+	case "BM25":
+		return 2 * math.Atan(x) / math.Pi
 	}
 	return (1 + x) / 2
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/raftvec/raftvec/coordinator"
@@ -25,6 +26,52 @@ var indexBounds = map[string][2]int64{
 	"M":              {2, 2048},
 	"efConstruction": {1, 1 << 20},
 	"nlist":          {1, 65536},
+}
+
+// sparseBounds are the accepted ranges of the float build params of
+// sparse indexes (Milvus's).
+var sparseBounds = map[string][2]float64{
+	"bm25_k1":          {1.2, 2.0},
+	"bm25_b":           {0, 1},
+	"drop_ratio_build": {0, 0.999},
+}
+
+// checkSparseIndex validates a sparse field's index: SPARSE_INVERTED_INDEX
+// (SPARSE_WAND and AUTOINDEX are served by it) with BM25 on a BM25
+// function's output, IP on user-given sparse vectors.
+func checkSparseIndex(s *segment.Schema, f *segment.Field, ix *coordinator.Index, metricGiven bool) error {
+	switch ix.IndexType {
+	case "AUTOINDEX", "SPARSE_INVERTED_INDEX", "SPARSE_WAND":
+		ix.IndexType = "SPARSE_INVERTED_INDEX"
+	default:
+		return invalidf("invalid index type %q for sparse field %q: want SPARSE_INVERTED_INDEX or SPARSE_WAND", ix.IndexType, f.Name)
+	}
+	want := "IP"
+	if _, bm25 := s.FunctionFor(f.Name); bm25 {
+		want = "BM25"
+	}
+	if !metricGiven {
+		ix.MetricType = want
+	}
+	if ix.MetricType != want {
+		return invalidf("invalid metricType %q for sparse field %q: want %s", ix.MetricType, f.Name, want)
+	}
+	for k, b := range sparseBounds {
+		v, ok := ix.Params[k]
+		if !ok {
+			continue
+		}
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil || x < b[0] || x > b[1] {
+			return invalidf("invalid index param %q of index %q: want a number in [%g, %g], got %q", k, ix.Name, b[0], b[1], v)
+		}
+	}
+	return nil
+}
+
+// checkDenseIndex validates a FloatVector field's index type and metric.
+func checkDenseIndex(ix *coordinator.Index) error {
+	return firstErr(checkIndexType(ix.IndexType), checkMetric(ix.MetricType))
 }
 
 func checkIndexType(t string) error {
@@ -53,7 +100,7 @@ func buildIndex(s *segment.Schema, p *IndexParam) (coordinator.Index, error) {
 	if !ok || f.IsDynamic {
 		return ix, invalidf("cannot index field %q: no such field", p.FieldName)
 	}
-	if f.Type != segment.TypeFloatVector {
+	if !f.Type.IsVector() {
 		return ix, invalidf("cannot index field %q: only vector fields can be indexed", p.FieldName)
 	}
 	ix.Name = orDefault(ix.Name, ix.FieldName)
@@ -63,10 +110,9 @@ func buildIndex(s *segment.Schema, p *IndexParam) (coordinator.Index, error) {
 	typ, _ := paramString(p.Params["index_type"])
 	ix.IndexType = orDefault(upper(orDefault(typ, p.IndexType)), "AUTOINDEX")
 	metric, _ := paramString(p.Params["metric_type"])
-	ix.MetricType = orDefault(upper(orDefault(p.MetricType, metric)), "COSINE")
-	if err := firstErr(checkIndexType(ix.IndexType), checkMetric(ix.MetricType)); err != nil {
-		return ix, err
-	}
+	ix.MetricType = upper(orDefault(p.MetricType, metric))
+	metricGiven := ix.MetricType != ""
+	ix.MetricType = orDefault(ix.MetricType, "COSINE")
 	for k, v := range p.Params {
 		if k == "index_type" || k == "metric_type" {
 			continue
@@ -80,7 +126,10 @@ func buildIndex(s *segment.Schema, p *IndexParam) (coordinator.Index, error) {
 		}
 		ix.Params[k] = str
 	}
-	return ix, nil
+	if f.Type == segment.TypeSparseFloatVector {
+		return ix, checkSparseIndex(s, f, &ix, metricGiven)
+	}
+	return ix, checkDenseIndex(&ix)
 }
 
 func checkBound(key string, v any) error {

@@ -36,9 +36,13 @@ func planOutput(s *segment.Schema, names []string, defaultAll bool) (outputPlan,
 		switch {
 		case n == "*":
 			for j := range s.Fields {
-				add(j)
+				if !generated(s, j) {
+					add(j)
+				}
 			}
 			p.metaAll = dyn >= 0
+		case i >= 0 && generated(s, i):
+			return p, invalidf("output field %q is the output of a function and cannot be returned", n)
 		case i >= 0:
 			add(i)
 			p.metaAll = p.metaAll || s.Fields[i].IsDynamic
@@ -103,6 +107,12 @@ func formatValue(f *segment.Field, v any, allowInt64 bool) any {
 		if f.Type == segment.TypeFloat {
 			return float32(x)
 		}
+	case segment.SparseVector:
+		m := make(map[string]float32, len(x.Indices))
+		for i, ix := range x.Indices {
+			m[strconv.FormatUint(uint64(ix), 10)] = x.Values[i]
+		}
+		return m
 	}
 	return v
 }

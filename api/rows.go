@@ -73,6 +73,12 @@ func validateRow(s *segment.Schema, row map[string]any, upsert bool) ([]any, err
 			continue
 		}
 		v, present := row[f.Name]
+		if generated(s, i) {
+			if present {
+				return nil, fmt.Errorf("field %q is the output of a function: do not provide it", f.Name)
+			}
+			continue
+		}
 		if f.PrimaryKey && f.AutoID && !upsert {
 			if present {
 				return nil, fmt.Errorf("primary key field %q is auto-generated (autoID); do not provide it", f.Name)

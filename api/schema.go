@@ -26,10 +26,11 @@ type CreateCollectionRequest struct {
 }
 
 type SchemaRequest struct {
-	AutoID              bool           `json:"autoID"`
-	EnableDynamicField  *bool          `json:"enableDynamicField"`
-	EnabledDynamicField *bool          `json:"enabledDynamicField"` // Node SDK spelling
-	Fields              []FieldRequest `json:"fields"`
+	AutoID              bool              `json:"autoID"`
+	EnableDynamicField  *bool             `json:"enableDynamicField"`
+	EnabledDynamicField *bool             `json:"enabledDynamicField"` // Node SDK spelling
+	Fields              []FieldRequest    `json:"fields"`
+	Functions           []FunctionRequest `json:"functions"`
 }
 
 type FieldRequest struct {
@@ -101,7 +102,9 @@ func fullSchema(r *CreateCollectionRequest) (segment.Schema, error) {
 		}
 		s.Fields = append(s.Fields, f)
 	}
-	return s, nil
+	var err error
+	s.Functions, err = buildFunctions(r.Schema.Functions)
+	return s, err
 }
 
 func buildField(fr *FieldRequest) (segment.Field, error) {
@@ -136,6 +139,9 @@ func buildField(fr *FieldRequest) (segment.Field, error) {
 	if f.Type == segment.TypeFloatVector && f.Dim == 0 {
 		return f, missingf("missing required parameter \"dim\" in elementTypeParams of vector field %q", fr.FieldName)
 	}
+	if err := analyzerParams(&f, fr.ElementTypeParams); err != nil {
+		return f, err
+	}
 	if fr.DefaultValue != nil {
 		if f.Default, err = defaultValue(&f, fr.DefaultValue); err != nil {
 			return f, err
@@ -147,7 +153,7 @@ func buildField(fr *FieldRequest) (segment.Field, error) {
 // defaultValue converts a field's defaultValue to a canonical value.
 func defaultValue(f *segment.Field, v any) (any, error) {
 	switch f.Type {
-	case segment.TypeJSON, segment.TypeArray, segment.TypeFloatVector:
+	case segment.TypeJSON, segment.TypeArray, segment.TypeFloatVector, segment.TypeSparseFloatVector:
 		return nil, invalidf("field %q: a %s field cannot have a defaultValue", f.Name, f.Type)
 	}
 	c, err := convertScalar(f, v)

@@ -27,8 +27,12 @@ type SearchRequest struct {
 	// MetricType, when set, must match the index's metric (gRPC's
 	// metric_type); REST gives it inside SearchParams.
 	MetricType string `json:"-"`
-	// Vectors are already decoded query vectors (gRPC placeholder groups).
-	Vectors [][]float32 `json:"-"`
+	// Vectors are already decoded query vectors (gRPC placeholder groups);
+	// Sparse and Texts the same for a sparse field, and a BM25 field's
+	// query texts.
+	Vectors [][]float32            `json:"-"`
+	Sparse  []segment.SparseVector `json:"-"`
+	Texts   []string               `json:"-"`
 }
 
 // SearchResult is a reduced search: per query vector, the hits of the
@@ -82,7 +86,12 @@ func (s *Server) Search(ctx context.Context, r *SearchRequest) (*SearchResult, e
 		return nil, err
 	}
 	req.TopK, req.OutputFields = r.Offset+r.Limit, plan.fields
-	if req.Vectors, err = s.queryVectors(ctx, col, r, req.AnnsField, req.TopK, req.ReadOptions); err != nil {
+	if col.Schema.Fields[req.AnnsField].Type == segment.TypeSparseFloatVector {
+		err = sparseQueries(col, r, &req)
+	} else {
+		req.Vectors, err = s.queryVectors(ctx, col, r, req.AnnsField, req.TopK, req.ReadOptions)
+	}
+	if err != nil {
 		return nil, err
 	}
 	hits, err := s.b.Search(ctx, req, r.Offset, r.Limit)
@@ -129,7 +138,7 @@ func annsFieldOf(s *segment.Schema, name string) (*segment.Field, error) {
 	if !ok || f.IsDynamic {
 		return nil, invalidf("annsField %q does not exist in the collection", name)
 	}
-	if f.Type != segment.TypeFloatVector {
+	if !f.Type.IsVector() {
 		return nil, invalidf("annsField %q is a %s field, not a vector field", name, f.Type)
 	}
 	return f, nil
@@ -143,6 +152,16 @@ func resolveMetric(col *coordinator.Collection, f *segment.Field, given string) 
 			return "", invalidf("metricType %s does not match the metric %s of index %q on field %q", given, ix.MetricType, ix.Name, f.Name)
 		}
 		return upper(ix.MetricType), nil
+	}
+	if f.Type == segment.TypeSparseFloatVector {
+		want := "IP"
+		if _, bm25 := col.Schema.FunctionFor(f.Name); bm25 {
+			want = "BM25"
+		}
+		if given != "" && given != want {
+			return "", invalidf("metricType %s does not fit sparse field %q: want %s", given, f.Name, want)
+		}
+		return want, nil
 	}
 	m := orDefault(given, "COSINE")
 	return m, checkMetric(m)

@@ -2,9 +2,11 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -27,6 +29,12 @@ func convertValue(f *segment.Field, v any) (any, error) {
 		return convertArray(f, v)
 	case segment.TypeFloatVector:
 		vec, err := floatVector(v, f.Dim)
+		if err != nil {
+			return nil, fmt.Errorf("field %q: %v", f.Name, err)
+		}
+		return vec, nil
+	case segment.TypeSparseFloatVector:
+		vec, err := sparseVector(v)
 		if err != nil {
 			return nil, fmt.Errorf("field %q: %v", f.Name, err)
 		}
@@ -209,4 +217,83 @@ func encodeJSON(v any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// sparseVector converts a sparse vector given as {"index": value, …} (the
+// Milvus REST form, indices as decimal strings) or as {"indices": […],
+// "values": […]} to its canonical form, sorted by index.
+func sparseVector(v any) (segment.SparseVector, error) {
+	if sv, ok := v.(segment.SparseVector); ok { // decoded by a binary front end
+		return sv, sv.Check()
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return segment.SparseVector{}, fmt.Errorf("want a SparseFloatVector (an object of index: value), got %s", describe(v))
+	}
+	if _, ok := m["indices"]; ok && len(m) == 2 {
+		return sparsePairs(m["indices"], m["values"])
+	}
+	if len(m) > segment.MaxSparseNonZeros {
+		return segment.SparseVector{}, fmt.Errorf("sparse vector has %d entries, more than %d", len(m), segment.MaxSparseNonZeros)
+	}
+	type entry struct {
+		ix  uint32
+		val float32
+	}
+	es := make([]entry, 0, len(m))
+	for k, x := range m {
+		ix, err := strconv.ParseUint(strings.TrimSpace(k), 10, 32)
+		if err != nil {
+			return segment.SparseVector{}, fmt.Errorf("sparse vector index %q: want an integer in [0, 4294967295]", k)
+		}
+		f, err := sparseValue(x)
+		if err != nil {
+			return segment.SparseVector{}, fmt.Errorf("sparse vector index %s: %v", k, err)
+		}
+		es = append(es, entry{uint32(ix), f})
+	}
+	slices.SortFunc(es, func(a, b entry) int { return cmp.Compare(a.ix, b.ix) })
+	sv := segment.SparseVector{Indices: make([]uint32, len(es)), Values: make([]float32, len(es))}
+	for i, e := range es {
+		sv.Indices[i], sv.Values[i] = e.ix, e.val
+	}
+	return sv, sv.Check() // "1" and "01" name the same index
+}
+
+// sparsePairs reads the {"indices": […], "values": […]} form.
+func sparsePairs(ixs, vals any) (segment.SparseVector, error) {
+	il, ok1 := ixs.([]any)
+	vl, ok2 := vals.([]any)
+	if !ok1 || !ok2 || len(il) != len(vl) {
+		return segment.SparseVector{}, fmt.Errorf("want \"indices\" and \"values\" lists of equal length")
+	}
+	m := make(map[string]any, len(il))
+	for i, x := range il {
+		n, err := toInt(x)
+		if err != nil || n < 0 || n > math.MaxUint32 {
+			return segment.SparseVector{}, fmt.Errorf("indices[%d]: want an integer in [0, 4294967295], got %s", i, describe(x))
+		}
+		k := strconv.FormatInt(n, 10)
+		if _, dup := m[k]; dup {
+			return segment.SparseVector{}, fmt.Errorf("index %d appears twice", n)
+		}
+		m[k] = vl[i]
+	}
+	return sparseVector(m)
+}
+
+func sparseValue(x any) (float32, error) {
+	n, ok := x.(json.Number)
+	if !ok {
+		if f, isF := x.(float64); isF {
+			n = json.Number(strconv.FormatFloat(f, 'g', -1, 64))
+		} else {
+			return 0, fmt.Errorf("want a number, got %s", describe(x))
+		}
+	}
+	f, err := convertFloat(segment.TypeFloat, n)
+	if err != nil {
+		return 0, err
+	}
+	return float32(f.(float64)), nil
 }

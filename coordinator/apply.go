@@ -168,7 +168,7 @@ func (m *metaFSM) createIndexLocked(c *Collection, ix *Index) result {
 	if !ok {
 		return result{Err: fmt.Errorf("%w: field %q not found in %q", ErrInvalid, ix.FieldName, c.Name)}
 	}
-	if f.Type != segment.TypeFloatVector {
+	if !f.Type.IsVector() {
 		return result{Err: fmt.Errorf("%w: field %q is not a vector field", ErrInvalid, ix.FieldName)}
 	}
 	for _, old := range c.Indexes {

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -105,8 +106,25 @@ func checkReadmeResults(t *testing.T, results map[string][]envelope) {
 	if !strings.Contains(string(count.Data), `"count(*)":3`) {
 		t.Fatalf("count example returned %s", count.Data)
 	}
+	checkHitIDs(t, "BM25 search example", results["/v2/vectordb/entities/search"][1], "1", "3")
+	checkHitIDs(t, "text_match example", results["/v2/vectordb/entities/query"][2], "1", "2")
+	checkHitIDs(t, "sparse search example", results["/v2/vectordb/entities/search"][2], "2", "1")
 	stats := results["/v2/vectordb/collections/get_stats"][0]
 	if !strings.Contains(string(stats.Data), `"rowCount":2`) {
 		t.Fatalf("get_stats after upsert and delete returned %s", stats.Data)
+	}
+}
+
+// checkHitIDs checks the ids of a search or query reply, in order.
+func checkHitIDs(t *testing.T, what string, env envelope, want ...string) {
+	t.Helper()
+	var rows []map[string]any
+	_ = json.Unmarshal(env.Data, &rows)
+	got := make([]string, len(rows))
+	for i, r := range rows {
+		got[i] = fmt.Sprint(r["id"])
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("%s returned ids %v, want %v: %s", what, got, want, env.Data)
 	}
 }

@@ -70,6 +70,9 @@ func (c *compiler) exists(n *Exists) (operand, error) {
 }
 
 func (c *compiler) call(n *Call) (operand, error) {
+	if n.Name == "text_match" {
+		return c.textMatch(n)
+	}
 	x, err := c.compile(n.Args[0])
 	if err != nil {
 		return operand{}, err

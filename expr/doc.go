@@ -25,6 +25,8 @@
 //	json_contains(p, v), json_contains_all(p, [..]), json_contains_any(p, [..]),
 //	array_contains(f, v), array_contains_all(f, [..]), array_contains_any(f, [..]),
 //	array_length(f)
+//	text_match(f, 'words')         a VarChar field with enable_match whose
+//	                               analyzed text has any of the words' tokens
 //
 // Keywords and function names are case-insensitive. Literals: decimal, hex
 // (0x), octal (0o and leading 0) and binary (0b) integers; floats (1.5, 1e3,

@@ -10,7 +10,7 @@ import (
 var functions = map[string]int{
 	"json_contains": 2, "json_contains_all": 2, "json_contains_any": 2,
 	"array_contains": 2, "array_contains_all": 2, "array_contains_any": 2,
-	"array_length": 1,
+	"array_length": 1, "text_match": 2,
 }
 
 func (p *parser) primary() (Node, error) {

@@ -44,7 +44,7 @@ func (c *compiler) resolve(n Node) (ref, error) {
 
 func (c *compiler) resolveIdent(n *Ident) (ref, error) {
 	if i := c.schema.FieldIndex(n.Name); i >= 0 {
-		if c.field(i).Type == segment.TypeFloatVector {
+		if c.field(i).Type.IsVector() {
 			return ref{}, c.errAt(n.P, "vector field %q cannot be used in a filter", n.Name)
 		}
 		return ref{field: i, elem: -1, name: n.Name}, nil

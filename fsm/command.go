@@ -206,7 +206,7 @@ type Result struct {
 func checkRows(b *segment.Batch, s *segment.Schema) error {
 	for i := range s.Fields {
 		f := &s.Fields[i]
-		if (f.PrimaryKey || f.Type == segment.TypeFloatVector) && b.Columns[i].Valid != nil {
+		if (f.PrimaryKey || f.Type.IsVector()) && b.Columns[i].Valid != nil {
 			for _, ok := range b.Columns[i].Valid {
 				if !ok {
 					return fmt.Errorf("null value in field %q", f.Name)

@@ -67,8 +67,26 @@ func column(f *segment.Field, vals []any) *schemapb.FieldData {
 			Data: &schemapb.VectorField_FloatVector{FloatVector: &schemapb.FloatArray{Data: data}}}}
 		return fd
 	}
+	if f.Type == segment.TypeSparseFloatVector {
+		fd.Field = &schemapb.FieldData_Vectors{Vectors: sparseColumn(vals)}
+		return fd
+	}
 	fd.Field = &schemapb.FieldData_Scalars{Scalars: scalars(f.Type, f.ElementType, vals)}
 	return fd
+}
+
+// sparseColumn renders sparse vectors in Milvus's binary form; Dim is one
+// past the largest index.
+func sparseColumn(vals []any) *schemapb.VectorField {
+	arr := &schemapb.SparseFloatArray{Contents: make([][]byte, len(vals))}
+	for i, v := range vals {
+		sv, _ := v.(segment.SparseVector)
+		arr.Contents[i] = sv.AppendBinary(nil)
+		if n := len(sv.Indices); n > 0 {
+			arr.Dim = max(arr.Dim, int64(sv.Indices[n-1])+1)
+		}
+	}
+	return &schemapb.VectorField{Dim: arr.Dim, Data: &schemapb.VectorField_SparseFloatVector{SparseFloatVector: arr}}
 }
 
 // scalars renders values of type t (elem: an Array's element type).

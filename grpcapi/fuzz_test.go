@@ -31,7 +31,7 @@ func FuzzDecodeRequests(f *testing.F) {
 				t.Fatalf("accepted %d rows for num_rows %d", len(rows), r.GetNumRows())
 			}
 		}
-		_, _ = placeholderVectors(b)
+		_, _ = placeholders(b)
 		_, _ = createRequest("c", b, 1, commonpb.ConsistencyLevel_Bounded)
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/milvus-io/milvus-proto/go-api/v2/commonpb"
 	"github.com/milvus-io/milvus-proto/go-api/v2/milvuspb"
@@ -122,9 +123,11 @@ func searchRequest(ctx context.Context, r *milvuspb.SearchRequest) (*api.SearchR
 	if q.ExprParams, err = templateValues(r.GetExprTemplateValues()); err != nil {
 		return nil, err
 	}
-	if q.Vectors, err = placeholderVectors(r.GetPlaceholderGroup()); err != nil {
+	ph, err := placeholders(r.GetPlaceholderGroup())
+	if err != nil {
 		return nil, err
 	}
+	q.Vectors, q.Sparse, q.Texts = ph.vectors, ph.sparse, ph.texts
 	return q, searchParams(q, pairs(r.GetSearchParams()))
 }
 
@@ -195,32 +198,60 @@ func searchData(res *api.SearchResult, outputNames []string) *schemapb.SearchRes
 	return out
 }
 
-// placeholderVectors decodes a serialized PlaceholderGroup of float
-// vectors (little-endian float32 bytes per vector).
-func placeholderVectors(b []byte) ([][]float32, error) {
+// queries are the decoded values of a PlaceholderGroup: float vectors,
+// sparse vectors, or the texts of a BM25 search.
+type queries struct {
+	vectors [][]float32
+	sparse  []segment.SparseVector
+	texts   []string
+}
+
+// placeholders decodes a serialized PlaceholderGroup: FloatVector values
+// are little-endian float32s, SparseFloatVector values Milvus's sparse
+// rows (uint32 index, float32 value pairs), VarChar values query texts.
+func placeholders(b []byte) (queries, error) {
+	var q queries
 	var g commonpb.PlaceholderGroup
 	if err := proto.Unmarshal(b, &g); err != nil {
-		return nil, fmt.Errorf("%w: placeholder_group is not a serialized PlaceholderGroup: %v", api.ErrInvalid, err)
+		return q, fmt.Errorf("%w: placeholder_group is not a serialized PlaceholderGroup: %v", api.ErrInvalid, err)
 	}
 	if len(g.GetPlaceholders()) != 1 {
-		return nil, fmt.Errorf("%w: placeholder_group must hold one placeholder, got %d", api.ErrInvalid, len(g.GetPlaceholders()))
+		return q, fmt.Errorf("%w: placeholder_group must hold one placeholder, got %d", api.ErrInvalid, len(g.GetPlaceholders()))
 	}
 	ph := g.GetPlaceholders()[0]
-	if ph.GetType() != commonpb.PlaceholderType_FloatVector {
-		return nil, fmt.Errorf("%w: query vectors of type %s are not supported (FloatVector only)", api.ErrInvalid, ph.GetType())
-	}
-	out := make([][]float32, len(ph.GetValues()))
-	for i, raw := range ph.GetValues() {
-		if len(raw)%4 != 0 {
-			return nil, fmt.Errorf("%w: query vector %d has %d bytes, not a multiple of 4", api.ErrInvalid, i, len(raw))
+	switch ph.GetType() {
+	case commonpb.PlaceholderType_FloatVector:
+		q.vectors = make([][]float32, len(ph.GetValues()))
+		for i, raw := range ph.GetValues() {
+			if len(raw)%4 != 0 {
+				return q, fmt.Errorf("%w: query vector %d has %d bytes, not a multiple of 4", api.ErrInvalid, i, len(raw))
+			}
+			vec := make([]float32, len(raw)/4)
+			for j := range vec {
+				vec[j] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*j:]))
+			}
+			q.vectors[i] = vec
 		}
-		vec := make([]float32, len(raw)/4)
-		for j := range vec {
-			vec[j] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*j:]))
+	case commonpb.PlaceholderType_SparseFloatVector:
+		q.sparse = make([]segment.SparseVector, len(ph.GetValues()))
+		for i, raw := range ph.GetValues() {
+			var err error
+			if q.sparse[i], err = segment.ParseSparseBinary(raw); err != nil {
+				return q, fmt.Errorf("%w: query vector %d: %v", api.ErrInvalid, i, err)
+			}
 		}
-		out[i] = vec
+	case commonpb.PlaceholderType_VarChar:
+		q.texts = make([]string, len(ph.GetValues()))
+		for i, raw := range ph.GetValues() {
+			if !utf8.Valid(raw) {
+				return q, fmt.Errorf("%w: query text %d is not valid UTF-8", api.ErrInvalid, i)
+			}
+			q.texts[i] = string(raw)
+		}
+	default:
+		return q, fmt.Errorf("%w: query vectors of type %s are not supported (FloatVector, SparseFloatVector, VarChar)", api.ErrInvalid, ph.GetType())
 	}
-	return out, nil
+	return q, nil
 }
 
 // pairs turns key-value pairs into a map (the last of a key wins).
@@ -339,7 +370,7 @@ func hybridRequest(ctx context.Context, r *milvuspb.HybridSearchRequest) (*api.H
 		if err != nil {
 			return nil, fmt.Errorf("search[%d]: %w", i, err)
 		}
-		sub := api.SubSearch{Vectors: q.Vectors, AnnsField: q.AnnsField, Limit: q.Limit, Filter: q.Filter,
+		sub := api.SubSearch{Vectors: q.Vectors, Sparse: q.Sparse, Texts: q.Texts, AnnsField: q.AnnsField, Limit: q.Limit, Filter: q.Filter,
 			ExprParams: q.ExprParams, MetricType: q.MetricType, SearchParams: q.SearchParams}
 		h.Search = append(h.Search, sub)
 	}

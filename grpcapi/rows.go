@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/raftvec/raftvec/segment"
 	"strconv"
 
 	"github.com/milvus-io/milvus-proto/go-api/v2/schemapb"
@@ -85,9 +86,12 @@ func columnValues(fd *schemapb.FieldData) ([]any, error) {
 	if vf == nil {
 		return scalarValues(fd.GetScalars())
 	}
+	if sp := vf.GetSparseFloatVector(); sp != nil {
+		return eachErr(sp.GetContents(), func(b []byte) (any, error) { return segment.ParseSparseBinary(b) })
+	}
 	fv := vf.GetFloatVector()
 	if fv == nil {
-		return nil, fmt.Errorf("only FloatVector vectors are supported")
+		return nil, fmt.Errorf("only FloatVector and SparseFloatVector vectors are supported")
 	}
 	d, data := int(vf.GetDim()), fv.GetData()
 	if d <= 0 || len(data)%d != 0 {

@@ -3,6 +3,7 @@ package grpcapi
 import (
 	"encoding/binary"
 	"encoding/json"
+	"github.com/raftvec/raftvec/segment"
 	"math"
 	"reflect"
 	"strings"
@@ -65,14 +66,28 @@ func TestPlaceholderVectors(t *testing.T) {
 	binary.LittleEndian.PutUint32(raw[4:], math.Float32bits(-2))
 	good, _ := proto.Marshal(&commonpb.PlaceholderGroup{Placeholders: []*commonpb.PlaceholderValue{
 		{Tag: "$0", Type: commonpb.PlaceholderType_FloatVector, Values: [][]byte{raw, raw}}}})
-	vecs, err := placeholderVectors(good)
-	if err != nil || !reflect.DeepEqual(vecs, [][]float32{{1.5, -2}, {1.5, -2}}) {
-		t.Fatalf("vectors %v, err %v", vecs, err)
+	q, err := placeholders(good)
+	if err != nil || !reflect.DeepEqual(q.vectors, [][]float32{{1.5, -2}, {1.5, -2}}) {
+		t.Fatalf("vectors %v, err %v", q.vectors, err)
 	}
+	sv := segment.SparseVector{Indices: []uint32{2, 70000}, Values: []float32{0.5, -1}}
+	sparse, _ := proto.Marshal(&commonpb.PlaceholderGroup{Placeholders: []*commonpb.PlaceholderValue{
+		{Tag: "$0", Type: commonpb.PlaceholderType_SparseFloatVector, Values: [][]byte{sv.AppendBinary(nil)}}}})
+	if q, err := placeholders(sparse); err != nil || !reflect.DeepEqual(q.sparse, []segment.SparseVector{sv}) {
+		t.Fatalf("sparse %v, err %v", q.sparse, err)
+	}
+	texts, _ := proto.Marshal(&commonpb.PlaceholderGroup{Placeholders: []*commonpb.PlaceholderValue{
+		{Tag: "$0", Type: commonpb.PlaceholderType_VarChar, Values: [][]byte{[]byte("full text")}}}})
+	if q, err := placeholders(texts); err != nil || !reflect.DeepEqual(q.texts, []string{"full text"}) {
+		t.Fatalf("texts %v, err %v", q.texts, err)
+	}
+	unsorted := segment.SparseVector{Indices: []uint32{5, 2, 5}, Values: []float32{1, 1, 1}}.AppendBinary(nil)
+	badSparse, _ := proto.Marshal(&commonpb.PlaceholderGroup{Placeholders: []*commonpb.PlaceholderValue{
+		{Tag: "$0", Type: commonpb.PlaceholderType_SparseFloatVector, Values: [][]byte{unsorted}}}})
 	binary, _ := proto.Marshal(&commonpb.PlaceholderGroup{Placeholders: []*commonpb.PlaceholderValue{
 		{Tag: "$0", Type: commonpb.PlaceholderType_BinaryVector, Values: [][]byte{raw}}}})
-	for _, b := range [][]byte{binary, []byte("\xff\xff"), nil} {
-		if _, err := placeholderVectors(b); err == nil {
+	for _, b := range [][]byte{binary, badSparse, []byte("\xff\xff"), nil} {
+		if _, err := placeholders(b); err == nil {
 			t.Fatalf("placeholder %q accepted", b)
 		}
 	}

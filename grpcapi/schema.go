@@ -39,6 +39,11 @@ func createRequest(name string, schemaBytes []byte, shards int32, level commonpb
 	if len(r.Schema.Fields) == 0 {
 		return nil, fmt.Errorf("%w: schema has no fields", api.ErrInvalid)
 	}
+	for _, fn := range ps.GetFunctions() {
+		r.Schema.Functions = append(r.Schema.Functions, api.FunctionRequest{Name: fn.GetName(),
+			Type: fn.GetType().String(), Description: fn.GetDescription(),
+			InputFieldNames: fn.GetInputFieldNames(), OutputFieldNames: fn.GetOutputFieldNames()})
+	}
 	return r, nil
 }
 
@@ -81,9 +86,29 @@ func defaultValue(v *schemapb.ValueField) any {
 func protoSchema(s *segment.Schema) *schemapb.CollectionSchema {
 	out := &schemapb.CollectionSchema{Name: s.Name, Description: s.Description, EnableDynamicField: s.EnableDynamic}
 	for i := range s.Fields {
-		out.Fields = append(out.Fields, protoField(&s.Fields[i]))
+		pf := protoField(&s.Fields[i])
+		_, pf.IsFunctionOutput = s.FunctionFor(pf.Name)
+		out.Fields = append(out.Fields, pf)
+	}
+	for i, fn := range s.Functions {
+		pfn := &schemapb.FunctionSchema{Name: fn.Name, Id: int64(100 + i), Description: fn.Description,
+			Type: schemapb.FunctionType_BM25, InputFieldNames: fn.Input, OutputFieldNames: fn.Output}
+		for _, name := range fn.Input {
+			pfn.InputFieldIds = append(pfn.InputFieldIds, fieldID(s, name))
+		}
+		for _, name := range fn.Output {
+			pfn.OutputFieldIds = append(pfn.OutputFieldIds, fieldID(s, name))
+		}
+		out.Functions = append(out.Functions, pfn)
 	}
 	return out
+}
+
+func fieldID(s *segment.Schema, name string) int64 {
+	if f, ok := s.Field(name); ok {
+		return f.ID
+	}
+	return 0
 }
 
 func protoField(f *segment.Field) *schemapb.FieldSchema {
@@ -103,6 +128,16 @@ func protoField(f *segment.Field) *schemapb.FieldSchema {
 		param("max_length", f.MaxLength)
 	}
 	param("max_capacity", f.MaxCapacity)
+	kv := func(k, v string) { pf.TypeParams = append(pf.TypeParams, &commonpb.KeyValuePair{Key: k, Value: v}) }
+	if f.EnableAnalyzer {
+		kv("enable_analyzer", "true")
+		if f.AnalyzerParams != "" {
+			kv("analyzer_params", f.AnalyzerParams)
+		}
+	}
+	if f.EnableMatch {
+		kv("enable_match", "true")
+	}
 	if f.Default != nil {
 		pf.DefaultValue = protoValue(f.Type, f.Default)
 	}

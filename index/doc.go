@@ -8,12 +8,27 @@
 // and grouping search, and Merge, the top-k reduce that combines
 // per-segment and per-shard result lists for one query.
 //
+// Sparse float vectors (SparseVector, Milvus SparseFloatVector: strictly
+// increasing term indices with a value each) are searched with MetricIP or
+// MetricBM25 only, exactly (SearchSparseFlat) or through SparseIndex, the
+// SPARSE_INVERTED_INDEX: per-term posting lists walked term at a time into
+// a pooled per-row score array, with the same results, bit for bit, as the
+// exact scan. BM25 treats row values as term frequencies and the query's
+// values as the caller's idf weights (BM25.K1, B, AvgDL; DocFreq and
+// TotalLength give the statistics over the live rows). drop_ratio_search
+// (SparseOptions.DropRatioSearch) ignores the smallest fraction of a
+// query's values by absolute value. A row whose score is exactly 0, in
+// particular one sharing no term with the query, is never returned.
+//
 // Semantics follow Milvus:
 //   - MetricL2 returns the squared Euclidean distance (smaller is better);
 //     MetricIP the inner product and MetricCosine the cosine similarity in
-//     [-1, 1] (larger is better). Distances are always raw metric values.
+//     [-1, 1] (larger is better); MetricBM25 the BM25 score of a sparse
+//     vector (larger is better, refused by the dense indexes). Distances
+//     are always raw metric values.
 //   - Range search keeps range_filter <= d < radius for L2 and
-//     radius < d <= range_filter for IP/COSINE; either bound may be absent.
+//     radius < d <= range_filter for IP/COSINE/BM25; either bound may be
+//     absent.
 //   - Grouping search (GroupSize > 0) behaves as if hits were visited
 //     best-first: a hit joins its group if the group has fewer than
 //     GroupSize hits, and opens a new group only while fewer than TopK
@@ -37,9 +52,10 @@
 //     and grouping searches over-fetch and filter the candidates, so they
 //     are approximate like the index itself.
 //   - SearchParams.Check (cancellation, e.g. ctx.Err) is polled before each
-//     query vector, every ScanChunk rows of an exact scan, per IVF list and
-//     every hnswCheckEvery HNSW expansions, never per row; once it fails
-//     the search returns no hits and an error wrapping its error.
+//     query vector, every ScanChunk rows of an exact scan, per IVF list,
+//     per sparse posting list and every hnswCheckEvery HNSW expansions,
+//     never per row; once it fails the search returns no hits and an error
+//     wrapping its error.
 //   - Flat grouping search buffers every candidate of a query (16 bytes per
 //     row passing Filter and range) so that grouping is exact.
 //   - Kernels are reached through package variables chosen at init, so an

@@ -43,7 +43,7 @@ func (f *Flat) checkConfig() error {
 	if f.dim <= 0 {
 		return invalidf("flat index dimension must be positive, got %d", f.dim)
 	}
-	if !f.metric.Valid() {
+	if !f.metric.dense() {
 		return invalidf("flat index metric type %v", f.metric)
 	}
 	return nil

@@ -105,7 +105,7 @@ func NewHNSW(dim int, metric Metric, cfg HNSWConfig) (*HNSW, error) {
 	if dim <= 0 {
 		return nil, invalidf("hnsw dimension must be positive, got %d", dim)
 	}
-	if !metric.Valid() {
+	if !metric.dense() {
 		return nil, invalidf("hnsw metric type %v", metric)
 	}
 	if cfg.M == 0 {

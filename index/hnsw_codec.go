@@ -205,7 +205,7 @@ func decodeHNSW(b []byte, alias bool) (*HNSW, error) {
 	switch {
 	case dim <= 0 || dim > 1<<20:
 		return nil, corruptf("dimension %d", dim)
-	case !metric.Valid():
+	case !metric.dense():
 		return nil, corruptf("metric %d", metric)
 	case m < 2 || m > 1<<15:
 		return nil, corruptf("M %d", m)

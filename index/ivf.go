@@ -76,7 +76,7 @@ func NewIVFFlat(dim int, metric Metric, cfg IVFConfig) (*IVFFlat, error) {
 	if dim <= 0 {
 		return nil, invalidf("ivf index dimension must be positive, got %d", dim)
 	}
-	if !metric.Valid() {
+	if !metric.dense() {
 		return nil, invalidf("ivf index metric type %v", metric)
 	}
 	if cfg.Nlist == 0 {

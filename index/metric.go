@@ -25,19 +25,21 @@ const (
 	MetricL2             // squared Euclidean distance, smaller is better
 	MetricIP             // inner product, larger is better
 	MetricCosine         // cosine similarity in [-1, 1], larger is better
+	MetricBM25           // BM25 relevance of a sparse vector, larger is better
 )
 
-// ParseMetric parses "L2", "IP" or "COSINE", case-insensitively.
+// ParseMetric parses "L2", "IP", "COSINE" or "BM25", case-insensitively.
 func ParseMetric(s string) (Metric, error) {
-	for _, m := range [...]Metric{MetricL2, MetricIP, MetricCosine} {
+	for _, m := range [...]Metric{MetricL2, MetricIP, MetricCosine, MetricBM25} {
 		if strings.EqualFold(s, m.String()) {
 			return m, nil
 		}
 	}
-	return MetricInvalid, invalidf("unknown metric type %q (want L2, IP or COSINE)", s)
+	return MetricInvalid, invalidf("unknown metric type %q (want L2, IP, COSINE or BM25)", s)
 }
 
-// String returns the Milvus name of the metric ("L2", "IP", "COSINE").
+// String returns the Milvus name of the metric ("L2", "IP", "COSINE",
+// "BM25").
 func (m Metric) String() string {
 	switch m {
 	case MetricL2:
@@ -46,15 +48,24 @@ func (m Metric) String() string {
 		return "IP"
 	case MetricCosine:
 		return "COSINE"
+	case MetricBM25:
+		return "BM25"
 	}
 	return "Metric(" + strconv.Itoa(int(m)) + ")"
 }
 
-// Valid reports whether m is one of the defined metrics.
-func (m Metric) Valid() bool { return m >= MetricL2 && m <= MetricCosine }
+// Valid reports whether m is one of the defined metrics, dense or sparse.
+func (m Metric) Valid() bool { return m >= MetricL2 && m <= MetricBM25 }
 
-// LargerIsBetter reports whether larger distances rank first (IP, COSINE).
-func (m Metric) LargerIsBetter() bool { return m == MetricIP || m == MetricCosine }
+// dense reports whether m applies to dense float vectors (L2, IP, COSINE),
+// the metrics Flat, HNSW and IVFFlat accept. BM25 is for sparse vectors only.
+func (m Metric) dense() bool { return m >= MetricL2 && m <= MetricCosine }
+
+// LargerIsBetter reports whether larger distances rank first (IP, COSINE,
+// BM25).
+func (m Metric) LargerIsBetter() bool {
+	return m == MetricIP || m == MetricCosine || m == MetricBM25
+}
 
 // Better reports whether distance a is strictly better than distance b.
 // It is false for an invalid metric and whenever either value is NaN.
@@ -62,7 +73,7 @@ func (m Metric) Better(a, b float32) bool {
 	switch m {
 	case MetricL2:
 		return a < b
-	case MetricIP, MetricCosine:
+	case MetricIP, MetricCosine, MetricBM25:
 		return a > b
 	}
 	return false

@@ -110,7 +110,7 @@ type Index interface {
 // validate checks p and the queries against dimension dim and returns the
 // accepted score range.
 func (p *SearchParams) validate(dim int, queries [][]float32) (scoreRange, error) {
-	if !p.Metric.Valid() {
+	if !p.Metric.dense() {
 		return scoreRange{}, invalidf("metric type %v", p.Metric)
 	}
 	if p.TopK <= 0 {

@@ -326,9 +326,9 @@ func (p *Proxy) DropPartition(ctx context.Context, coll, part string) error {
 
 func checkIndex(ix coordinator.Index) error {
 	switch strings.ToUpper(ix.IndexType) {
-	case "FLAT", "HNSW", "IVF_FLAT", "AUTOINDEX", "":
+	case "FLAT", "HNSW", "IVF_FLAT", "AUTOINDEX", "SPARSE_INVERTED_INDEX", "":
 	default:
-		return fmt.Errorf("%w: index type %q is not supported (FLAT, HNSW, IVF_FLAT, AUTOINDEX)", coordinator.ErrInvalid, ix.IndexType)
+		return fmt.Errorf("%w: index type %q is not supported (FLAT, HNSW, IVF_FLAT, AUTOINDEX, SPARSE_INVERTED_INDEX)", coordinator.ErrInvalid, ix.IndexType)
 	}
 	if _, err := index.ParseMetric(ix.MetricType); err != nil {
 		return fmt.Errorf("%w: %w", coordinator.ErrInvalid, err)

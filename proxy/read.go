@@ -124,6 +124,9 @@ func (p *Proxy) Search(ctx context.Context, s shards.SearchRequest, offset, limi
 		return nil, fmt.Errorf("%w: no vector field at position %d", shards.ErrInvalid, s.AnnsField)
 	}
 	f := &c.Schema.Fields[s.AnnsField]
+	if (f.Type == segment.TypeSparseFloatVector) != (s.Sparse != nil) || (s.Sparse != nil && s.Vectors != nil) {
+		return nil, fmt.Errorf("%w: the query vectors do not match the type of field %q (%s)", shards.ErrInvalid, f.Name, f.Type)
+	}
 	for i, v := range s.Vectors {
 		if len(v) != f.Dim {
 			return nil, fmt.Errorf("%w: query vector %d has dimension %d, field %q has %d", shards.ErrInvalid, i, len(v), f.Name, f.Dim)
@@ -132,6 +135,11 @@ func (p *Proxy) Search(ctx context.Context, s shards.SearchRequest, offset, limi
 	if ix, ok := c.IndexOn(f.Name); ok && shards.BuiltPerSegment(ix) {
 		s.IndexName = ix.BuildName()
 	}
+	if _, ok := c.Schema.FunctionFor(f.Name); ok {
+		if err := p.weighBM25(ctx, sc, &s); err != nil {
+			return nil, err
+		}
+	}
 	s.TopK = offset + limit // from each shard
 	a := sc.args(s.ReadOptions)
 	a.Search = &s
@@ -139,7 +147,7 @@ func (p *Proxy) Search(ctx context.Context, s shards.SearchRequest, offset, limi
 	if err != nil {
 		return nil, err
 	}
-	return ReduceSearch(ctx, s.Metric, out, len(s.Vectors), offset, limit, s.GroupSize, s.GroupField >= 0)
+	return ReduceSearch(ctx, s.Metric, out, s.Queries(), offset, limit, s.GroupSize, s.GroupField >= 0)
 }
 
 // RowCount implements api.Backend: exact live rows, read at Strong.

@@ -115,6 +115,8 @@ func (c *Column) Slice(from, to int) Column {
 		out.Strings = c.Strings[from:to]
 	case TypeJSON, TypeArray:
 		out.Raw = c.Raw[from:to]
+	case TypeSparseFloatVector:
+		out.Sparse = c.Sparse[from:to]
 	case TypeFloatVector:
 		out.Vectors = c.Vectors[from*c.Dim : to*c.Dim]
 	}
@@ -140,6 +142,12 @@ func (c *Column) Bytes(from, to int) int64 {
 		var s int64
 		for _, v := range c.Raw[from:to] {
 			s += int64(len(v)) + 2
+		}
+		return s
+	case TypeSparseFloatVector:
+		var s int64
+		for _, v := range c.Sparse[from:to] {
+			s += v.Bytes()
 		}
 		return s
 	}
@@ -188,6 +196,7 @@ func (c *Column) AppendAll(src *Column) {
 	c.Floats = append(c.Floats, src.Floats...)
 	c.Strings = append(c.Strings, src.Strings...)
 	c.Raw = append(c.Raw, src.Raw...)
+	c.Sparse = append(c.Sparse, src.Sparse...)
 	_ = src.VectorParts(func(_ int, v []float32) error {
 		if c.parts != nil {
 			c.parts.appendRows(v)

@@ -150,6 +150,8 @@ func EncodeColumn(e *Encoder, c *Column) {
 		for _, b := range c.Raw {
 			e.Bytes(b)
 		}
+	case TypeSparseFloatVector:
+		encodeSparse(e, c.Sparse)
 	case TypeFloatVector:
 		out := e.grow(4 * n * c.Dim)
 		_ = c.VectorParts(func(first int, vs []float32) error {
@@ -215,6 +217,8 @@ func DecodeColumn(d *Decoder) Column {
 		for i := 0; i < n && d.Err == nil; i++ {
 			c.Raw = append(c.Raw, d.Bytes())
 		}
+	case TypeSparseFloatVector:
+		c.Sparse = decodeSparse(d, n)
 	case TypeFloatVector:
 		c.Vectors = decodeFloat32s(d, n*c.Dim)
 	default:

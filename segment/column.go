@@ -15,6 +15,7 @@ import (
 //	Float, Double              Floats (Float values are rounded to float32)
 //	VarChar                    Strings
 //	JSON, Array                Raw (canonical JSON text of each value)
+//	SparseFloatVector          Sparse (always resident, like a scalar)
 //	FloatVector                Vectors (Dim values per row, contiguous),
 //	                           or runs of rows: adopted batch arrays or
 //	                           chunk files mapped in place (parts.go,
@@ -33,6 +34,7 @@ type Column struct {
 	Strings []string
 	Raw     [][]byte
 	Vectors []float32
+	Sparse  []SparseVector
 
 	// parts, when set, holds a vector column's rows as a list of runs
 	// (Vectors is nil): adopted batch arrays of a growing segment, or
@@ -58,6 +60,8 @@ func (c *Column) Len() int {
 		return len(c.Strings)
 	case TypeJSON, TypeArray:
 		return len(c.Raw)
+	case TypeSparseFloatVector:
+		return len(c.Sparse)
 	case TypeFloatVector:
 		if c.parts != nil {
 			return c.parts.rows
@@ -107,6 +111,8 @@ func (c *Column) Value(i int) any {
 		return v
 	case TypeFloatVector:
 		return c.Vector(i)
+	case TypeSparseFloatVector:
+		return c.Sparse[i]
 	}
 	return nil
 }
@@ -134,6 +140,8 @@ func (c *Column) Append(src *Column, i int) {
 		c.Strings = append(c.Strings, src.Strings[i])
 	case TypeJSON, TypeArray:
 		c.Raw = append(c.Raw, src.Raw[i])
+	case TypeSparseFloatVector:
+		c.Sparse = append(c.Sparse, src.Sparse[i])
 	case TypeFloatVector:
 		if c.parts != nil {
 			c.parts.appendRows(src.Vector(i))
@@ -205,6 +213,8 @@ func (c *Column) AppendValue(v any) {
 			b = []byte("null")
 		}
 		c.Raw = append(c.Raw, b)
+	case TypeSparseFloatVector:
+		c.Sparse = append(c.Sparse, v.(SparseVector))
 	case TypeFloatVector:
 		vec, _ := v.([]float32)
 		if len(vec) != c.Dim {

@@ -25,6 +25,7 @@ func allTypesSchema(t testing.TB, nullable bool) *Schema {
 		{Name: "j", Type: TypeJSON, Nullable: nullable},
 		{Name: "a", Type: TypeArray, ElementType: TypeInt64, MaxCapacity: 8, Nullable: nullable},
 		{Name: "v", Type: TypeFloatVector, Dim: 3},
+		{Name: "sp", Type: TypeSparseFloatVector},
 	}}
 	if err := s.Validate(); err != nil {
 		t.Fatalf("fixture schema: %v", err)
@@ -64,6 +65,13 @@ func sampleValue(f *Field, i int) any {
 		}
 		v[f.Dim-1] = 0.5
 		return v
+	case TypeSparseFloatVector:
+		var v SparseVector // empty every fourth row
+		for k := range i % 4 {
+			v.Indices = append(v.Indices, uint32(k*1000+i))
+			v.Values = append(v.Values, float32(i)-0.5*float32(k))
+		}
+		return v
 	}
 	panic("no sample for " + f.Type.String())
 }
@@ -99,6 +107,7 @@ type normColumn struct {
 	Strings   []string
 	Raw       [][]byte
 	VecBits   []uint32
+	Sparse    []string
 }
 
 func normalise(c *Column) normColumn {
@@ -130,6 +139,9 @@ func normalise(c *Column) normColumn {
 		}
 		return nil
 	})
+	for _, v := range c.Sparse {
+		n.Sparse = append(n.Sparse, fmt.Sprint(v.Indices, v.Values))
+	}
 	return n
 }
 

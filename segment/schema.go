@@ -24,10 +24,11 @@ const (
 	TypeJSON
 	TypeArray
 	TypeFloatVector
+	TypeSparseFloatVector
 )
 
 var typeNames = [...]string{"None", "Bool", "Int8", "Int16", "Int32", "Int64",
-	"Float", "Double", "VarChar", "JSON", "Array", "FloatVector"}
+	"Float", "Double", "VarChar", "JSON", "Array", "FloatVector", "SparseFloatVector"}
 
 // String returns the Milvus name of the type.
 func (t DataType) String() string {
@@ -52,6 +53,9 @@ func (t DataType) IsInteger() bool { return t >= TypeInt8 && t <= TypeInt64 }
 
 // IsNumeric reports whether t is an integer or floating type.
 func (t DataType) IsNumeric() bool { return t.IsInteger() || t == TypeFloat || t == TypeDouble }
+
+// IsVector reports whether t is a vector type (a field a search can target).
+func (t DataType) IsVector() bool { return t == TypeFloatVector || t == TypeSparseFloatVector }
 
 // IntRange returns the inclusive range of an integer type.
 func (t DataType) IntRange() (lo, hi int64) {
@@ -98,6 +102,12 @@ type Field struct {
 	Dim          int  // FloatVector
 	MaxLength    int  // VarChar, and VarChar elements of an Array
 	MaxCapacity  int  // Array
+	// EnableAnalyzer (VarChar) makes the field's text analyzable: it can
+	// feed a BM25 function and be matched by text_match. AnalyzerParams is
+	// the analyzer's canonical params JSON ("" = the standard analyzer).
+	EnableAnalyzer bool
+	EnableMatch    bool
+	AnalyzerParams string
 	// Default is the value used when a row omits the field; nil for none.
 	// It holds a canonical value (see Value).
 	Default any
@@ -111,6 +121,34 @@ type Schema struct {
 	AutoID        bool
 	EnableDynamic bool
 	Fields        []Field
+	// Functions derive fields from others at insert (BM25: text → sparse).
+	Functions []Function
+}
+
+// FunctionBM25 is the only function type: it turns an analyzed VarChar
+// field into a SparseFloatVector of term frequencies.
+const FunctionBM25 = "BM25"
+
+// Function derives output fields from input fields when rows are written;
+// users never supply the output fields.
+type Function struct {
+	Name        string
+	Description string
+	Type        string
+	Input       []string
+	Output      []string
+}
+
+// FunctionFor returns the function whose output is the named field.
+func (s *Schema) FunctionFor(field string) (*Function, bool) {
+	for i := range s.Functions {
+		for _, o := range s.Functions[i].Output {
+			if o == field {
+				return &s.Functions[i], true
+			}
+		}
+	}
+	return nil, false
 }
 
 // FieldIndex returns the position of the named field, or -1.
@@ -165,7 +203,7 @@ func (s *Schema) DynamicIndex() int {
 func (s *Schema) VectorFields() []string {
 	var out []string
 	for _, f := range s.Fields {
-		if f.Type == TypeFloatVector {
+		if f.Type.IsVector() {
 			out = append(out, f.Name)
 		}
 	}
@@ -195,7 +233,7 @@ func (s *Schema) Validate() error {
 		if f.PrimaryKey {
 			primaries++
 		}
-		if f.Type == TypeFloatVector {
+		if f.Type.IsVector() {
 			vectors++
 		}
 	}
@@ -213,6 +251,34 @@ func (s *Schema) Validate() error {
 		p.AutoID = true
 	}
 	s.AutoID = p.AutoID
+	return s.validateFunctions()
+}
+
+// validateFunctions checks each BM25 function: one analyzed VarChar input,
+// one SparseFloatVector output that no other function writes.
+func (s *Schema) validateFunctions() error {
+	outputs := map[string]bool{}
+	for i := range s.Functions {
+		fn := &s.Functions[i]
+		if fn.Type != FunctionBM25 {
+			return fmt.Errorf("%w: function %q: unsupported type %q (want BM25)", ErrSchema, fn.Name, fn.Type)
+		}
+		if len(fn.Input) != 1 || len(fn.Output) != 1 {
+			return fmt.Errorf("%w: BM25 function %q needs exactly one input and one output field", ErrSchema, fn.Name)
+		}
+		in, ok := s.Field(fn.Input[0])
+		if !ok || in.Type != TypeVarChar || !in.EnableAnalyzer {
+			return fmt.Errorf("%w: BM25 function %q: input %q must be a VarChar field with enable_analyzer", ErrSchema, fn.Name, fn.Input[0])
+		}
+		out, ok := s.Field(fn.Output[0])
+		if !ok || out.Type != TypeSparseFloatVector {
+			return fmt.Errorf("%w: BM25 function %q: output %q must be a SparseFloatVector field", ErrSchema, fn.Name, fn.Output[0])
+		}
+		if outputs[out.Name] {
+			return fmt.Errorf("%w: field %q is the output of two functions", ErrSchema, out.Name)
+		}
+		outputs[out.Name] = true
+	}
 	return nil
 }
 
@@ -230,6 +296,11 @@ func validateField(f *Field) error {
 		if f.Nullable {
 			return fmt.Errorf("%w: vector field %q cannot be nullable", ErrSchema, f.Name)
 		}
+	case TypeSparseFloatVector:
+		if f.Nullable {
+			return fmt.Errorf("%w: vector field %q cannot be nullable", ErrSchema, f.Name)
+		}
+		f.Dim = 0
 	case TypeVarChar:
 		if f.MaxLength < 1 || f.MaxLength > MaxVarCharLen {
 			return fmt.Errorf("%w: field %q: max_length must be between 1 and %d, got %d", ErrSchema, f.Name, MaxVarCharLen, f.MaxLength)
@@ -248,7 +319,13 @@ func validateField(f *Field) error {
 			return fmt.Errorf("%w: field %q: unsupported array element type %s", ErrSchema, f.Name, f.ElementType)
 		}
 	}
-	if f.Default != nil && (f.Type == TypeJSON || f.Type == TypeArray || f.Type == TypeFloatVector) {
+	if (f.EnableAnalyzer || f.EnableMatch) && f.Type != TypeVarChar {
+		return fmt.Errorf("%w: field %q: enable_analyzer and enable_match need a VarChar field", ErrSchema, f.Name)
+	}
+	if f.EnableMatch && !f.EnableAnalyzer {
+		return fmt.Errorf("%w: field %q: enable_match needs enable_analyzer", ErrSchema, f.Name)
+	}
+	if f.Default != nil && (f.Type == TypeJSON || f.Type == TypeArray || f.Type.IsVector()) {
 		return fmt.Errorf("%w: field %q: default values are not supported for %s", ErrSchema, f.Name, f.Type)
 	}
 	if f.PrimaryKey {

@@ -15,6 +15,15 @@ func baseSchema() *Schema {
 	}}
 }
 
+// withFunction adds an analyzed VarChar t, a sparse field sp and fn.
+func withFunction(fn Function) func(*Schema) {
+	return func(s *Schema) {
+		s.Fields = append(s.Fields, Field{Name: "t", Type: TypeVarChar, MaxLength: 99, EnableAnalyzer: true},
+			Field{Name: "sp", Type: TypeSparseFloatVector})
+		s.Functions = append(s.Functions, fn)
+	}
+}
+
 func TestValidateRejects(t *testing.T) {
 	withField := func(f Field) func(*Schema) {
 		return func(s *Schema) { s.Fields = append(s.Fields, f) }
@@ -67,6 +76,20 @@ func TestValidateRejects(t *testing.T) {
 		{"dollar name", withField(Field{Name: "$x", Type: TypeBool}), "invalid field name"},
 		{"no type", withField(Field{Name: "x"}), "no data type"},
 		{"default on JSON", withField(Field{Name: "j", Type: TypeJSON, Default: []byte("{}")}), "not supported for JSON"},
+		{"nullable sparse", withField(Field{Name: "sp", Type: TypeSparseFloatVector, Nullable: true}), "cannot be nullable"},
+		{"analyzer on Int64", withField(Field{Name: "n", Type: TypeInt64, EnableAnalyzer: true}), "need a VarChar field"},
+		{"match without analyzer", withField(Field{Name: "t", Type: TypeVarChar, MaxLength: 9, EnableMatch: true}), "enable_match needs enable_analyzer"},
+		{"function of unknown type", withFunction(Function{Name: "f", Type: "TEXT_EMBEDDING", Input: []string{"t"}, Output: []string{"sp"}}), "unsupported type"},
+		{"function with two inputs", withFunction(Function{Name: "f", Type: FunctionBM25, Input: []string{"t", "t"}, Output: []string{"sp"}}), "exactly one input"},
+		{"function from unanalyzed text", func(s *Schema) {
+			withFunction(Function{Name: "f", Type: FunctionBM25, Input: []string{"t"}, Output: []string{"sp"}})(s)
+			s.Fields[2].EnableAnalyzer = false
+		}, "enable_analyzer"},
+		{"function into dense vector", withFunction(Function{Name: "f", Type: FunctionBM25, Input: []string{"t"}, Output: []string{"vec"}}), "must be a SparseFloatVector"},
+		{"two functions, one output", func(s *Schema) {
+			withFunction(Function{Name: "f", Type: FunctionBM25, Input: []string{"t"}, Output: []string{"sp"}})(s)
+			s.Functions = append(s.Functions, Function{Name: "g", Type: FunctionBM25, Input: []string{"t"}, Output: []string{"sp"}})
+		}, "output of two functions"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -98,6 +121,8 @@ func TestValidateAccepts(t *testing.T) {
 		{"nullable scalar with default", Field{Name: "n", Type: TypeInt32, Nullable: true, Default: int64(5)}},
 		{"nullable JSON", Field{Name: "j", Type: TypeJSON, Nullable: true}},
 		{"dynamic field", Field{Name: DynamicFieldName, Type: TypeJSON, IsDynamic: true}},
+		{"sparse vector", Field{Name: "sp", Type: TypeSparseFloatVector}},
+		{"analyzed text with match", Field{Name: "t", Type: TypeVarChar, MaxLength: 9, EnableAnalyzer: true, EnableMatch: true, AnalyzerParams: `{"type":"english"}`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,7 +179,7 @@ func TestValidateAutoIDPropagation(t *testing.T) {
 }
 
 func TestDataTypeNames(t *testing.T) {
-	for dt := TypeBool; dt <= TypeFloatVector; dt++ {
+	for dt := TypeBool; dt <= TypeSparseFloatVector; dt++ {
 		got, err := ParseDataType(dt.String())
 		if err != nil || got != dt {
 			t.Errorf("ParseDataType(%q) = %v, %v; want %v", dt.String(), got, err, dt)
@@ -193,5 +218,25 @@ func TestDataTypeClasses(t *testing.T) {
 		if tc.dt.IsInteger() != tc.integer || tc.dt.IsNumeric() != tc.numeric || (tc.integer && (lo != tc.lo || hi != tc.hi)) {
 			t.Errorf("%s: integer=%v numeric=%v range=[%d,%d]", tc.dt, tc.dt.IsInteger(), tc.dt.IsNumeric(), lo, hi)
 		}
+	}
+}
+
+// TestValidateBM25Function: a BM25 function from an analyzed VarChar to a
+// sparse field is valid, the sparse field alone counts as the vector field,
+// and FunctionFor finds it by its output.
+func TestValidateBM25Function(t *testing.T) {
+	s := &Schema{Name: "c", Fields: []Field{{Name: "id", Type: TypeInt64, PrimaryKey: true}}}
+	withFunction(Function{Name: "bm25", Type: FunctionBM25, Input: []string{"t"}, Output: []string{"sp"}})(s)
+	if err := s.Validate(); err != nil {
+		t.Fatalf("Validate() = %v", err)
+	}
+	if fn, ok := s.FunctionFor("sp"); !ok || fn.Name != "bm25" {
+		t.Fatalf("FunctionFor(sp) = %v, %v", fn, ok)
+	}
+	if _, ok := s.FunctionFor("t"); ok {
+		t.Fatal("FunctionFor(t): the input is not an output")
+	}
+	if got := s.VectorFields(); len(got) != 1 || got[0] != "sp" {
+		t.Fatalf("VectorFields() = %v", got)
 	}
 }

@@ -2,6 +2,7 @@ package segment
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
 )
@@ -45,6 +46,9 @@ type Segment struct {
 	Index *IndexRef
 
 	lz *lazyCols // non-nil once a column was evicted or never loaded (lazy.go)
+
+	derivedOnce sync.Once
+	derived     *derived // derived.go
 }
 
 // New returns an empty growing segment for the schema.

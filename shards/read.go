@@ -163,6 +163,10 @@ func (r *Replica) Search(ctx context.Context, spec ReadSpec, req *SearchRequest)
 	r.prefetch(spec, req)
 	var res SearchResult
 	r.fsm.View(func(v fsm.View) {
+		if req.StatsOnly {
+			res.Stats, err = r.termStats(v, req, r.guard(ctx))
+			return
+		}
 		res, err = r.searchView(v, spec, req, metric, r.guard(ctx))
 	})
 	return res, err
@@ -201,7 +205,7 @@ func (r *Replica) prefetch(spec ReadSpec, req *SearchRequest) {
 func (r *Replica) searchView(v fsm.View, spec ReadSpec, req *SearchRequest, m index.Metric, guard scanGuard) (SearchResult, error) {
 	stopped := func(err error) error { return fmt.Errorf("shards: search on %s stopped: %w", r.Name, err) }
 	segs := slices.DeleteFunc(slices.Clone(v.Segments()), func(g *segment.Segment) bool { return !spec.includes(g) })
-	perQuery := make([][][]index.Hit, len(req.Vectors))
+	perQuery := make([][][]index.Hit, req.Queries())
 	for si, g := range segs {
 		if err := guard.check(0); err != nil {
 			return SearchResult{}, stopped(err)
@@ -223,7 +227,7 @@ func (r *Replica) searchView(v fsm.View, spec ReadSpec, req *SearchRequest, m in
 			perQuery[q] = append(perQuery[q], hits[q])
 		}
 	}
-	res := SearchResult{Hits: make([][]Hit, len(req.Vectors))}
+	res := SearchResult{Hits: make([][]Hit, req.Queries())}
 	pki := r.fsm.Schema().PrimaryIndex()
 	groupSize := req.GroupSize
 	if req.GroupField < 0 {
@@ -258,6 +262,9 @@ func (r *Replica) searchSegment(g *segment.Segment, spec ReadSpec, req *SearchRe
 		p.GroupKey = func(id int64) any { return g.Value(req.GroupField, int(id)) }
 	} else {
 		p.GroupSize = 0
+	}
+	if req.Sparse != nil {
+		return searchSparse(g, req, p)
 	}
 	if x := r.usableIndex(g, req); x != nil {
 		sel, err := selective(g, spec, guard)

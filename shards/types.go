@@ -81,11 +81,26 @@ type SearchRequest struct {
 	GroupSize    int
 	OutputFields []int
 	SearchParams map[string]any // ef, nprobe, ... passed to the index
+	// Sparse are the queries of a SparseFloatVector field (Vectors is
+	// nil): user sparse vectors (IP), or for a BM25 field the query terms
+	// weighted by the proxy (idf × count) after a StatsOnly round.
+	Sparse []segment.SparseVector
+	// BM25 scores a BM25 field's rows (term frequencies); nil for IP.
+	BM25 *BM25Params
+	// DropRatio is drop_ratio_search: the smallest fraction of each sparse
+	// query's values is ignored.
+	DropRatio float64
+	// StatsOnly asks for the BM25 statistics of the Sparse queries' terms
+	// (SearchResult.Stats) instead of hits.
+	StatsOnly bool
 	// IndexName is the BuildName of the collection's current per-segment index (HNSW,
 	// AUTOINDEX, IVF_FLAT) on AnnsField ("" for none or FLAT): only segment
 	// index files of that index are used.
 	IndexName string
 }
+
+// Queries returns the number of query vectors (dense or sparse).
+func (s *SearchRequest) Queries() int { return max(len(s.Vectors), len(s.Sparse)) }
 
 // Hit is one search result.
 type Hit struct {
@@ -94,9 +109,26 @@ type Hit struct {
 	Group    any
 }
 
-// SearchResult is one shard's answer: per query, hits sorted best first.
+// SearchResult is one shard's answer: per query, hits sorted best first
+// (or, for a StatsOnly request, the shard's BM25 statistics).
 type SearchResult struct {
-	Hits [][]Hit
+	Hits  [][]Hit
+	Stats *TermStats
+}
+
+// BM25Params are the scoring constants of a BM25 search: AvgDL is the
+// average document length over every shard.
+type BM25Params struct {
+	K1, B, AvgDL float32
+}
+
+// TermStats are one shard's BM25 statistics over its live rows: how many
+// there are, their total length (tokens), and per query per term the
+// number of rows that contain it.
+type TermStats struct {
+	Docs   int64
+	Length float64
+	DF     [][]int64
 }
 
 // SegmentInfo describes one segment of a shard (the /v1 segments route).

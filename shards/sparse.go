@@ -1,0 +1,137 @@
+package shards
+
+import (
+	"encoding/gob"
+	"slices"
+
+	"github.com/raftvec/raftvec/fsm"
+	"github.com/raftvec/raftvec/index"
+	"github.com/raftvec/raftvec/segment"
+)
+
+func init() {
+	// A sparse field's values travel to remote callers inside Entity.Values
+	// ([]any).
+	gob.Register(segment.SparseVector{})
+}
+
+// sparseRows views a SparseFloatVector column for package index.
+type sparseRows []segment.SparseVector
+
+func (s sparseRows) Len() int { return len(s) }
+func (s sparseRows) Row(i int) index.SparseVector {
+	return index.SparseVector{Indices: s[i].Indices, Values: s[i].Values}
+}
+
+// sparseKey names a segment's derived inverted index of one field.
+type sparseKey struct{ field int }
+
+// sparseSegment is a final segment's inverted index of one sparse field,
+// with each row's length (sum of values) and their total, for BM25.
+type sparseSegment struct {
+	x     *index.SparseIndex
+	lens  []float32
+	total float64
+}
+
+// sparseIndex returns g's inverted index of field f, built on first use:
+// a sealed segment's rows never change, so the index lives as long as the
+// segment (its deletion flags reach searches as a filter).
+func sparseIndex(g *segment.Segment, f int) *sparseSegment {
+	v, _ := g.Derived(sparseKey{f}, func() (any, error) {
+		rows := sparseRows(g.Columns[f].Sparse)
+		s := &sparseSegment{x: index.BuildSparseIndex(rows), lens: make([]float32, len(rows))}
+		for i, r := range rows {
+			l := r.Sum()
+			s.lens[i], s.total = float32(l), s.total+l
+		}
+		return s, nil
+	})
+	return v.(*sparseSegment)
+}
+
+// liveLength is the total length of g's live rows.
+func (s *sparseSegment) liveLength(g *segment.Segment) float64 {
+	t := s.total
+	it := g.Deleted.Iterator()
+	for it.HasNext() {
+		if r := int(it.Next()); r < len(s.lens) {
+			t -= float64(s.lens[r])
+		}
+	}
+	return t
+}
+
+func sparseOptions(req *SearchRequest) index.SparseOptions {
+	o := index.SparseOptions{DropRatioSearch: req.DropRatio}
+	if req.BM25 != nil {
+		o.BM25 = &index.BM25{K1: req.BM25.K1, B: req.BM25.B, AvgDL: req.BM25.AvgDL}
+	}
+	return o
+}
+
+func sparseQueries(qs []segment.SparseVector) []index.SparseVector {
+	out := make([]index.SparseVector, len(qs))
+	for i, q := range qs {
+		out[i] = index.SparseVector{Indices: q.Indices, Values: q.Values}
+	}
+	return out
+}
+
+// searchSparse searches one segment's sparse field: a final segment
+// through its inverted index, a growing one exactly.
+func searchSparse(g *segment.Segment, req *SearchRequest, p index.SearchParams) ([][]index.Hit, error) {
+	qs, o := sparseQueries(req.Sparse), sparseOptions(req)
+	if g.State == segment.Growing {
+		return index.SearchSparseFlat(sparseRows(g.Columns[req.AnnsField].Sparse), qs, p, o)
+	}
+	return sparseIndex(g, req.AnnsField).x.Search(qs, p, o)
+}
+
+// termStats sums, over every live row of the shard (all partitions: the
+// statistics describe the collection, not a search's scope), the BM25
+// statistics of req.Sparse's terms. Deleted rows never count, so the
+// figures are the same before and after a compaction drops them.
+func (r *Replica) termStats(v fsm.View, req *SearchRequest, guard scanGuard) (*TermStats, error) {
+	st := &TermStats{DF: make([][]int64, len(req.Sparse))}
+	for q := range req.Sparse {
+		st.DF[q] = make([]int64, len(req.Sparse[q].Indices))
+	}
+	f := req.AnnsField
+	for _, g := range v.Segments() {
+		if err := guard.check(0); err != nil {
+			return nil, err
+		}
+		st.Docs += int64(g.Live())
+		if g.State == segment.Growing {
+			growingStats(g, f, req.Sparse, st)
+			continue
+		}
+		s := sparseIndex(g, f)
+		st.Length += s.liveLength(g)
+		live := func(row int64) bool { return !g.IsDeleted(int(row)) }
+		for q, qv := range req.Sparse {
+			for t, term := range qv.Indices {
+				st.DF[q][t] += int64(s.x.DocFreq(term, live))
+			}
+		}
+	}
+	return st, nil
+}
+
+// growingStats adds a growing segment's rows to st by a scan.
+func growingStats(g *segment.Segment, f int, qs []segment.SparseVector, st *TermStats) {
+	for row, doc := range g.Columns[f].Sparse {
+		if g.IsDeleted(row) {
+			continue
+		}
+		st.Length += doc.Sum()
+		for q, qv := range qs {
+			for t, term := range qv.Indices {
+				if _, ok := slices.BinarySearch(doc.Indices, term); ok {
+					st.DF[q][t]++
+				}
+			}
+		}
+	}
+}
