@@ -252,6 +252,9 @@ func collectionParams(r *CreateCollectionRequest, c *coordinator.Collection) err
 		return invalidf("invalid params.shardsNum %d: must be between 1 and %d", n, maxShards)
 	}
 	c.ShardsNum = int(n)
+	if c.NumPartitions, err = keyPartitions(r, c); err != nil {
+		return err
+	}
 	level := r.ConsistencyLevel
 	if v, _ := lookupFold(r.Params, "consistencyLevel"); v != nil {
 		s, ok := v.(string)
@@ -273,4 +276,27 @@ func consistency(level string) (string, error) {
 		return level, nil
 	}
 	return "", invalidf("invalid consistencyLevel %q: want Strong, Bounded, Session or Eventually", level)
+}
+
+// keyPartitions reads params.partitionsNum: the partition count of a
+// collection with a partition key (default 16); other collections refuse
+// it.
+func keyPartitions(r *CreateCollectionRequest, c *coordinator.Collection) (int, error) {
+	n, err := intParam(r.Params, "partitionsNum", "params")
+	if err != nil {
+		return 0, err
+	}
+	if c.Schema.PartitionKeyIndex() < 0 {
+		if n != 0 {
+			return 0, invalidf("params.partitionsNum needs a partition key field (isPartitionKey)")
+		}
+		return 0, nil
+	}
+	if n == 0 {
+		return coordinator.DefaultKeyPartitions, nil
+	}
+	if n < 1 || n > coordinator.MaxKeyPartitions {
+		return 0, invalidf("invalid params.partitionsNum %d: must be between 1 and %d", n, coordinator.MaxKeyPartitions)
+	}
+	return int(n), nil
 }

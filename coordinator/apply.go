@@ -80,6 +80,9 @@ func (m *metaFSM) createLocked(c *Collection) result {
 	if err := c.Schema.Validate(); err != nil {
 		return result{Err: err}
 	}
+	if k := c.Schema.PartitionKeyIndex(); k >= 0 && (c.NumPartitions < 1 || c.NumPartitions > MaxKeyPartitions) {
+		return result{Err: fmt.Errorf("%w: a partition key collection needs 1 to %d partitions, got %d", ErrInvalid, MaxKeyPartitions, c.NumPartitions)}
+	}
 	if c.ShardsNum < 1 || c.ShardsNum > 64 {
 		return result{Err: fmt.Errorf("%w: shardsNum must be between 1 and 64, got %d", ErrInvalid, c.ShardsNum)}
 	}
@@ -89,7 +92,14 @@ func (m *metaFSM) createLocked(c *Collection) result {
 		m.mu.NextID--
 		return result{Err: err}
 	}
-	c.Partitions = []Partition{{ID: m.nextIDLocked(), Name: segment.DefaultPartion}}
+	c.Partitions = nil
+	if c.Schema.PartitionKeyIndex() < 0 {
+		c.NumPartitions = 0
+		c.Partitions = []Partition{{ID: m.nextIDLocked(), Name: segment.DefaultPartion}}
+	}
+	for i := range c.NumPartitions {
+		c.Partitions = append(c.Partitions, Partition{ID: m.nextIDLocked(), Name: KeyPartitionName(i)})
+	}
 	for i := range c.Indexes {
 		c.Indexes[i].ID = m.nextIDLocked()
 	}
@@ -136,6 +146,9 @@ func (m *metaFSM) renameLocked(oldName, newName string) result {
 }
 
 func (m *metaFSM) createPartitionLocked(c *Collection, name string) result {
+	if c.NumPartitions > 0 {
+		return result{Err: fmt.Errorf("%w: %q has a partition key: its partitions follow the key and cannot be created", ErrInvalid, c.Name)}
+	}
 	if _, ok := c.Partition(name); ok {
 		return result{Err: fmt.Errorf("%w: %q in %q", ErrPartitionExists, name, c.Name)}
 	}
@@ -148,6 +161,9 @@ func (m *metaFSM) createPartitionLocked(c *Collection, name string) result {
 }
 
 func dropPartition(c *Collection, name string) result {
+	if c.NumPartitions > 0 {
+		return result{Err: fmt.Errorf("%w: %q has a partition key: its partitions follow the key and cannot be dropped", ErrInvalid, c.Name)}
+	}
 	if name == segment.DefaultPartion {
 		return result{Err: fmt.Errorf("%w: the _default partition cannot be dropped", ErrInvalid)}
 	}

@@ -23,9 +23,14 @@ type Collection struct {
 	ShardsNum   int
 	Consistency string // default consistency level of reads
 	Partitions  []Partition
-	Indexes     []Index
-	Loaded      bool
-	Properties  map[string]string
+	// NumPartitions is the number of partitions of a collection with a
+	// partition key field (_default_0 … _default_{n-1}); rows go to the
+	// partition their key hashes to, and partitions are not managed by
+	// hand. 0 for other collections.
+	NumPartitions int `json:",omitempty"`
+	Indexes       []Index
+	Loaded        bool
+	Properties    map[string]string
 	// ReplicaNumber is the replicas per shard placed (capped by live nodes).
 	ReplicaNumber int
 	// WantReplicas is what was asked for at creation (0 in collections
@@ -41,6 +46,17 @@ type Collection struct {
 	QueryReplicas int  `json:",omitempty"`
 	Released      bool `json:",omitempty"`
 }
+
+// Partition keys: a collection with a partition key field has
+// NumPartitions partitions named KeyPartitionName(0…n-1) (Milvus's names).
+const (
+	DefaultKeyPartitions = 16
+	MaxKeyPartitions     = 1024
+)
+
+// KeyPartitionName is the name of partition i of a partition-key
+// collection.
+func KeyPartitionName(i int) string { return segment.DefaultPartion + "_" + strconv.Itoa(i) }
 
 // ShardPlacement says which nodes hold replicas of one shard.
 type ShardPlacement struct {

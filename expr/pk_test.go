@@ -96,3 +96,48 @@ func TestFilterString(t *testing.T) {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
+
+// TestFieldValues: equality, in, and/or combinations fix a field's values;
+// anything else (ranges, not, functions, other fields alone) does not.
+func TestFieldValues(t *testing.T) {
+	s := &segment.Schema{Name: "c", Fields: []segment.Field{
+		{Name: "id", Type: segment.TypeInt64, PrimaryKey: true},
+		{Name: "tenant", Type: segment.TypeVarChar, MaxLength: 16},
+		{Name: "n", Type: segment.TypeInt64},
+		{Name: "v", Type: segment.TypeFloatVector, Dim: 2},
+	}}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		filter string
+		want   []any // nil: not fixed
+	}{
+		{`tenant == "a"`, []any{"a"}},
+		{`"a" == tenant`, []any{"a"}},
+		{`tenant in ["a", "b", "a"]`, []any{"a", "b"}},
+		{`tenant == "a" and n > 3`, []any{"a"}},
+		{`n > 3 and tenant in ["a", "b"]`, []any{"a", "b"}},
+		{`tenant in ["a", "b"] and tenant in ["b", "c"]`, []any{"b"}},
+		{`tenant == "a" and tenant == "b"`, []any{}},
+		{`tenant == "a" or tenant == "b"`, []any{"a", "b"}},
+		{`(tenant == "a" and n == 1) or tenant in ["c"]`, []any{"a", "c"}},
+		{`tenant == "a" or n == 1`, nil},
+		{`tenant != "a"`, nil},
+		{`tenant not in ["a"]`, nil},
+		{`not (tenant == "a")`, nil},
+		{`tenant like "a%"`, nil},
+		{`n == 1`, nil},
+		{``, nil},
+	}
+	for _, tc := range tests {
+		f, err := Compile(tc.filter, s, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.filter, err)
+		}
+		got, ok := f.FieldValues("tenant", segment.TypeVarChar)
+		if ok != (tc.want != nil) || (ok && !reflect.DeepEqual(got, tc.want)) {
+			t.Errorf("FieldValues(%s) = %v, %v; want %v", tc.filter, got, ok, tc.want)
+		}
+	}
+}

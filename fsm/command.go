@@ -57,9 +57,13 @@ type Command struct {
 	Kind      Kind
 	Partition int64          // insert/upsert target; delete/drop scope (0 = all)
 	Rows      *segment.Batch // insert, upsert
-	Filter    string         // delete
-	Params    []byte         // delete: exprParams as a JSON object
-	Time      int64          // tick: the leader's clock (unix ms), stamped by the proposer
+	// RowPartitions, when set (a partition-key collection), gives each
+	// row's partition; Partition is then ignored. Encoded after the rows,
+	// so entries written before it decode unchanged.
+	RowPartitions []int64
+	Filter        string // delete
+	Params        []byte // delete: exprParams as a JSON object
+	Time          int64  // tick: the leader's clock (unix ms), stamped by the proposer
 	// Key is an optional idempotency key (insert, upsert, delete): an entry
 	// whose key was applied before returns the earlier result and changes
 	// nothing.
@@ -91,6 +95,9 @@ func (c *Command) Encode() []byte {
 	switch c.Kind {
 	case KindInsert, KindUpsert:
 		segment.EncodeBatch(e, c.Rows)
+		if c.RowPartitions != nil { // optional, last
+			encodeIDs(e, c.RowPartitions)
+		}
 	case KindDelete:
 		e.String(c.Filter)
 		e.Bytes(c.Params)
@@ -139,6 +146,11 @@ func Decode(b []byte, s *segment.Schema) (*Command, error) {
 	case KindInsert, KindUpsert:
 		if c.Rows, err = segment.DecodeBatch(d, s); err == nil {
 			err = checkRows(c.Rows, s)
+		}
+		if err == nil && d.Err == nil && len(d.Buf) > 0 {
+			if c.RowPartitions = decodeIDs(d); d.Err == nil && len(c.RowPartitions) != c.Rows.Rows() {
+				err = fmt.Errorf("%d row partitions for %d rows", len(c.RowPartitions), c.Rows.Rows())
+			}
 		}
 	case KindDelete:
 		c.Filter = d.String()

@@ -94,9 +94,9 @@ func (sh *Shard) applyLocked(c *Command) Result {
 func (sh *Shard) applyKindLocked(c *Command) Result {
 	switch c.Kind {
 	case KindInsert:
-		return sh.insertLocked(c.Partition, c.Rows, false)
+		return sh.insertLocked(c.Partition, c.RowPartitions, c.Rows, false)
 	case KindUpsert:
-		return sh.insertLocked(c.Partition, c.Rows, true)
+		return sh.insertLocked(c.Partition, c.RowPartitions, c.Rows, true)
 	case KindDelete:
 		return sh.deleteLocked(c.Partition, c.Filter, c.Params)
 	case KindDropPartition:
@@ -123,7 +123,7 @@ func (sh *Shard) pkOf(b *segment.Batch, i int) any {
 	return b.Columns[sh.schema.PrimaryIndex()].Value(i)
 }
 
-func (sh *Shard) insertLocked(part int64, b *segment.Batch, upsert bool) Result {
+func (sh *Shard) insertLocked(part int64, rowParts []int64, b *segment.Batch, upsert bool) Result {
 	n := b.Rows()
 	seen := make(map[any]struct{}, n)
 	var dups []string
@@ -146,12 +146,47 @@ func (sh *Shard) insertLocked(part int64, b *segment.Batch, upsert bool) Result 
 			sh.mu.byID[old.Segment].Delete(int(old.Row))
 		}
 	}
-	g := sh.growingLocked(part)
-	first := g.AppendBatch(b) // adopts the decoded batch's vectors: no copy
-	for i := 0; i < n; i++ {
-		sh.mu.pk.Put(sh.pkOf(b, i), segment.Ref{Segment: g.ID, Row: int32(first + i)})
+	if rowParts == nil {
+		sh.appendLocked(part, b)
+	} else {
+		for _, p := range splitByPartition(sh.schema, b, rowParts) {
+			sh.appendLocked(p.part, p.rows)
+		}
 	}
 	return Result{Count: int64(n), MinPK: minIntPK(b, sh.schema.PrimaryIndex())}
+}
+
+// appendLocked appends validated rows to the partition's growing segment
+// and indexes their keys.
+func (sh *Shard) appendLocked(part int64, b *segment.Batch) {
+	g := sh.growingLocked(part)
+	first := g.AppendBatch(b) // adopts the decoded batch's vectors: no copy
+	for i := 0; i < b.Rows(); i++ {
+		sh.mu.pk.Put(sh.pkOf(b, i), segment.Ref{Segment: g.ID, Row: int32(first + i)})
+	}
+}
+
+type partRows struct {
+	part int64
+	rows *segment.Batch
+}
+
+// splitByPartition groups a batch's rows by partition, partitions in the
+// order they first appear and rows in batch order (deterministic).
+func splitByPartition(s *segment.Schema, b *segment.Batch, rowParts []int64) []partRows {
+	var out []partRows
+	at := map[int64]int{}
+	for i, p := range rowParts {
+		k, ok := at[p]
+		if !ok {
+			k, at[p] = len(out), len(out)
+			out = append(out, partRows{part: p, rows: segment.NewBatch(s)})
+		}
+		for f := range b.Columns {
+			out[k].rows.Columns[f].Append(&b.Columns[f], i)
+		}
+	}
+	return out
 }
 
 // minIntPK returns the smallest Int64 primary key of a batch (0 for

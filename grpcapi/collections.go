@@ -2,6 +2,7 @@ package grpcapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -54,6 +55,9 @@ func (s *Service) CreateCollection(ctx context.Context, r *milvuspb.CreateCollec
 	req, err := createRequest(r.GetCollectionName(), r.GetSchema(), r.GetShardsNum(), r.GetConsistencyLevel())
 	if err != nil {
 		return toStatus(err), nil
+	}
+	if n := r.GetNumPartitions(); n > 0 {
+		req.Params["partitionsNum"] = json.Number(strconv.FormatInt(n, 10))
 	}
 	return toStatus(s.api.CreateCollection(ctx, req)), nil
 }

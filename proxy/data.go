@@ -81,12 +81,12 @@ func (p *Proxy) Write(ctx context.Context, w shards.WriteRequest) (shards.WriteR
 	if err != nil {
 		return shards.WriteResult{}, err
 	}
-	part, err := p.partitionID(c, w.Partition)
+	part, rowParts, err := p.writePartitions(c, w)
 	if err != nil {
 		return shards.WriteResult{}, err
 	}
 	n := c.ShardsNum
-	parts := splitBatch(&c.Schema, w.Rows, n)
+	parts, shardParts := splitBatch(&c.Schema, w.Rows, n, rowParts)
 	if n > 1 && !w.Upsert {
 		if err := p.checkAbsent(ctx, c, parts); err != nil {
 			return shards.WriteResult{}, err
@@ -103,7 +103,7 @@ func (p *Proxy) Write(ctx context.Context, w shards.WriteRequest) (shards.WriteR
 			return false, nil
 		}
 		var err error
-		cmd := &fsm.Command{Kind: kind, Partition: part, Rows: parts[i], Key: shardKey(w.Key, i)}
+		cmd := &fsm.Command{Kind: kind, Partition: part, Rows: parts[i], RowPartitions: shardParts[i], Key: shardKey(w.Key, i)}
 		results[i], idxs[i], err = p.host.Propose(ctx, c, i, cmd)
 		return true, err
 	})

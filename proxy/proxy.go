@@ -310,6 +310,9 @@ func (p *Proxy) DropPartition(ctx context.Context, coll, part string) error {
 	if !ok {
 		return fmt.Errorf("%w: %q in %q", coordinator.ErrPartitionNotFound, part, coll)
 	}
+	if c.NumPartitions > 0 { // checked before any row goes
+		return fmt.Errorf("%w: %q has a partition key: its partitions follow the key and cannot be dropped", coordinator.ErrInvalid, coll)
+	}
 	if part == segment.DefaultPartion {
 		return fmt.Errorf("%w: the _default partition cannot be dropped", coordinator.ErrInvalid)
 	}

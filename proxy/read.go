@@ -62,6 +62,13 @@ func (p *Proxy) loadedScope(o *shards.ReadOptions) (scope, error) {
 	if err == nil && sc.c.Released {
 		err = fmt.Errorf("%w: %q was released; load it to search or query it", coordinator.ErrNotLoaded, sc.c.Name)
 	}
+	if err != nil {
+		return sc, err
+	}
+	keyParts, err := keyScope(sc.c, o.Partitions, sc.filter)
+	if len(keyParts) > 0 {
+		sc.parts = keyParts
+	}
 	return sc, err
 }
 

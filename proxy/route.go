@@ -32,12 +32,13 @@ func mix64(x uint64) uint64 {
 }
 
 // splitBatch splits a batch into one batch per shard (nil where a shard gets
-// no rows).
-func splitBatch(s *segment.Schema, b *segment.Batch, n int) []*segment.Batch {
-	out := make([]*segment.Batch, n)
+// no rows), and rowParts (each row's partition; nil when the collection has
+// no partition key) along with it.
+func splitBatch(s *segment.Schema, b *segment.Batch, n int, rowParts []int64) ([]*segment.Batch, [][]int64) {
+	out, outParts := make([]*segment.Batch, n), make([][]int64, n)
 	if n == 1 {
-		out[0] = b
-		return out
+		out[0], outParts[0] = b, rowParts
+		return out, outParts
 	}
 	pki := s.PrimaryIndex()
 	for i := 0; i < b.Rows(); i++ {
@@ -48,6 +49,9 @@ func splitBatch(s *segment.Schema, b *segment.Batch, n int) []*segment.Batch {
 		for f := range b.Columns {
 			out[sh].Columns[f].Append(&b.Columns[f], i)
 		}
+		if rowParts != nil {
+			outParts[sh] = append(outParts[sh], rowParts[i])
+		}
 	}
-	return out
+	return out, outParts
 }

@@ -58,7 +58,7 @@ func TestSplitBatch(t *testing.T) {
 		}
 		b.Columns[2].AppendValue([]float32{float32(i), 0})
 	}
-	parts := splitBatch(s, b, 3)
+	parts, _ := splitBatch(s, b, 3, nil)
 	total := 0
 	for sh, p := range parts {
 		if p == nil {

@@ -189,6 +189,16 @@ func (s *Schema) Primary() *Field {
 	return &s.Fields[i]
 }
 
+// PartitionKeyIndex returns the position of the partition key field, or -1.
+func (s *Schema) PartitionKeyIndex() int {
+	for i := range s.Fields {
+		if s.Fields[i].PartitionKey {
+			return i
+		}
+	}
+	return -1
+}
+
 // DynamicIndex returns the position of the $meta field, or -1.
 func (s *Schema) DynamicIndex() int {
 	for i := range s.Fields {
@@ -217,7 +227,7 @@ func (s *Schema) Validate() error {
 		return fmt.Errorf("%w: a collection needs 1 to %d fields", ErrSchema, MaxFields)
 	}
 	seen := map[string]bool{}
-	primaries, vectors := 0, 0
+	primaries, vectors, partKeys := 0, 0, 0
 	for i := range s.Fields {
 		f := &s.Fields[i]
 		if f.ID == 0 {
@@ -236,6 +246,12 @@ func (s *Schema) Validate() error {
 		if f.Type.IsVector() {
 			vectors++
 		}
+		if f.PartitionKey {
+			partKeys++
+		}
+	}
+	if partKeys > 1 {
+		return fmt.Errorf("%w: at most one partition key field, found %d", ErrSchema, partKeys)
 	}
 	if primaries != 1 {
 		return fmt.Errorf("%w: exactly one primary key field is required, found %d", ErrSchema, primaries)
@@ -327,6 +343,14 @@ func validateField(f *Field) error {
 	}
 	if f.Default != nil && (f.Type == TypeJSON || f.Type == TypeArray || f.Type.IsVector()) {
 		return fmt.Errorf("%w: field %q: default values are not supported for %s", ErrSchema, f.Name, f.Type)
+	}
+	if f.PartitionKey {
+		if f.Type != TypeInt64 && f.Type != TypeVarChar {
+			return fmt.Errorf("%w: partition key %q must be Int64 or VarChar", ErrSchema, f.Name)
+		}
+		if f.PrimaryKey || f.Nullable {
+			return fmt.Errorf("%w: partition key %q cannot be the primary key or nullable", ErrSchema, f.Name)
+		}
 	}
 	if f.PrimaryKey {
 		if f.Type != TypeInt64 && f.Type != TypeVarChar {

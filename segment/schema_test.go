@@ -76,6 +76,11 @@ func TestValidateRejects(t *testing.T) {
 		{"dollar name", withField(Field{Name: "$x", Type: TypeBool}), "invalid field name"},
 		{"no type", withField(Field{Name: "x"}), "no data type"},
 		{"default on JSON", withField(Field{Name: "j", Type: TypeJSON, Default: []byte("{}")}), "not supported for JSON"},
+		{"float partition key", withField(Field{Name: "k", Type: TypeFloat, PartitionKey: true}), "must be Int64 or VarChar"},
+		{"nullable partition key", withField(Field{Name: "k", Type: TypeInt64, PartitionKey: true, Nullable: true}), "cannot be the primary key or nullable"},
+		{"two partition keys", func(s *Schema) {
+			s.Fields = append(s.Fields, Field{Name: "k1", Type: TypeInt64, PartitionKey: true}, Field{Name: "k2", Type: TypeInt64, PartitionKey: true})
+		}, "at most one partition key"},
 		{"nullable sparse", withField(Field{Name: "sp", Type: TypeSparseFloatVector, Nullable: true}), "cannot be nullable"},
 		{"analyzer on Int64", withField(Field{Name: "n", Type: TypeInt64, EnableAnalyzer: true}), "need a VarChar field"},
 		{"match without analyzer", withField(Field{Name: "t", Type: TypeVarChar, MaxLength: 9, EnableMatch: true}), "enable_match needs enable_analyzer"},
