@@ -100,8 +100,8 @@ func buildIndex(s *segment.Schema, p *IndexParam) (coordinator.Index, error) {
 	if !ok || f.IsDynamic {
 		return ix, invalidf("cannot index field %q: no such field", p.FieldName)
 	}
-	if !f.Type.IsVector() {
-		return ix, invalidf("cannot index field %q: only vector fields can be indexed", p.FieldName)
+	if f.Type == segment.TypeJSON {
+		return ix, invalidf("cannot index JSON field %q", p.FieldName)
 	}
 	ix.Name = orDefault(ix.Name, ix.FieldName)
 	if err := checkName("index", ix.Name); err != nil {
@@ -126,10 +126,34 @@ func buildIndex(s *segment.Schema, p *IndexParam) (coordinator.Index, error) {
 		}
 		ix.Params[k] = str
 	}
-	if f.Type == segment.TypeSparseFloatVector {
+	switch {
+	case f.Type == segment.TypeSparseFloatVector:
 		return ix, checkSparseIndex(s, f, &ix, metricGiven)
+	case !f.Type.IsVector():
+		return ix, checkScalarIndex(f, &ix, metricGiven)
 	}
 	return ix, checkDenseIndex(&ix)
+}
+
+// checkScalarIndex validates a scalar field's index: INVERTED (AUTOINDEX)
+// on Bool, integer, floating, VarChar and Array fields; STL_SORT on
+// numbers. A scalar index has no metric.
+func checkScalarIndex(f *segment.Field, ix *coordinator.Index, metricGiven bool) error {
+	if metricGiven {
+		return invalidf("index %q on scalar field %q: a scalar index takes no metricType", ix.Name, f.Name)
+	}
+	ix.MetricType = ""
+	switch ix.IndexType {
+	case "AUTOINDEX", "INVERTED":
+		ix.IndexType = "INVERTED"
+		return nil
+	case "STL_SORT":
+		if f.Type.IsNumeric() {
+			return nil
+		}
+		return invalidf("index type STL_SORT needs a numeric field, %q is %s", f.Name, f.Type)
+	}
+	return invalidf("invalid index type %q for scalar field %q: want INVERTED or STL_SORT", ix.IndexType, f.Name)
 }
 
 func checkBound(key string, v any) error {

@@ -184,8 +184,8 @@ func (m *metaFSM) createIndexLocked(c *Collection, ix *Index) result {
 	if !ok {
 		return result{Err: fmt.Errorf("%w: field %q not found in %q", ErrInvalid, ix.FieldName, c.Name)}
 	}
-	if !f.Type.IsVector() {
-		return result{Err: fmt.Errorf("%w: field %q is not a vector field", ErrInvalid, ix.FieldName)}
+	if f.IsDynamic || f.Type == segment.TypeJSON {
+		return result{Err: fmt.Errorf("%w: field %q cannot be indexed", ErrInvalid, ix.FieldName)}
 	}
 	for _, old := range c.Indexes {
 		if old.FieldName == ix.FieldName || old.Name == ix.Name {

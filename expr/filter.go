@@ -16,6 +16,7 @@ type Filter struct {
 	fields []int
 	pk     []any
 	pkOK   bool
+	schema *segment.Schema
 }
 
 // Compile parses src, substitutes {placeholders} from params, type-checks
@@ -47,7 +48,7 @@ func Compile(src string, s *segment.Schema, params map[string]any) (*Filter, err
 	if !isBoolish(op.t) {
 		return nil, errAt(src, n.Pos(), "filter must be a boolean expression, found %s", op.desc)
 	}
-	f := &Filter{src: src, root: n, fn: op.fn}
+	f := &Filter{src: src, root: n, fn: op.fn, schema: s}
 	for i := range c.used {
 		f.fields = append(f.fields, i)
 	}

@@ -328,6 +328,9 @@ func (p *Proxy) DropPartition(ctx context.Context, coll, part string) error {
 }
 
 func checkIndex(ix coordinator.Index) error {
+	if shards.ScalarIndex(ix) {
+		return nil
+	}
 	switch strings.ToUpper(ix.IndexType) {
 	case "FLAT", "HNSW", "IVF_FLAT", "AUTOINDEX", "SPARSE_INVERTED_INDEX", "":
 	default:

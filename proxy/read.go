@@ -51,6 +51,12 @@ func (p *Proxy) readScope(o *shards.ReadOptions) (scope, error) {
 	if o.Consistency == "" {
 		o.Consistency = c.Consistency
 	}
+	o.ScalarIndexes = nil
+	for _, ix := range c.Indexes {
+		if shards.ScalarIndex(ix) {
+			o.ScalarIndexes = append(o.ScalarIndexes, ix.FieldName)
+		}
+	}
 	return sc, nil
 }
 

@@ -39,6 +39,7 @@ type readTracker struct {
 	inFlight, rows, stopped atomic.Int64
 	byVoter, byQuery        atomic.Int64
 	interim                 atomic.Int64 // segment searches through an interim index
+	scalar                  atomic.Int64 // segment reads narrowed by a scalar index
 
 	idOnce sync.Once
 	prefix string

@@ -28,6 +28,16 @@ func IndexFileType(ix coordinator.Index) string {
 	return ""
 }
 
+// ScalarIndex reports whether ix is a scalar index (INVERTED, STL_SORT):
+// built by each query replica per sealed segment from the column, no file.
+func ScalarIndex(ix coordinator.Index) bool {
+	switch strings.ToUpper(ix.IndexType) {
+	case "INVERTED", "STL_SORT":
+		return true
+	}
+	return false
+}
+
 // indexStep asks the coordinator for an index build of every flushed
 // segment of a leader replica that lacks its collection's index.
 func (h *Host) indexStep(ctx context.Context, r *Replica) error {

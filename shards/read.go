@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/RoaringBitmap/roaring/v2"
+
 	"github.com/raftvec/raftvec/expr"
 	"github.com/raftvec/raftvec/fsm"
 	"github.com/raftvec/raftvec/index"
@@ -18,6 +20,10 @@ import (
 type ReadSpec struct {
 	Partitions map[int64]bool
 	Filter     *expr.Filter
+	// Terms are the filter's conjuncts on fields with a scalar index
+	// (expr.IndexTerms): a sealed segment answers them from its index
+	// (candidates) and only its candidate rows are evaluated.
+	Terms []expr.IndexTerm
 }
 
 func (s *ReadSpec) includes(g *segment.Segment) bool {
@@ -106,6 +112,14 @@ func (r *Replica) collect(v fsm.View, spec ReadSpec, ids []any, guard scanGuard)
 		if !spec.includes(g) {
 			continue
 		}
+		if cand, ok := spec.candidates(g); ok {
+			r.countScalarRead()
+			var err error
+			if refs, err = collectCandidates(g, spec, cand, pki, guard, refs); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		n := g.Rows()
 		for lo := 0; lo < n; lo += index.ScanChunk {
 			hi := min(lo+index.ScanChunk, n)
@@ -117,6 +131,23 @@ func (r *Replica) collect(v fsm.View, spec ReadSpec, ids []any, guard scanGuard)
 					refs = append(refs, rowRef{g, row, g.Columns[pki].Value(row)})
 				}
 			}
+		}
+	}
+	return refs, nil
+}
+
+// collectCandidates appends the candidate rows of g that match spec,
+// checking guard every index.ScanChunk candidates.
+func collectCandidates(g *segment.Segment, spec ReadSpec, cand *roaring.Bitmap, pki int, guard scanGuard, refs []rowRef) ([]rowRef, error) {
+	it := cand.Iterator()
+	for k := 0; it.HasNext(); k++ {
+		if k%index.ScanChunk == 0 {
+			if err := guard.check(min(index.ScanChunk, int(cand.GetCardinality())-k)); err != nil {
+				return nil, err
+			}
+		}
+		if row := int(it.Next()); row < g.Rows() && spec.match(g, row) {
+			refs = append(refs, rowRef{g, row, g.Columns[pki].Value(row)})
 		}
 	}
 	return refs, nil
@@ -263,13 +294,25 @@ func (r *Replica) searchSegment(g *segment.Segment, spec ReadSpec, req *SearchRe
 	} else {
 		p.GroupSize = 0
 	}
+	cand, hasCand := spec.candidates(g)
+	if hasCand {
+		r.countScalarRead()
+		// Only candidates can match: the filter runs on them alone.
+		p.Filter = func(id int64) bool { return cand.Contains(uint32(id)) && spec.match(g, int(id)) }
+	}
 	if req.Sparse != nil {
 		return searchSparse(g, req, p)
 	}
+	if hasCand && int(cand.GetCardinality()) <= g.Rows()/selectiveFilterRatio {
+		return r.searchRows(g, cand, req, p) // the index pre-filter: few rows, exact
+	}
 	if x := r.usableIndex(g, req); x != nil {
-		sel, err := selective(g, spec, guard)
-		if err != nil {
-			return nil, err
+		sel := false // with candidates, not selective (above)
+		if !hasCand {
+			var err error
+			if sel, err = selective(g, spec, guard); err != nil {
+				return nil, err
+			}
 		}
 		if !sel {
 			// An index that does not load (object storage down, a corrupt
@@ -294,6 +337,23 @@ func (r *Replica) searchSegment(g *segment.Segment, spec ReadSpec, req *SearchRe
 	// One pass over the column's runs of rows: a growing segment's adopted
 	// batches, a mapped column's chunks, or one array.
 	return index.SearchFlat(flatView(&g.Columns[req.AnnsField]), req.Vectors, p)
+}
+
+// searchRows searches exactly the candidate rows of g (a selective scalar
+// index lookup): one run per row, so only their distances are computed.
+func (r *Replica) searchRows(g *segment.Segment, cand *roaring.Bitmap, req *SearchRequest, p index.SearchParams) ([][]index.Hit, error) {
+	if err := g.LoadMapped(r.mapper, req.AnnsField); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	col := &g.Columns[req.AnnsField]
+	parts := make([]index.FlatPart, 0, cand.GetCardinality())
+	it := cand.Iterator()
+	for it.HasNext() {
+		if row := int(it.Next()); row < g.Rows() {
+			parts = append(parts, index.FlatPart{Vectors: col.Vector(row), First: int64(row)})
+		}
+	}
+	return index.SearchFlat(index.FlatView{Dim: col.Dim, Parts: parts}, req.Vectors, p)
 }
 
 // flatView views a vector column's rows for index.SearchFlat; the view is

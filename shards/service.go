@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/raftvec/raftvec/expr"
@@ -313,16 +314,30 @@ func (r *Replica) spec(a ReadArgs) (ReadSpec, error) {
 	}
 	if a.compiled != nil && a.compiledSrc == o.Filter && sameFields(a.schema, r.fsm.Schema()) {
 		spec.Filter = a.compiled
-		return spec, nil
-	}
-	if o.Filter != "" {
+	} else if o.Filter != "" {
 		f, err := expr.Compile(o.Filter, r.fsm.Schema(), o.Params)
 		if err != nil {
 			return spec, err
 		}
 		spec.Filter = f
 	}
+	spec.Terms = indexedTerms(spec.Filter, r.fsm.Schema(), o.ScalarIndexes)
 	return spec, nil
+}
+
+// indexedTerms keeps the filter's index terms on fields with a scalar
+// index.
+func indexedTerms(f *expr.Filter, s *segment.Schema, indexed []string) []expr.IndexTerm {
+	if len(indexed) == 0 {
+		return nil
+	}
+	var out []expr.IndexTerm
+	for _, t := range f.IndexTerms() {
+		if slices.Contains(indexed, s.Fields[t.Field].Name) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // sameFields reports whether a filter compiled against schema a reads the

@@ -43,6 +43,10 @@ type ReadOptions struct {
 	Params       map[string]any // exprParams
 	Consistency  string         // "" = the collection's default
 	SessionToken string
+	// ScalarIndexes names the fields with a scalar index (INVERTED,
+	// STL_SORT): sealed segments answer the filter's terms on them from
+	// the index. Set by the proxy.
+	ScalarIndexes []string
 }
 
 // QueryRequest reads entities by filter or by primary keys.

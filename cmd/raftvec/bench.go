@@ -89,6 +89,7 @@ further rows of the mixture; mnist: the test images; random: uniform).`,
 	cmd.AddCommand(ins, search)
 	cmd.AddCommand(newBenchIndexCmd())
 	cmd.AddCommand(newBenchCollectionsCmd(o))
+	cmd.AddCommand(newBenchFulltextCmd(o))
 	return cmd
 }
 
