@@ -40,6 +40,8 @@ type envelope struct {
 	Message string `json:"message"`
 	Cost    int    `json:"cost"`
 	Topks   []int  `json:"topks,omitempty"`
+	// Iterator is a search iterator page's next token (iterator.go).
+	Iterator *IteratorPage `json:"searchIteratorV2Results,omitempty"`
 }
 
 // call is what a route handler sees of its request. Handlers never touch
@@ -57,8 +59,9 @@ type handler func(ctx context.Context, c *call) (any, error)
 
 // searchReply adds the top-level topks of search results.
 type searchReply struct {
-	rows  []map[string]any
-	topks []int
+	rows     []map[string]any
+	topks    []int
+	iterator *IteratorPage
 }
 
 // writeReply adds the session token of a write as a response header.
@@ -221,7 +224,7 @@ func (s *Server) render(gc *gin.Context, o outcome) {
 		env.Data = o.data
 		switch r := o.data.(type) {
 		case searchReply:
-			env.Data, env.Topks = r.rows, r.topks
+			env.Data, env.Topks, env.Iterator = r.rows, r.topks, r.iterator
 		case writeReply:
 			env.Data = r.data
 			if r.token != "" {

@@ -43,6 +43,8 @@ type SearchResult struct {
 	// GroupField is the schema position of the grouping field (each hit's
 	// Group holds its value), -1 without grouping.
 	GroupField int
+	// Iterator is set for a search iterator page: the next page's token.
+	Iterator *IteratorPage
 }
 
 func (s *Server) search(ctx context.Context, c *call) (any, error) {
@@ -55,7 +57,9 @@ func (s *Server) search(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return renderHits(res.Schema, &res.plan, res.Hits, c.allowInt64)
+	reply, err := renderHits(res.Schema, &res.plan, res.Hits, c.allowInt64)
+	reply.iterator = res.Iterator
+	return reply, err
 }
 
 // Search validates r against the collection, scatters it to one replica
@@ -78,6 +82,10 @@ func (s *Server) Search(ctx context.Context, r *SearchRequest) (*SearchResult, e
 	if err := setGrouping(&col.Schema, &req, r.GroupingField, r.GroupSize); err != nil {
 		return nil, err
 	}
+	it, batch, err := iteratorPage(r, &req)
+	if err != nil {
+		return nil, err
+	}
 	plan, err := planOutput(&col.Schema, r.OutputFields, false)
 	if err != nil {
 		return nil, err
@@ -98,7 +106,41 @@ func (s *Server) Search(ctx context.Context, r *SearchRequest) (*SearchResult, e
 	if err != nil {
 		return nil, err
 	}
-	return &SearchResult{Output: Output{Schema: &col.Schema, plan: plan}, Hits: hits, GroupField: req.GroupField}, nil
+	res := &SearchResult{Output: Output{Schema: &col.Schema, plan: plan}, Hits: hits, GroupField: req.GroupField}
+	if it != nil {
+		if req.Queries() != 1 {
+			return nil, invalidf("a search iterator takes one query vector, got %d", req.Queries())
+		}
+		var next *iterState
+		res.Hits[0], next = it.page(hits[0], batch)
+		page := next.token()
+		res.Iterator = &page
+	}
+	return res, nil
+}
+
+// iteratorPage prepares a search iterator page (iterator.go): the range
+// from the last page's bound and enough hits to skip the keys it returned
+// at that bound. nil for a plain search.
+func iteratorPage(r *SearchRequest, req *proxy.SearchRequest) (*iterState, int, error) {
+	it, batch, err := iterator(req.SearchParams)
+	if err != nil || it == nil {
+		return nil, 0, err
+	}
+	switch {
+	case req.Radius != nil || req.RangeFilter != nil:
+		return nil, 0, invalidf("a search iterator cannot be a range search (radius, range_filter)")
+	case req.GroupField >= 0:
+		return nil, 0, invalidf("a search iterator cannot group (groupingField)")
+	case r.Offset != 0:
+		return nil, 0, invalidf("a search iterator takes no offset: pass search_iter_id")
+	}
+	if batch == 0 {
+		batch = r.Limit
+	}
+	it.iterRange(req)
+	r.Limit = min(batch+len(it.Seen), maxWindow)
+	return it, batch, nil
 }
 
 // prepareSearch resolves the vector field, the metric and the search

@@ -109,6 +109,17 @@ type envelope struct {
 // call posts a Milvus REST v2 request and returns the envelope.
 func (p *proc) call(path string, body any) envelope {
 	p.t.Helper()
+	raw := p.callRaw(path, body)
+	var env envelope
+	if err := json.Unmarshal(raw, &env); err != nil {
+		p.t.Fatalf("%s: body %s", path, raw)
+	}
+	return env
+}
+
+// callRaw posts a Milvus REST v2 request and returns the reply's body.
+func (p *proc) callRaw(path string, body any) []byte {
+	p.t.Helper()
 	b, err := json.Marshal(body)
 	if err != nil {
 		p.t.Fatal(err)
@@ -121,11 +132,7 @@ func (p *proc) call(path string, body any) envelope {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	var env envelope
-	if err := json.Unmarshal(raw, &env); err != nil {
-		p.t.Fatalf("%s: HTTP %d, body %s", path, resp.StatusCode, raw)
-	}
-	return env
+	return raw
 }
 
 // ok is call that fails the test on a non-zero code.

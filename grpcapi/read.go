@@ -158,6 +158,12 @@ func searchParams(q *api.SearchRequest, kv map[string]string) error {
 			q.SearchParams[k] = json.Number(v)
 		}
 	}
+	// Search iterator v2 (the SDKs' SearchIterator): passed as sent.
+	for _, k := range []string{"iterator", "search_iter_v2", "search_iter_batch_size", "search_iter_id", "search_iter_last_bound"} {
+		if v, ok := kv[k]; ok {
+			q.SearchParams[k] = v
+		}
+	}
 	return nil
 }
 
@@ -191,6 +197,9 @@ func searchData(res *api.SearchResult, outputNames []string) *schemapb.SearchRes
 	out.FieldsData = append(out.FieldsData, valueColumns(res.Schema, res.Fields(), ents)...)
 	for _, fd := range out.FieldsData {
 		out.OutputFields = append(out.OutputFields, fd.GetFieldName())
+	}
+	if res.Iterator != nil {
+		out.SearchIteratorV2Results = &schemapb.SearchIteratorV2Results{Token: res.Iterator.Token, LastBound: res.Iterator.LastBound}
 	}
 	if res.GroupField >= 0 { // each hit's group value, as Milvus returns it
 		out.GroupByFieldValue = column(&res.Schema.Fields[res.GroupField], groups)
