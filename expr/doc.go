@@ -56,7 +56,14 @@
 //     missing JSON key or mismatched runtime types is "unknown"; not/and/or
 //     follow SQL rules and Match reports true only for a definite true.
 //   - Evaluation allocates nothing per row (JSON decoding is the RowReader's
-//     job); field names are resolved once at compile time.
+//     job; text_match analyzes each row's text); field names are resolved
+//     once at compile time.
+//   - Plans read the compiled tree without changing it: IndexTerms (the
+//     conjuncts a scalar index answers, each satisfied by every matching
+//     row, so an index only narrows) and FieldValues (the values a filter
+//     fixes a field to, for partition-key pruning) never claim less than
+//     the filter matches.
 //
-// expr imports only segment (for the schema and value model).
+// expr imports only segment (for the schema and value model) and text
+// (the analyzers of text_match).
 package expr

@@ -7,8 +7,13 @@
 //     length.
 //   - Values crossing the package boundary are canonical: nil (null), bool,
 //     int64 (every integer type), float64 (Float rounded to float32), string,
-//     []float32 (vectors); JSON and Array columns store canonical JSON text
-//     and decode to JSON values with integral numbers as int64.
+//     []float32 (vectors), SparseVector (sparse vectors: strictly increasing
+//     indices, finite values); JSON and Array columns store canonical JSON
+//     text and decode to JSON values with integral numbers as int64.
+//   - A SparseFloatVector column is always resident, like a scalar one.
+//   - A segment whose rows are final (not Growing) may cache values derived
+//     from them (Derived: a sparse field's inverted index, a scalar index);
+//     they never depend on deletion flags and go with the segment.
 //   - Encoding is deterministic: the same segment state encodes to the same
 //     bytes.
 //   - A sealed segment whose rows are all in object storage may hold its

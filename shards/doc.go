@@ -23,6 +23,17 @@
 // FSM refuses an older build's Indexed entry and the coordinator a stale
 // token's task report, so a reassigned task's late report is dropped.
 //
+// Derived indexes (sparse.go, scalar.go) are not files: a sealed
+// segment's rows never change, so a replica builds the inverted index of a
+// SparseFloatVector field and the sorted index of a scalar field with an
+// INVERTED or STL_SORT index from the always-resident column on first use,
+// and keeps it as long as the segment object (segment.Derived); deletion
+// flags reach it as a filter. A scalar index narrows a filter to candidate
+// rows (ReadSpec.Terms, a superset of the matches, each still checked with
+// the whole filter), so it changes a read's cost, never its answer. A
+// StatsOnly search answers the BM25 statistics of its query terms over the
+// shard's live rows, which the proxy sums over the shards before scoring.
+//
 // Rows without a built index (growing segments, and sealed ones being
 // indexed) get an interim index on nodes with the query role
 // (Config.Interim, interim.go): an IVF trained on a segment's first rows,
