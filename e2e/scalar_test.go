@@ -110,6 +110,9 @@ func TestScalarIndexesAgreeWithScans(t *testing.T) {
 	waitSealedFlushed(t, p, "indexed")
 	before := scalarReads(t, p)
 	check("flushed")
+	if b := metricValue(t, p, "raftvec_derived_index_bytes"); b <= 0 {
+		t.Fatalf("raftvec_derived_index_bytes = %d after reads through scalar indexes", b)
+	}
 	if after := scalarReads(t, p); after < before+int64(2*len(scalarFilters)-8) {
 		t.Fatalf("the scalar indexes narrowed %d segment reads for %d filtered reads of sealed segments", after-before, 2*len(scalarFilters))
 	}
@@ -148,6 +151,12 @@ func TestScalarIndexesAgreeWithScans(t *testing.T) {
 // scalarReads reads raftvec_scalar_index_segment_reads_total from /metrics.
 func scalarReads(t *testing.T, p *proc) int64 {
 	t.Helper()
+	return metricValue(t, p, "raftvec_scalar_index_segment_reads_total")
+}
+
+// metricValue reads an unlabelled metric from /metrics.
+func metricValue(t *testing.T, p *proc, name string) int64 {
+	t.Helper()
 	resp, err := http.Get("http://" + p.http + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +164,7 @@ func scalarReads(t *testing.T, p *proc) int64 {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "raftvec_scalar_index_segment_reads_total "); ok {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil {
 				t.Fatal(err)
@@ -163,6 +172,6 @@ func scalarReads(t *testing.T, p *proc) int64 {
 			return int64(f)
 		}
 	}
-	t.Fatal("no raftvec_scalar_index_segment_reads_total in /metrics")
+	t.Fatalf("no %s in /metrics", name)
 	return 0
 }

@@ -43,3 +43,13 @@ func (g *Segment) derivedCache() *derived {
 	g.derivedOnce.Do(func() { g.derived = &derived{} })
 	return g.derived
 }
+
+// EachDerived calls fn with every value the segment has derived so far.
+func (g *Segment) EachDerived(fn func(v any)) {
+	d := g.derivedCache()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, v := range d.values {
+		fn(v)
+	}
+}

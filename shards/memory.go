@@ -2,6 +2,7 @@ package shards
 
 import (
 	"github.com/raftvec/raftvec/fsm"
+	"github.com/raftvec/raftvec/index"
 	"github.com/raftvec/raftvec/segment"
 )
 
@@ -21,6 +22,10 @@ type MemoryStats struct {
 	VectorBytesInMemory  int64
 	VectorBytesMapped    int64
 	VectorBytesInStorage int64
+	// DerivedIndexBytes counts the indexes replicas built from sealed
+	// segments' columns on first use: sparse inverted indexes and scalar
+	// indexes (on the Go heap).
+	DerivedIndexBytes int64
 }
 
 // Memory sums MemoryStats over the open replicas.
@@ -33,6 +38,9 @@ func (h *Host) Memory() MemoryStats {
 		s := r.fsm.Schema()
 		r.fsm.View(func(v fsm.View) {
 			for _, g := range v.Segments() {
+				if g.State != segment.Growing {
+					g.EachDerived(func(v any) { m.DerivedIndexBytes += derivedBytes(v) })
+				}
 				for f := range s.Fields {
 					if s.Fields[f].Type != segment.TypeFloatVector {
 						continue
@@ -50,4 +58,15 @@ func (h *Host) Memory() MemoryStats {
 		})
 	}
 	return m
+}
+
+// derivedBytes is the size of a derived index (sparse.go, scalar.go).
+func derivedBytes(v any) int64 {
+	switch x := v.(type) {
+	case *sparseSegment:
+		return x.x.Bytes() + int64(4*len(x.lens))
+	case *index.Sorted:
+		return x.Bytes()
+	}
+	return 0
 }

@@ -59,6 +59,9 @@ func (r *Replica) Query(ctx context.Context, spec ReadSpec, ids []any, out []int
 	var res QueryResult
 	var err error
 	guard := r.guard(ctx)
+	if ids == nil {
+		r.prefetchDerived(spec, -1)
+	}
 	r.fsm.View(func(v fsm.View) {
 		var refs []rowRef
 		if refs, err = r.collect(v, spec, ids, guard); err != nil {
@@ -192,6 +195,11 @@ func (r *Replica) Search(ctx context.Context, spec ReadSpec, req *SearchRequest)
 		return SearchResult{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	r.prefetch(spec, req)
+	sparse := -1
+	if req.Sparse != nil {
+		sparse = req.AnnsField
+	}
+	r.prefetchDerived(spec, sparse)
 	var res SearchResult
 	r.fsm.View(func(v fsm.View) {
 		if req.StatsOnly {

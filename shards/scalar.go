@@ -4,6 +4,7 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 
 	"github.com/raftvec/raftvec/expr"
+	"github.com/raftvec/raftvec/fsm"
 	"github.com/raftvec/raftvec/index"
 	"github.com/raftvec/raftvec/segment"
 )
@@ -128,5 +129,33 @@ func (h *Host) ScalarIndexReads() int64 { return h.reads.scalar.Load() }
 func (r *Replica) countScalarRead() {
 	if r.reads != nil {
 		r.reads.scalar.Add(1)
+	}
+}
+
+// prefetchDerived builds, outside the shard's lock, the derived indexes a
+// read will use on sealed segments: the scalar indexes of spec's terms and
+// the inverted index of a sparse field (sparse >= 0). A sealed segment's
+// columns never change, so this reads them safely, and the first read
+// through an index does not hold the lock (and the log's Apply) while it
+// is built.
+func (r *Replica) prefetchDerived(spec ReadSpec, sparse int) {
+	if len(spec.Terms) == 0 && sparse < 0 {
+		return
+	}
+	var segs []*segment.Segment
+	r.fsm.View(func(v fsm.View) {
+		for _, g := range v.Segments() {
+			if g.State != segment.Growing && spec.includes(g) {
+				segs = append(segs, g)
+			}
+		}
+	})
+	for _, g := range segs {
+		for _, t := range spec.Terms {
+			scalarIndex(g, t.Field)
+		}
+		if sparse >= 0 {
+			sparseIndex(g, sparse)
+		}
 	}
 }
