@@ -136,7 +136,7 @@ func buildField(fr *FieldRequest) (segment.Field, error) {
 		return f, err
 	}
 	f.Dim, f.MaxLength, f.MaxCapacity = int(dim), int(maxLen), int(maxCap)
-	if f.Type == segment.TypeFloatVector && f.Dim == 0 {
+	if f.Type.IsDense() && f.Dim == 0 {
 		return f, missingf("missing required parameter \"dim\" in elementTypeParams of vector field %q", fr.FieldName)
 	}
 	if err := analyzerParams(&f, fr.ElementTypeParams); err != nil {
@@ -153,7 +153,8 @@ func buildField(fr *FieldRequest) (segment.Field, error) {
 // defaultValue converts a field's defaultValue to a canonical value.
 func defaultValue(f *segment.Field, v any) (any, error) {
 	switch f.Type {
-	case segment.TypeJSON, segment.TypeArray, segment.TypeFloatVector, segment.TypeSparseFloatVector:
+	case segment.TypeJSON, segment.TypeArray, segment.TypeFloatVector, segment.TypeSparseFloatVector,
+		segment.TypeFloat16Vector, segment.TypeBFloat16Vector:
 		return nil, invalidf("field %q: a %s field cannot have a defaultValue", f.Name, f.Type)
 	}
 	c, err := convertScalar(f, v)

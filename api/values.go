@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/raftvec/raftvec/half"
 	"github.com/raftvec/raftvec/segment"
 )
 
@@ -29,6 +30,12 @@ func convertValue(f *segment.Field, v any) (any, error) {
 		return convertArray(f, v)
 	case segment.TypeFloatVector:
 		vec, err := floatVector(v, f.Dim)
+		if err != nil {
+			return nil, fmt.Errorf("field %q: %v", f.Name, err)
+		}
+		return vec, nil
+	case segment.TypeFloat16Vector, segment.TypeBFloat16Vector:
+		vec, err := halfVector(f, v)
 		if err != nil {
 			return nil, fmt.Errorf("field %q: %v", f.Name, err)
 		}
@@ -296,4 +303,26 @@ func sparseValue(x any) (float32, error) {
 		return 0, err
 	}
 	return float32(f.(float64)), nil
+}
+
+// halfVector converts a Float16Vector or BFloat16Vector value (a list of
+// numbers, or 16-bit values a binary front end decoded) to its 16-bit
+// encoding; values the format cannot hold are refused, never rounded to
+// infinity.
+func halfVector(f *segment.Field, v any) ([]uint16, error) {
+	if h, ok := v.([]uint16); ok {
+		if len(h) != f.Dim {
+			return nil, fmt.Errorf("vector has %d dimensions, want dim %d", len(h), f.Dim)
+		}
+		return h, nil
+	}
+	vec, err := floatVector(v, f.Dim)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]uint16, len(vec))
+	if err := half.Encode(f.Type.Half(), out, vec); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -93,7 +93,7 @@ func (w *Worker) outputIndex(ctx context.Context, c *coordinator.Collection, t c
 	}
 	typ := shards.IndexFileType(ix)
 	col := &out.Columns[f]
-	b, err := index.EncodeFile(typ, ix.Params, col.Dim, metric, col.Vectors, uint64(seg), false)
+	b, err := index.EncodeFile(typ, ix.Params, col.Dim, metric, col.Float32s(), uint64(seg), false)
 	if err != nil {
 		return nil, err
 	}

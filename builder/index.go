@@ -96,7 +96,7 @@ func (w *Worker) buildIndexFile(ctx context.Context, c *coordinator.Collection, 
 	}
 	col := &g.Columns[f]
 	// The segment copy is this build's own: the index may keep its vectors.
-	b, err := index.EncodeFile(typ, ix.Params, col.Dim, metric, col.Vectors, uint64(info.ID), true)
+	b, err := index.EncodeFile(typ, ix.Params, col.Dim, metric, col.Float32s(), uint64(info.ID), true)
 	if err != nil {
 		return nil, err
 	}

@@ -70,7 +70,7 @@ func (sh *Shard) compactCommitLocked(c *Command) Result {
 // wrote them), and stay there until a reader loads them.
 func (sh *Shard) copyScalarsLocked(out, g *segment.Segment, row int) {
 	for f := range out.Columns {
-		if sh.schema.Fields[f].Type != segment.TypeFloatVector {
+		if !sh.schema.Fields[f].Type.IsDense() {
 			out.Columns[f].Append(&g.Columns[f], row)
 		}
 	}

@@ -1,10 +1,12 @@
 package grpcapi
 
 import (
+	"encoding/binary"
 	"encoding/json"
 
 	"github.com/milvus-io/milvus-proto/go-api/v2/schemapb"
 
+	"github.com/raftvec/raftvec/half"
 	"github.com/raftvec/raftvec/proxy"
 	"github.com/raftvec/raftvec/segment"
 )
@@ -65,6 +67,10 @@ func column(f *segment.Field, vals []any) *schemapb.FieldData {
 		}
 		fd.Field = &schemapb.FieldData_Vectors{Vectors: &schemapb.VectorField{Dim: int64(f.Dim),
 			Data: &schemapb.VectorField_FloatVector{FloatVector: &schemapb.FloatArray{Data: data}}}}
+		return fd
+	}
+	if f.Type.Half() != 0 {
+		fd.Field = &schemapb.FieldData_Vectors{Vectors: halfColumn(f, vals)}
 		return fd
 	}
 	if f.Type == segment.TypeSparseFloatVector {
@@ -151,4 +157,28 @@ func jsonBytes(v any) []byte {
 		return []byte("null")
 	}
 	return b
+}
+
+// halfColumn renders half-precision vectors (canonical []float32, decoded
+// from 16 bits, so re-encoding is exact) as Milvus's little-endian bytes.
+func halfColumn(f *segment.Field, vals []any) *schemapb.VectorField {
+	data := make([]byte, 0, 2*f.Dim*len(vals))
+	h := make([]uint16, f.Dim)
+	for _, v := range vals {
+		vec, _ := v.([]float32)
+		clear(h)
+		if len(vec) == f.Dim {
+			_ = half.Encode(f.Type.Half(), h, vec)
+		}
+		for _, x := range h {
+			data = binary.LittleEndian.AppendUint16(data, x)
+		}
+	}
+	vf := &schemapb.VectorField{Dim: int64(f.Dim)}
+	if f.Type == segment.TypeBFloat16Vector {
+		vf.Data = &schemapb.VectorField_Bfloat16Vector{Bfloat16Vector: data}
+	} else {
+		vf.Data = &schemapb.VectorField_Float16Vector{Float16Vector: data}
+	}
+	return vf
 }

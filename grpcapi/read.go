@@ -17,6 +17,7 @@ import (
 
 	"github.com/raftvec/raftvec/api"
 	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/half"
 	"github.com/raftvec/raftvec/proxy"
 	"github.com/raftvec/raftvec/segment"
 )
@@ -241,6 +242,23 @@ func placeholders(b []byte) (queries, error) {
 			}
 			q.vectors[i] = vec
 		}
+	case commonpb.PlaceholderType_Float16Vector, commonpb.PlaceholderType_BFloat16Vector:
+		f := half.F16
+		if ph.GetType() == commonpb.PlaceholderType_BFloat16Vector {
+			f = half.BF16
+		}
+		q.vectors = make([][]float32, len(ph.GetValues()))
+		for i, raw := range ph.GetValues() {
+			if len(raw)%2 != 0 {
+				return q, fmt.Errorf("%w: query vector %d has %d bytes, not a multiple of 2", api.ErrInvalid, i, len(raw))
+			}
+			h := make([]uint16, len(raw)/2)
+			for j := range h {
+				h[j] = binary.LittleEndian.Uint16(raw[2*j:])
+			}
+			q.vectors[i] = make([]float32, len(h))
+			half.Decode(f, q.vectors[i], h)
+		}
 	case commonpb.PlaceholderType_SparseFloatVector:
 		q.sparse = make([]segment.SparseVector, len(ph.GetValues()))
 		for i, raw := range ph.GetValues() {
@@ -258,7 +276,7 @@ func placeholders(b []byte) (queries, error) {
 			q.texts[i] = string(raw)
 		}
 	default:
-		return q, fmt.Errorf("%w: query vectors of type %s are not supported (FloatVector, SparseFloatVector, VarChar)", api.ErrInvalid, ph.GetType())
+		return q, fmt.Errorf("%w: query vectors of type %s are not supported (FloatVector, Float16Vector, BFloat16Vector, SparseFloatVector, VarChar)", api.ErrInvalid, ph.GetType())
 	}
 	return q, nil
 }

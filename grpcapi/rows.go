@@ -2,6 +2,7 @@ package grpcapi
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"github.com/raftvec/raftvec/segment"
@@ -86,12 +87,15 @@ func columnValues(fd *schemapb.FieldData) ([]any, error) {
 	if vf == nil {
 		return scalarValues(fd.GetScalars())
 	}
+	if b, ok := halfBytes(vf); ok {
+		return halfRows(b, int(vf.GetDim()))
+	}
 	if sp := vf.GetSparseFloatVector(); sp != nil {
 		return eachErr(sp.GetContents(), func(b []byte) (any, error) { return segment.ParseSparseBinary(b) })
 	}
 	fv := vf.GetFloatVector()
 	if fv == nil {
-		return nil, fmt.Errorf("only FloatVector and SparseFloatVector vectors are supported")
+		return nil, fmt.Errorf("vectors of this type are not supported (FloatVector, Float16Vector, BFloat16Vector, SparseFloatVector)")
 	}
 	d, data := int(vf.GetDim()), fv.GetData()
 	if d <= 0 || len(data)%d != 0 {
@@ -214,4 +218,32 @@ func decodeJSON(b []byte) (any, error) {
 		return nil, fmt.Errorf("not valid JSON: %v", err)
 	}
 	return v, nil
+}
+
+// halfBytes returns the bytes of a Float16Vector or BFloat16Vector column.
+func halfBytes(vf *schemapb.VectorField) ([]byte, bool) {
+	switch d := vf.GetData().(type) {
+	case *schemapb.VectorField_Float16Vector:
+		return d.Float16Vector, true
+	case *schemapb.VectorField_Bfloat16Vector:
+		return d.Bfloat16Vector, true
+	}
+	return nil, false
+}
+
+// halfRows splits little-endian 16-bit values into rows of dim ([]uint16
+// each, what api takes from binary front ends).
+func halfRows(b []byte, dim int) ([]any, error) {
+	if dim <= 0 || len(b)%(2*dim) != 0 {
+		return nil, fmt.Errorf("%d bytes do not make 16-bit vectors of dim %d", len(b), dim)
+	}
+	vals := make([]any, 0, len(b)/(2*dim))
+	for i := 0; i < len(b); i += 2 * dim {
+		row := make([]uint16, dim)
+		for j := range row {
+			row[j] = binary.LittleEndian.Uint16(b[i+2*j:])
+		}
+		vals = append(vals, row)
+	}
+	return vals, nil
 }

@@ -62,8 +62,14 @@
 //     assembly implementation can replace the portable Go one without
 //     touching callers (see KernelImpl).
 //
+// Exact search also scans half-precision rows (FlatPart.Halfs, Milvus's
+// Float16Vector and BFloat16Vector), decoding each row to float32 as it is
+// scored, so the rows stay at half size; queries are float32. Sorted is
+// the scalar index (INVERTED, STL_SORT): values with their rows, sorted,
+// answering set, range and prefix lookups.
+//
 // The package is a leaf: it knows nothing about Raft, networking, segments
-// or schemas, and imports nothing from this repository. Replication, data
+// or schemas, and imports nothing from this repository but package half. Replication, data
 // placement and deletes are the callers' concern (deletes reach a search
 // as a Filter).
 package index

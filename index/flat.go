@@ -1,6 +1,10 @@
 package index
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/raftvec/raftvec/half"
+)
 
 // Flat is an exact (brute-force) index: vectors stored contiguously, every
 // search scans all rows. It is safe for concurrent use; Add excludes
@@ -120,10 +124,22 @@ type FlatView struct {
 	Parts []FlatPart
 }
 
-// FlatPart is one run of rows of a FlatView.
+// FlatPart is one run of rows of a FlatView: float32 Vectors, or
+// half-precision Halfs in format Half (decoded row by row as they are
+// scanned, so the rows stay at 2 bytes per element in memory).
 type FlatPart struct {
 	Vectors []float32
+	Halfs   []uint16
+	Half    half.Format
 	First   int64
+}
+
+// floats returns the number of elements of the part.
+func (p *FlatPart) floats() int {
+	if p.Halfs != nil {
+		return len(p.Halfs)
+	}
+	return len(p.Vectors)
 }
 
 // SearchFlat runs an exact search over v. p.Metric must be set.
@@ -139,10 +155,13 @@ func SearchFlat(v FlatView, queries [][]float32, p SearchParams) ([][]Hit, error
 	}
 	n := 0
 	for _, p := range parts {
-		if len(p.Vectors)%v.Dim != 0 {
-			return nil, invalidf("%d floats is not a multiple of dimension %d", len(p.Vectors), v.Dim)
+		if p.floats()%v.Dim != 0 {
+			return nil, invalidf("%d floats is not a multiple of dimension %d", p.floats(), v.Dim)
 		}
-		n += len(p.Vectors) / v.Dim
+		if p.Halfs != nil && p.Half == 0 {
+			return nil, invalidf("a part of half-precision rows needs its format")
+		}
+		n += p.floats() / v.Dim
 	}
 	if v.IDs != nil && len(v.IDs) != n {
 		return nil, invalidf("%d ids for %d vectors", len(v.IDs), n)

@@ -1,6 +1,10 @@
 package index
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/raftvec/raftvec/half"
+)
 
 // flatScan is one exact search over n rows in one or more runs. It is read-only and
 // shared by the goroutines of a multi-query search.
@@ -85,7 +89,11 @@ func (s *flatScan) scan(q []float32, top *topK, cand *[]entry) {
 // scanPart scans one run of rows; false means stopped.
 func (s *flatScan) scanPart(p FlatPart, q []float32, top *topK, cand *[]entry) bool {
 	filter, rng, dim, vecs := s.p.Filter, s.rng, s.dim, p.Vectors
-	n := len(vecs) / dim
+	n := p.floats() / dim
+	var buf []float32 // one decoded half-precision row
+	if p.Halfs != nil {
+		buf = make([]float32, dim)
+	}
 	for lo := 0; lo < n; lo += ScanChunk {
 		hi := min(lo+ScanChunk, n)
 		if s.stop.poll(hi - lo) {
@@ -99,7 +107,14 @@ func (s *flatScan) scanPart(p FlatPart, q []float32, top *topK, cand *[]entry) b
 			if filter != nil && !filter(id) {
 				continue
 			}
-			sc := s.score(q, vecs[i*dim:(i+1)*dim:(i+1)*dim], i)
+			var row []float32
+			if buf != nil {
+				half.Decode(p.Half, buf, p.Halfs[i*dim:(i+1)*dim])
+				row = buf
+			} else {
+				row = vecs[i*dim : (i+1)*dim : (i+1)*dim]
+			}
+			sc := s.score(q, row, i)
 			if !rng.contains(sc) {
 				continue
 			}

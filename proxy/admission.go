@@ -53,10 +53,10 @@ func (p *Proxy) admit(ctx context.Context, c *coordinator.Collection) error {
 func rowCost(c *coordinator.Collection) int64 {
 	var b int64
 	for _, f := range c.Schema.Fields {
-		if f.Type != segment.TypeFloatVector {
+		if !f.Type.IsDense() {
 			continue
 		}
-		b += int64(f.Dim) * 4
+		b += int64(f.Dim) * int64(f.Type.ElemBytes())
 		if ix, ok := c.IndexOn(f.Name); ok && shards.IndexFileType(ix) == index.FileHNSW {
 			b += int64(2*index.IntParam(ix.Params, "M", 16)*4 + 8)
 		}

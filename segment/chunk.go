@@ -117,6 +117,8 @@ func (c *Column) Slice(from, to int) Column {
 		out.Raw = c.Raw[from:to]
 	case TypeSparseFloatVector:
 		out.Sparse = c.Sparse[from:to]
+	case TypeFloat16Vector, TypeBFloat16Vector:
+		out.Halfs = c.Halfs[from*c.Dim : to*c.Dim]
 	case TypeFloatVector:
 		out.Vectors = c.Vectors[from*c.Dim : to*c.Dim]
 	}
@@ -132,6 +134,8 @@ func (c *Column) Bytes(from, to int) int64 {
 		return n
 	case TypeFloatVector:
 		return n * int64(c.Dim) * 4
+	case TypeFloat16Vector, TypeBFloat16Vector:
+		return n * int64(c.Dim) * 2
 	case TypeVarChar:
 		var s int64
 		for _, v := range c.Strings[from:to] {
@@ -197,6 +201,7 @@ func (c *Column) AppendAll(src *Column) {
 	c.Strings = append(c.Strings, src.Strings...)
 	c.Raw = append(c.Raw, src.Raw...)
 	c.Sparse = append(c.Sparse, src.Sparse...)
+	c.Halfs = append(c.Halfs, src.Halfs...)
 	_ = src.VectorParts(func(_ int, v []float32) error {
 		if c.parts != nil {
 			c.parts.appendRows(v)

@@ -152,6 +152,11 @@ func EncodeColumn(e *Encoder, c *Column) {
 		}
 	case TypeSparseFloatVector:
 		encodeSparse(e, c.Sparse)
+	case TypeFloat16Vector, TypeBFloat16Vector:
+		out := e.grow(2 * len(c.Halfs))
+		for i, h := range c.Halfs {
+			binary.LittleEndian.PutUint16(out[2*i:], h)
+		}
 	case TypeFloatVector:
 		out := e.grow(4 * n * c.Dim)
 		_ = c.VectorParts(func(first int, vs []float32) error {
@@ -219,6 +224,13 @@ func DecodeColumn(d *Decoder) Column {
 		}
 	case TypeSparseFloatVector:
 		c.Sparse = decodeSparse(d, n)
+	case TypeFloat16Vector, TypeBFloat16Vector:
+		if b := d.Next(2 * n * c.Dim); d.Err == nil {
+			c.Halfs = make([]uint16, n*c.Dim)
+			for i := range c.Halfs {
+				c.Halfs[i] = binary.LittleEndian.Uint16(b[2*i:])
+			}
+		}
 	case TypeFloatVector:
 		c.Vectors = decodeFloat32s(d, n*c.Dim)
 	default:

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+
+	"github.com/raftvec/raftvec/half"
 )
 
 // Column holds one field's values for a run of rows. Exactly one of the typed
@@ -16,6 +18,8 @@ import (
 //	VarChar                    Strings
 //	JSON, Array                Raw (canonical JSON text of each value)
 //	SparseFloatVector          Sparse (always resident, like a scalar)
+//	Float16Vector,             Halfs (Dim 16-bit values per row; read them
+//	BFloat16Vector             with Vector, which decodes to float32)
 //	FloatVector                Vectors (Dim values per row, contiguous),
 //	                           or runs of rows: adopted batch arrays or
 //	                           chunk files mapped in place (parts.go,
@@ -35,6 +39,7 @@ type Column struct {
 	Raw     [][]byte
 	Vectors []float32
 	Sparse  []SparseVector
+	Halfs   []uint16
 
 	// parts, when set, holds a vector column's rows as a list of runs
 	// (Vectors is nil): adopted batch arrays of a growing segment, or
@@ -62,6 +67,11 @@ func (c *Column) Len() int {
 		return len(c.Raw)
 	case TypeSparseFloatVector:
 		return len(c.Sparse)
+	case TypeFloat16Vector, TypeBFloat16Vector:
+		if c.Dim == 0 {
+			return 0
+		}
+		return len(c.Halfs) / c.Dim
 	case TypeFloatVector:
 		if c.parts != nil {
 			return c.parts.rows
@@ -80,6 +90,11 @@ func (c *Column) IsNull(i int) bool { return c.Valid != nil && !c.Valid[i] }
 // Vector returns row i of a vector column (no copy: a mapped column's row
 // is valid only while the column is reachable).
 func (c *Column) Vector(i int) []float32 {
+	if f := c.Type.Half(); f != 0 { // decoded: a new slice
+		out := make([]float32, c.Dim)
+		half.Decode(f, out, c.Halfs[i*c.Dim:(i+1)*c.Dim])
+		return out
+	}
 	if c.parts != nil {
 		return c.parts.vector(i)
 	}
@@ -109,7 +124,7 @@ func (c *Column) Value(i int) any {
 			return nil
 		}
 		return v
-	case TypeFloatVector:
+	case TypeFloatVector, TypeFloat16Vector, TypeBFloat16Vector:
 		return c.Vector(i)
 	case TypeSparseFloatVector:
 		return c.Sparse[i]
@@ -142,6 +157,8 @@ func (c *Column) Append(src *Column, i int) {
 		c.Raw = append(c.Raw, src.Raw[i])
 	case TypeSparseFloatVector:
 		c.Sparse = append(c.Sparse, src.Sparse[i])
+	case TypeFloat16Vector, TypeBFloat16Vector:
+		c.Halfs = append(c.Halfs, src.Halfs[i*c.Dim:(i+1)*c.Dim]...)
 	case TypeFloatVector:
 		if c.parts != nil {
 			c.parts.appendRows(src.Vector(i))
@@ -215,6 +232,8 @@ func (c *Column) AppendValue(v any) {
 		c.Raw = append(c.Raw, b)
 	case TypeSparseFloatVector:
 		c.Sparse = append(c.Sparse, v.(SparseVector))
+	case TypeFloat16Vector, TypeBFloat16Vector:
+		c.appendHalf(v)
 	case TypeFloatVector:
 		vec, _ := v.([]float32)
 		if len(vec) != c.Dim {
@@ -299,3 +318,26 @@ func (b *Batch) Rows() int {
 
 // Value implements RowReader.
 func (b *Batch) Value(f, row int) any { return b.Columns[f].Value(row) }
+
+// appendHalf appends a half-precision vector given encoded ([]uint16) or
+// as float32 values, which must fit the format (callers validate first).
+func (c *Column) appendHalf(v any) {
+	switch x := v.(type) {
+	case []uint16:
+		if len(x) != c.Dim {
+			panic(fmt.Sprintf("segment: vector of length %d in column of dim %d", len(x), c.Dim))
+		}
+		c.Halfs = append(c.Halfs, x...)
+	case []float32:
+		if len(x) != c.Dim {
+			panic(fmt.Sprintf("segment: vector of length %d in column of dim %d", len(x), c.Dim))
+		}
+		n := len(c.Halfs)
+		c.Halfs = append(c.Halfs, make([]uint16, c.Dim)...)
+		if err := half.Encode(c.Type.Half(), c.Halfs[n:], x); err != nil {
+			panic(fmt.Sprintf("segment: %s vector: %v", c.Type, err))
+		}
+	default:
+		panic(fmt.Sprintf("segment: %T in a %s column", v, c.Type))
+	}
+}

@@ -26,6 +26,8 @@ func allTypesSchema(t testing.TB, nullable bool) *Schema {
 		{Name: "a", Type: TypeArray, ElementType: TypeInt64, MaxCapacity: 8, Nullable: nullable},
 		{Name: "v", Type: TypeFloatVector, Dim: 3},
 		{Name: "sp", Type: TypeSparseFloatVector},
+		{Name: "h16", Type: TypeFloat16Vector, Dim: 3},
+		{Name: "hb16", Type: TypeBFloat16Vector, Dim: 2},
 	}}
 	if err := s.Validate(); err != nil {
 		t.Fatalf("fixture schema: %v", err)
@@ -64,6 +66,12 @@ func sampleValue(f *Field, i int) any {
 			v[k] = float32(i) * float32(1-2*k)
 		}
 		v[f.Dim-1] = 0.5
+		return v
+	case TypeFloat16Vector, TypeBFloat16Vector:
+		v := make([]float32, f.Dim) // exactly representable in both formats
+		for k := range v {
+			v[k] = float32(i%64)*0.5 - float32(k)
+		}
 		return v
 	case TypeSparseFloatVector:
 		var v SparseVector // empty every fourth row
@@ -108,6 +116,7 @@ type normColumn struct {
 	Raw       [][]byte
 	VecBits   []uint32
 	Sparse    []string
+	Halfs     []uint16
 }
 
 func normalise(c *Column) normColumn {
@@ -141,6 +150,9 @@ func normalise(c *Column) normColumn {
 	})
 	for _, v := range c.Sparse {
 		n.Sparse = append(n.Sparse, fmt.Sprint(v.Indices, v.Values))
+	}
+	if len(c.Halfs) > 0 {
+		n.Halfs = c.Halfs
 	}
 	return n
 }

@@ -56,7 +56,7 @@ func (g *Segment) vectorsAbsent(s *Schema, load Loader, rows int) {
 	g.lz.mu.Lock()
 	defer g.lz.mu.Unlock()
 	for f := range s.Fields {
-		if s.Fields[f].Type == TypeFloatVector {
+		if s.Fields[f].Type.IsDense() {
 			g.Columns[f] = NewColumn(&s.Fields[f])
 			g.lz.missing[f] = true
 		}

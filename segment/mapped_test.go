@@ -92,6 +92,13 @@ func TestMappedVectorColumn(t *testing.T) {
 	if !slices.Equal(firsts, []int{0, 100, 200}) {
 		t.Fatalf("parts start at %v", firsts)
 	}
+	for f := range s.Fields { // the half-precision columns load onto the heap
+		if f != vf && s.Fields[f].Type.IsDense() {
+			if err := g.LoadMapped(maps.mapper, f); err != nil || g.Mapped(f) {
+				t.Fatalf("half column %d: mapped %v, %v", f, g.Mapped(f), err)
+			}
+		}
+	}
 	assertSameBatch(t, &Batch{Columns: g.Columns}, &Batch{Columns: orig.Columns})
 	if !bytes.Equal(encodeBatch(&Batch{Columns: g.Columns}), encodeBatch(&Batch{Columns: orig.Columns})) {
 		t.Fatal("a mapped column encodes differently")

@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"github.com/raftvec/raftvec/half"
 	"runtime"
 	"slices"
 	"sort"
@@ -160,4 +161,16 @@ func (c *Column) Contiguous(from, to int) []float32 {
 		return nil
 	})
 	return slices.Clip(out)
+}
+
+// Float32s returns every row of a dense vector column as float32: the
+// rows themselves for a FloatVector (shared when in one run), decoded for
+// the half-precision types.
+func (c *Column) Float32s() []float32 {
+	if f := c.Type.Half(); f != 0 {
+		out := make([]float32, len(c.Halfs))
+		half.Decode(f, out, c.Halfs)
+		return out
+	}
+	return c.Contiguous(0, c.Len())
 }

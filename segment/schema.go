@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/raftvec/raftvec/half"
 )
 
 // DataType is a field type. Names match Milvus's dataType strings exactly
@@ -25,10 +27,13 @@ const (
 	TypeArray
 	TypeFloatVector
 	TypeSparseFloatVector
+	TypeFloat16Vector
+	TypeBFloat16Vector
 )
 
 var typeNames = [...]string{"None", "Bool", "Int8", "Int16", "Int32", "Int64",
-	"Float", "Double", "VarChar", "JSON", "Array", "FloatVector", "SparseFloatVector"}
+	"Float", "Double", "VarChar", "JSON", "Array", "FloatVector", "SparseFloatVector",
+	"Float16Vector", "BFloat16Vector"}
 
 // String returns the Milvus name of the type.
 func (t DataType) String() string {
@@ -55,7 +60,34 @@ func (t DataType) IsInteger() bool { return t >= TypeInt8 && t <= TypeInt64 }
 func (t DataType) IsNumeric() bool { return t.IsInteger() || t == TypeFloat || t == TypeDouble }
 
 // IsVector reports whether t is a vector type (a field a search can target).
-func (t DataType) IsVector() bool { return t == TypeFloatVector || t == TypeSparseFloatVector }
+func (t DataType) IsVector() bool { return t == TypeSparseFloatVector || t.IsDense() }
+
+// IsDense reports whether t is a dense vector type: FloatVector, or the
+// half-precision Float16Vector and BFloat16Vector (stored at 2 bytes per
+// element, searched as float32).
+func (t DataType) IsDense() bool {
+	return t == TypeFloatVector || t == TypeFloat16Vector || t == TypeBFloat16Vector
+}
+
+// Half returns the 16-bit format of a half-precision vector type (0 for
+// other types).
+func (t DataType) Half() half.Format {
+	switch t {
+	case TypeFloat16Vector:
+		return half.F16
+	case TypeBFloat16Vector:
+		return half.BF16
+	}
+	return 0
+}
+
+// ElemBytes is the size of one element of a dense vector type.
+func (t DataType) ElemBytes() int {
+	if t.Half() != 0 {
+		return 2
+	}
+	return 4
+}
 
 // IntRange returns the inclusive range of an integer type.
 func (t DataType) IntRange() (lo, hi int64) {
@@ -305,7 +337,7 @@ func validateField(f *Field) error {
 	switch f.Type {
 	case TypeNone:
 		return fmt.Errorf("%w: field %q has no data type", ErrSchema, f.Name)
-	case TypeFloatVector:
+	case TypeFloatVector, TypeFloat16Vector, TypeBFloat16Vector:
 		if f.Dim < 1 || f.Dim > MaxDim {
 			return fmt.Errorf("%w: field %q: dim must be between 1 and %d, got %d", ErrSchema, f.Name, MaxDim, f.Dim)
 		}

@@ -184,13 +184,13 @@ func TestValidateAutoIDPropagation(t *testing.T) {
 }
 
 func TestDataTypeNames(t *testing.T) {
-	for dt := TypeBool; dt <= TypeSparseFloatVector; dt++ {
+	for dt := TypeBool; dt <= TypeBFloat16Vector; dt++ {
 		got, err := ParseDataType(dt.String())
 		if err != nil || got != dt {
 			t.Errorf("ParseDataType(%q) = %v, %v; want %v", dt.String(), got, err, dt)
 		}
 	}
-	for _, bad := range []string{"", "None", "int64", "FLOAT", "Float16Vector", "String"} {
+	for _, bad := range []string{"", "None", "int64", "FLOAT", "Float32Vector", "String"} {
 		if _, err := ParseDataType(bad); !errors.Is(err, ErrSchema) {
 			t.Errorf("ParseDataType(%q) error = %v, want ErrSchema", bad, err)
 		}

@@ -259,7 +259,7 @@ func (g *Segment) openLazy(s *Schema, load Loader) error {
 	var scalars []int
 	for i := range s.Fields {
 		g.lz.missing[i] = true
-		if s.Fields[i].Type != TypeFloatVector {
+		if !s.Fields[i].Type.IsDense() {
 			scalars = append(scalars, i)
 		}
 	}

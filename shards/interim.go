@@ -143,7 +143,7 @@ func (h *Host) interimMetrics(r *Replica) map[int]index.Metric {
 	for _, ix := range h.cfg.Indexes(r.CollectionID) {
 		f := schema.FieldIndex(ix.FieldName)
 		m, err := index.ParseMetric(ix.MetricType)
-		if f < 0 || err != nil || IndexFileType(ix) == "" {
+		if f < 0 || err != nil || IndexFileType(ix) == "" || schema.Fields[f].Type != segment.TypeFloatVector {
 			continue
 		}
 		out[f] = m

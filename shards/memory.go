@@ -42,10 +42,10 @@ func (h *Host) Memory() MemoryStats {
 					g.EachDerived(func(v any) { m.DerivedIndexBytes += derivedBytes(v) })
 				}
 				for f := range s.Fields {
-					if s.Fields[f].Type != segment.TypeFloatVector {
+					if !s.Fields[f].Type.IsDense() {
 						continue
 					}
-					b := int64(g.Rows()) * int64(s.Fields[f].Dim) * 4
+					b := int64(g.Rows()) * int64(s.Fields[f].Dim) * int64(s.Fields[f].Type.ElemBytes())
 					if g.Mapped(f) {
 						m.VectorBytesMapped += b
 					} else if g.Resident(f) {

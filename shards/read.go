@@ -367,6 +367,9 @@ func (r *Replica) searchRows(g *segment.Segment, cand *roaring.Bitmap, req *Sear
 // flatView views a vector column's rows for index.SearchFlat; the view is
 // valid while col is reachable and unchanged.
 func flatView(col *segment.Column) index.FlatView {
+	if f := col.Type.Half(); f != 0 {
+		return index.FlatView{Dim: col.Dim, Parts: []index.FlatPart{{Halfs: col.Halfs, Half: f}}}
+	}
 	var parts []index.FlatPart
 	_ = col.VectorParts(func(first int, v []float32) error {
 		parts = append(parts, index.FlatPart{Vectors: v, First: int64(first)})
