@@ -91,7 +91,7 @@ func encodeBF16(x float32) (uint16, bool) {
 		return 0, false
 	}
 	h := uint16((b + 0x7fff + (b>>16)&1) >> 16) // round to nearest even
-	return h, h&0x7f80 != 0x7f80                 // not rounded up to Inf
+	return h, h&0x7f80 != 0x7f80                // not rounded up to Inf
 }
 
 // encodeF16 rounds a float32 to binary16.
