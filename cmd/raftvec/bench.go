@@ -90,6 +90,7 @@ further rows of the mixture; mnist: the test images; random: uniform).`,
 	cmd.AddCommand(newBenchIndexCmd())
 	cmd.AddCommand(newBenchCollectionsCmd(o))
 	cmd.AddCommand(newBenchFulltextCmd(o))
+	cmd.AddCommand(newBenchFilterCmd(o))
 	return cmd
 }
 

@@ -146,10 +146,10 @@ func parseQuery(q string, words, def []string, n int, used map[int]bool) (ok, gl
 func TestBenchTextAgreement(t *testing.T) {
 	// Exact top-3: 1 (5), 2 (4), 3 (3); 4 and 5 tie the 3rd score.
 	scores := map[int64]float64{1: 5, 2: 4, 3: 3, 4: 3, 5: 3, 6: 1}
-	h := func(ids ...int64) []ftHit {
-		out := make([]ftHit, len(ids))
+	h := func(ids ...int64) []searchHit {
+		out := make([]searchHit, len(ids))
 		for i, id := range ids {
-			out[i] = ftHit{id, scores[id]}
+			out[i] = searchHit{id, scores[id]}
 		}
 		return out
 	}
@@ -163,7 +163,7 @@ func TestBenchTextAgreement(t *testing.T) {
 	ideal := dcg(5, 4, 3)
 	for _, c := range []struct {
 		name    string
-		got     []ftHit
+		got     []searchHit
 		recall  float64
 		inOrder bool
 		ndcg    float64
@@ -191,10 +191,10 @@ func TestBenchTextAgreement(t *testing.T) {
 	}
 	// NDCG is cut at 10 even for a larger k.
 	many := map[int64]float64{}
-	var got []ftHit
+	var got []searchHit
 	for i := int64(0); i < 12; i++ {
 		many[i] = float64(20 - i)
-		got = append(got, ftHit{i, many[i]})
+		got = append(got, searchHit{i, many[i]})
 	}
 	got[10], got[11] = got[11], got[10]
 	if n := ndcgOne(got, many, 12); n != 1 {
@@ -203,10 +203,10 @@ func TestBenchTextAgreement(t *testing.T) {
 
 	var a agreement
 	a.add(h(1, 2, 4), scores, 3)
-	a.add([]ftHit{{1, 5.5}, {2, 4}, {6, 1}}, scores, 3) // 10% off on 1; 6 below the k-th
-	a.add(h(1, 1, 9), scores, 3)                        // a duplicate and an unmatched row
-	a.add(nil, map[int64]float64{}, 3)                  // nothing matches: fine
-	a.add([]ftHit{{3, 1}}, map[int64]float64{}, 3)      // nothing matches but a hit
+	a.add([]searchHit{{1, 5.5}, {2, 4}, {6, 1}}, scores, 3) // 10% off on 1; 6 below the k-th
+	a.add(h(1, 1, 9), scores, 3)                            // a duplicate and an unmatched row
+	a.add(nil, map[int64]float64{}, 3)                      // nothing matches: fine
+	a.add([]searchHit{{3, 1}}, map[int64]float64{}, 3)      // nothing matches but a hit
 	if a.queries != 3 || a.noMatch != 2 || a.inOrder != 1 || a.dupes != 1 || a.foreign != 2 || a.emptyWithHits != 1 {
 		t.Errorf("counts %+v", a)
 	}
