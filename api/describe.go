@@ -60,7 +60,7 @@ func describeField(f *segment.Field) map[string]any {
 		"primaryKey": f.PrimaryKey, "partitionKey": f.PartitionKey, "autoId": f.AutoID,
 		"nullable": f.Nullable, "description": f.Description}
 	var params []kv
-	if f.Type.IsDense() {
+	if f.Dim > 0 {
 		params = append(params, kv{"dim", strconv.Itoa(f.Dim)})
 	}
 	if f.Type == segment.TypeVarChar || (f.Type == segment.TypeArray && f.ElementType == segment.TypeVarChar) {

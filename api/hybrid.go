@@ -18,6 +18,7 @@ type SubSearch struct {
 	Vectors      [][]float32            `json:"-"`
 	Sparse       []segment.SparseVector `json:"-"`
 	Texts        []string               `json:"-"`
+	Binary       [][]byte               `json:"-"`
 	AnnsField    string                 `json:"annsField"`
 	Limit        int                    `json:"limit"`
 	Filter       string                 `json:"filter"`
@@ -137,9 +138,13 @@ func subRequest(col *coordinator.Collection, sub *SubSearch, i int, base proxy.R
 		return req, err
 	}
 	dim := col.Schema.Fields[req.AnnsField].Dim
-	if col.Schema.Fields[req.AnnsField].Type == segment.TypeSparseFloatVector {
-		one := SearchRequest{Data: sub.Data, Sparse: sub.Sparse, Texts: sub.Texts}
-		if err := sparseQueries(col, &one, &req); err != nil {
+	if t := col.Schema.Fields[req.AnnsField].Type; t == segment.TypeSparseFloatVector || t == segment.TypeBinaryVector {
+		one := SearchRequest{Data: sub.Data, Sparse: sub.Sparse, Texts: sub.Texts, Binary: sub.Binary}
+		query := sparseQueries
+		if t == segment.TypeBinaryVector {
+			query = binaryQueries
+		}
+		if err := query(col, &one, &req); err != nil {
 			_, msg := toCode(err)
 			return req, invalidf("search[%d]: %s", i, msg)
 		}
@@ -160,7 +165,7 @@ func subRequest(col *coordinator.Collection, sub *SubSearch, i int, base proxy.R
 
 // fuser fuses ranked lists. rrf: score = Σ 1/(k + rank + 1), rank from 0,
 // k default 60. weighted: score = Σ w_i · norm_i(distance) with Milvus's
-// normalizations: L2 1 − 2·atan(d)/π, IP 0.5 + atan(d)/π, BM25 2·atan(d)/π,
+// normalizations: L2 (and HAMMING, JACCARD) 1 − 2·atan(d)/π, IP 0.5 + atan(d)/π, BM25 2·atan(d)/π,
 // COSINE (1+d)/2
 // (always applied, so every term is in [0, 1] and larger is better).
 type fuser struct {
@@ -233,7 +238,7 @@ func (f *fuser) fuse(metrics []string, lists [][]proxy.Hit) []proxy.Hit {
 func normalize(metric string, d float32) float64 {
 	x := float64(d)
 	switch metric {
-	case "L2":
+	case "L2", "HAMMING", "JACCARD":
 		return 1 - 2*math.Atan(x)/math.Pi
 	case "IP":
 		return 0.5 + math.Atan(x)/math.Pi

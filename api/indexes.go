@@ -129,6 +129,8 @@ func buildIndex(s *segment.Schema, p *IndexParam) (coordinator.Index, error) {
 	switch {
 	case f.Type == segment.TypeSparseFloatVector:
 		return ix, checkSparseIndex(s, f, &ix, metricGiven)
+	case f.Type == segment.TypeBinaryVector:
+		return ix, checkBinaryIndex(f, &ix, metricGiven)
 	case !f.Type.IsVector():
 		return ix, checkScalarIndex(f, &ix, metricGiven)
 	}

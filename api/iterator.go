@@ -92,13 +92,13 @@ func truthy(v any) bool {
 }
 
 // iterRange makes the search a range search from the state's bound,
-// inclusive: L2 keeps bound <= d, the others d <= bound.
+// inclusive: L2, HAMMING and JACCARD keep bound <= d, the others d <= bound.
 func (st *iterState) iterRange(req *proxy.SearchRequest) {
 	if !st.Set {
 		return
 	}
 	b, far := st.Bound, float32(math.MaxFloat32)
-	if req.Metric == "L2" {
+	if proxy.SmallerIsBetter(req.Metric) {
 		req.RangeFilter, req.Radius = &b, &far
 		return
 	}

@@ -107,6 +107,10 @@ func formatValue(f *segment.Field, v any, allowInt64 bool) any {
 		if f.Type == segment.TypeFloat {
 			return float32(x)
 		}
+	case []byte:
+		if f.Type == segment.TypeBinaryVector {
+			return binaryBytes(x)
+		}
 	case segment.SparseVector:
 		m := make(map[string]float32, len(x.Indices))
 		for i, ix := range x.Indices {

@@ -136,7 +136,7 @@ func buildField(fr *FieldRequest) (segment.Field, error) {
 		return f, err
 	}
 	f.Dim, f.MaxLength, f.MaxCapacity = int(dim), int(maxLen), int(maxCap)
-	if f.Type.IsDense() && f.Dim == 0 {
+	if (f.Type.IsDense() || f.Type == segment.TypeBinaryVector) && f.Dim == 0 {
 		return f, missingf("missing required parameter \"dim\" in elementTypeParams of vector field %q", fr.FieldName)
 	}
 	if err := analyzerParams(&f, fr.ElementTypeParams); err != nil {
@@ -154,7 +154,7 @@ func buildField(fr *FieldRequest) (segment.Field, error) {
 func defaultValue(f *segment.Field, v any) (any, error) {
 	switch f.Type {
 	case segment.TypeJSON, segment.TypeArray, segment.TypeFloatVector, segment.TypeSparseFloatVector,
-		segment.TypeFloat16Vector, segment.TypeBFloat16Vector:
+		segment.TypeFloat16Vector, segment.TypeBFloat16Vector, segment.TypeBinaryVector:
 		return nil, invalidf("field %q: a %s field cannot have a defaultValue", f.Name, f.Type)
 	}
 	c, err := convertScalar(f, v)

@@ -33,6 +33,7 @@ type SearchRequest struct {
 	Vectors [][]float32            `json:"-"`
 	Sparse  []segment.SparseVector `json:"-"`
 	Texts   []string               `json:"-"`
+	Binary  [][]byte               `json:"-"`
 }
 
 // SearchResult is a reduced search: per query vector, the hits of the
@@ -94,9 +95,12 @@ func (s *Server) Search(ctx context.Context, r *SearchRequest) (*SearchResult, e
 		return nil, err
 	}
 	req.TopK, req.OutputFields = r.Offset+r.Limit, plan.fields
-	if col.Schema.Fields[req.AnnsField].Type == segment.TypeSparseFloatVector {
+	switch col.Schema.Fields[req.AnnsField].Type {
+	case segment.TypeSparseFloatVector:
 		err = sparseQueries(col, r, &req)
-	} else {
+	case segment.TypeBinaryVector:
+		err = binaryQueries(col, r, &req)
+	default:
 		req.Vectors, err = s.queryVectors(ctx, col, r, req.AnnsField, req.TopK, req.ReadOptions)
 	}
 	if err != nil {
@@ -194,6 +198,13 @@ func resolveMetric(col *coordinator.Collection, f *segment.Field, given string) 
 			return "", invalidf("metricType %s does not match the metric %s of index %q on field %q", given, ix.MetricType, ix.Name, f.Name)
 		}
 		return upper(ix.MetricType), nil
+	}
+	if f.Type == segment.TypeBinaryVector {
+		m := orDefault(given, "HAMMING")
+		if m != "HAMMING" && m != "JACCARD" {
+			return "", invalidf("metricType %s does not fit binary field %q: want HAMMING or JACCARD", m, f.Name)
+		}
+		return m, nil
 	}
 	if f.Type == segment.TypeSparseFloatVector {
 		want := "IP"

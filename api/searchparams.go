@@ -72,8 +72,8 @@ func nestedParams(v any) (map[string]any, error) {
 }
 
 // rangeParams takes radius and range_filter out of the params and checks
-// their order: L2 keeps range_filter <= d < radius, IP and COSINE keep
-// radius < d <= range_filter.
+// their order: L2 (and HAMMING, JACCARD) keeps range_filter <= d < radius,
+// IP, COSINE and BM25 keep radius < d <= range_filter.
 func rangeParams(params map[string]any, metric string) (*float32, *float32, error) {
 	radius, err := floatParam(params, "radius")
 	if err != nil {
@@ -87,10 +87,10 @@ func rangeParams(params map[string]any, metric string) (*float32, *float32, erro
 		return nil, nil, invalidf("range_filter needs radius")
 	}
 	if rf != nil && radius != nil {
-		if metric == "L2" && !(*rf < *radius) {
-			return nil, nil, invalidf("for metric L2, range_filter (%g) must be less than radius (%g)", *rf, *radius)
+		if proxy.SmallerIsBetter(metric) && !(*rf < *radius) {
+			return nil, nil, invalidf("for metric %s, range_filter (%g) must be less than radius (%g)", metric, *rf, *radius)
 		}
-		if metric != "L2" && !(*rf > *radius) {
+		if !proxy.SmallerIsBetter(metric) && !(*rf > *radius) {
 			return nil, nil, invalidf("for metric %s, range_filter (%g) must be greater than radius (%g)", metric, *rf, *radius)
 		}
 	}

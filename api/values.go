@@ -34,6 +34,12 @@ func convertValue(f *segment.Field, v any) (any, error) {
 			return nil, fmt.Errorf("field %q: %v", f.Name, err)
 		}
 		return vec, nil
+	case segment.TypeBinaryVector:
+		vec, err := binaryVector(f.Dim, v)
+		if err != nil {
+			return nil, fmt.Errorf("field %q: %v", f.Name, err)
+		}
+		return vec, nil
 	case segment.TypeFloat16Vector, segment.TypeBFloat16Vector:
 		vec, err := halfVector(f, v)
 		if err != nil {

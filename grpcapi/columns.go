@@ -73,6 +73,19 @@ func column(f *segment.Field, vals []any) *schemapb.FieldData {
 		fd.Field = &schemapb.FieldData_Vectors{Vectors: halfColumn(f, vals)}
 		return fd
 	}
+	if f.Type == segment.TypeBinaryVector {
+		data := make([]byte, 0, len(vals)*f.Dim/8)
+		for _, v := range vals {
+			b, _ := v.([]byte)
+			if len(b) != f.Dim/8 {
+				b = make([]byte, f.Dim/8)
+			}
+			data = append(data, b...)
+		}
+		fd.Field = &schemapb.FieldData_Vectors{Vectors: &schemapb.VectorField{Dim: int64(f.Dim),
+			Data: &schemapb.VectorField_BinaryVector{BinaryVector: data}}}
+		return fd
+	}
 	if f.Type == segment.TypeSparseFloatVector {
 		fd.Field = &schemapb.FieldData_Vectors{Vectors: sparseColumn(vals)}
 		return fd

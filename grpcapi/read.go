@@ -128,7 +128,7 @@ func searchRequest(ctx context.Context, r *milvuspb.SearchRequest) (*api.SearchR
 	if err != nil {
 		return nil, err
 	}
-	q.Vectors, q.Sparse, q.Texts = ph.vectors, ph.sparse, ph.texts
+	q.Vectors, q.Sparse, q.Texts, q.Binary = ph.vectors, ph.sparse, ph.texts, ph.binary
 	return q, searchParams(q, pairs(r.GetSearchParams()))
 }
 
@@ -211,6 +211,7 @@ func searchData(res *api.SearchResult, outputNames []string) *schemapb.SearchRes
 // queries are the decoded values of a PlaceholderGroup: float vectors,
 // sparse vectors, or the texts of a BM25 search.
 type queries struct {
+	binary  [][]byte
 	vectors [][]float32
 	sparse  []segment.SparseVector
 	texts   []string
@@ -259,6 +260,8 @@ func placeholders(b []byte) (queries, error) {
 			q.vectors[i] = make([]float32, len(h))
 			half.Decode(f, q.vectors[i], h)
 		}
+	case commonpb.PlaceholderType_BinaryVector:
+		q.binary = ph.GetValues()
 	case commonpb.PlaceholderType_SparseFloatVector:
 		q.sparse = make([]segment.SparseVector, len(ph.GetValues()))
 		for i, raw := range ph.GetValues() {
@@ -276,7 +279,7 @@ func placeholders(b []byte) (queries, error) {
 			q.texts[i] = string(raw)
 		}
 	default:
-		return q, fmt.Errorf("%w: query vectors of type %s are not supported (FloatVector, Float16Vector, BFloat16Vector, SparseFloatVector, VarChar)", api.ErrInvalid, ph.GetType())
+		return q, fmt.Errorf("%w: query vectors of type %s are not supported (FloatVector, Float16Vector, BFloat16Vector, BinaryVector, SparseFloatVector, VarChar)", api.ErrInvalid, ph.GetType())
 	}
 	return q, nil
 }
@@ -397,7 +400,7 @@ func hybridRequest(ctx context.Context, r *milvuspb.HybridSearchRequest) (*api.H
 		if err != nil {
 			return nil, fmt.Errorf("search[%d]: %w", i, err)
 		}
-		sub := api.SubSearch{Vectors: q.Vectors, Sparse: q.Sparse, Texts: q.Texts, AnnsField: q.AnnsField, Limit: q.Limit, Filter: q.Filter,
+		sub := api.SubSearch{Vectors: q.Vectors, Sparse: q.Sparse, Texts: q.Texts, Binary: q.Binary, AnnsField: q.AnnsField, Limit: q.Limit, Filter: q.Filter,
 			ExprParams: q.ExprParams, MetricType: q.MetricType, SearchParams: q.SearchParams}
 		h.Search = append(h.Search, sub)
 	}

@@ -90,12 +90,15 @@ func columnValues(fd *schemapb.FieldData) ([]any, error) {
 	if b, ok := halfBytes(vf); ok {
 		return halfRows(b, int(vf.GetDim()))
 	}
+	if b, ok := vf.GetData().(*schemapb.VectorField_BinaryVector); ok {
+		return binaryRows(b.BinaryVector, int(vf.GetDim()))
+	}
 	if sp := vf.GetSparseFloatVector(); sp != nil {
 		return eachErr(sp.GetContents(), func(b []byte) (any, error) { return segment.ParseSparseBinary(b) })
 	}
 	fv := vf.GetFloatVector()
 	if fv == nil {
-		return nil, fmt.Errorf("vectors of this type are not supported (FloatVector, Float16Vector, BFloat16Vector, SparseFloatVector)")
+		return nil, fmt.Errorf("vectors of this type are not supported (FloatVector, Float16Vector, BFloat16Vector, BinaryVector, SparseFloatVector)")
 	}
 	d, data := int(vf.GetDim()), fv.GetData()
 	if d <= 0 || len(data)%d != 0 {
@@ -244,6 +247,19 @@ func halfRows(b []byte, dim int) ([]any, error) {
 			row[j] = binary.LittleEndian.Uint16(b[i+2*j:])
 		}
 		vals = append(vals, row)
+	}
+	return vals, nil
+}
+
+// binaryRows splits a BinaryVector column (dim bits per row) into rows.
+func binaryRows(b []byte, dim int) ([]any, error) {
+	w := dim / 8
+	if dim <= 0 || dim%8 != 0 || len(b)%w != 0 {
+		return nil, fmt.Errorf("%d bytes do not make binary vectors of dim %d", len(b), dim)
+	}
+	vals := make([]any, 0, len(b)/w)
+	for i := 0; i < len(b); i += w {
+		vals = append(vals, b[i:i+w:i+w])
 	}
 	return vals, nil
 }

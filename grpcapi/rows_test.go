@@ -85,7 +85,7 @@ func TestPlaceholderVectors(t *testing.T) {
 	badSparse, _ := proto.Marshal(&commonpb.PlaceholderGroup{Placeholders: []*commonpb.PlaceholderValue{
 		{Tag: "$0", Type: commonpb.PlaceholderType_SparseFloatVector, Values: [][]byte{unsorted}}}})
 	binary, _ := proto.Marshal(&commonpb.PlaceholderGroup{Placeholders: []*commonpb.PlaceholderValue{
-		{Tag: "$0", Type: commonpb.PlaceholderType_BinaryVector, Values: [][]byte{raw}}}})
+		{Tag: "$0", Type: commonpb.PlaceholderType_None, Values: [][]byte{raw}}}})
 	for _, b := range [][]byte{binary, badSparse, []byte("\xff\xff"), nil} {
 		if _, err := placeholders(b); err == nil {
 			t.Fatalf("placeholder %q accepted", b)

@@ -20,15 +20,26 @@
 // query's values by absolute value. A row whose score is exactly 0, in
 // particular one sharing no term with the query, is never returned.
 //
+// Binary vectors (BinaryRows, Milvus BinaryVector: dim bits in dim/8
+// bytes) are searched with MetricHamming (number of differing bits) or
+// MetricJaccard (1 − |a∧b|/|a∨b|, 0 for two zero vectors), both smaller is
+// better, exactly (SearchBinaryFlat, BIN_FLAT; Hamming and Jaccard count
+// bits 64 at a time with math/bits) or through BinaryIVF (BIN_IVF_FLAT):
+// rows clustered with k-majority (k-means under Hamming distance with
+// majority-bit centroids) into lists of row numbers, a search scoring
+// exactly the rows of the nprobe lists with the nearest centroids. The
+// dense and sparse searches refuse the binary metrics, and the binary
+// searches every other metric.
+//
 // Semantics follow Milvus:
 //   - MetricL2 returns the squared Euclidean distance (smaller is better);
 //     MetricIP the inner product and MetricCosine the cosine similarity in
 //     [-1, 1] (larger is better); MetricBM25 the BM25 score of a sparse
 //     vector (larger is better, refused by the dense indexes). Distances
 //     are always raw metric values.
-//   - Range search keeps range_filter <= d < radius for L2 and
-//     radius < d <= range_filter for IP/COSINE/BM25; either bound may be
-//     absent.
+//   - Range search keeps range_filter <= d < radius for L2, HAMMING and
+//     JACCARD and radius < d <= range_filter for IP/COSINE/BM25; either
+//     bound may be absent.
 //   - Grouping search (GroupSize > 0) behaves as if hits were visited
 //     best-first: a hit joins its group if the group has fewer than
 //     GroupSize hits, and opens a new group only while fewer than TopK
@@ -52,7 +63,8 @@
 //     and grouping searches over-fetch and filter the candidates, so they
 //     are approximate like the index itself.
 //   - SearchParams.Check (cancellation, e.g. ctx.Err) is polled before each
-//     query vector, every ScanChunk rows of an exact scan, per IVF list,
+//     query vector, every ScanChunk rows of an exact scan, per IVF list
+//     (IVFFlat and BinaryIVF),
 //     per sparse posting list and every hnswCheckEvery HNSW expansions,
 //     never per row; once it fails the search returns no hits and an error
 //     wrapping its error.

@@ -26,20 +26,23 @@ const (
 	MetricIP             // inner product, larger is better
 	MetricCosine         // cosine similarity in [-1, 1], larger is better
 	MetricBM25           // BM25 relevance of a sparse vector, larger is better
+	MetricHamming        // differing bits of two binary vectors, smaller is better
+	MetricJaccard        // 1 − |a∧b|/|a∨b| of two binary vectors, smaller is better
 )
 
-// ParseMetric parses "L2", "IP", "COSINE" or "BM25", case-insensitively.
+// ParseMetric parses "L2", "IP", "COSINE", "BM25", "HAMMING" or "JACCARD",
+// case-insensitively.
 func ParseMetric(s string) (Metric, error) {
-	for _, m := range [...]Metric{MetricL2, MetricIP, MetricCosine, MetricBM25} {
+	for _, m := range [...]Metric{MetricL2, MetricIP, MetricCosine, MetricBM25, MetricHamming, MetricJaccard} {
 		if strings.EqualFold(s, m.String()) {
 			return m, nil
 		}
 	}
-	return MetricInvalid, invalidf("unknown metric type %q (want L2, IP, COSINE or BM25)", s)
+	return MetricInvalid, invalidf("unknown metric type %q (want L2, IP, COSINE, BM25, HAMMING or JACCARD)", s)
 }
 
 // String returns the Milvus name of the metric ("L2", "IP", "COSINE",
-// "BM25").
+// "BM25", "HAMMING", "JACCARD").
 func (m Metric) String() string {
 	switch m {
 	case MetricL2:
@@ -50,15 +53,21 @@ func (m Metric) String() string {
 		return "COSINE"
 	case MetricBM25:
 		return "BM25"
+	case MetricHamming:
+		return "HAMMING"
+	case MetricJaccard:
+		return "JACCARD"
 	}
 	return "Metric(" + strconv.Itoa(int(m)) + ")"
 }
 
-// Valid reports whether m is one of the defined metrics, dense or sparse.
-func (m Metric) Valid() bool { return m >= MetricL2 && m <= MetricBM25 }
+// Valid reports whether m is one of the defined metrics: dense, sparse or
+// binary.
+func (m Metric) Valid() bool { return m >= MetricL2 && m <= MetricJaccard }
 
 // dense reports whether m applies to dense float vectors (L2, IP, COSINE),
-// the metrics Flat, HNSW and IVFFlat accept. BM25 is for sparse vectors only.
+// the metrics Flat, HNSW and IVFFlat accept. BM25 is for sparse vectors
+// only, HAMMING and JACCARD for binary vectors only.
 func (m Metric) dense() bool { return m >= MetricL2 && m <= MetricCosine }
 
 // LargerIsBetter reports whether larger distances rank first (IP, COSINE,
@@ -71,7 +80,7 @@ func (m Metric) LargerIsBetter() bool {
 // It is false for an invalid metric and whenever either value is NaN.
 func (m Metric) Better(a, b float32) bool {
 	switch m {
-	case MetricL2:
+	case MetricL2, MetricHamming, MetricJaccard:
 		return a < b
 	case MetricIP, MetricCosine, MetricBM25:
 		return a > b
@@ -82,7 +91,8 @@ func (m Metric) Better(a, b float32) bool {
 // score maps a distance to an internal key where smaller is always better,
 // so one heap and one comparison serve every metric. Negation is exact.
 func (m Metric) score(d float32) float32 {
-	if m == MetricL2 {
+	switch m {
+	case MetricL2, MetricHamming, MetricJaccard:
 		return d
 	}
 	return -d

@@ -19,7 +19,9 @@ func TestParseMetric(t *testing.T) {
 		{"COSINE", MetricCosine, false},
 		{"Cosine", MetricCosine, false},
 		{"", MetricInvalid, true},
-		{"HAMMING", MetricInvalid, true},
+		{"HAMMING", MetricHamming, false},
+		{"jaccard", MetricJaccard, false},
+		{"SUPERSTRUCTURE", MetricInvalid, true},
 		{" L2", MetricInvalid, true},
 	}
 	for _, tt := range tests {

@@ -501,7 +501,7 @@ func TestSparseMetricBM25(t *testing.T) {
 	if m.String() != "BM25" || !m.Valid() || !m.LargerIsBetter() || !m.Better(2, 1) || m.Better(1, 2) || m.Better(1, 1) || m.dense() {
 		t.Errorf("BM25: String %q Valid %v LargerIsBetter %v dense %v", m, m.Valid(), m.LargerIsBetter(), m.dense())
 	}
-	if MetricInvalid != 0 || MetricInvalid.Valid() || Metric(MetricBM25+1).Valid() {
+	if MetricInvalid != 0 || MetricInvalid.Valid() || Metric(MetricJaccard+1).Valid() {
 		t.Error("metric enum bounds changed")
 	}
 	got := Merge(MetricBM25, [][]Hit{{{ID: 1, Distance: 3}, {ID: 2, Distance: 1}}, {{ID: 3, Distance: 2}, {ID: 1, Distance: 0.5}}}, 0, 3, 0)

@@ -332,7 +332,7 @@ func checkIndex(ix coordinator.Index) error {
 		return nil
 	}
 	switch strings.ToUpper(ix.IndexType) {
-	case "FLAT", "HNSW", "IVF_FLAT", "AUTOINDEX", "SPARSE_INVERTED_INDEX", "":
+	case "FLAT", "HNSW", "IVF_FLAT", "AUTOINDEX", "SPARSE_INVERTED_INDEX", "BIN_FLAT", "BIN_IVF_FLAT", "":
 	default:
 		return fmt.Errorf("%w: index type %q is not supported (FLAT, HNSW, IVF_FLAT, AUTOINDEX, SPARSE_INVERTED_INDEX)", coordinator.ErrInvalid, ix.IndexType)
 	}

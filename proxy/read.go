@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/expr"
@@ -137,8 +138,8 @@ func (p *Proxy) Search(ctx context.Context, s shards.SearchRequest, offset, limi
 		return nil, fmt.Errorf("%w: no vector field at position %d", shards.ErrInvalid, s.AnnsField)
 	}
 	f := &c.Schema.Fields[s.AnnsField]
-	if (f.Type == segment.TypeSparseFloatVector) != (s.Sparse != nil) || (s.Sparse != nil && s.Vectors != nil) {
-		return nil, fmt.Errorf("%w: the query vectors do not match the type of field %q (%s)", shards.ErrInvalid, f.Name, f.Type)
+	if err := checkQueries(c, f, &s); err != nil {
+		return nil, err
 	}
 	for i, v := range s.Vectors {
 		if len(v) != f.Dim {
@@ -195,4 +196,35 @@ func (p *Proxy) Trace(ctx context.Context, coll, pkText string) (*shards.EntityT
 		pk = n
 	}
 	return p.host.Trace(ctx, c, ShardOf(pk, c.ShardsNum), pk)
+}
+
+// checkQueries checks that the queries fit the field's type (one kind of
+// query vector, of the field's size) and sets a binary field's index.
+func checkQueries(c *coordinator.Collection, f *segment.Field, s *shards.SearchRequest) error {
+	kinds := 0
+	for _, set := range []bool{s.Vectors != nil, s.Sparse != nil, s.Binary != nil} {
+		if set {
+			kinds++
+		}
+	}
+	ok := kinds == 1
+	switch f.Type {
+	case segment.TypeSparseFloatVector:
+		ok = ok && s.Sparse != nil
+	case segment.TypeBinaryVector:
+		ok = ok && s.Binary != nil
+		for _, q := range s.Binary {
+			ok = ok && len(q) == f.Dim/8
+		}
+		s.BinaryNlist = 0
+		if ix, found := c.IndexOn(f.Name); found && strings.EqualFold(ix.IndexType, "BIN_IVF_FLAT") {
+			s.BinaryNlist = shards.BinaryNlist(ix)
+		}
+	default:
+		ok = ok && s.Vectors != nil
+	}
+	if !ok {
+		return fmt.Errorf("%w: the query vectors do not match the type of field %q (%s)", shards.ErrInvalid, f.Name, f.Type)
+	}
+	return nil
 }

@@ -56,10 +56,19 @@ func sumCounts(results []shards.QueryResult) int64 {
 	return n
 }
 
-// better reports whether distance a ranks before b under the metric: L2
-// smaller is better, IP and COSINE larger.
+// SmallerIsBetter reports whether a metric ranks smaller distances first:
+// L2, HAMMING and JACCARD; IP, COSINE and BM25 rank larger ones first.
+func SmallerIsBetter(metric string) bool {
+	switch metric {
+	case "L2", "HAMMING", "JACCARD":
+		return true
+	}
+	return false
+}
+
+// better reports whether distance a ranks before b under the metric.
 func better(metric string, a, b float32) bool {
-	if metric == "L2" {
+	if SmallerIsBetter(metric) {
 		return a < b
 	}
 	return a > b

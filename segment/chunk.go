@@ -119,6 +119,8 @@ func (c *Column) Slice(from, to int) Column {
 		out.Sparse = c.Sparse[from:to]
 	case TypeFloat16Vector, TypeBFloat16Vector:
 		out.Halfs = c.Halfs[from*c.Dim : to*c.Dim]
+	case TypeBinaryVector:
+		out.Bits = c.Bits[from*(c.Dim/8) : to*(c.Dim/8)]
 	case TypeFloatVector:
 		out.Vectors = c.Vectors[from*c.Dim : to*c.Dim]
 	}
@@ -136,6 +138,8 @@ func (c *Column) Bytes(from, to int) int64 {
 		return n * int64(c.Dim) * 4
 	case TypeFloat16Vector, TypeBFloat16Vector:
 		return n * int64(c.Dim) * 2
+	case TypeBinaryVector:
+		return n * int64(c.Dim/8)
 	case TypeVarChar:
 		var s int64
 		for _, v := range c.Strings[from:to] {
@@ -202,6 +206,7 @@ func (c *Column) AppendAll(src *Column) {
 	c.Raw = append(c.Raw, src.Raw...)
 	c.Sparse = append(c.Sparse, src.Sparse...)
 	c.Halfs = append(c.Halfs, src.Halfs...)
+	c.Bits = append(c.Bits, src.Bits...)
 	_ = src.VectorParts(func(_ int, v []float32) error {
 		if c.parts != nil {
 			c.parts.appendRows(v)

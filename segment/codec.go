@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -152,6 +153,8 @@ func EncodeColumn(e *Encoder, c *Column) {
 		}
 	case TypeSparseFloatVector:
 		encodeSparse(e, c.Sparse)
+	case TypeBinaryVector:
+		e.Buf = append(e.Buf, c.Bits...)
 	case TypeFloat16Vector, TypeBFloat16Vector:
 		out := e.grow(2 * len(c.Halfs))
 		for i, h := range c.Halfs {
@@ -224,6 +227,10 @@ func DecodeColumn(d *Decoder) Column {
 		}
 	case TypeSparseFloatVector:
 		c.Sparse = decodeSparse(d, n)
+	case TypeBinaryVector:
+		if b := d.Next(n * (c.Dim / 8)); d.Err == nil {
+			c.Bits = bytes.Clone(b)
+		}
 	case TypeFloat16Vector, TypeBFloat16Vector:
 		if b := d.Next(2 * n * c.Dim); d.Err == nil {
 			c.Halfs = make([]uint16, n*c.Dim)

@@ -20,6 +20,7 @@ import (
 //	SparseFloatVector          Sparse (always resident, like a scalar)
 //	Float16Vector,             Halfs (Dim 16-bit values per row; read them
 //	BFloat16Vector             with Vector, which decodes to float32)
+//	BinaryVector               Bits (Dim/8 bytes per row; always resident)
 //	FloatVector                Vectors (Dim values per row, contiguous),
 //	                           or runs of rows: adopted batch arrays or
 //	                           chunk files mapped in place (parts.go,
@@ -40,6 +41,7 @@ type Column struct {
 	Vectors []float32
 	Sparse  []SparseVector
 	Halfs   []uint16
+	Bits    []byte
 
 	// parts, when set, holds a vector column's rows as a list of runs
 	// (Vectors is nil): adopted batch arrays of a growing segment, or
@@ -72,6 +74,11 @@ func (c *Column) Len() int {
 			return 0
 		}
 		return len(c.Halfs) / c.Dim
+	case TypeBinaryVector:
+		if c.Dim < 8 {
+			return 0
+		}
+		return len(c.Bits) / (c.Dim / 8)
 	case TypeFloatVector:
 		if c.parts != nil {
 			return c.parts.rows
@@ -128,6 +135,8 @@ func (c *Column) Value(i int) any {
 		return c.Vector(i)
 	case TypeSparseFloatVector:
 		return c.Sparse[i]
+	case TypeBinaryVector:
+		return c.BinaryRow(i)
 	}
 	return nil
 }
@@ -159,6 +168,8 @@ func (c *Column) Append(src *Column, i int) {
 		c.Sparse = append(c.Sparse, src.Sparse[i])
 	case TypeFloat16Vector, TypeBFloat16Vector:
 		c.Halfs = append(c.Halfs, src.Halfs[i*c.Dim:(i+1)*c.Dim]...)
+	case TypeBinaryVector:
+		c.Bits = append(c.Bits, src.BinaryRow(i)...)
 	case TypeFloatVector:
 		if c.parts != nil {
 			c.parts.appendRows(src.Vector(i))
@@ -234,6 +245,12 @@ func (c *Column) AppendValue(v any) {
 		c.Sparse = append(c.Sparse, v.(SparseVector))
 	case TypeFloat16Vector, TypeBFloat16Vector:
 		c.appendHalf(v)
+	case TypeBinaryVector:
+		b, _ := v.([]byte)
+		if len(b) != c.Dim/8 {
+			panic(fmt.Sprintf("segment: binary vector of %d bytes in column of dim %d", len(b), c.Dim))
+		}
+		c.Bits = append(c.Bits, b...)
 	case TypeFloatVector:
 		vec, _ := v.([]float32)
 		if len(vec) != c.Dim {
@@ -340,4 +357,11 @@ func (c *Column) appendHalf(v any) {
 	default:
 		panic(fmt.Sprintf("segment: %T in a %s column", v, c.Type))
 	}
+}
+
+// BinaryRow returns row i of a BinaryVector column (Dim/8 bytes, shared:
+// callers must not modify it).
+func (c *Column) BinaryRow(i int) []byte {
+	w := c.Dim / 8
+	return c.Bits[i*w : (i+1)*w : (i+1)*w]
 }

@@ -53,3 +53,16 @@ func (g *Segment) EachDerived(fn func(v any)) {
 		fn(v)
 	}
 }
+
+// DropDerived forgets the derived values whose key keep rejects (their
+// index was dropped), so their memory can be reclaimed.
+func (g *Segment) DropDerived(keep func(key any) bool) {
+	d := g.derivedCache()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for k := range d.values {
+		if !keep(k) {
+			delete(d.values, k)
+		}
+	}
+}

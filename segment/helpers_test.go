@@ -28,6 +28,7 @@ func allTypesSchema(t testing.TB, nullable bool) *Schema {
 		{Name: "sp", Type: TypeSparseFloatVector},
 		{Name: "h16", Type: TypeFloat16Vector, Dim: 3},
 		{Name: "hb16", Type: TypeBFloat16Vector, Dim: 2},
+		{Name: "bin", Type: TypeBinaryVector, Dim: 16},
 	}}
 	if err := s.Validate(); err != nil {
 		t.Fatalf("fixture schema: %v", err)
@@ -73,6 +74,8 @@ func sampleValue(f *Field, i int) any {
 			v[k] = float32(i%64)*0.5 - float32(k)
 		}
 		return v
+	case TypeBinaryVector:
+		return []byte{byte(i), byte(255 - i)}
 	case TypeSparseFloatVector:
 		var v SparseVector // empty every fourth row
 		for k := range i % 4 {
@@ -117,6 +120,7 @@ type normColumn struct {
 	VecBits   []uint32
 	Sparse    []string
 	Halfs     []uint16
+	Bits      []byte
 }
 
 func normalise(c *Column) normColumn {
@@ -153,6 +157,9 @@ func normalise(c *Column) normColumn {
 	}
 	if len(c.Halfs) > 0 {
 		n.Halfs = c.Halfs
+	}
+	if len(c.Bits) > 0 {
+		n.Bits = c.Bits
 	}
 	return n
 }

@@ -29,11 +29,12 @@ const (
 	TypeSparseFloatVector
 	TypeFloat16Vector
 	TypeBFloat16Vector
+	TypeBinaryVector
 )
 
 var typeNames = [...]string{"None", "Bool", "Int8", "Int16", "Int32", "Int64",
 	"Float", "Double", "VarChar", "JSON", "Array", "FloatVector", "SparseFloatVector",
-	"Float16Vector", "BFloat16Vector"}
+	"Float16Vector", "BFloat16Vector", "BinaryVector"}
 
 // String returns the Milvus name of the type.
 func (t DataType) String() string {
@@ -60,7 +61,9 @@ func (t DataType) IsInteger() bool { return t >= TypeInt8 && t <= TypeInt64 }
 func (t DataType) IsNumeric() bool { return t.IsInteger() || t == TypeFloat || t == TypeDouble }
 
 // IsVector reports whether t is a vector type (a field a search can target).
-func (t DataType) IsVector() bool { return t == TypeSparseFloatVector || t.IsDense() }
+func (t DataType) IsVector() bool {
+	return t == TypeSparseFloatVector || t == TypeBinaryVector || t.IsDense()
+}
 
 // IsDense reports whether t is a dense vector type: FloatVector, or the
 // half-precision Float16Vector and BFloat16Vector (stored at 2 bytes per
@@ -349,6 +352,13 @@ func validateField(f *Field) error {
 			return fmt.Errorf("%w: vector field %q cannot be nullable", ErrSchema, f.Name)
 		}
 		f.Dim = 0
+	case TypeBinaryVector:
+		if f.Dim < 8 || f.Dim > MaxDim || f.Dim%8 != 0 {
+			return fmt.Errorf("%w: field %q: dim of a BinaryVector must be a multiple of 8 between 8 and %d, got %d", ErrSchema, f.Name, MaxDim, f.Dim)
+		}
+		if f.Nullable {
+			return fmt.Errorf("%w: vector field %q cannot be nullable", ErrSchema, f.Name)
+		}
 	case TypeVarChar:
 		if f.MaxLength < 1 || f.MaxLength > MaxVarCharLen {
 			return fmt.Errorf("%w: field %q: max_length must be between 1 and %d, got %d", ErrSchema, f.Name, MaxVarCharLen, f.MaxLength)

@@ -81,6 +81,7 @@ func TestValidateRejects(t *testing.T) {
 		{"two partition keys", func(s *Schema) {
 			s.Fields = append(s.Fields, Field{Name: "k1", Type: TypeInt64, PartitionKey: true}, Field{Name: "k2", Type: TypeInt64, PartitionKey: true})
 		}, "at most one partition key"},
+		{"binary dim 12", withField(Field{Name: "b", Type: TypeBinaryVector, Dim: 12}), "multiple of 8"},
 		{"nullable sparse", withField(Field{Name: "sp", Type: TypeSparseFloatVector, Nullable: true}), "cannot be nullable"},
 		{"analyzer on Int64", withField(Field{Name: "n", Type: TypeInt64, EnableAnalyzer: true}), "need a VarChar field"},
 		{"match without analyzer", withField(Field{Name: "t", Type: TypeVarChar, MaxLength: 9, EnableMatch: true}), "enable_match needs enable_analyzer"},
@@ -184,7 +185,7 @@ func TestValidateAutoIDPropagation(t *testing.T) {
 }
 
 func TestDataTypeNames(t *testing.T) {
-	for dt := TypeBool; dt <= TypeBFloat16Vector; dt++ {
+	for dt := TypeBool; dt <= TypeBinaryVector; dt++ {
 		got, err := ParseDataType(dt.String())
 		if err != nil || got != dt {
 			t.Errorf("ParseDataType(%q) = %v, %v; want %v", dt.String(), got, err, dt)

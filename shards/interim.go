@@ -127,6 +127,9 @@ func (h *Host) interimLoop(ctx context.Context) {
 		}
 		for _, r := range h.Replicas() {
 			r.extendInterim(ctx, h.interimMetrics(r))
+			if h.cfg.Indexes != nil {
+				r.pruneDerived(h.cfg.Indexes(r.CollectionID))
+			}
 		}
 	}
 }

@@ -67,6 +67,8 @@ func derivedBytes(v any) int64 {
 		return x.x.Bytes() + int64(4*len(x.lens))
 	case *index.Sorted:
 		return x.Bytes()
+	case *index.BinaryIVF:
+		return x.Bytes()
 	}
 	return 0
 }

@@ -60,7 +60,7 @@ func (r *Replica) Query(ctx context.Context, spec ReadSpec, ids []any, out []int
 	var err error
 	guard := r.guard(ctx)
 	if ids == nil {
-		r.prefetchDerived(spec, -1)
+		r.prefetchDerived(spec, nil)
 	}
 	r.fsm.View(func(v fsm.View) {
 		var refs []rowRef
@@ -195,11 +195,7 @@ func (r *Replica) Search(ctx context.Context, spec ReadSpec, req *SearchRequest)
 		return SearchResult{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	r.prefetch(spec, req)
-	sparse := -1
-	if req.Sparse != nil {
-		sparse = req.AnnsField
-	}
-	r.prefetchDerived(spec, sparse)
+	r.prefetchDerived(spec, req)
 	var res SearchResult
 	r.fsm.View(func(v fsm.View) {
 		if req.StatsOnly {
@@ -310,6 +306,9 @@ func (r *Replica) searchSegment(g *segment.Segment, spec ReadSpec, req *SearchRe
 	}
 	if req.Sparse != nil {
 		return searchSparse(g, req, p)
+	}
+	if req.Binary != nil {
+		return searchBinary(g, req, p)
 	}
 	if hasCand && int(cand.GetCardinality()) <= g.Rows()/selectiveFilterRatio {
 		return r.searchRows(g, cand, req, p) // the index pre-filter: few rows, exact

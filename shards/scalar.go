@@ -1,7 +1,11 @@
 package shards
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/raftvec/raftvec/coordinator"
 
 	"github.com/raftvec/raftvec/expr"
 	"github.com/raftvec/raftvec/fsm"
@@ -133,14 +137,21 @@ func (r *Replica) countScalarRead() {
 }
 
 // prefetchDerived builds, outside the shard's lock, the derived indexes a
-// read will use on sealed segments: the scalar indexes of spec's terms and
-// the inverted index of a sparse field (sparse >= 0). A sealed segment's
+// read will use on sealed segments: the scalar indexes of spec's terms,
+// and for a search (req != nil) the inverted index of a sparse field or
+// the BIN_IVF_FLAT index of a binary one. A sealed segment's
 // columns never change, so this reads them safely, and the first read
 // through an index does not hold the lock (and the log's Apply) while it
 // is built.
-func (r *Replica) prefetchDerived(spec ReadSpec, sparse int) {
-	if len(spec.Terms) == 0 && sparse < 0 {
+func (r *Replica) prefetchDerived(spec ReadSpec, req *SearchRequest) {
+	sparse := req != nil && req.Sparse != nil
+	binary := req != nil && req.Binary != nil && req.BinaryNlist > 0
+	if len(spec.Terms) == 0 && !sparse && !binary {
 		return
+	}
+	var m index.Metric
+	if binary {
+		m, _ = index.ParseMetric(req.Metric)
 	}
 	var segs []*segment.Segment
 	r.fsm.View(func(v fsm.View) {
@@ -154,8 +165,40 @@ func (r *Replica) prefetchDerived(spec ReadSpec, sparse int) {
 		for _, t := range spec.Terms {
 			scalarIndex(g, t.Field)
 		}
-		if sparse >= 0 {
-			sparseIndex(g, sparse)
+		if sparse {
+			sparseIndex(g, req.AnnsField)
+		}
+		if binary {
+			_, _ = binaryIVF(g, req.AnnsField, req.BinaryNlist, m) // an error resurfaces in the search
 		}
 	}
+}
+
+// pruneDerived drops the derived indexes of sealed segments that no index
+// of the collection asks for any more (a dropped scalar or BIN_IVF_FLAT
+// index), so indexes/drop frees their memory. A sparse field's inverted
+// index serves every search of the field and stays.
+func (r *Replica) pruneDerived(indexes []coordinator.Index) {
+	schema := r.fsm.Schema()
+	keep := func(key any) bool {
+		switch k := key.(type) {
+		case scalarKey:
+			return slices.ContainsFunc(indexes, func(ix coordinator.Index) bool {
+				return ScalarIndex(ix) && ix.FieldName == schema.Fields[k.field].Name
+			})
+		case binaryKey:
+			return slices.ContainsFunc(indexes, func(ix coordinator.Index) bool {
+				return strings.EqualFold(ix.IndexType, "BIN_IVF_FLAT") && ix.FieldName == schema.Fields[k.field].Name &&
+					BinaryNlist(ix) == k.nlist
+			})
+		}
+		return true
+	}
+	r.fsm.View(func(v fsm.View) {
+		for _, g := range v.Segments() {
+			if g.State != segment.Growing {
+				g.DropDerived(keep)
+			}
+		}
+	})
 }

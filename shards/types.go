@@ -94,6 +94,12 @@ type SearchRequest struct {
 	// DropRatio is drop_ratio_search: the smallest fraction of each sparse
 	// query's values is ignored.
 	DropRatio float64
+	// Binary are the queries of a BinaryVector field (Dim/8 bytes each).
+	Binary [][]byte
+	// BinaryNlist, when set, searches sealed segments of a BinaryVector
+	// field through a BIN_IVF_FLAT index of that many lists (nprobe from
+	// SearchParams); 0 searches them exactly (BIN_FLAT).
+	BinaryNlist int
 	// StatsOnly asks for the BM25 statistics of the Sparse queries' terms
 	// (SearchResult.Stats) instead of hits.
 	StatsOnly bool
@@ -104,7 +110,7 @@ type SearchRequest struct {
 }
 
 // Queries returns the number of query vectors (dense or sparse).
-func (s *SearchRequest) Queries() int { return max(len(s.Vectors), len(s.Sparse)) }
+func (s *SearchRequest) Queries() int { return max(len(s.Vectors), len(s.Sparse), len(s.Binary)) }
 
 // Hit is one search result.
 type Hit struct {
