@@ -235,11 +235,9 @@ func parseIDs(raw json.RawMessage, pk *segment.Field, param string) ([]any, erro
 	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
 		return nil, missingf("missing required parameter %q", param)
 	}
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, errf(codeBadJSON, "body is not valid JSON: %v", err)
+	v, err := decodeValue(raw)
+	if err != nil {
+		return nil, err
 	}
 	list, ok := v.([]any)
 	if !ok {

@@ -275,11 +275,9 @@ func parseVectors(raw json.RawMessage, dim int, param string) ([][]float32, erro
 	if out, ok := parseVectorsFast(raw, dim); ok {
 		return out, nil
 	}
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, errf(codeBadJSON, "body is not valid JSON: %v", err)
+	v, err := decodeValue(raw)
+	if err != nil {
+		return nil, err
 	}
 	list, ok := v.([]any)
 	if !ok || len(list) == 0 {

@@ -59,11 +59,9 @@ func decodeList(raw json.RawMessage) ([]any, error) {
 	if !present(raw) {
 		return nil, missingf("missing required parameter \"data\" (the queries)")
 	}
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, errf(codeBadJSON, "body is not valid JSON: %v", err)
+	v, err := decodeValue(raw)
+	if err != nil {
+		return nil, err
 	}
 	list, ok := v.([]any)
 	if !ok || len(list) == 0 {
@@ -121,4 +119,16 @@ func analyzeQueries(col *coordinator.Collection, fn *segment.Function, texts []s
 		out[i] = segment.SparseVector{Indices: ids, Values: counts}
 	}
 	return out, nil
+}
+
+// decodeValue decodes one JSON value with numbers as json.Number; bad JSON
+// is code 1801.
+func decodeValue(raw json.RawMessage) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, errf(codeBadJSON, "body is not valid JSON: %v", err)
+	}
+	return v, nil
 }

@@ -169,37 +169,56 @@ func checkRanking(t *testing.T, what string, raw json.RawMessage, want []scored,
 	}
 }
 
+// segInfo is what the tests read of a segment in the /v1 listing.
+type segInfo struct {
+	State     string `json:"state"`
+	Partition int64  `json:"partitionID"`
+	Rows      int64  `json:"rows"`
+	Deleted   int64  `json:"deletedRows"`
+}
+
+// segmentsOf lists a collection's segments (GET /v1/collections/{name}/segments).
+func segmentsOf(t *testing.T, p *proc, coll string) []segInfo {
+	t.Helper()
+	resp, err := http.Get("http://" + p.http + "/v1/collections/" + coll + "/segments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var env struct {
+		Data []segInfo `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
+		t.Fatal(err)
+	}
+	return env.Data
+}
+
+// waitSegments polls the segment listing until done holds (60 s at most).
+func waitSegments(t *testing.T, p *proc, coll, what string, done func([]segInfo) bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if done(segmentsOf(t, p, coll)) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s: %s", coll, what)
+}
+
 // waitSealedFlushed flushes the collection and waits until no segment is
 // growing or sealed-but-unflushed.
 func waitSealedFlushed(t *testing.T, p *proc, coll string) {
 	t.Helper()
 	p.ok("collections/flush", map[string]any{"collectionName": coll})
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get("http://" + p.http + "/v1/collections/" + coll + "/segments")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var env struct {
-			Data []struct {
-				State string `json:"state"`
-			} `json:"data"`
-		}
-		err = json.NewDecoder(resp.Body).Decode(&env)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		done := len(env.Data) > 0
-		for _, s := range env.Data {
+	waitSegments(t, p, coll, "segments did not reach Flushed", func(segs []segInfo) bool {
+		done := len(segs) > 0
+		for _, s := range segs {
 			done = done && (s.State == "Flushed" || s.State == "Indexed")
 		}
-		if done {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("%s: segments did not reach Flushed", coll)
+		return done
+	})
 }
 
 var fulltextQueries = []string{"w0 w3", "w1", "W7 w12 w12", "w30 w35 w39", "w2 w5 w8 w11"}
@@ -288,32 +307,14 @@ func TestFullTextAndSparseLifecycle(t *testing.T) {
 // waitCompacted waits until no segment has deleted rows left.
 func waitCompacted(t *testing.T, p *proc, coll string) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get("http://" + p.http + "/v1/collections/" + coll + "/segments")
-		if err != nil {
-			t.Fatal(err)
+	waitSegments(t, p, coll, "compaction did not drop the deleted rows", func(segs []segInfo) bool {
+		for _, s := range segs {
+			if s.Deleted > 0 {
+				return false
+			}
 		}
-		var env struct {
-			Data []struct {
-				Deleted int64 `json:"deletedRows"`
-			} `json:"data"`
-		}
-		err = json.NewDecoder(resp.Body).Decode(&env)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		left := int64(0)
-		for _, s := range env.Data {
-			left += s.Deleted
-		}
-		if left == 0 {
-			return
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatalf("%s: compaction did not drop the deleted rows", coll)
+		return true
+	})
 }
 
 // checkHybrid fuses a dense and a BM25 search with RRF and compares with

@@ -238,25 +238,7 @@ func (s *binarySearch) visit(w *binaryScratch, q []byte, rows BinaryRows, i int)
 // result turns the collected candidates into the query's hits, best first;
 // grouping visits the candidates best first as the exact dense scan does.
 func (s *binarySearch) result(w *binaryScratch) []Hit {
-	m := s.p.Metric
-	if s.p.GroupSize == 0 {
-		es := w.top.drain()
-		out := make([]Hit, len(es))
-		for i, e := range es {
-			out[i] = Hit{ID: e.id, Distance: m.distance(e.score)}
-		}
-		return out
-	}
-	h := bestFirst(w.cand)
-	h.init()
-	g := newGroupCollector(s.p.TopK, s.p.GroupSize)
-	for len(h) > 0 {
-		e := h.pop()
-		if g.add(Hit{ID: e.id, Distance: m.distance(e.score), Group: s.p.GroupKey(e.id)}) {
-			break
-		}
-	}
-	return g.result(0)
+	return collectedHits(s.p, &w.top, w.cand)
 }
 
 // SearchBinaryFlat scores every row exactly (brute force, Milvus BIN_FLAT).

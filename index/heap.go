@@ -126,3 +126,28 @@ func siftDownBest(h []entry, i int) {
 		i = c
 	}
 }
+
+// collectedHits turns one query's collected candidates into its hits, best
+// first: the top-k heap's entries, or with grouping every candidate
+// visited best first, as the exact dense scan does.
+func collectedHits(p SearchParams, top *topK, cand []entry) []Hit {
+	m := p.Metric
+	if p.GroupSize == 0 {
+		es := top.drain()
+		out := make([]Hit, len(es))
+		for i, e := range es {
+			out[i] = Hit{ID: e.id, Distance: m.distance(e.score)}
+		}
+		return out
+	}
+	h := bestFirst(cand)
+	h.init()
+	g := newGroupCollector(p.TopK, p.GroupSize)
+	for len(h) > 0 {
+		e := h.pop()
+		if g.add(Hit{ID: e.id, Distance: m.distance(e.score), Group: p.GroupKey(e.id)}) {
+			break
+		}
+	}
+	return g.result(0)
+}

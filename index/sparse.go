@@ -281,25 +281,7 @@ func (s *sparseSearch) offer(w *sparseScratch, sc float32, id int64) {
 // result turns the collected candidates into the query's hits, best first;
 // grouping visits the candidates best first as the exact dense scan does.
 func (s *sparseSearch) result(w *sparseScratch) []Hit {
-	m := s.p.Metric
-	if s.p.GroupSize == 0 {
-		es := w.top.drain()
-		out := make([]Hit, len(es))
-		for i, e := range es {
-			out[i] = Hit{ID: e.id, Distance: m.distance(e.score)}
-		}
-		return out
-	}
-	h := bestFirst(w.cand)
-	h.init()
-	g := newGroupCollector(s.p.TopK, s.p.GroupSize)
-	for len(h) > 0 {
-		e := h.pop()
-		if g.add(Hit{ID: e.id, Distance: m.distance(e.score), Group: s.p.GroupKey(e.id)}) {
-			break
-		}
-	}
-	return g.result(0)
+	return collectedHits(s.p, &w.top, w.cand)
 }
 
 // sparseScratch is per-goroutine state reused across queries and searches.

@@ -134,13 +134,18 @@ func postWith(base, path string, body any, header map[string]string) (json.RawMe
 	if err != nil {
 		return nil, err
 	}
+	return envelopeData(path, resp.StatusCode, raw)
+}
+
+// envelopeData checks a Milvus REST envelope's code and returns its data.
+func envelopeData(path string, status int, raw []byte) (json.RawMessage, error) {
 	var env struct {
 		Code    int             `json:"code"`
 		Message string          `json:"message"`
 		Data    json.RawMessage `json:"data"`
 	}
 	if err := json.Unmarshal(raw, &env); err != nil {
-		return nil, fmt.Errorf("%s: HTTP %d: %s", path, resp.StatusCode, raw)
+		return nil, fmt.Errorf("%s: HTTP %d: %s", path, status, raw)
 	}
 	if env.Code != 0 {
 		return nil, &codeError{path: path, code: env.Code, msg: env.Message}

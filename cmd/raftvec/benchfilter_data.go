@@ -6,7 +6,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"strconv"
-	"sync/atomic"
 	"time"
 )
 
@@ -97,27 +96,15 @@ func (o *filterOpts) insertRows(w io.Writer) error {
 	if err := o.createFilterCollection(); err != nil {
 		return err
 	}
-	batches := (o.rows + o.batch - 1) / o.batch
-	var done, sent, retries atomic.Int64
-	run := time.Now().UnixNano() // Idempotency-Keys unique to this run
 	start := time.Now()
-	stop := progressEvery(time.Second, rateReporter(start, o.rows, &done, &sent))
-	err := parallel(o.clients, batches, func(_, b int) error {
-		lo, hi := b*o.batch, min((b+1)*o.batch, o.rows)
-		body := encodeFilterRows(o.collection, lo, hi, o.distinct, o.dim, o.seed)
-		err := insertRetrying(o.nodes(), b, fmt.Sprintf("benchfilter-%d-%d", run, b), body, &retries)
-		done.Add(int64(hi - lo))
-		sent.Add(int64(len(body)))
-		return err
+	st, err := insertBatches(o.nodes(), o.clients, o.rows, o.batch, "benchfilter", func(lo, hi int) (rawBody, error) {
+		return encodeFilterRows(o.collection, lo, hi, o.distinct, o.dim, o.seed), nil
 	})
-	stop()
 	if err != nil {
-		return fmt.Errorf("%w (%d retries)", err, retries.Load())
+		return err
 	}
-	el := time.Since(start)
-	fmt.Fprintf(w, "insert: %d rows (attr = id mod %d, dim %d), batch %d, %d clients, %d nodes: %.2fs, %.0f rows/s, %.1f MB/s, %d retries\n",
-		o.rows, o.distinct, o.dim, o.batch, o.clients, len(o.nodes()), el.Seconds(), float64(o.rows)/el.Seconds(),
-		float64(sent.Load())/1e6/el.Seconds(), retries.Load())
+	fmt.Fprintf(w, "insert: %d rows (attr = id mod %d, dim %d), batch %d, %d clients, %d nodes: %s\n",
+		o.rows, o.distinct, o.dim, o.batch, o.clients, len(o.nodes()), st.summary(o.rows))
 	return waitFlushed(w, o.addr, o.collection, int64(o.rows), start)
 }
 

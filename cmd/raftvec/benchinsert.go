@@ -94,28 +94,15 @@ func benchInsert(o *benchOpts) error {
 	if err := o.createCollection(dim); err != nil {
 		return err
 	}
-	batches := (rows + o.batch - 1) / o.batch
-	var done, sent, retries atomic.Int64
-	run := time.Now().UnixNano() // Idempotency-Keys unique to this run
 	start := time.Now()
-	stop := progressEvery(time.Second, rateReporter(start, rows, &done, &sent))
-	err = parallel(o.clients, batches, func(client, b int) error {
-		lo, hi := b*o.batch, min((b+1)*o.batch, rows)
-		body := encodeInsert(o.collection, lo, dim, base[lo*dim:hi*dim])
-		key := fmt.Sprintf("bench-%d-%d", run, b)
-		err := insertRetrying(o.nodes(), b, key, body, &retries)
-		done.Add(int64(hi - lo))
-		sent.Add(int64(len(body)))
-		return err
+	st, err := insertBatches(o.nodes(), o.clients, rows, o.batch, "bench", func(lo, hi int) (rawBody, error) {
+		return encodeInsert(o.collection, lo, dim, base[lo*dim:hi*dim]), nil
 	})
-	stop()
 	if err != nil {
-		return fmt.Errorf("%w (%d retries)", err, retries.Load())
+		return err
 	}
-	el := time.Since(start)
-	fmt.Printf("insert: %d rows (%s), dim %d, batch %d, %d clients, %d nodes: %.2fs, %.0f rows/s, %.1f MB/s, %d retries\n",
-		rows, o.dataset, dim, o.batch, o.clients, len(o.nodes()), el.Seconds(), float64(rows)/el.Seconds(),
-		float64(sent.Load())/1e6/el.Seconds(), retries.Load())
+	fmt.Printf("insert: %d rows (%s), dim %d, batch %d, %d clients, %d nodes: %s\n",
+		rows, o.dataset, dim, o.batch, o.clients, len(o.nodes()), st.summary(rows))
 	if o.waitIndex {
 		return o.waitForIndex(int64(rows), start)
 	}

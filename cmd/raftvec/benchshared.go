@@ -112,18 +112,7 @@ func getData(base, path string) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	var env struct {
-		Code    int             `json:"code"`
-		Message string          `json:"message"`
-		Data    json.RawMessage `json:"data"`
-	}
-	if err := json.Unmarshal(raw, &env); err != nil {
-		return nil, fmt.Errorf("%s: HTTP %d: %s", path, resp.StatusCode, raw)
-	}
-	if env.Code != 0 {
-		return nil, &codeError{path: path, code: env.Code, msg: env.Message}
-	}
-	return env.Data, nil
+	return envelopeData(path, resp.StatusCode, raw)
 }
 
 // parseHits reads the ids and distances of a one-query search reply.
@@ -186,4 +175,46 @@ func untimed(nodes []string, clients int, path string, bodies []rawBody) error {
 		_, err := post(nodes[i%len(nodes)], path, bodies[i])
 		return err
 	})
+}
+
+// insertStats is what a batched insert measured.
+type insertStats struct {
+	elapsed time.Duration
+	bytes   int64
+	retries int64
+}
+
+// summary renders the figures of the insert line every bench prints.
+func (s insertStats) summary(rows int) string {
+	return fmt.Sprintf("%.2fs, %.0f rows/s, %.1f MB/s, %d retries", s.elapsed.Seconds(),
+		float64(rows)/s.elapsed.Seconds(), float64(s.bytes)/1e6/s.elapsed.Seconds(), s.retries)
+}
+
+// insertBatches inserts rows [0, rows) in batches of batch rows on clients
+// clients, printing progress every second; body encodes rows [lo, hi).
+// Each batch carries an Idempotency-Key unique to this run (prefix, run,
+// batch) and is retried as insertRetrying does.
+func insertBatches(nodes []string, clients, rows, batch int, prefix string, body func(lo, hi int) (rawBody, error)) (insertStats, error) {
+	batches := (rows + batch - 1) / batch
+	var done, sent, retries atomic.Int64
+	run := time.Now().UnixNano()
+	start := time.Now()
+	stop := progressEvery(time.Second, rateReporter(start, rows, &done, &sent))
+	err := parallel(clients, batches, func(_, b int) error {
+		lo, hi := b*batch, min((b+1)*batch, rows)
+		data, err := body(lo, hi)
+		if err != nil {
+			return err
+		}
+		err = insertRetrying(nodes, b, fmt.Sprintf("%s-%d-%d", prefix, run, b), data, &retries)
+		done.Add(int64(hi - lo))
+		sent.Add(int64(len(data)))
+		return err
+	})
+	stop()
+	st := insertStats{elapsed: time.Since(start), bytes: sent.Load(), retries: retries.Load()}
+	if err != nil {
+		return st, fmt.Errorf("%w (%d retries)", err, st.retries)
+	}
+	return st, nil
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"strings"
-	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -136,33 +135,18 @@ func (o *fulltextOpts) insertTexts(w io.Writer, params map[string]any, texts []s
 		Text string `json:"text"`
 	}
 	rows := len(texts)
-	batches := (rows + o.batch - 1) / o.batch
-	var done, sent, retries atomic.Int64
-	run := time.Now().UnixNano() // Idempotency-Keys unique to this run
 	start := time.Now()
-	stop := progressEvery(time.Second, rateReporter(start, rows, &done, &sent))
-	err = parallel(o.clients, batches, func(_, b int) error {
-		lo, hi := b*o.batch, min((b+1)*o.batch, rows)
+	st, err := insertBatches(o.nodes(), o.clients, rows, o.batch, "benchtext", func(lo, hi int) (rawBody, error) {
 		data := make([]row, 0, hi-lo)
 		for i := lo; i < hi; i++ {
 			data = append(data, row{int64(i), texts[i]})
 		}
-		body, err := json.Marshal(map[string]any{"collectionName": o.collection, "data": data})
-		if err != nil {
-			return err
-		}
-		err = insertRetrying(o.nodes(), b, fmt.Sprintf("benchtext-%d-%d", run, b), rawBody(body), &retries)
-		done.Add(int64(hi - lo))
-		sent.Add(int64(len(body)))
-		return err
+		return json.Marshal(map[string]any{"collectionName": o.collection, "data": data})
 	})
-	stop()
 	if err != nil {
-		return fmt.Errorf("%w (%d retries)", err, retries.Load())
+		return err
 	}
-	el := time.Since(start)
-	fmt.Fprintf(w, "insert: %d rows (WordNet), batch %d, %d clients, %d nodes: %.2fs, %.0f rows/s, %.1f MB/s, %d retries\n",
-		rows, o.batch, o.clients, len(o.nodes()), el.Seconds(), float64(rows)/el.Seconds(),
-		float64(sent.Load())/1e6/el.Seconds(), retries.Load())
+	fmt.Fprintf(w, "insert: %d rows (WordNet), batch %d, %d clients, %d nodes: %s\n",
+		rows, o.batch, o.clients, len(o.nodes()), st.summary(rows))
 	return waitFlushed(w, o.addr, o.collection, int64(rows), start)
 }
