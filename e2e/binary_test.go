@@ -42,6 +42,7 @@ func TestBinaryVectors(t *testing.T) {
 		}
 		p.ok("entities/insert", map[string]any{"collectionName": coll, "data": batch})
 	}
+	gone := map[int64]bool{}
 	check := func(stage string) {
 		t.Helper()
 		for qi := range 5 {
@@ -55,6 +56,9 @@ func TestBinaryVectors(t *testing.T) {
 					"searchParams": map[string]any{"params": map[string]any{"nprobe": nlist}}})
 				var want []scored
 				for i, row := range rows {
+					if gone[int64(i)] {
+						continue
+					}
 					want = append(want, scored{int64(i), -tc.dist(q, row)}) // sortScored: larger first
 				}
 				want = sortScored(want)
@@ -74,6 +78,13 @@ func TestBinaryVectors(t *testing.T) {
 	check("growing")
 	waitSealedFlushed(t, p, coll)
 	check("flushed")
+	for id := 2; id < n; id += 3 {
+		gone[int64(id)] = true
+	}
+	p.ok("entities/delete", map[string]any{"collectionName": coll, "filter": "id % 3 == 2"})
+	p.ok("collections/compact", map[string]any{"collectionName": coll})
+	waitCompacted(t, p, coll)
+	check("compacted")
 	for _, bad := range []map[string]any{
 		{"id": n, "h": []int{1, 2, 3}, "j": ints(rows[0])},                  // 3 bytes for 64 bits
 		{"id": n, "h": []int{256, 0, 0, 0, 0, 0, 0, 0}, "j": ints(rows[0])}, // not a byte

@@ -98,6 +98,15 @@ func TestPartitionKey(t *testing.T) {
 	check("growing")
 	waitSealedFlushed(t, p, coll)
 	check("flushed")
+	p.ok("entities/delete", map[string]any{"collectionName": coll, "filter": "id % 3 == 1"})
+	for id := range tenant {
+		if id%3 == 1 {
+			delete(tenant, id)
+		}
+	}
+	p.ok("collections/compact", map[string]any{"collectionName": coll})
+	waitCompacted(t, p, coll)
+	check("compacted")
 
 	for _, tc := range []struct {
 		path string
