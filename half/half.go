@@ -54,6 +54,9 @@ func decodeF16(h uint16) float32 {
 // Decode converts src to float32 into dst (len(dst) >= len(src)).
 func Decode(f Format, dst []float32, src []uint16) {
 	dst = dst[:len(src)]
+	if n := decodeFast(f, dst, src); n > 0 {
+		dst, src = dst[n:], src[n:]
+	}
 	if f == BF16 {
 		for i, h := range src {
 			dst[i] = math.Float32frombits(uint32(h) << 16)

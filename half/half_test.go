@@ -71,3 +71,41 @@ func TestRoundTripError(t *testing.T) {
 		t.Error("bfloat16 of MaxFloat32 (rounds to Inf) accepted")
 	}
 }
+
+// TestDecodeKernels: Decode (assembly on CPUs that have it) gives exactly
+// the portable conversion for every 16-bit value, at every length and
+// alignment of the tail.
+func TestDecodeKernels(t *testing.T) {
+	all := make([]uint16, 1<<16)
+	for i := range all {
+		all[i] = uint16(i)
+	}
+	for _, f := range []Format{F16, BF16} {
+		for _, span := range [][2]int{{0, 1 << 16}, {3, 20}, {1, 8}, {5, 12}, {100, 107}} {
+			src := all[span[0]:span[1]]
+			got := make([]float32, len(src))
+			Decode(f, got, src)
+			for i, h := range src {
+				want := f16ToF32[h]
+				if f == BF16 {
+					want = math.Float32frombits(uint32(h) << 16)
+				}
+				if math.Float32bits(got[i]) != math.Float32bits(want) && !(got[i] != got[i] && want != want) {
+					t.Fatalf("%s %#04x: got %g (%#08x), want %g", f, h, got[i], math.Float32bits(got[i]), want)
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkDecode(b *testing.B) {
+	src := make([]uint16, 784)
+	dst := make([]float32, 784)
+	for _, f := range []Format{F16, BF16} {
+		b.Run(f.String(), func(b *testing.B) {
+			for range b.N {
+				Decode(f, dst, src)
+			}
+		})
+	}
+}
