@@ -317,39 +317,50 @@ func waitCompacted(t *testing.T, p *proc, coll string) {
 	})
 }
 
-// checkHybrid fuses a dense and a BM25 search with RRF and compares with
-// fusing the two searches' own results.
+// checkHybrid fuses a dense and a BM25 search with RRF and with weighted
+// scores, and compares with fusing the two searches' own results the way
+// Milvus does (weighted: L2 as 1 − 2·atan(d)/π, BM25 as 2·atan(s)/π).
 func checkHybrid(t *testing.T, p *proc, coll string, c *corpus, dim int) {
 	t.Helper()
 	dense := map[string]any{"annsField": "v", "data": [][]float32{vec(5, dim)}, "limit": 20}
 	text := map[string]any{"annsField": "bm", "data": []string{"w2 w9"}, "limit": 20}
-	env := p.ok("entities/hybrid_search", map[string]any{"collectionName": coll, "search": []any{dense, text},
-		"rerank": map[string]any{"strategy": "rrf", "params": map[string]any{"k": 60}}, "limit": 10, "consistencyLevel": "Strong"})
-	var got []hit
-	if err := json.Unmarshal(env.Data, &got); err != nil {
-		t.Fatal(err)
-	}
-	fused := map[int64]float64{}
-	for _, sub := range []map[string]any{dense, text} {
-		req := map[string]any{"collectionName": coll, "consistencyLevel": "Strong"}
-		for k, v := range sub {
-			req[k] = v
+	rrf := func(_ int, rank int, _ float64) float64 { return 1 / float64(60+rank+1) }
+	weights := []float64{0.3, 0.7}
+	weighted := func(sub, _ int, d float64) float64 {
+		if sub == 0 {
+			return weights[0] * (1 - 2*math.Atan(d)/math.Pi)
 		}
-		var hits []hit
-		if err := json.Unmarshal(p.ok("entities/search", req).Data, &hits); err != nil {
-			t.Fatal(err)
-		}
-		for rank, h := range hits {
-			fused[h.ID] += 1 / float64(60+rank+1)
-		}
+		return weights[1] * 2 * math.Atan(d) / math.Pi
 	}
-	var want []scored
-	for id, s := range fused {
-		want = append(want, scored{id, s})
-	}
-	checkRanking(t, "hybrid rrf", env.Data, sortScored(want), 10)
-	if len(got) != 10 {
-		t.Fatalf("hybrid: %d hits, want 10", len(got))
+	for _, tc := range []struct {
+		name   string
+		rerank map[string]any
+		score  func(sub, rank int, d float64) float64
+	}{
+		{"rrf", map[string]any{"strategy": "rrf", "params": map[string]any{"k": 60}}, rrf},
+		{"weighted", map[string]any{"strategy": "weighted", "params": map[string]any{"weights": weights}}, weighted},
+	} {
+		env := p.ok("entities/hybrid_search", map[string]any{"collectionName": coll, "search": []any{dense, text},
+			"rerank": tc.rerank, "limit": 10, "consistencyLevel": "Strong"})
+		fused := map[int64]float64{}
+		for si, sub := range []map[string]any{dense, text} {
+			req := map[string]any{"collectionName": coll, "consistencyLevel": "Strong"}
+			for k, v := range sub {
+				req[k] = v
+			}
+			var hits []hit
+			if err := json.Unmarshal(p.ok("entities/search", req).Data, &hits); err != nil {
+				t.Fatal(err)
+			}
+			for rank, h := range hits {
+				fused[h.ID] += tc.score(si, rank, h.Distance)
+			}
+		}
+		var want []scored
+		for id, s := range fused {
+			want = append(want, scored{id, s})
+		}
+		checkRanking(t, "hybrid "+tc.name, env.Data, sortScored(want), 10)
 	}
 }
 

@@ -27,6 +27,9 @@ func TestSearchIteratorREST(t *testing.T) {
 			rows = append(rows, map[string]any{"id": i, "v": vec(i%distinct, dim)})
 		}
 		p.ok("entities/insert", map[string]any{"collectionName": coll, "data": rows})
+		if metric == "IP" { // pages read flushed segments too
+			waitSealedFlushed(t, p, coll)
+		}
 		seen := map[int64]bool{}
 		token, pages := "", 0
 		last := 0.0
