@@ -69,11 +69,33 @@ func Serve(ctx context.Context, g *grpc.Server, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	g.GracefulStop()
+	stopGracefully(g, gracefulStopWait)
 	if err := <-errc; err != nil && !errors.Is(err, grpc.ErrServerStopped) && !errors.Is(err, net.ErrClosed) {
 		return err
 	}
 	return nil
+}
+
+// gracefulStopWait bounds how long a stop waits for calls in flight and
+// for clients to close their connections.
+const gracefulStopWait = 5 * time.Second
+
+// stopGracefully lets calls in flight finish, then closes whatever is left
+// after wait: GracefulStop alone also waits for every client to close its
+// connection after the GOAWAY, which a slow or busy client may not do for
+// a long time.
+func stopGracefully(g *grpc.Server, wait time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		g.GracefulStop()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(wait):
+		g.Stop()
+		<-done
+	}
 }
 
 // intercept authenticates every call, refuses calls while the node is
