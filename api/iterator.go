@@ -47,8 +47,12 @@ type iterState struct {
 // the search is not an iterator page.
 func iterator(params map[string]any) (*iterState, int, error) {
 	on, v2 := truthy(params[iterKey]), truthy(params[iterV2Key])
-	_, hasBatch := params[iterBatchKey]
-	batch, bErr := toInt(orNil(params[iterBatchKey]))
+	rawBatch, hasBatch := params[iterBatchKey]
+	var batch int64
+	var bErr error
+	if hasBatch {
+		batch, bErr = toInt(rawBatch)
+	}
 	token, _ := params[iterIDKey].(string)
 	for _, k := range []string{iterKey, iterV2Key, iterBatchKey, iterIDKey, iterLastBoundKey, "collection_id"} {
 		delete(params, k)
@@ -72,13 +76,6 @@ func iterator(params map[string]any) (*iterState, int, error) {
 		}
 	}
 	return st, int(batch), nil
-}
-
-func orNil(v any) any {
-	if v == nil {
-		return int64(0)
-	}
-	return v
 }
 
 func truthy(v any) bool {

@@ -98,7 +98,8 @@ func TestBinaryVectors(t *testing.T) {
 	}
 	p = startStandalone(t, data, flags...)
 	check("restarted")
-	// Fewer lists probed: approximate, most of the exact top 10.
+	// Fewer lists probed: approximate (the rows are uniform random bits, so
+	// no recall is asserted), and still a full page of hits per query.
 	var found float64
 	for qi := range 20 {
 		q := rows[qi*97]

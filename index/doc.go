@@ -81,7 +81,8 @@
 // answering set, range and prefix lookups.
 //
 // The package is a leaf: it knows nothing about Raft, networking, segments
-// or schemas, and imports nothing from this repository but package half. Replication, data
+// or schemas, and imports nothing from this repository but packages half
+// and internal/cpu. Replication, data
 // placement and deletes are the callers' concern (deletes reach a search
 // as a Filter).
 package index

@@ -2,6 +2,8 @@
 
 package index
 
+import "github.com/raftvec/raftvec/internal/cpu"
+
 // Assembly kernels in kernels_amd64.s. They process min(len(a), len(b))
 // elements; the exported wrappers check the lengths first.
 
@@ -38,36 +40,8 @@ func dotBatchSIMD(q, vecs []float32, ids []int32, out []float32) {
 	dotBatchAVX2(q, vecs, ids, out)
 }
 
-func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
-func xgetbv() (eax, edx uint32)
-
-// hasAVX2FMA reports whether the CPU supports AVX2 and FMA3 and the OS
-// saves the YMM state on context switches (OSXSAVE set and XCR0 enabling
-// both the SSE and the AVX state components).
-func hasAVX2FMA() bool {
-	maxLeaf, _, _, _ := cpuid(0, 0)
-	if maxLeaf < 7 {
-		return false
-	}
-	_, _, ecx1, _ := cpuid(1, 0)
-	const (
-		fma     = 1 << 12
-		osxsave = 1 << 27
-		avx     = 1 << 28
-	)
-	if ecx1&(fma|osxsave|avx) != fma|osxsave|avx {
-		return false
-	}
-	if xcr0, _ := xgetbv(); xcr0&0x6 != 0x6 { // XMM and YMM state
-		return false
-	}
-	_, ebx7, _, _ := cpuid(7, 0)
-	const avx2 = 1 << 5
-	return ebx7&avx2 != 0
-}
-
 func init() {
-	if hasAVX2FMA() {
+	if cpu.AVX2FMA {
 		simdKernels = &kernelSet{name: "avx2-fma", l2: l2AVX2, dot: dotAVX2,
 			l2Batch: l2BatchSIMD, dotBatch: dotBatchSIMD}
 		useKernels(*simdKernels)

@@ -186,6 +186,9 @@ func (x *SparseIndex) TotalLength(live func(row int64) bool) (sum float64, rows 
 	return sum, rows
 }
 
+// RowLength returns row i's length (the sum of its values).
+func (x *SparseIndex) RowLength(i int) float32 { return x.lens[i] }
+
 // Bytes returns the approximate memory the index holds.
 // It excludes the per-goroutine search scratch (5 bytes per row while a
 // search runs, kept in a sync.Pool between searches).

@@ -138,7 +138,7 @@ func (p *Proxy) Search(ctx context.Context, s shards.SearchRequest, offset, limi
 		return nil, fmt.Errorf("%w: no vector field at position %d", shards.ErrInvalid, s.AnnsField)
 	}
 	f := &c.Schema.Fields[s.AnnsField]
-	if err := checkQueries(c, f, &s); err != nil {
+	if err := checkQueries(f, &s); err != nil {
 		return nil, err
 	}
 	for i, v := range s.Vectors {
@@ -148,6 +148,9 @@ func (p *Proxy) Search(ctx context.Context, s shards.SearchRequest, offset, limi
 	}
 	if ix, ok := c.IndexOn(f.Name); ok && shards.BuiltPerSegment(ix) {
 		s.IndexName = ix.BuildName()
+	}
+	if ix, ok := c.IndexOn(f.Name); ok && f.Type == segment.TypeBinaryVector && strings.EqualFold(ix.IndexType, "BIN_IVF_FLAT") {
+		s.BinaryNlist = shards.BinaryNlist(ix)
 	}
 	if _, ok := c.Schema.FunctionFor(f.Name); ok {
 		if err := p.weighBM25(ctx, sc, &s); err != nil {
@@ -198,9 +201,9 @@ func (p *Proxy) Trace(ctx context.Context, coll, pkText string) (*shards.EntityT
 	return p.host.Trace(ctx, c, ShardOf(pk, c.ShardsNum), pk)
 }
 
-// checkQueries checks that the queries fit the field's type (one kind of
-// query vector, of the field's size) and sets a binary field's index.
-func checkQueries(c *coordinator.Collection, f *segment.Field, s *shards.SearchRequest) error {
+// checkQueries checks that the queries fit the field's type: one kind of
+// query vector, of the field's size.
+func checkQueries(f *segment.Field, s *shards.SearchRequest) error {
 	kinds := 0
 	for _, set := range []bool{s.Vectors != nil, s.Sparse != nil, s.Binary != nil} {
 		if set {
@@ -215,10 +218,6 @@ func checkQueries(c *coordinator.Collection, f *segment.Field, s *shards.SearchR
 		ok = ok && s.Binary != nil
 		for _, q := range s.Binary {
 			ok = ok && len(q) == f.Dim/8
-		}
-		s.BinaryNlist = 0
-		if ix, found := c.IndexOn(f.Name); found && strings.EqualFold(ix.IndexType, "BIN_IVF_FLAT") {
-			s.BinaryNlist = shards.BinaryNlist(ix)
 		}
 	default:
 		ok = ok && s.Vectors != nil

@@ -7,10 +7,14 @@
 //     length.
 //   - Values crossing the package boundary are canonical: nil (null), bool,
 //     int64 (every integer type), float64 (Float rounded to float32), string,
-//     []float32 (vectors), SparseVector (sparse vectors: strictly increasing
-//     indices, finite values); JSON and Array columns store canonical JSON
-//     text and decode to JSON values with integral numbers as int64.
-//   - A SparseFloatVector column is always resident, like a scalar one.
+//     []float32 (FloatVector, and Float16/BFloat16Vector rows decoded from
+//     their 16 bits), SparseVector (sparse vectors: strictly increasing
+//     indices, finite values), []byte (BinaryVector: Dim/8 bytes); JSON
+//     and Array columns store canonical JSON text and decode to JSON values
+//     with integral numbers as int64.
+//   - SparseFloatVector and BinaryVector columns are always resident, like
+//     scalar ones; half-precision columns are loaded and evicted like
+//     FloatVector ones (onto the heap: only float32 chunks are mapped).
 //   - A segment whose rows are final (not Growing) may cache values derived
 //     from them (Derived: a sparse field's inverted index, a scalar index);
 //     they never depend on deletion flags and go with the segment.

@@ -64,7 +64,7 @@ func (h *Host) Memory() MemoryStats {
 func derivedBytes(v any) int64 {
 	switch x := v.(type) {
 	case *sparseSegment:
-		return x.x.Bytes() + int64(4*len(x.lens))
+		return x.x.Bytes()
 	case *index.Sorted:
 		return x.Bytes()
 	case *index.BinaryIVF:

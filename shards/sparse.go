@@ -26,11 +26,10 @@ func (s sparseRows) Row(i int) index.SparseVector {
 // sparseKey names a segment's derived inverted index of one field.
 type sparseKey struct{ field int }
 
-// sparseSegment is a final segment's inverted index of one sparse field,
-// with each row's length (sum of values) and their total, for BM25.
+// sparseSegment is a final segment's inverted index of one sparse field
+// with the total length of its rows (for BM25).
 type sparseSegment struct {
 	x     *index.SparseIndex
-	lens  []float32
 	total float64
 }
 
@@ -39,13 +38,9 @@ type sparseSegment struct {
 // segment (its deletion flags reach searches as a filter).
 func sparseIndex(g *segment.Segment, f int) *sparseSegment {
 	v, _ := g.Derived(sparseKey{f}, func() (any, error) {
-		rows := sparseRows(g.Columns[f].Sparse)
-		s := &sparseSegment{x: index.BuildSparseIndex(rows), lens: make([]float32, len(rows))}
-		for i, r := range rows {
-			l := r.Sum()
-			s.lens[i], s.total = float32(l), s.total+l
-		}
-		return s, nil
+		x := index.BuildSparseIndex(sparseRows(g.Columns[f].Sparse))
+		total, _ := x.TotalLength(nil)
+		return &sparseSegment{x: x, total: total}, nil
 	})
 	return v.(*sparseSegment)
 }
@@ -55,8 +50,8 @@ func (s *sparseSegment) liveLength(g *segment.Segment) float64 {
 	t := s.total
 	it := g.Deleted.Iterator()
 	for it.HasNext() {
-		if r := int(it.Next()); r < len(s.lens) {
-			t -= float64(s.lens[r])
+		if r := int(it.Next()); r < s.x.Len() {
+			t -= float64(s.x.RowLength(r))
 		}
 	}
 	return t
