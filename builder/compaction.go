@@ -79,7 +79,9 @@ func (w *Worker) compactionOutput(ctx context.Context, c *coordinator.Collection
 // committed, as Milvus hands a compacted segment to query nodes only once
 // it is indexed: the inputs keep serving through their indexes meanwhile,
 // and no search scans the merged rows exactly. It builds the collection's
-// first per-segment index (nil when there is none).
+// first per-segment index (nil when there is none); a collection with
+// indexes on several vector fields gets the others' files from index
+// tasks once the output is committed (the commit entry carries one).
 func (w *Worker) outputIndex(ctx context.Context, c *coordinator.Collection, t coordinator.Task, part, seg int64, out *segment.Batch) (*segment.IndexRef, error) {
 	i := slices.IndexFunc(c.Indexes, shards.BuiltPerSegment)
 	if i < 0 || out.Rows() == 0 {

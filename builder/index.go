@@ -61,8 +61,8 @@ func (w *Worker) buildTarget(ctx context.Context, c *coordinator.Collection, t c
 		return shards.SegmentInfo{}, false, nil
 	}
 	s := infos[j]
-	if s.IndexName == t.Index && s.IndexFile != "" {
-		id, err := storage.ParseIndexFileKey(w.cfg.Root, s.IndexFile)
+	if file := s.IndexFileOf(t.Index); file != "" {
+		id, err := storage.ParseIndexFileKey(w.cfg.Root, file)
 		if err == nil && id.Version > t.Token {
 			return s, false, fmt.Errorf("%w: task %d token %d, segment %d has token %d", ErrStaleBuild, t.ID, t.Token, s.ID, id.Version)
 		}

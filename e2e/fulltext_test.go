@@ -175,6 +175,8 @@ type segInfo struct {
 	Partition int64  `json:"partitionID"`
 	Rows      int64  `json:"rows"`
 	Deleted   int64  `json:"deletedRows"`
+	// IndexFiles maps each index built on the segment to its file.
+	IndexFiles map[string]string `json:"indexFiles"`
 }
 
 // segmentsOf lists a collection's segments (GET /v1/collections/{name}/segments).

@@ -82,6 +82,7 @@ func TestHalfPrecisionVectors(t *testing.T) {
 	check("growing")
 	waitSealedFlushed(t, p, coll)
 	waitIndexed(t, p, coll)
+	checkTwoIndexFiles(t, p, coll)
 	check("flushed")
 	checkHalfObjects(t, data)
 	// Compaction rewrites the half-precision chunks from the flushed ones.
@@ -92,6 +93,7 @@ func TestHalfPrecisionVectors(t *testing.T) {
 	p.ok("collections/compact", map[string]any{"collectionName": coll})
 	waitCompacted(t, p, coll)
 	waitIndexed(t, p, coll)
+	checkTwoIndexFiles(t, p, coll)
 	check("compacted")
 	if env := p.call("entities/insert", map[string]any{"collectionName": coll, "data": []map[string]any{
 		{"id": n, "f32": vecs[0], "f16": append([]float32{70000}, vecs[0][1:]...), "bf16": vecs[0], "f16flat": vecs[0]}}}); env.Code == 0 {
@@ -102,6 +104,19 @@ func TestHalfPrecisionVectors(t *testing.T) {
 	}
 	p = startStandalone(t, data, flags...)
 	check("restarted")
+}
+
+// checkTwoIndexFiles: every segment with rows carries a file of both
+// per-segment indexes (HNSW on f16, IVF_FLAT on bf16) at once; a segment
+// once held a single index file, and the two builds replaced each other
+// forever.
+func checkTwoIndexFiles(t *testing.T, p *proc, coll string) {
+	t.Helper()
+	for _, s := range segmentsOf(t, p, coll) {
+		if s.Rows > s.Deleted && len(s.IndexFiles) != 2 {
+			t.Fatalf("segment %+v: want the files of both the f16 and the bf16 index", s)
+		}
+	}
 }
 
 // checkHalfObjects compares the chunk objects of the f32 field (101) and
@@ -125,13 +140,16 @@ func checkHalfObjects(t *testing.T, data string) {
 // waitIndexed waits until indexes/describe reports every index Finished.
 func waitIndexed(t *testing.T, p *proc, coll string) {
 	t.Helper()
+	var states []string
 	for range 600 {
 		env := p.ok("indexes/list", map[string]any{"collectionName": coll})
 		var names []string
 		_ = json.Unmarshal(env.Data, &names)
 		done := true
+		states = states[:0]
 		for _, name := range names {
 			d := p.ok("indexes/describe", map[string]any{"collectionName": coll, "indexName": name})
+			states = append(states, string(d.Data))
 			if !strings.Contains(string(d.Data), `"indexState":"Finished"`) {
 				done = false
 			}
@@ -141,7 +159,8 @@ func waitIndexed(t *testing.T, p *proc, coll string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("%s: indexes did not finish", coll)
+	log, _ := os.ReadFile(p.log.Name())
+	t.Fatalf("%s: indexes did not finish: %s\nnode log:\n%s", coll, strings.Join(states, "\n"), log)
 }
 
 func exactIDs(vecs [][]float32, q []float32, k int, gone map[int64]bool) []int64 {

@@ -58,8 +58,7 @@ func (sh *Shard) compactCommitLocked(c *Command) Result {
 		if c.Index.Key == "" {
 			return Result{Err: fmt.Errorf("%w: compaction output index without a file", ErrBadCommand)}
 		}
-		cp := *c.Index
-		out.Index = &cp
+		out.SetIndex(*c.Index)
 	}
 	sh.swapLocked(inputs, out, gone)
 	return Result{Count: int64(out.Live())}

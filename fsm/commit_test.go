@@ -149,8 +149,8 @@ func TestCompactCommitCarriesIndex(t *testing.T) {
 			}
 			sh.View(func(v View) {
 				g := v.Segments()[0]
-				if g.ID != out || g.Index == nil || *g.Index != *ref {
-					t.Fatalf("output %d index %+v, want %+v", g.ID, g.Index, ref)
+				if x := g.IndexNamed(ref.Name); g.ID != out || x == nil || *x != *ref || len(g.Indexes) != 1 {
+					t.Fatalf("output %d indexes %+v, want %+v", g.ID, g.Indexes, ref)
 				}
 			})
 		})

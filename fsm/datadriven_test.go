@@ -92,8 +92,12 @@ func TestDataDriven(t *testing.T) {
 				d.ScanArgs(t, "seg", &seg)
 				d.ScanArgs(t, "name", &name)
 				d.ScanArgs(t, "v", &version)
+				field := s.Fields[4].ID // the vector field, unless field= names another ID
+				if d.HasArg("field") {
+					d.ScanArgs(t, "field", &field)
+				}
 				key := fmt.Sprintf("index_files/1/%d/%d/%d/HNSW", version, part, seg)
-				return apply(&Command{Kind: KindIndexed, Segment: seg, Index: &segment.IndexRef{Name: name, Field: s.Fields[4].ID,
+				return apply(&Command{Kind: KindIndexed, Segment: seg, Index: &segment.IndexRef{Name: name, Field: field,
 					Type: "HNSW", Key: key, Version: version}})
 			case "rows":
 				return dumpRows(sh)
@@ -126,8 +130,8 @@ func dumpRows(sh *Shard) string {
 			if len(g.Chunks) > 0 {
 				fmt.Fprintf(&b, " flushed=%d chunks=%d", g.FlushedRows(), len(g.Chunks))
 			}
-			if g.Index != nil {
-				fmt.Fprintf(&b, " index=%s@v%d", g.Index.Name, g.Index.Version)
+			for _, x := range g.Indexes {
+				fmt.Fprintf(&b, " index=%s@v%d", x.Name, x.Version)
 			}
 			b.WriteString(":")
 			for row := 0; row < g.Rows(); row++ {

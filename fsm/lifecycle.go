@@ -80,24 +80,29 @@ func (sh *Shard) deltaFlushedLocked(id int64, d *segment.Delta) Result {
 	return Result{Count: d.Count}
 }
 
-// indexedLocked records a flushed segment's index file. A duplicate, or one
-// for a segment compacted away meanwhile, is a no-op. A file of the same
-// index built under an older fencing token than the recorded one (a late
-// report from a builder the task was taken from) is refused.
+// indexedLocked records a flushed segment's file of one index (a segment
+// carries one file per per-segment index, each on its own field). A
+// duplicate, or one for a segment compacted away meanwhile, is a no-op. A
+// file of the same index built under an older fencing token than the
+// recorded one (a late report from a builder the task was taken from) is
+// refused.
 func (sh *Shard) indexedLocked(id int64, x *segment.IndexRef) Result {
 	g, ok := sh.mu.byID[id]
-	if !ok || x == nil || (g.Index != nil && g.Index.Key == x.Key) {
+	if !ok || x == nil {
 		return Result{}
 	}
-	if g.Index != nil && g.Index.Name == x.Name && x.Version < g.Index.Version {
+	cur := g.IndexNamed(x.Name)
+	if cur != nil && cur.Key == x.Key {
+		return Result{}
+	}
+	if cur != nil && x.Version < cur.Version {
 		return Result{Err: fmt.Errorf("%w: index %q of segment %d: build version %d is older than the recorded %d",
-			ErrBadCommand, x.Name, id, x.Version, g.Index.Version)}
+			ErrBadCommand, x.Name, id, x.Version, cur.Version)}
 	}
 	if g.State != segment.Flushed || x.Key == "" {
 		return Result{Err: fmt.Errorf("%w: index for segment %d in state %s", ErrBadCommand, id, g.State)}
 	}
-	cp := *x
-	g.Index = &cp
+	g.SetIndex(*x)
 	g.EvictVectors(sh.schema, sh.load) // searches go through the index now
 	return Result{Count: int64(g.Rows())}
 }

@@ -377,7 +377,7 @@ func (p *Proxy) IndexProgress(ctx context.Context, coll, name string) (int64, in
 	for _, s := range segs {
 		total += s.Rows - s.Deleted
 		switch {
-		case s.IndexName == c.Indexes[i].BuildName() || !shards.BuiltPerSegment(c.Indexes[i]):
+		case s.IndexFileOf(c.Indexes[i].BuildName()) != "" || !shards.BuiltPerSegment(c.Indexes[i]):
 			indexed += s.Rows - s.Deleted
 		case s.State == segment.Flushed.String():
 			pending = true // an index build is due

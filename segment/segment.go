@@ -42,8 +42,9 @@ type Segment struct {
 	Chunks []Chunk
 	// Delta is the latest delta log of the deletion flags, if any.
 	Delta *Delta
-	// Index is the segment's vector index file, if one was built.
-	Index *IndexRef
+	// Indexes are the segment's index files, one per collection index
+	// built per segment (each on its own vector field), in name order.
+	Indexes []IndexRef
 
 	lz *lazyCols // non-nil once a column was evicted or never loaded (lazy.go)
 
@@ -134,17 +135,7 @@ func (g *Segment) Encode(e *Encoder) {
 		e.Byte(1)
 		g.Delta.encode(e)
 	}
-	switch { // 0: none, 1: ref, 2: ref + version
-	case g.Index == nil:
-		e.Byte(0)
-	case g.Index.Version == 0:
-		e.Byte(1)
-		g.Index.encode(e)
-	default:
-		e.Byte(2)
-		g.Index.encode(e)
-		e.Varint(g.Index.Version)
-	}
+	encodeIndexRefs(e, g.Indexes)
 	if g.deltaCovers() { // the flags are in the delta log object
 		e.Byte(1)
 		return
@@ -184,13 +175,7 @@ func DecodeSegment(d *Decoder, s *Schema, load Loader) (*Segment, error) {
 		dl := decodeDelta(d)
 		g.Delta = &dl
 	}
-	if b := d.Byte(); b == 1 || b == 2 {
-		x := decodeIndexRef(d)
-		if b == 2 {
-			x.Version = d.Varint()
-		}
-		g.Index = &x
-	}
+	g.Indexes = decodeIndexRefs(d)
 	inDelta := d.Byte() == 1
 	var bm []byte
 	if !inDelta {

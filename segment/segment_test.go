@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -250,33 +251,65 @@ func TestPKIndex(t *testing.T) {
 	x.Put(1.5, Ref{})
 }
 
-// TestIndexRefVersionRoundTrip: a versioned index ref survives the segment
+// TestIndexRefVersionRoundTrip: versioned index refs survive the segment
 // encoding and the log-entry encoding; an unversioned one keeps the old
 // bytes (presence byte 1, no trailing version), so older snapshots and
-// entries decode as version 0.
+// entries decode as version 0. A segment with several index files (one
+// per indexed vector field) round-trips them all, in name order.
 func TestIndexRefVersionRoundTrip(t *testing.T) {
 	s := allTypesSchema(t, false)
-	for _, version := range []int64{0, 42} {
+	one := func(version int64) []IndexRef {
+		return []IndexRef{{Name: "ix", Field: 9, Type: "HNSW", Key: "k", Checksum: 7, Version: version}}
+	}
+	for _, refs := range [][]IndexRef{nil, one(0), one(42), {
+		{Name: "b", Field: 9, Type: "IVF_FLAT", Key: "kb", Checksum: 1, Version: 3},
+		{Name: "a", Field: 8, Type: "HNSW", Key: "ka", Checksum: 2},
+	}} {
 		g := filledSegment(t, s, 3)
 		g.State = Sealed
-		g.Index = &IndexRef{Name: "ix", Field: 9, Type: "HNSW", Key: "k", Checksum: 7, Version: version}
+		for _, x := range refs {
+			g.SetIndex(x)
+		}
 		got, err := DecodeSegment(&Decoder{Buf: encodeSegment(g)}, s, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if *got.Index != *g.Index {
-			t.Fatalf("segment round trip: %+v, want %+v", *got.Index, *g.Index)
+		if !slices.Equal(got.Indexes, g.Indexes) || len(got.Indexes) != len(refs) {
+			t.Fatalf("segment round trip: %+v, want %+v", got.Indexes, g.Indexes)
 		}
-		e := &Encoder{}
-		EncodeIndexRef(e, g.Index)
-		old := &Encoder{}
-		g.Index.encode(old)
-		if version == 0 && !bytes.Equal(e.Buf, old.Buf) {
-			t.Fatal("an unversioned ref changed its log encoding")
+		if len(refs) == 2 && (got.Indexes[0].Name != "a" || got.IndexNamed("b").Version != 3) {
+			t.Fatalf("index list not in name order or lost a version: %+v", got.Indexes)
 		}
-		d := &Decoder{Buf: e.Buf}
-		if x := DecodeIndexRef(d); x != *g.Index || len(d.Buf) != 0 || d.Err != nil {
-			t.Fatalf("entry round trip: %+v (err %v, %d bytes left)", x, d.Err, len(d.Buf))
+		for i := range refs {
+			x := &g.Indexes[i]
+			e := &Encoder{}
+			EncodeIndexRef(e, x)
+			old := &Encoder{}
+			x.encode(old)
+			if x.Version == 0 && !bytes.Equal(e.Buf, old.Buf) {
+				t.Fatal("an unversioned ref changed its log encoding")
+			}
+			d := &Decoder{Buf: e.Buf}
+			if y := DecodeIndexRef(d); y != *x || len(d.Buf) != 0 || d.Err != nil {
+				t.Fatalf("entry round trip: %+v (err %v, %d bytes left)", y, d.Err, len(d.Buf))
+			}
 		}
+	}
+}
+
+// TestSetIndexReplaces: recording an index's file again replaces the
+// earlier file of that index, a new index on a field replaces the field's
+// old one, and files of other fields stay.
+func TestSetIndexReplaces(t *testing.T) {
+	g := &Segment{}
+	g.SetIndex(IndexRef{Name: "v2", Field: 2, Key: "a"})
+	g.SetIndex(IndexRef{Name: "v1", Field: 1, Key: "b"})
+	g.SetIndex(IndexRef{Name: "v2", Field: 2, Key: "c", Version: 5})
+	if len(g.Indexes) != 2 || g.IndexNamed("v2").Key != "c" || g.IndexNamed("v1").Key != "b" || g.IndexNamed("v3") != nil {
+		t.Fatalf("indexes %+v", g.Indexes)
+	}
+	g.SetIndex(IndexRef{Name: "v0", Field: 1, Key: "d"})
+	if len(g.Indexes) != 2 || g.IndexNamed("v1") != nil || g.Indexes[0].Key != "d" || g.Indexes[1].Key != "c" {
+		t.Fatalf("a re-created index on field 1 kept the old file: %+v", g.Indexes)
 	}
 }

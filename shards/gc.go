@@ -84,8 +84,8 @@ func (r *Replica) referencedKeys() map[string]bool {
 			if g.Delta != nil {
 				keys[g.Delta.Key] = true
 			}
-			if g.Index != nil {
-				keys[g.Index.Key] = true
+			for _, x := range g.Indexes {
+				keys[x.Key] = true
 			}
 		}
 	})

@@ -347,6 +347,7 @@ func (h *Host) openReplica(c *coordinator.Collection, i int, name string, asleep
 		r.lastData.Store(asleep.lastData)
 	}
 	r.reads = &h.reads
+	r.segmentIndexes = func() []string { return h.segmentIndexNames(c.ID) }
 	r.loopCtx, r.stop = context.WithCancel(h.ctx)
 	r.done = make(chan struct{})
 	r.wakeCh = make(chan struct{}, 1)

@@ -49,7 +49,7 @@ func (h *Host) indexStep(ctx context.Context, r *Replica) error {
 			continue
 		}
 		for _, s := range r.Segments() {
-			if s.State == segment.Flushed.String() && s.IndexName != ix.BuildName() && s.Rows > 0 {
+			if s.State == segment.Flushed.String() && s.IndexFileOf(ix.BuildName()) == "" && s.Rows > 0 {
 				t := coordinator.Task{Kind: coordinator.TaskIndex, Index: ix.BuildName(), Collection: r.CollectionID, Shard: r.Shard, Segments: []int64{s.ID}}
 				if _, err := h.cfg.SubmitTask(ctx, t); err != nil {
 					return err

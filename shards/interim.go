@@ -2,6 +2,7 @@ package shards
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -158,12 +159,16 @@ func (h *Host) interimMetrics(r *Replica) map[int]index.Metric {
 func (r *Replica) extendInterim(ctx context.Context, metrics map[int]index.Metric) {
 	keep := map[interimKey]bool{}
 	var work []interimWork
+	fields := r.fsm.Schema().Fields
 	r.fsm.View(func(v fsm.View) {
 		for _, g := range v.Segments() {
-			if g.Index != nil || g.State == segment.Dropped {
+			if g.State == segment.Dropped {
 				continue
 			}
 			for f, m := range metrics {
+				if slices.ContainsFunc(g.Indexes, func(x segment.IndexRef) bool { return x.Field == fields[f].ID }) {
+					continue // the field's built index serves the segment
+				}
 				k := interimKey{g.ID, f}
 				x := r.interim.get(k)
 				keep[k] = x != nil
@@ -249,7 +254,7 @@ func pause(ctx context.Context, worked time.Duration) bool {
 // asked for the field's ANN index, g has no built index yet, and the
 // interim index has the search's metric.
 func (r *Replica) interimFor(g *segment.Segment, req *SearchRequest, m index.Metric) *interimIndex {
-	if req.IndexName == "" || g.Index != nil {
+	if req.IndexName == "" || g.IndexNamed(req.IndexName) != nil {
 		return nil
 	}
 	x := r.interim.get(interimKey{g.ID, req.AnnsField})

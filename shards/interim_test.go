@@ -119,12 +119,19 @@ func TestInterimIndexDroppedWithIndex(t *testing.T) {
 	r.extendInterim(ctx, metrics)
 	// No background loop runs in this test, so nothing else reads the
 	// segment while the test records a built index as Indexed would.
-	r.fsm.View(func(v fsm.View) {
-		for _, g := range v.Segments() {
-			g.Index = &segment.IndexRef{Name: "ix"}
-		}
-	})
-	r.extendInterim(ctx, metrics)
+	built := func(x segment.IndexRef) {
+		r.fsm.View(func(v fsm.View) {
+			for _, g := range v.Segments() {
+				g.SetIndex(x)
+			}
+		})
+		r.extendInterim(ctx, metrics)
+	}
+	built(segment.IndexRef{Name: "other", Field: 999}) // another vector field's index
+	if r.interim.get(interimKey{seg, 2}) == nil {
+		t.Fatal("an index of another field dropped this field's interim index")
+	}
+	built(segment.IndexRef{Name: "ix", Field: r.fsm.Schema().Fields[2].ID})
 	if r.interim.get(interimKey{seg, 2}) != nil {
 		t.Fatal("the interim index outlived the built index")
 	}

@@ -2,6 +2,7 @@ package shards
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/raftvec/raftvec/coordinator"
@@ -23,12 +24,20 @@ func (r *Replica) noteIndexed(now int64) {
 	}
 }
 
-// allIndexed reports whether every segment with rows has a built index.
+// allIndexed reports whether every segment with rows has a file of each
+// of the collection's per-segment indexes.
 func (r *Replica) allIndexed() bool {
+	var names []string
+	if r.segmentIndexes != nil {
+		names = r.segmentIndexes()
+	}
 	all := true
 	r.fsm.View(func(v fsm.View) {
 		for _, g := range v.Segments() {
-			if g.Rows() > 0 && g.State != segment.Dropped && g.Index == nil {
+			if g.Rows() == 0 || g.State == segment.Dropped {
+				continue
+			}
+			if len(g.Indexes) == 0 || slices.ContainsFunc(names, func(n string) bool { return g.IndexNamed(n) == nil }) {
 				all = false
 				return
 			}
@@ -78,16 +87,21 @@ func (h *Host) IndexLag(now time.Time) float64 {
 
 // segmentIndexed reports whether a collection has an index built per
 // segment (HNSW, AUTOINDEX, IVF_FLAT).
-func (h *Host) segmentIndexed(collID int64) bool {
+func (h *Host) segmentIndexed(collID int64) bool { return len(h.segmentIndexNames(collID)) > 0 }
+
+// segmentIndexNames returns the BuildNames of a collection's indexes
+// built per segment.
+func (h *Host) segmentIndexNames(collID int64) []string {
 	if h.cfg.Indexes == nil {
-		return false
+		return nil
 	}
+	var out []string
 	for _, ix := range h.cfg.Indexes(collID) {
 		if BuiltPerSegment(ix) {
-			return true
+			out = append(out, ix.BuildName())
 		}
 	}
-	return false
+	return out
 }
 
 // IndexLagReply is a replica's lag record and whether it leads its group.

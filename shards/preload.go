@@ -25,8 +25,10 @@ func (r *Replica) indexRefs(c *coordinator.Collection) []*segment.IndexRef {
 	var refs []*segment.IndexRef
 	r.fsm.View(func(v fsm.View) {
 		for _, g := range v.Segments() {
-			if g.Index != nil && names[g.Index.Name] {
-				refs = append(refs, g.Index)
+			for i := range g.Indexes {
+				if names[g.Indexes[i].Name] {
+					refs = append(refs, &g.Indexes[i])
+				}
 			}
 		}
 	})

@@ -380,8 +380,11 @@ func flatView(col *segment.Column) index.FlatView {
 // usableIndex returns the segment's index file when the search asked for
 // that index on that field.
 func (r *Replica) usableIndex(g *segment.Segment, req *SearchRequest) *segment.IndexRef {
-	x := g.Index
-	if x != nil && req.IndexName != "" && x.Name == req.IndexName && x.Field == r.fsm.Schema().Fields[req.AnnsField].ID {
+	if req.IndexName == "" {
+		return nil
+	}
+	x := g.IndexNamed(req.IndexName)
+	if x != nil && x.Field == r.fsm.Schema().Fields[req.AnnsField].ID {
 		return x
 	}
 	return nil

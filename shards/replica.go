@@ -58,6 +58,9 @@ type Replica struct {
 	indexes indexCache     // index files loaded for search
 	interim interimSet     // interim indexes of growing segments (interim.go)
 	reads   *readTracker   // the host's read counters; nil in some tests
+	// segmentIndexes lists the BuildNames of the collection's current
+	// per-segment indexes (nil in some tests: none).
+	segmentIndexes func() []string
 
 	wakeCh  chan struct{}   // wakes the background loop (1-buffered)
 	sleepCh chan sleepReq   // the leader asks this follower to sleep

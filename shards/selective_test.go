@@ -34,7 +34,7 @@ func TestSelectiveFilterBypassesIndex(t *testing.T) {
 		g.Append(b, i)
 	}
 	g.State = segment.Flushed
-	g.Index = &segment.IndexRef{Name: "ix", Field: schema.Fields[2].ID, Type: "HNSW", Key: "blind"}
+	g.SetIndex(segment.IndexRef{Name: "ix", Field: schema.Fields[2].ID, Type: "HNSW", Key: "blind"})
 	r.indexes.m = map[string]*loadedIndex{"blind": {ix: blindIndex{}}}
 	req := &SearchRequest{AnnsField: 2, Vectors: [][]float32{{5, 0}}, TopK: 1, GroupField: -1, IndexName: "ix"}
 	cases := []struct {

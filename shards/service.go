@@ -258,8 +258,11 @@ func (r *Replica) Segments() []SegmentInfo {
 			}
 			info.Manifest = append([]segment.Chunk(nil), g.Chunks...)
 			info.Flags, _ = g.DeltaFile()
-			if g.Index != nil {
-				info.IndexName, info.IndexFile = g.Index.Name, g.Index.Key
+			for i, x := range g.Indexes {
+				if i == 0 {
+					info.IndexName, info.IndexFile, info.IndexFiles = x.Name, x.Key, map[string]string{}
+				}
+				info.IndexFiles[x.Name] = x.Key
 			}
 			if g.Delta != nil {
 				d := *g.Delta

@@ -141,21 +141,38 @@ type TermStats struct {
 	DF     [][]int64
 }
 
+// IndexFileOf returns the segment's file of the index with BuildName
+// name ("" if it has none).
+func (s *SegmentInfo) IndexFileOf(name string) string {
+	if f, ok := s.IndexFiles[name]; ok {
+		return f
+	}
+	if s.IndexName == name {
+		return s.IndexFile
+	}
+	return ""
+}
+
 // SegmentInfo describes one segment of a shard (the /v1 segments route).
 type SegmentInfo struct {
-	ID          int64    `json:"segmentID"`
-	Shard       int      `json:"shard"`
-	Partition   int64    `json:"partitionID"`
-	State       string   `json:"state"`
-	Rows        int64    `json:"rows"`
-	Deleted     int64    `json:"deletedRows"`
-	Bytes       int64    `json:"bytes"`
-	FlushedRows int64    `json:"flushedRows"`
-	Chunks      int      `json:"chunks"`
-	DeltaRows   int64    `json:"deltaLogRows"` // deletions covered by the latest delta log
-	IndexName   string   `json:"indexName,omitempty"`
-	IndexFile   string   `json:"indexFile,omitempty"`
-	Keys        []string `json:"objectKeys"`
+	ID          int64  `json:"segmentID"`
+	Shard       int    `json:"shard"`
+	Partition   int64  `json:"partitionID"`
+	State       string `json:"state"`
+	Rows        int64  `json:"rows"`
+	Deleted     int64  `json:"deletedRows"`
+	Bytes       int64  `json:"bytes"`
+	FlushedRows int64  `json:"flushedRows"`
+	Chunks      int    `json:"chunks"`
+	DeltaRows   int64  `json:"deltaLogRows"` // deletions covered by the latest delta log
+	// IndexFiles maps each index built on the segment (by BuildName) to
+	// its file; a segment has one per indexed vector field. IndexName and
+	// IndexFile repeat the first of them (in name order), the fields of
+	// the single-index form of this route.
+	IndexFiles map[string]string `json:"indexFiles,omitempty"`
+	IndexName  string            `json:"indexName,omitempty"`
+	IndexFile  string            `json:"indexFile,omitempty"`
+	Keys       []string          `json:"objectKeys"`
 	// Manifest and Delta let a compaction worker read the segment from
 	// object storage.
 	Manifest []segment.Chunk `json:"-"`
