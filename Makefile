@@ -137,9 +137,11 @@ cluster-clean: cluster-stop
 # temporary directory and a free loopback port, runs the storage conformance
 # tests (race detector on) and the server's MinIO tests (lifecycle against
 # real MinIO, MinIO killed during flushing), and stops MinIO whatever the
-# outcome. Part of `make test`.
+# outcome. Last, the web console in headless Chromium (scripts/chromium.sh
+# installs Debian's package) against a 3-node cluster on that MinIO;
+# screenshots under test-output/console/. Part of `make test`.
 .PHONY: test-minio
-test-minio:
+test-minio: build
 	@bash scripts/minio.sh install
 	@set -e; \
 	dir=$$(mktemp -d "$${TMPDIR:-/tmp}/raftvec-minio.XXXXXX"); \
@@ -150,7 +152,9 @@ test-minio:
 	eval "$$(bash scripts/minio.sh env "$$port")"; \
 	export RAFTVEC_TEST_MINIO_DIR="$$dir" RAFTVEC_TEST_MINIO_PORT="$$port" RAFTVEC_TEST_MINIO_SCRIPT="$(CURDIR)/scripts/minio.sh"; \
 	$(GO) test -race -count=1 -tags minio ./storage/...; \
-	$(GO) test -count=1 -tags minio -run MinIO ./server/
+	$(GO) test -count=1 -tags minio -run MinIO ./server/; \
+	bash scripts/chromium.sh install; \
+	cd e2e/browser && RAFTVEC_BIN=$(CURDIR)/$(BIN) RAFTVEC_SCREENSHOTS=$(CURDIR)/test-output/console $(GO) test -count=1 ./...
 
 # ---------------------------------------------------------------------------
 # Jepsen-style consistency tests (jepsen/, cmd/raftvec-jepsen; JEPSEN.md).

@@ -23,8 +23,11 @@ type Admin interface {
 	// size, object keys.
 	Segments(ctx context.Context, collection string) (any, error)
 	// Trace locates one entity by primary key: shard, Raft group, segment,
-	// chunk objects, delta log, replicas.
+	// chunk objects, delta log, index files, replicas.
 	Trace(ctx context.Context, collection, pk string) (any, error)
+	// Storage reports what the object store holds: objects and bytes by
+	// kind and by collection.
+	Storage(ctx context.Context) (any, error)
 }
 
 // nodeReq is the body of /v1/cluster/nodes/add and /remove.
@@ -70,6 +73,7 @@ func (s *Server) adminRoutes(e *gin.Engine) {
 		s.route(func(ctx context.Context, _ *call) (any, error) { return s.cfg.Admin.Segments(ctx, name) }, false)(gc)
 	})
 	v1.GET("/nodes", get(s.cfg.Admin.Nodes))
+	v1.GET("/storage", get(s.cfg.Admin.Storage))
 	// Membership changes: opt-in (Config.AdminAPI) or the admin user.
 	members := v1.Group("/nodes", s.adminOnly())
 	members.POST("/add", s.route(func(ctx context.Context, c *call) (any, error) {

@@ -26,6 +26,7 @@ func (a *fakeAdmin) RemoveNode(_ context.Context, id string) error {
 }
 func (a *fakeAdmin) Segments(context.Context, string) (any, error)      { return nil, nil }
 func (a *fakeAdmin) Trace(context.Context, string, string) (any, error) { return nil, nil }
+func (a *fakeAdmin) Storage(context.Context) (any, error)               { return map[string]any{"objects": 0}, nil }
 
 func (e *env) admin(method, path, body string, hdr ...string) resp {
 	e.t.Helper()

@@ -164,6 +164,7 @@ func (s *Server) buildEngine() *gin.Engine {
 		v2.POST("/"+r.path, s.route(r.h, r.write))
 	}
 	s.adminRoutes(e)
+	s.consoleRoutes(e)
 	s.pprofRoutes(e)
 	s.testRoutes(e)
 	return e

@@ -11,16 +11,20 @@ import (
 	"github.com/raftvec/raftvec/storage/minio"
 )
 
+// localObjectsDir is the directory of the local object store.
+func localObjectsDir(cfg Config) string {
+	if cfg.Storage.LocalDir != "" {
+		return cfg.Storage.LocalDir
+	}
+	return filepath.Join(cfg.DataDir, "objects")
+}
+
 // openStore opens the configured object storage: a local directory (the
 // standalone default) or MinIO/S3.
 func openStore(cfg Config) (storage.ObjectStore, error) {
 	st := cfg.Storage
 	if st.Kind == "local" {
-		dir := st.LocalDir
-		if dir == "" {
-			dir = filepath.Join(cfg.DataDir, "objects")
-		}
-		s, err := local.New(dir)
+		s, err := local.New(localObjectsDir(cfg))
 		if err != nil {
 			return nil, fmt.Errorf("server: local object storage: %w", err)
 		}

@@ -103,11 +103,14 @@ func (h *Host) Read(ctx context.Context, c *coordinator.Collection, i int, a Rea
 	a.Group = GroupName(c.ID, i)
 	var q QueryResult
 	var s SearchResult
+	var served readServer
+	start := time.Now()
 	err := retryElsewhere(ctx, func() error {
 		var err error
-		q, s, err = h.readOnce(ctx, c, i, a)
+		q, s, served, err = h.readOnce(ctx, c, i, a)
 		return err
 	})
+	traceRead(ctx, c, i, served.node, served.leader, start, err)
 	if cerr := ctx.Err(); err != nil && cerr != nil && (!errors.Is(err, cerr) || isUnreachable(err)) {
 		// The caller gave up (deadline, client gone): say so rather than
 		// "unavailable" for a replica that did not answer in time.
@@ -116,7 +119,13 @@ func (h *Host) Read(ctx context.Context, c *coordinator.Collection, i int, a Rea
 	return q, s, err
 }
 
-func (h *Host) readOnce(ctx context.Context, c *coordinator.Collection, i int, a ReadArgs) (QueryResult, SearchResult, error) {
+// readServer is the replica that answered a read.
+type readServer struct {
+	node   string
+	leader bool // it led its group when it answered
+}
+
+func (h *Host) readOnce(ctx context.Context, c *coordinator.Collection, i int, a ReadArgs) (QueryResult, SearchResult, readServer, error) {
 	var lastErr error
 	order := h.suspects.last(h.readOrder(c, i), time.Now())
 	if a.VotersOnly {
@@ -126,10 +135,12 @@ func (h *Host) readOnce(ctx context.Context, c *coordinator.Collection, i int, a
 		var q QueryResult
 		var s SearchResult
 		var err error
+		served := readServer{node: id}
 		if id == h.NodeID() {
 			var r *Replica
 			if r, err = h.Replica(c, i); err == nil {
 				q, s, err = r.ServeRead(ctx, a)
+				served.leader = r.node.IsLeader()
 			}
 		} else {
 			var reply ReadReply
@@ -139,18 +150,18 @@ func (h *Host) readOnce(ctx context.Context, c *coordinator.Collection, i int, a
 			if abandoned(ctx, err) {
 				h.cancelRemoteRead(id, ra.ReadID)
 			}
-			q, s = reply.Query, reply.Search
+			q, s, served.leader = reply.Query, reply.Search, reply.Leader
 			if errors.Is(err, ErrUnknownOutcome) { // a read has no effects: try another replica
 				err = fmt.Errorf("%w: %s: %v", ErrUnavailable, id, err)
 			}
 			h.judge(id, err)
 		}
 		if err == nil || !isUnreachable(err) {
-			return q, s, err
+			return q, s, served, err
 		}
 		lastErr = err
 	}
-	return QueryResult{}, SearchResult{}, lastErr
+	return QueryResult{}, SearchResult{}, readServer{}, lastErr
 }
 
 // judge records how a remote read went: a node that did not answer

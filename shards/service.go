@@ -213,6 +213,7 @@ type ReadReply struct {
 	Search   SearchResult
 	Segments []SegmentInfo
 	Trace    *EntityTrace
+	Leader   bool // the replica led its group when it answered
 }
 
 // Read serves a query or search on this replica at the requested level.
@@ -242,6 +243,7 @@ func (s *Service) Read(a ReadArgs, r *ReadReply) error {
 		return nil
 	}
 	r.Query, r.Search, err = rep.ServeRead(ctx, a)
+	r.Leader = rep.node.IsLeader()
 	return encodeErr(err)
 }
 
@@ -280,6 +282,7 @@ func (r *Replica) Segments() []SegmentInfo {
 func (r *Replica) ServeRead(ctx context.Context, a ReadArgs) (_ QueryResult, _ SearchResult, err error) {
 	end := r.reads.track()
 	defer func() { end(err) }()
+	defer r.observeRead(a, time.Now(), &err)
 	if r.query {
 		r.reads.byQuery.Add(1)
 	} else {

@@ -21,10 +21,12 @@ type EntityTrace struct {
 	Chunk        int64    `json:"chunk"`        // -1 while the row is not flushed
 	Objects      []string `json:"chunkObjects"` // one per field
 	DeltaLog     string   `json:"deltaLog,omitempty"`
-	Replicas     []string `json:"replicas"` // nodes that serve it
-	Leader       string   `json:"leader,omitempty"`
-	AppliedIndex uint64   `json:"appliedIndex"` // of the replica that answered
-	ServedBy     string   `json:"servedBy"`
+	// IndexFiles maps each index built on the segment to its file.
+	IndexFiles   map[string]string `json:"indexFiles,omitempty"`
+	Replicas     []string          `json:"replicas"` // nodes that serve it
+	Leader       string            `json:"leader,omitempty"`
+	AppliedIndex uint64            `json:"appliedIndex"` // of the replica that answered
+	ServedBy     string            `json:"servedBy"`
 }
 
 // Trace locates a live entity on this replica.
@@ -44,6 +46,12 @@ func (r *Replica) Trace(pk any) *EntityTrace {
 		}
 		if g.Delta != nil {
 			t.DeltaLog = g.Delta.Key
+		}
+		for _, x := range g.Indexes {
+			if t.IndexFiles == nil {
+				t.IndexFiles = map[string]string{}
+			}
+			t.IndexFiles[x.Name] = x.Key
 		}
 	})
 	return t

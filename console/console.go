@@ -1,0 +1,8 @@
+package console
+
+import "embed"
+
+// Files are the console's files, under static/.
+//
+//go:embed static
+var Files embed.FS
