@@ -60,12 +60,12 @@ function datumTable(t) {
 // datumSVG draws the path of a row: key → shard → Raft group → segment →
 // its objects in storage → the replicas that serve it.
 function datumSVG(t) {
-  const W = 1180, boxW = 170, gap = 28, top = 30;
+  const W = 1240, boxW = 200, gap = 30, top = 30;
   const col = (i) => 10 + i * (boxW + gap);
   const box = (x, y, h, title, lines, color) => `<g><rect x="${x}" y="${y}" width="${boxW}" height="${h}" rx="8" fill="#fff" stroke="${color}" stroke-width="2"/>
     <rect x="${x}" y="${y}" width="${boxW}" height="22" rx="8" fill="${color}"/><rect x="${x}" y="${y + 12}" width="${boxW}" height="10" fill="${color}"/>
     <text x="${x + 8}" y="${y + 16}" font-size="12" font-weight="600" fill="#fff">${esc(title)}</text>
-    ${lines.map((l, i) => `<text x="${x + 8}" y="${y + 40 + i * 16}" font-size="11" fill="#1d2330"><title>${esc(l)}</title>${esc(clip(l, 26))}</text>`).join("")}</g>`;
+    ${lines.map((l, i) => `<text x="${x + 8}" y="${y + 40 + i * 16}" font-size="11" fill="#1d2330"><title>${esc(l)}</title>${esc(clip(l, 31))}</text>`).join("")}</g>`;
   const arrow = (x1, y1, x2, y2) => `<line x1="${x1}" y1="${y1}" x2="${x2 - 4}" y2="${y2}" stroke="#94a3b8" stroke-width="2" marker-end="url(#arrow)"/>`;
   const cls = segmentClass({ state: t.segmentState, segmentID: t.segmentID, indexFiles: t.indexFiles });
   const mid = top + 45;
@@ -80,7 +80,7 @@ function datumSVG(t) {
   const stores = [["chunk objects", objs, "#3aa675"], ["delta log", [t.deltaLog || "none (no deletes flushed)"], "#d97706"], ["index files", idx.length ? idx : ["none yet"], "#9b6ad6"]];
   let y = top;
   for (const [title, lines, color] of stores) {
-    const h = 28 + 16 * Math.min(lines.length, 5);
+    const h = 34 + 16 * Math.min(lines.length, 5);
     g += box(col(3), y, h, title, lines.slice(0, 5), color);
     g += arrow(col(2) + boxW, mid, col(3), y + h / 2);
     y += h + 12;
