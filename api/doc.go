@@ -20,7 +20,9 @@
 //     is sent: a bad row rejects the whole request (code 1804) and nothing
 //     is written. Auto IDs are allocated only after validation.
 //   - A request body larger than Config.MaxBodyBytes is refused before it
-//     is decoded.
+//     is decoded; one of unknown length (chunked) is read only up to the
+//     limit, into buffers that add up to at most the limit, and the rest
+//     is never read.
 //   - Errors become response codes in one place, errors.go; handlers
 //     return errors and never pick codes for backend errors themselves.
 //   - Int64 values (primary keys, Int64 fields) are rendered as JSON

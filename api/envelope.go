@@ -181,7 +181,7 @@ func (s *Server) readBody(gc *gin.Context) ([]byte, error) {
 		return nil, errBodyTooLarge(s.cfg.MaxBodyBytes)
 	}
 	r := http.MaxBytesReader(gc.Writer, gc.Request.Body, s.cfg.MaxBodyBytes)
-	body, err := readAll(r, gc.Request.ContentLength)
+	body, err := readAll(r, gc.Request.ContentLength, s.cfg.MaxBodyBytes)
 	if err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
@@ -193,10 +193,11 @@ func (s *Server) readBody(gc *gin.Context) ([]byte, error) {
 }
 
 // readAll reads r to the end into one buffer of the announced length
-// (io.ReadAll grows and copies a 1.3 MB insert body about a dozen times).
-func readAll(r io.Reader, announced int64) ([]byte, error) {
+// (io.ReadAll grows and copies a 1.3 MB insert body about a dozen times),
+// or, for a body of unknown length (chunked), with readUnsized.
+func readAll(r io.Reader, announced, limit int64) ([]byte, error) {
 	if announced <= 0 {
-		return io.ReadAll(r)
+		return readUnsized(r, limit)
 	}
 	buf := make([]byte, announced)
 	if _, err := io.ReadFull(r, buf); err != nil {
@@ -204,6 +205,47 @@ func readAll(r io.Reader, announced int64) ([]byte, error) {
 	}
 	rest, err := io.ReadAll(r) // empty: net/http stops at Content-Length
 	return append(buf, rest...), err
+}
+
+// maxReadBlock bounds one block of readUnsized.
+const maxReadBlock = 1 << 20
+
+// readUnsized reads a body of unknown length in blocks that double from
+// 512 bytes up to maxReadBlock, never allocating past limit+1 bytes in
+// all: a body that turns out too large (r is an http.MaxBytesReader, which
+// fails once it passes limit) has cost at most limit plus one byte of
+// buffers, not the up to 1.5 times more that io.ReadAll's last growth step
+// may reserve. The blocks are joined once, at the end.
+func readUnsized(r io.Reader, limit int64) ([]byte, error) {
+	var blocks [][]byte
+	var total int64
+	size := int64(512)
+	for {
+		b := make([]byte, min(size, max(limit+1-total, 1)))
+		n, err := io.ReadFull(r, b)
+		total += int64(n)
+		blocks = append(blocks, b[:n])
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return joinBlocks(blocks, total), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		size = min(2*size, maxReadBlock)
+	}
+}
+
+// joinBlocks concatenates blocks of total bytes (the one block itself when
+// there is only one).
+func joinBlocks(blocks [][]byte, total int64) []byte {
+	if len(blocks) == 1 {
+		return blocks[0]
+	}
+	out := make([]byte, 0, total)
+	for _, b := range blocks {
+		out = append(out, b...)
+	}
+	return out
 }
 
 // render writes the envelope of an outcome.

@@ -30,7 +30,8 @@ func startCluster(t *testing.T, n int) []*proc {
 		p.log = logf
 		p.cmd = exec.Command(binary(t), "serve", "--node-id", fmt.Sprintf("node-%d", i+1), "--data-dir", p.dataDir,
 			"--http-addr", p.http, "--raft-addr", p.raft, "--join", strings.Join(join, ","), "--bootstrap-expect", fmt.Sprint(n),
-			"--raft-heartbeat-timeout", "300ms", "--raft-election-timeout", "300ms")
+			"--raft-heartbeat-timeout", "300ms", "--raft-election-timeout", "300ms",
+			"--allow-local-storage") // these tests check the Raft paths, not flushing
 		p.cmd.Stdout, p.cmd.Stderr = logf, logf
 		if err := p.cmd.Start(); err != nil {
 			t.Fatal(err)

@@ -42,6 +42,7 @@ func newCluster(t *testing.T, n, expect int, opts ...func(*Config)) *testCluster
 		cfg.Raft.HeartbeatTimeout, cfg.Raft.ElectionTimeout = 300*time.Millisecond, 300*time.Millisecond
 		cfg.Cluster.BootstrapExpect = expect
 		cfg.Cluster.NodeDownTimeout = 3 * time.Second
+		cfg.Cluster.AllowLocalStorage = true // MinIO tests set Storage in opts
 		for _, o := range opts {
 			o(&cfg)
 		}

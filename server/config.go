@@ -3,8 +3,11 @@ package server
 import (
 	"errors"
 	"fmt"
+	"math/big"
 	"os"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,6 +41,10 @@ type Config struct {
 
 	// MaxBodyBytes bounds an HTTP request body.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// DebugAddr, when set, serves the Go profiler (net/http/pprof,
+	// /debug/pprof/) on this HOST:PORT, apart from the API port and
+	// without authentication: keep it on loopback. Empty: off.
+	DebugAddr string `yaml:"debug_addr"`
 	// AuthEnabled turns on bearer-token checks; Users maps user → password.
 	AuthEnabled bool              `yaml:"auth_enabled"`
 	Users       map[string]string `yaml:"users"`
@@ -125,6 +132,12 @@ type ClusterConfig struct {
 	// sealed data and serves reads), "index" (index builds, compactions).
 	// Empty means all three, which a standalone node must run.
 	Roles []string `yaml:"roles"`
+	// AllowLocalStorage lets a cluster node run with node-local object
+	// storage, which the other replicas cannot read: its shards then
+	// never flush, seal into object storage, build indexes, merge or
+	// compact (every search is an exact scan). For tests of the Raft
+	// paths only; Validate refuses such a node without it.
+	AllowLocalStorage bool `yaml:"allow_local_storage"`
 }
 
 // roles returns the node's roles, parsed (all when none are given).
@@ -176,16 +189,118 @@ func Default() Config {
 	}
 }
 
-// LoadFile merges a YAML configuration file into c.
+// LoadFile merges a YAML configuration file into c. Sizes may be written
+// with units, as on the command line ("chunk_size: 16MiB"; see ParseSize).
 func (c *Config) LoadFile(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-	if err := yaml.Unmarshal(b, c); err != nil {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return fmt.Errorf("config: %s: %w", path, err)
+	}
+	if err := resolveSizes(&doc, ""); err != nil {
+		return fmt.Errorf("config: %s: %w", path, err)
+	}
+	if len(doc.Content) == 0 {
+		return nil // an empty file
+	}
+	if err := doc.Decode(c); err != nil {
 		return fmt.Errorf("config: %s: %w", path, err)
 	}
 	return nil
+}
+
+// sizeKeys are the YAML keys (dotted paths) whose values are byte sizes.
+var sizeKeys = map[string]bool{
+	"max_body_bytes": true, "memory_limit": true,
+	"lifecycle.chunk_size": true, "lifecycle.segment_seal_size": true,
+	"lifecycle.max_unflushed_bytes": true, "lifecycle.segment_max_size": true,
+}
+
+// resolveSizes rewrites the string values of sizeKeys in a YAML tree as
+// integers ("16MiB" → 16777216).
+func resolveSizes(n *yaml.Node, path string) error {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if err := resolveSizes(c, path); err != nil {
+				return err
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key := n.Content[i].Value
+			if path != "" {
+				key = path + "." + key
+			}
+			if err := resolveSize(n.Content[i+1], key); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// resolveSize rewrites one value of a mapping, or descends into it.
+func resolveSize(v *yaml.Node, key string) error {
+	if v.Kind != yaml.ScalarNode {
+		return resolveSizes(v, key)
+	}
+	if !sizeKeys[key] || v.Tag != "!!str" {
+		return nil
+	}
+	size, err := ParseSize(v.Value)
+	if err != nil {
+		return fmt.Errorf("%s (line %d): %w", key, v.Line, err)
+	}
+	v.Value, v.Tag, v.Style = strconv.FormatInt(size, 10), "!!int", 0
+	return nil
+}
+
+// sizeUnits are the units ParseSize accepts, longest first.
+var sizeUnits = []struct {
+	suffix string
+	mult   int64
+}{
+	{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+	{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1},
+}
+
+// sizeNumber is the number part of a size: digits, optionally a fraction.
+var sizeNumber = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
+
+// ParseSize reads a byte count written as the README writes sizes: a plain
+// number of bytes, or a number with a unit, KiB, MiB, GiB, TiB (powers of
+// 1024) or KB, MB, GB, TB (powers of 1000), case-insensitive, with or
+// without a space: "16MiB", "256 KiB", "1.5GB", "4096". "-1" is returned
+// as is (it means "no limit" where a setting allows it). The result must be
+// a whole number of bytes that fits an int64.
+func ParseSize(s string) (int64, error) {
+	in := strings.TrimSpace(s)
+	if in == "-1" {
+		return -1, nil
+	}
+	num, mult := in, int64(1)
+	for _, u := range sizeUnits {
+		if len(in) > len(u.suffix) && strings.EqualFold(in[len(in)-len(u.suffix):], u.suffix) {
+			num, mult = strings.TrimSpace(in[:len(in)-len(u.suffix)]), u.mult
+			break
+		}
+	}
+	if !sizeNumber.MatchString(num) {
+		return 0, fmt.Errorf("not a size: %q (write bytes or a number with a unit: 4096, 256KiB, 16MiB, 8GiB, 1.5GB)", s)
+	}
+	r, _ := new(big.Rat).SetString(num) // sizeNumber matched: a valid decimal
+	r.Mul(r, new(big.Rat).SetInt64(mult))
+	switch {
+	case !r.IsInt():
+		return 0, fmt.Errorf("size %q is not a whole number of bytes", s)
+	case !r.Num().IsInt64():
+		return 0, fmt.Errorf("size %q is too large", s)
+	}
+	return r.Num().Int64(), nil
 }
 
 // Validate checks the configuration.
@@ -198,7 +313,11 @@ func (c *Config) Validate() error {
 	case c.HTTPAddr == "" || c.RaftAddr == "":
 		return errors.New("config: http and raft addresses must not be empty")
 	case c.MaxBodyBytes <= 0:
-		return errors.New("config: max body bytes must be positive")
+		return errors.New("config: --max-body-bytes must be positive")
+	case c.MemoryLimit < -1:
+		return errors.New("config: --memory-limit must be a size, 0 (the default) or -1 (no limit)")
+	case c.Lifecycle.MaxBacklog < 0 || c.Lifecycle.MaxSegmentSize < 0:
+		return errors.New("config: --max-unflushed-bytes and --segment-max-size must not be negative")
 	case c.Raft.HeartbeatTimeout <= 0 || c.Raft.ElectionTimeout <= 0:
 		return errors.New("config: raft timeouts must be positive")
 	case c.Storage.Kind != "local" && c.Storage.Kind != "minio":
@@ -206,7 +325,12 @@ func (c *Config) Validate() error {
 	case c.Storage.Kind == "minio" && (c.Storage.Endpoint == "" || c.Storage.Bucket == ""):
 		return errors.New("config: --storage minio needs --minio-endpoint and --minio-bucket")
 	case c.Lifecycle.ChunkSize <= 0 || c.Lifecycle.SealSize < c.Lifecycle.ChunkSize:
-		return errors.New("config: chunk size must be positive and at most the segment seal size")
+		return errors.New("config: --chunk-size must be positive and at most --segment-seal-size")
+	case !c.Standalone() && c.Storage.Kind == "local" && !c.Cluster.AllowLocalStorage:
+		return errors.New("config: a cluster node (--join) needs object storage shared by every node: set --storage minio " +
+			"with --minio-endpoint, --minio-access-key and --minio-secret-key (make cluster starts a MinIO for you); " +
+			"with node-local storage no segment would be flushed, indexed, merged or compacted " +
+			"(--allow-local-storage starts the node that way anyway, for tests)")
 	}
 	roles, err := coordinator.ParseRoles(strings.Join(c.Cluster.Roles, ","))
 	if err != nil {

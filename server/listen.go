@@ -4,7 +4,11 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"net"
+	"net/http"
+	"net/http/pprof"
+	"time"
 
 	"github.com/soheilhy/cmux"
 	"google.golang.org/grpc"
@@ -51,4 +55,50 @@ func (s *Server) serveFrontEnds(f *frontEnds) {
 		}
 		return nil
 	})
+}
+
+// openDebug opens the --debug-addr listener, if one is set, so that a
+// taken port fails Start.
+func (s *Server) openDebug() error {
+	if s.cfg.DebugAddr == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", s.cfg.DebugAddr)
+	if err != nil {
+		return fmt.Errorf("server: debug listen (--debug-addr): %w", err)
+	}
+	s.debugLn = ln
+	return nil
+}
+
+// serveDebug serves the Go profiler (/debug/pprof/) on the debug listener
+// until the node stops. It has no authentication: the address is the
+// operator's choice, meant for loopback.
+func (s *Server) serveDebug() {
+	if s.debugLn == nil {
+		return
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index) // also every named profile: heap, goroutine, ...
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	s.goServe(func(ctx context.Context) error {
+		stop := context.AfterFunc(ctx, func() { _ = srv.Close() }) // a profile in progress is cut short
+		defer stop()
+		if err := srv.Serve(s.debugLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("server: debug server: %w", err)
+		}
+		return nil
+	})
+}
+
+// DebugAddr returns the bound --debug-addr address, or "" when it is off.
+func (s *Server) DebugAddr() string {
+	if s.debugLn == nil {
+		return ""
+	}
+	return s.debugLn.Addr().String()
 }

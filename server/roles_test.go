@@ -141,6 +141,7 @@ func TestRolesFlagValidation(t *testing.T) {
 		t.Fatalf("standalone query-only node: %v", err)
 	}
 	cfg.Cluster.Join = []string{"127.0.0.1:1"}
+	cfg.Cluster.AllowLocalStorage = true
 	cfg.Cluster.Roles = []string{"query", "storage"}
 	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), `unknown node role "storage"`) {
 		t.Fatalf("unknown role: %v", err)

@@ -45,6 +45,8 @@ type Server struct {
 	grpcMetrics *grpcapi.Metrics
 
 	httpLn  net.Listener
+	debugLn net.Listener  // --debug-addr; nil when off
+	muxDone chan struct{} // closed when the mux's Serve returned
 	ctx     context.Context
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -82,9 +84,10 @@ func Start(cfg Config, logger hclog.Logger) (*Server, error) {
 		_ = s.closeAll()
 		return nil, err
 	}
-	s.goServe(func(ctx context.Context) error { return s.mux.Serve(ctx) })
+	s.serveMux()
 	s.goServe(func(ctx context.Context) error { return s.rpcSrv.Serve(ctx) })
 	s.serveFrontEnds(s.openFrontEnds(s.httpLn))
+	s.serveDebug()
 	restart := s.coord.Node().HasState() // standalone: bootstrapped in open, so always
 	joined := make(chan error, 1)
 	s.goLoop(func(ctx context.Context) { joined <- s.startup(ctx, restart) })
@@ -151,6 +154,22 @@ func (s *Server) goServe(fn func(context.Context) error) {
 	go func() {
 		defer s.wg.Done()
 		if err := fn(s.ctx); err != nil {
+			select {
+			case s.errc <- err:
+			default:
+			}
+		}
+	}()
+}
+
+// serveMux runs the Raft/RPC port's mux until closeAll closes it, after
+// every Raft group: a group's transport that lost its listener first logs
+// "failed to accept connection" at ERROR until the group closes.
+func (s *Server) serveMux() {
+	s.muxDone = make(chan struct{})
+	go func() {
+		defer close(s.muxDone)
+		if err := s.mux.Serve(context.Background()); err != nil {
 			select {
 			case s.errc <- err:
 			default:
@@ -243,7 +262,7 @@ func (s *Server) open() error {
 	if s.httpLn, err = net.Listen("tcp", s.cfg.HTTPAddr); err != nil {
 		return fmt.Errorf("server: http listen: %w", err)
 	}
-	return nil
+	return s.openDebug()
 }
 
 func (s *Server) register() error {
@@ -410,6 +429,9 @@ func (s *Server) closeAll() error {
 	if s.httpLn != nil {
 		_ = s.httpLn.Close() // already closed when the API served
 	}
+	if s.debugLn != nil {
+		_ = s.debugLn.Close() // already closed when it served
+	}
 	if s.host != nil {
 		errs = append(errs, s.host.Close())
 	}
@@ -427,6 +449,9 @@ func (s *Server) closeAll() error {
 	}
 	if s.mux != nil {
 		errs = append(errs, s.mux.Close())
+	}
+	if s.muxDone != nil {
+		<-s.muxDone
 	}
 	return errors.Join(errs...)
 }

@@ -44,7 +44,7 @@ func applyEnv(fs *pflag.FlagSet) (map[string]string, error) {
 		env := "RAFTVEC_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
 		if v, ok := os.LookupEnv(env); ok && err == nil {
 			if serr := f.Value.Set(v); serr != nil {
-				err = fmt.Errorf("%s=%q: %w", env, v, serr)
+				err = fmt.Errorf("%s=%q (--%s): %w", env, v, f.Name, serr)
 			}
 			given[f.Name] = f.Value.String()
 		}

@@ -45,5 +45,7 @@ func bindClusterFlags(fs *pflag.FlagSet, cfg *server.Config) {
 	fs.IntVar(&c.ReplicaNumber, "replica-number", c.ReplicaNumber, "replicas per shard of new collections (capped by live nodes)")
 	fs.DurationVar(&c.NodeDownTimeout, "node-down-timeout", c.NodeDownTimeout, "how long a node may be unreachable before its replicas are re-created elsewhere")
 	fs.DurationVar(&c.StalenessBound, "staleness-bound", c.StalenessBound, "maximum staleness of a Bounded read")
+	fs.BoolVar(&c.AllowLocalStorage, "allow-local-storage", c.AllowLocalStorage,
+		"TESTS ONLY: run a cluster node with node-local object storage (--storage local): nothing is flushed, indexed, merged or compacted")
 	fs.StringSliceVar(&c.Roles, "roles", c.Roles, "roles of this node: data (voting shard replicas, writes), query (query replicas: load sealed data, serve reads), index (index builds, compactions); default all three")
 }

@@ -1,56 +1,57 @@
 package main
 
 import (
-	"fmt"
+	"errors"
 	"strconv"
-	"strings"
+
+	"github.com/raftvec/raftvec/server"
 )
 
 // byteSize is a flag holding a byte count written as the README writes
-// sizes: a plain number of bytes or one with a unit (KiB, MiB, GiB, TiB
-// powers of 1024; KB, MB, GB, TB powers of 1000), e.g. "512MiB".
-type byteSize struct{ p *int64 }
-
-var sizeUnits = []struct {
-	suffix string
-	mult   int64
-}{
-	{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
-	{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1},
+// sizes (server.ParseSize): a plain number of bytes or one with a unit,
+// KiB, MiB, GiB, TiB (powers of 1024) or KB, MB, GB, TB (powers of 1000),
+// e.g. "16MiB". Only a flag made with sizeFlagOrNone accepts -1.
+type byteSize struct {
+	p    *int64
+	none bool // -1 ("no limit") is accepted
 }
 
-// parseSize reads a byteSize value; -1 passes through (it means "none"
-// where a flag allows it).
-func parseSize(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	mult := int64(1)
-	for _, u := range sizeUnits {
-		if rest, ok := strings.CutSuffix(s, u.suffix); ok {
-			s, mult = strings.TrimSpace(rest), u.mult
-			break
-		}
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || (v < 0 && v != -1) {
-		return 0, fmt.Errorf("not a size: %q (use bytes or a unit: 512MiB, 8GiB)", s)
-	}
-	if v == -1 {
-		return -1, nil
-	}
-	return int64(v * float64(mult)), nil
-}
+// sizeFlag binds a size flag to p.
+func sizeFlag(p *int64) byteSize { return byteSize{p: p} }
 
+// sizeFlagOrNone binds a size flag to p that also accepts -1.
+func sizeFlagOrNone(p *int64) byteSize { return byteSize{p: p, none: true} }
+
+// String writes the size with the largest binary unit that divides it
+// ("16MiB"), so --help shows defaults as they are written.
 func (b byteSize) String() string {
 	if b.p == nil {
 		return "0"
 	}
-	return strconv.FormatInt(*b.p, 10)
+	return formatSize(*b.p)
 }
 
+// formatSize writes n with the largest binary unit that divides it.
+func formatSize(n int64) string {
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n > 0 && n%u.mult == 0 {
+			return strconv.FormatInt(n/u.mult, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// Set parses a size; pflag names the flag in its error.
 func (b byteSize) Set(s string) error {
-	v, err := parseSize(s)
+	v, err := server.ParseSize(s)
 	if err != nil {
 		return err
+	}
+	if v < 0 && !b.none {
+		return errors.New("a size must not be negative")
 	}
 	*b.p = v
 	return nil

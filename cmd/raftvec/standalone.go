@@ -43,8 +43,9 @@ func bindServerFlags(fs *pflag.FlagSet, cfg *server.Config) {
 	fs.StringVar(&cfg.RaftAddr, "raft-addr", cfg.RaftAddr, "HOST:PORT of the Raft and internal RPC port (one port, multiplexed)")
 	fs.StringVar(&cfg.NodeID, "node-id", cfg.NodeID, "this node's ID in every Raft group")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "trace, debug, info, warn or error")
-	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "largest accepted HTTP request body")
-	fs.Var(byteSize{&cfg.MemoryLimit}, "memory-limit", "memory a collection load may take this node to, e.g. 8GiB; a load past it is refused (default 80% of the machine's memory; -1: no limit)")
+	fs.Var(sizeFlag(&cfg.MaxBodyBytes), "max-body-bytes", "largest accepted HTTP request body, e.g. 64MiB (a larger one, with or without Content-Length, is refused before it is read further)")
+	fs.Var(sizeFlagOrNone(&cfg.MemoryLimit), "memory-limit", "memory a collection load may take this node to, e.g. 8GiB; a load past it is refused (default 80% of the machine's memory; -1: no limit)")
+	fs.StringVar(&cfg.DebugAddr, "debug-addr", cfg.DebugAddr, "HOST:PORT on which to serve the Go profiler (/debug/pprof/), without authentication: keep it on loopback (default off)")
 	fs.BoolVar(&cfg.DisableInterimIndex, "disable-interim-index", cfg.DisableInterimIndex, "search growing segments by exact scan instead of building interim indexes as rows arrive")
 	fs.BoolVar(&cfg.AuthEnabled, "auth", cfg.AuthEnabled, "require Authorization: Bearer user:password or an API key")
 	fs.StringSliceVar(&cfg.APIKeys, "api-keys", cfg.APIKeys, "accepted API keys (with --auth)")
@@ -79,13 +80,13 @@ func bindStorageFlags(fs *pflag.FlagSet, cfg *server.Config) {
 	fs.StringVar(&st.Bucket, "minio-bucket", st.Bucket, "bucket (created if missing)")
 	fs.StringVar(&st.Root, "minio-root", st.Root, "key prefix inside the bucket")
 	fs.BoolVar(&st.Secure, "minio-secure", st.Secure, "use TLS to reach MinIO/S3")
-	fs.Int64Var(&lc.ChunkSize, "chunk-size", lc.ChunkSize, "bytes of unflushed rows that make a chunk (one object per field)")
-	fs.Int64Var(&lc.SealSize, "segment-seal-size", lc.SealSize, "bytes at which a growing segment is sealed")
+	fs.Var(sizeFlag(&lc.ChunkSize), "chunk-size", "unflushed bytes that make a chunk (one object per field), e.g. 16MiB")
+	fs.Var(sizeFlag(&lc.SealSize), "segment-seal-size", "size at which a growing segment is sealed, e.g. 122MiB")
 	fs.DurationVar(&lc.SealIdle, "segment-seal-idle", lc.SealIdle, "seal a growing segment after this long without writes")
 	fs.DurationVar(&lc.HibernateAfter, "shard-hibernate-after", lc.HibernateAfter,
 		"close a shard group on every replica after this long without writes or reads, once its lifecycle is idle; the next request opens it (0: never)")
-	fs.Int64Var(&lc.MaxBacklog, "max-unflushed-bytes", lc.MaxBacklog, "refuse inserts (code 8) while more unflushed bytes wait for object storage")
-	fs.Int64Var(&lc.MaxSegmentSize, "segment-max-size", lc.MaxSegmentSize, "bytes up to which small flushed segments are merged")
+	fs.Var(sizeFlag(&lc.MaxBacklog), "max-unflushed-bytes", "refuse inserts (code 8) while more unflushed bytes wait for object storage, e.g. 1GiB")
+	fs.Var(sizeFlag(&lc.MaxSegmentSize), "segment-max-size", "size up to which small flushed segments are merged, e.g. 1GiB")
 	fs.Float64Var(&lc.CompactionRatio, "compaction-deleted-ratio", lc.CompactionRatio, "share of deleted rows at which a segment is rewritten without them")
 	fs.DurationVar(&lc.GCTolerance, "gc-tolerance", lc.GCTolerance, "age an unreferenced object must reach before it is deleted")
 	fs.DurationVar(&lc.GCInterval, "gc-interval", lc.GCInterval, "how often shard leaders look for unreferenced objects")
@@ -114,7 +115,8 @@ func loadConfig(fs *pflag.FlagSet, cfg *server.Config, file string) error {
 
 func runServer(cfg server.Config) error {
 	cfg.Version = version
-	logger := hclog.New(&hclog.LoggerOptions{Name: "raftvec", Level: hclog.LevelFromString(cfg.LogLevel)})
+	filter := &logFilter{}
+	logger := hclog.New(&hclog.LoggerOptions{Name: "raftvec", Level: hclog.LevelFromString(cfg.LogLevel), Exclude: filter.exclude})
 	srv, err := server.Start(cfg, logger)
 	if err != nil {
 		return err
@@ -129,8 +131,12 @@ func runServer(cfg server.Config) error {
 			logger.Error("serving failed", "error", err)
 		}
 	}
+	filter.stopping.Store(true)
 	if err := srv.Stop(); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	if n := filter.dropped.Load(); n > 0 {
+		logger.Info("stopped; meanwhile Raft RPCs to peers that were stopping too failed, or leaderships were handed off (not logged as errors)", "lines", n)
 	}
 	return nil
 }
