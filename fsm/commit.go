@@ -117,4 +117,5 @@ func (sh *Shard) swapLocked(inputs []*segment.Segment, out *segment.Segment, gon
 	sh.mu.segments = append(sh.mu.segments, out)
 	sortSegments(sh.mu.segments)
 	sh.mu.byID[out.ID] = out
+	sh.mu.writes.note(out.ID, 0, sh.mu.applied) // rewritten by this commit
 }

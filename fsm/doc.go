@@ -1,7 +1,8 @@
 // Package fsm is the deterministic state machine of a shard: the command
 // types of the shard's Raft log and their binary encoding, Apply, and
 // snapshot/restore of the shard's segments, primary-key index and deletion
-// flags.
+// flags, and of which log entry wrote which rows (writes.go: one run per
+// entry and segment, what "the life of a datum" reports).
 //
 // Contracts:
 //   - Determinism: the same sequence of entries gives byte-identical state on

@@ -56,6 +56,7 @@ func (sh *Shard) maybeFlushedLocked(g *segment.Segment) {
 
 func (sh *Shard) removeSegmentLocked(id int64) {
 	delete(sh.mu.byID, id)
+	delete(sh.mu.writes, id)
 	for i, g := range sh.mu.segments {
 		if g.ID == id {
 			sh.mu.segments = append(sh.mu.segments[:i], sh.mu.segments[i+1:]...)

@@ -39,6 +39,7 @@ type state struct {
 	nextSeg  int64
 	lastTick int64
 	keys     keyWindow // recent idempotency keys
+	writes   writeLog  // which entry wrote which rows (writes.go)
 }
 
 // NewShard returns an empty shard state machine. base makes segment IDs
@@ -51,7 +52,7 @@ func NewShard(s *segment.Schema, base int64) *Shard {
 
 func newState() state {
 	return state{byID: map[int64]*segment.Segment{}, growing: map[int64]*segment.Segment{}, pk: segment.NewPKIndex(),
-		keys: keyWindow{m: map[string]Result{}}}
+		keys: keyWindow{m: map[string]Result{}}, writes: writeLog{}}
 }
 
 // SetLoader sets how Restore fetches the flushed chunks a snapshot refers
@@ -161,6 +162,7 @@ func (sh *Shard) insertLocked(part int64, rowParts []int64, b *segment.Batch, up
 func (sh *Shard) appendLocked(part int64, b *segment.Batch) {
 	g := sh.growingLocked(part)
 	first := g.AppendBatch(b) // adopts the decoded batch's vectors: no copy
+	sh.mu.writes.note(g.ID, first, sh.mu.applied)
 	for i := 0; i < b.Rows(); i++ {
 		sh.mu.pk.Put(sh.pkOf(b, i), segment.Ref{Segment: g.ID, Row: int32(first + i)})
 	}
@@ -254,6 +256,7 @@ func (sh *Shard) dropPartitionLocked(part int64) Result {
 			}
 		}
 		delete(sh.mu.byID, g.ID)
+		delete(sh.mu.writes, g.ID)
 		delete(sh.mu.growing, part)
 	}
 	sh.mu.segments = kept

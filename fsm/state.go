@@ -27,6 +27,7 @@ func (sh *Shard) encodeLocked() []byte {
 		g.Encode(e)
 	}
 	sh.mu.keys.encode(e)
+	sh.mu.writes.encode(e, sh.mu.segments)
 	return e.Buf
 }
 
@@ -74,12 +75,17 @@ func decodeState(b []byte, s *segment.Schema, load segment.Loader) (state, error
 		}
 	}
 	st.keys.decode(d)
+	st.writes = decodeWriteLog(d)
 	if d.Err != nil {
 		return st, fmt.Errorf("fsm: snapshot: %w", d.Err)
 	}
 	sortSegments(st.segments)
 	return st, nil
 }
+
+// WrittenAt returns the log index of the entry that wrote a row of a
+// segment (for a compaction output, of the commit that rewrote it).
+func (v View) WrittenAt(seg int64, row int) (uint64, bool) { return v.st.writes.at(seg, row) }
 
 // View is read access to a shard's state, valid only inside the function
 // passed to Shard.View.

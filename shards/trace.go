@@ -10,17 +10,22 @@ import (
 
 // EntityTrace is "the life of a datum": where one entity lives.
 type EntityTrace struct {
-	PK           any      `json:"pk"`
-	Shard        int      `json:"shard"`
-	Group        string   `json:"raftGroup"`
-	Found        bool     `json:"found"`
-	Segment      int64    `json:"segmentID,omitempty"`
-	SegmentState string   `json:"segmentState,omitempty"`
-	Partition    int64    `json:"partitionID,omitempty"`
-	Row          int      `json:"row"`
-	Chunk        int64    `json:"chunk"`        // -1 while the row is not flushed
-	Objects      []string `json:"chunkObjects"` // one per field
-	DeltaLog     string   `json:"deltaLog,omitempty"`
+	PK           any    `json:"pk"`
+	Shard        int    `json:"shard"`
+	Group        string `json:"raftGroup"`
+	Found        bool   `json:"found"`
+	Segment      int64  `json:"segmentID,omitempty"`
+	SegmentState string `json:"segmentState,omitempty"`
+	Partition    int64  `json:"partitionID,omitempty"`
+	Row          int    `json:"row"`
+	// LogIndex is the index of the shard's log entry that wrote the row:
+	// its insert or upsert, or, when WrittenBy is "compaction", the commit
+	// that rewrote its segment (0: not recorded, a segment from before).
+	LogIndex  uint64   `json:"logIndex,omitempty"`
+	WrittenBy string   `json:"writtenBy,omitempty"`
+	Chunk     int64    `json:"chunk"`        // -1 while the row is not flushed
+	Objects   []string `json:"chunkObjects"` // one per field
+	DeltaLog  string   `json:"deltaLog,omitempty"`
 	// IndexFiles maps each index built on the segment to its file.
 	IndexFiles   map[string]string `json:"indexFiles,omitempty"`
 	Replicas     []string          `json:"replicas"` // nodes that serve it
@@ -39,6 +44,12 @@ func (r *Replica) Trace(pk any) *EntityTrace {
 			return
 		}
 		t.Found, t.Segment, t.SegmentState, t.Partition, t.Row = true, g.ID, g.State.String(), g.Partition, row
+		if idx, ok := v.WrittenAt(g.ID, row); ok {
+			t.LogIndex, t.WrittenBy = idx, "insert"
+			if g.ID&fsm.CompactionOutputBit != 0 {
+				t.WrittenBy = "compaction"
+			}
+		}
 		for _, c := range g.Chunks {
 			if int64(row) >= c.FromRow && int64(row) < c.ToRow {
 				t.Chunk, t.Objects = c.Index, append([]string(nil), c.Keys...)

@@ -47,6 +47,7 @@ PAGES.datum = {
 function datumTable(t) {
   return kv([
     ["primary key", `<code>${esc(t.pk)}</code>`], ["shard", esc(t.shard)], ["Raft group", `<code>${esc(t.raftGroup)}</code>`],
+    ["written by log entry", t.logIndex ? `#${fmtNum(t.logIndex)} (${esc(t.writtenBy)})` : "not recorded"],
     ["group leader", esc(t.leader || "none")], ["applied index (answering replica)", fmtNum(t.appliedIndex)], ["answered by", esc(t.servedBy)],
     ["segment", `<code>${esc(t.segmentID)}</code> ${stateBadge(segmentClass({ state: t.segmentState, segmentID: t.segmentID, indexFiles: t.indexFiles }))}`],
     ["partition", esc(t.partitionID)], ["row in segment", fmtNum(t.row)], ["chunk", t.chunk < 0 ? "not flushed yet (in the Raft log and memory)" : fmtNum(t.chunk)],
@@ -71,7 +72,8 @@ function datumSVG(t) {
   const mid = top + 45;
   let g = "";
   g += box(col(0), top, 90, "primary key", [String(t.pk), "hashed to a shard"], "#475569");
-  g += box(col(1), top, 90, `shard ${t.shard}`, [`group ${t.raftGroup}`, `leader ${t.leader || "none"}`, `applied #${t.appliedIndex}`], "#2f6fdf");
+  const entry = t.logIndex ? `log entry #${t.logIndex}` + (t.writtenBy === "compaction" ? " (compaction)" : "") : "log entry not recorded";
+  g += box(col(1), top, 90, `shard ${t.shard}`, [`group ${t.raftGroup}`, entry, `leader ${t.leader || "none"}`], "#2f6fdf");
   g += box(col(2), top, 90, `segment`, [String(t.segmentID), `${cls}, partition ${t.partitionID}`, `row ${t.row}`], STATE_COLORS[cls] || "#3aa675");
   for (let i = 0; i < 2; i++) g += arrow(col(i) + boxW, mid, col(i + 1), mid);
   // Storage column: chunk objects, delta log, index files.

@@ -53,15 +53,16 @@ func TestConsoleShowsTheLiveCluster(t *testing.T) {
 	b.checkClean(t, "collection")
 
 	var trace struct {
-		Segment int64    `json:"segmentID"`
-		Group   string   `json:"raftGroup"`
-		Objects []string `json:"chunkObjects"`
+		Segment  int64    `json:"segmentID"`
+		Group    string   `json:"raftGroup"`
+		LogIndex uint64   `json:"logIndex"`
+		Objects  []string `json:"chunkObjects"`
 	}
-	if err := json.Unmarshal(n.call(t, "/v1/collections/"+coll+"/entities/42/trace", nil), &trace); err != nil || len(trace.Objects) == 0 {
-		t.Fatalf("trace of 42: %+v (%v): want a flushed row", trace, err)
+	if err := json.Unmarshal(n.call(t, "/v1/collections/"+coll+"/entities/42/trace", nil), &trace); err != nil || len(trace.Objects) == 0 || trace.LogIndex == 0 {
+		t.Fatalf("trace of 42: %+v (%v): want a flushed row and the entry that wrote it", trace, err)
 	}
 	b.open(t, "datum/"+coll+"/42")
-	b.waitText(t, "#datumpicture", fmt.Sprint(trace.Segment), trace.Group, "chunk objects", "index files")
+	b.waitText(t, "#datumpicture", fmt.Sprint(trace.Segment), trace.Group, fmt.Sprintf("log entry #%d", trace.LogIndex), "chunk objects", "index files")
 	b.waitText(t, "#dresult", trace.Objects[0], `"title": "doc-42"`)
 	if b.count(t, "#datumsvg rect") < 6 {
 		t.Fatal("the life-of-a-datum picture has fewer boxes than its stages")
