@@ -83,50 +83,29 @@ lint: lint-vet
 clean:
 	rm -rf bin .cache
 
-# A local 3-node cluster on loopback: HTTP on 19530/19540/19550, Raft on
-# 19531/19541/19551, data and logs under ./cluster-data. Its nodes run with
-# --admin-api, so /v1/cluster/nodes/add and /remove work without --auth. `make cluster-stop`
-# stops it (data is kept; `make cluster-clean` removes it).
+# A local 3-node cluster on loopback with the real architecture: a MinIO
+# (installed by scripts/minio.sh on first use, as `make test-minio` does) on
+# 127.0.0.1:$(CLUSTER_MINIO_PORT) as the nodes' shared object storage, HTTP on
+# 19530/19540/19550, Raft on 19531/19541/19551, data, logs and MinIO's
+# objects under ./cluster-data (scripts/cluster.sh). Its nodes run with
+# --admin-api, so /v1/cluster/nodes/add and /remove work without --auth.
+# `make cluster-stop` stops the nodes, waiting until each has exited (after
+# 60 s it kills the ones left, and says so), then MinIO; data is kept
+# (`make cluster-clean` removes it).
 # QUERY_NODES=2 adds that many query-only nodes (node-4 on 19560, node-5 on
-# 19570, ...; README "Node roles"); CLUSTER_ARGS is passed to every node
-# (e.g. the --storage minio flags that give the nodes shared storage).
+# 19570, ...; README "Node roles"); CLUSTER_ARGS is passed to every node.
 CLUSTER_DIR ?= ./cluster-data
-CLUSTER_JOIN = 127.0.0.1:19531,127.0.0.1:19541,127.0.0.1:19551
+CLUSTER_MINIO_PORT ?= 19510
 QUERY_NODES ?= 0
 CLUSTER_ARGS ?=
-CLUSTER_IDS = $(shell seq 1 $$((3 + $(QUERY_NODES))))
+CLUSTER_ENV = BIN=./$(BIN) CLUSTER_DIR=$(CLUSTER_DIR) QUERY_NODES=$(QUERY_NODES) CLUSTER_ARGS="$(CLUSTER_ARGS)" MINIO_PORT=$(CLUSTER_MINIO_PORT)
 
 .PHONY: cluster cluster-stop cluster-clean
 cluster: build
-	@mkdir -p $(CLUSTER_DIR)
-	@for i in $(CLUSTER_IDS); do \
-	  port=$$((19520 + 10 * $$i)); roles=""; [ $$i -gt 3 ] && roles="--roles query"; \
-	  if [ -f $(CLUSTER_DIR)/node-$$i.pid ] && kill -0 $$(cat $(CLUSTER_DIR)/node-$$i.pid) 2>/dev/null; then \
-	    echo "node-$$i already running"; continue; fi; \
-	  nohup ./$(BIN) serve --node-id node-$$i --data-dir $(CLUSTER_DIR)/node-$$i \
-	    --http-addr 127.0.0.1:$$port --raft-addr 127.0.0.1:$$((port + 1)) $$roles \
-	    --join $(CLUSTER_JOIN) --bootstrap-expect 3 --admin-api $(CLUSTER_ARGS) > $(CLUSTER_DIR)/node-$$i.log 2>&1 & \
-	  echo $$! > $(CLUSTER_DIR)/node-$$i.pid; \
-	  echo "node-$$i: http 127.0.0.1:$$port $${roles:-(all roles)} (log $(CLUSTER_DIR)/node-$$i.log)"; \
-	done
-	@for i in $(CLUSTER_IDS); do port=$$((19520 + 10 * $$i)); \
-	  for t in $$(seq 1 100); do curl -sf 127.0.0.1:$$port/readyz >/dev/null && break; sleep 0.2; done; \
-	  curl -sf 127.0.0.1:$$port/readyz >/dev/null || { echo "node on $$port not ready"; exit 1; }; \
-	done; echo "cluster ready"
+	@$(CLUSTER_ENV) bash scripts/cluster.sh start
 
-# Waits for the nodes to exit (a node hands off leadership of every group it
-# leads first, which takes a while with many collections); after 60 s it
-# kills them (acknowledged writes are durable either way). Stops every node
-# it finds a pid file for, query nodes included.
 cluster-stop:
-	@pids=""; for f in $(CLUSTER_DIR)/node-*.pid; do \
-	  if [ -f $$f ]; then pid=$$(cat $$f); \
-	    kill $$pid 2>/dev/null && pids="$$pids $$pid"; rm -f $$f; fi; \
-	done; \
-	for t in $$(seq 1 300); do alive=""; for p in $$pids; do kill -0 $$p 2>/dev/null && alive="$$alive $$p"; done; \
-	  [ -z "$$alive" ] && break; sleep 0.2; done; \
-	for p in $$pids; do kill -0 $$p 2>/dev/null && { echo "node $$p still stopping after 60s: killing it"; kill -9 $$p; }; done; \
-	echo "cluster stopped"
+	@$(CLUSTER_ENV) bash scripts/cluster.sh stop
 
 cluster-clean: cluster-stop
 	rm -rf $(CLUSTER_DIR)

@@ -32,7 +32,7 @@ start() {
   for i in 0 1 2; do
     local port=$((base + 10 * i))
     "$bin" serve --node-id "node-$i" --data-dir "$dir/node-$i" --http-addr "127.0.0.1:$port" \
-      --raft-addr "127.0.0.1:$((port + 1))" --join "$join" --bootstrap-expect 3 \
+      --raft-addr "127.0.0.1:$((port + 1))" --join "$join" --bootstrap-expect 3 --allow-local-storage \
       --shard-hibernate-after "$hib" --log-level warn ${PROFILE_DIR:+--admin-api} >>"$dir/node-$i.log" 2>&1 &
     pids+=($!)
   done

@@ -65,6 +65,15 @@ cmd_start() {
 	echo "minio.sh: minio live on 127.0.0.1:$port (pid $(cat "$pidfile"), log $log)"
 }
 
+# alive PID: the process exists and has not exited (an exited process that
+# nobody reaped, as orphans may stay where PID 1 does not reap, is a zombie).
+alive() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" != Z ]
+}
+
 cmd_stop() {
 	local dir="${1:-}"
 	[ -n "$dir" ] || die "usage: stop DIR"
@@ -72,14 +81,19 @@ cmd_stop() {
 	[ -f "$pidfile" ] || { echo "minio.sh: no pid file in $dir"; return 0; }
 	local pid
 	pid="$(cat "$pidfile")"
-	if kill -0 "$pid" 2>/dev/null; then
+	if alive "$pid"; then
 		kill "$pid" 2>/dev/null || true
 		for _ in $(seq 1 100); do
-			kill -0 "$pid" 2>/dev/null || break
+			alive "$pid" || break
 			sleep 0.1
 		done
-		if kill -0 "$pid" 2>/dev/null; then
+		if alive "$pid"; then
+			echo "minio.sh: pid $pid still running after 10 s: killing it (SIGKILL)"
 			kill -9 "$pid" 2>/dev/null || true
+			for _ in $(seq 1 50); do
+				alive "$pid" || break
+				sleep 0.1
+			done
 		fi
 	fi
 	rm -f "$pidfile"
