@@ -20,7 +20,7 @@ import (
 // rows from object storage and their deletion flags from the shard (at
 // Strong), builds the output's index file, writes the output segment's
 // chunks, and commits the swap through the shard's log. A stale task (its
-// inputs already gone) counts as done.
+// inputs already gone) fails with ErrStaleTask.
 func (w *Worker) RunCompaction(ctx context.Context, c *coordinator.Collection, t coordinator.Task) error {
 	if w.cfg.Store == nil {
 		return fmt.Errorf("%w: no object storage for compaction workers", shards.ErrUnavailable)
@@ -31,15 +31,15 @@ func (w *Worker) RunCompaction(ctx context.Context, c *coordinator.Collection, t
 	}
 	cmd, err := w.compactionOutput(ctx, c, t, infos)
 	returnMemory() // the inputs and the output, read and encoded whole
-	if errors.Is(err, errStaleTask) {
-		return nil
+	if errors.Is(err, ErrStaleTask) {
+		return err
 	}
 	if err != nil {
 		return err
 	}
 	_, _, err = w.cfg.Router.Propose(ctx, c, t.Shard, cmd)
 	if errors.Is(err, shards.ErrInvalid) {
-		return nil // inputs compacted meanwhile: this task is stale
+		return fmt.Errorf("%w: %w", ErrStaleTask, err) // inputs compacted meanwhile
 	}
 	return err
 }
@@ -55,7 +55,7 @@ func (w *Worker) compactionOutput(ctx context.Context, c *coordinator.Collection
 	for _, id := range t.Segments {
 		i := slices.IndexFunc(infos, func(s shards.SegmentInfo) bool { return s.ID == id })
 		if i < 0 || infos[i].State != segment.Flushed.String() {
-			return nil, errStaleTask
+			return nil, ErrStaleTask
 		}
 		part = infos[i].Partition
 		excl, err := w.appendLive(&c.Schema, infos[i], out)

@@ -12,7 +12,7 @@
 //     checks right before reporting that the segment does not record a
 //     newer build of the same index (ErrStaleBuild), and the FSM refuses an
 //     older build's Indexed entry; a compaction whose inputs are gone is
-//     stale and counts as done.
+//     stale (ErrStaleTask) and counts as done.
 //   - A worker hands its working memory (whole segments and their copies)
 //     back to the operating system when a task ends.
 //

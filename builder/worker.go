@@ -44,8 +44,10 @@ func New(cfg Config) *Worker { return &Worker{cfg: cfg} }
 // was reassigned and this builder's late report is not proposed.
 var ErrStaleBuild = errors.New("builder: index build superseded by a newer assignment")
 
-// errStaleTask: a compaction's inputs are gone (compacted or dropped).
-var errStaleTask = errors.New("builder: task inputs are gone")
+// ErrStaleTask is returned by RunCompaction when the task's inputs are
+// gone (compacted or dropped meanwhile): nothing was done, and the task is
+// over (its caller reports it done).
+var ErrStaleTask = errors.New("builder: task inputs are gone")
 
 // Run executes one task of either kind.
 func (w *Worker) Run(ctx context.Context, c *coordinator.Collection, t coordinator.Task) error {

@@ -55,7 +55,7 @@ func TestStaleTasksProposeNothing(t *testing.T) {
 		{"built by a newer assignment", []shards.SegmentInfo{{ID: 7, State: segment.Flushed.String(), IndexName: build.Index, IndexFile: newer}}, build, ErrStaleBuild},
 		{"built by a newer assignment, beside another field's index", []shards.SegmentInfo{{ID: 7, State: segment.Flushed.String(),
 			IndexName: "another", IndexFile: "x", IndexFiles: map[string]string{"another": "x", build.Index: newer}}}, build, ErrStaleBuild},
-		{"compaction inputs gone", []shards.SegmentInfo{{ID: 7, State: segment.Flushed.String()}}, coordinator.Task{ID: 6, Token: 6, Segments: []int64{7, 8}}, nil},
+		{"compaction inputs gone", []shards.SegmentInfo{{ID: 7, State: segment.Flushed.String()}}, coordinator.Task{ID: 6, Token: 6, Segments: []int64{7, 8}}, ErrStaleTask},
 	} {
 		r := &fakeRouter{segs: tc.segs}
 		w := New(Config{Router: r, Store: memStore{}})

@@ -15,6 +15,7 @@ import (
 	"github.com/raftvec/raftvec/index"
 	"github.com/raftvec/raftvec/segment"
 	"github.com/raftvec/raftvec/shards"
+	"github.com/raftvec/raftvec/telemetry"
 )
 
 // Proxy implements api.Backend for one node.
@@ -24,7 +25,8 @@ type Proxy struct {
 	logger    hclog.Logger
 	replicas  int
 	lifecycle shards.Lifecycle
-	memLimit  int64 // bytes a load may take this node to (0: no limit)
+	memLimit  int64            // bytes a load may take this node to (0: no limit)
+	reads     *telemetry.Reads // request latencies (nil: not timed)
 }
 
 // New returns a proxy over a coordinator and a shard host; replicas is the
@@ -33,6 +35,10 @@ type Proxy struct {
 func New(coord *coordinator.Coordinator, host *shards.Host, logger hclog.Logger, replicas int, memLimit int64) *Proxy {
 	return &Proxy{coord: coord, host: host, logger: logger, replicas: replicas, lifecycle: host.Lifecycle(), memLimit: memLimit}
 }
+
+// SetReadMetrics makes the proxy time the searches and queries it serves.
+// Call it before serving.
+func (p *Proxy) SetReadMetrics(m *telemetry.Reads) { p.reads = m }
 
 // Ready reports whether the metadata group has a leader and every shard
 // replica is open.

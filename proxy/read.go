@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/expr"
 	"github.com/raftvec/raftvec/segment"
 	"github.com/raftvec/raftvec/shards"
+	"github.com/raftvec/raftvec/telemetry"
 )
 
 // scope is a read resolved against the collection: its partitions and its
@@ -79,6 +81,14 @@ func (p *Proxy) loadedScope(o *shards.ReadOptions) (scope, error) {
 	return sc, err
 }
 
+// timeRead records a successful read's latency by its consistency level,
+// as resolved by the read (the collection's default when it named none).
+func (p *Proxy) timeRead(op telemetry.ReadOp, o *shards.ReadOptions, start time.Time, err *error) {
+	if *err == nil {
+		p.reads.ObserveRequest(op, o.Consistency, time.Since(start))
+	}
+}
+
 // read sends a query or search to one replica of every shard.
 func (p *Proxy) read(ctx context.Context, c *coordinator.Collection, a shards.ReadArgs) ([]shards.QueryResult, []shards.SearchResult, error) {
 	qs := make([]shards.QueryResult, c.ShardsNum)
@@ -95,7 +105,8 @@ func (p *Proxy) read(ctx context.Context, c *coordinator.Collection, a shards.Re
 
 // Query implements api.Backend: the entities of every shard merged in
 // primary-key order, then the window offset..offset+limit (limit 0: all).
-func (p *Proxy) Query(ctx context.Context, q shards.QueryRequest, offset, limit int) ([]shards.Entity, error) {
+func (p *Proxy) Query(ctx context.Context, q shards.QueryRequest, offset, limit int) (_ []shards.Entity, err error) {
+	defer p.timeRead(telemetry.OpQuery, &q.ReadOptions, time.Now(), &err)
 	sc, err := p.loadedScope(&q.ReadOptions)
 	if err != nil {
 		return nil, err
@@ -114,7 +125,8 @@ func (p *Proxy) Query(ctx context.Context, q shards.QueryRequest, offset, limit 
 }
 
 // Count implements api.Backend: count(*) of the rows the options select.
-func (p *Proxy) Count(ctx context.Context, o shards.ReadOptions) (int64, error) {
+func (p *Proxy) Count(ctx context.Context, o shards.ReadOptions) (_ int64, err error) {
+	defer p.timeRead(telemetry.OpCount, &o, time.Now(), &err)
 	sc, err := p.loadedScope(&o)
 	if err != nil {
 		return 0, err
@@ -128,7 +140,8 @@ func (p *Proxy) Count(ctx context.Context, o shards.ReadOptions) (int64, error) 
 // Search implements api.Backend: per query vector, the shards' hits merged
 // best first, then the window offset..offset+limit (of groups, when
 // grouped).
-func (p *Proxy) Search(ctx context.Context, s shards.SearchRequest, offset, limit int) ([][]shards.Hit, error) {
+func (p *Proxy) Search(ctx context.Context, s shards.SearchRequest, offset, limit int) (_ [][]shards.Hit, err error) {
+	defer p.timeRead(telemetry.OpSearch, &s.ReadOptions, time.Now(), &err)
 	sc, err := p.loadedScope(&s.ReadOptions)
 	if err != nil {
 		return nil, err
@@ -168,8 +181,9 @@ func (p *Proxy) Search(ctx context.Context, s shards.SearchRequest, offset, limi
 }
 
 // RowCount implements api.Backend: exact live rows, read at Strong.
-func (p *Proxy) RowCount(ctx context.Context, coll, part string) (int64, error) {
+func (p *Proxy) RowCount(ctx context.Context, coll, part string) (_ int64, err error) {
 	o := shards.ReadOptions{Collection: coll, Consistency: coordinator.Strong}
+	defer p.timeRead(telemetry.OpCount, &o, time.Now(), &err)
 	if part != "" {
 		o.Partitions = []string{part}
 	}

@@ -31,6 +31,7 @@ const snapshotHeaderLen = 24
 type fsmAdapter struct {
 	user    hraft.FSM
 	applied *appliedTracker
+	stats   *nodeStats // nil in some tests
 }
 
 var (
@@ -63,7 +64,7 @@ func (a *fsmAdapter) Snapshot() (hraft.FSMSnapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &adapterSnapshot{index: index, term: term, user: snap}, nil
+	return &adapterSnapshot{index: index, term: term, user: snap, stats: a.stats}, nil
 }
 
 func (a *fsmAdapter) Restore(rc io.ReadCloser) error {
@@ -85,9 +86,22 @@ func (a *fsmAdapter) Restore(rc io.ReadCloser) error {
 type adapterSnapshot struct {
 	index, term uint64
 	user        hraft.FSMSnapshot
+	stats       *nodeStats
 }
 
 func (s *adapterSnapshot) Persist(sink hraft.SnapshotSink) error {
+	if s.stats != nil {
+		cs := &countingSink{SnapshotSink: sink}
+		if err := s.persist(cs); err != nil {
+			return err
+		}
+		s.stats.snapshotPersisted(cs.n)
+		return nil
+	}
+	return s.persist(sink)
+}
+
+func (s *adapterSnapshot) persist(sink hraft.SnapshotSink) error {
 	var hdr [snapshotHeaderLen]byte
 	binary.BigEndian.PutUint64(hdr[0:8], snapshotMagic)
 	binary.BigEndian.PutUint64(hdr[8:16], s.index)

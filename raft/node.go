@@ -23,8 +23,10 @@ type Node struct {
 	raft    *hraft.Raft
 	trans   *hraft.NetworkTransport
 	store   *raftboltdb.BoltStore
+	logs    hraft.LogStore // the store behind its entry cache
 	applied *appliedTracker
 	events  *leaderEvents
+	stats   nodeStats // monitoring counters (metrics.go)
 
 	readBarrier chan struct{} // capacity 1: serialises read-barrier proposals
 	waiting     atomic.Int64  // goroutines blocked on hraft futures
@@ -77,6 +79,7 @@ func (n *Node) open(fsm hraft.FSM, mux *Mux) error {
 		return err
 	}
 	logs := newLogCache(n.store, logCacheBytes)
+	n.logs = logs
 	snaps, err := hraft.NewFileSnapshotStoreWithLogger(n.cfg.Dir, snapshotsRetain, n.logger)
 	if err != nil {
 		return err
@@ -90,7 +93,7 @@ func (n *Node) open(fsm hraft.FSM, mux *Mux) error {
 	if err != nil {
 		return err
 	}
-	adapter := &fsmAdapter{user: fsm, applied: n.applied}
+	adapter := &fsmAdapter{user: fsm, applied: n.applied, stats: &n.stats}
 	if err := n.maybeRecover(hc, adapter, logs, snaps); err != nil {
 		return err
 	}
@@ -98,6 +101,7 @@ func (n *Node) open(fsm hraft.FSM, mux *Mux) error {
 	if err != nil {
 		return err
 	}
+	n.raft.RegisterObserver(n.stats.observer()) // before the first election (CampaignNow below)
 	if booted || n.loneVoter() {
 		if err := n.CampaignNow(); err != nil {
 			n.logger.Debug("campaigning at once", "error", err)

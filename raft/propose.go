@@ -31,10 +31,12 @@ func (n *Node) Propose(ctx context.Context, cmd []byte) (Result, error) {
 	}
 	ctx, cancel := withDefaultTimeout(ctx)
 	defer cancel()
+	start := time.Now()
 	f := n.raft.ApplyLog(hraft.Log{Data: cmd}, enqueueTimeout(ctx))
 	if err := n.awaitWrite(ctx, "propose", f); err != nil {
 		return Result{}, err
 	}
+	n.stats.observeProposal(time.Since(start))
 	return Result{Index: f.Index(), Response: f.Response()}, nil
 }
 

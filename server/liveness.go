@@ -10,6 +10,7 @@ import (
 
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/raft"
+	"github.com/raftvec/raftvec/telemetry"
 )
 
 // GroupStatus is one Raft group as seen from one node.
@@ -118,8 +119,61 @@ func (s *Server) checkNodes(ctx context.Context, now time.Time, seen map[string]
 	}
 }
 
-// collectors are the node's metrics beyond HTTP and the Go process.
+// collectors are the node's metrics beyond HTTP and the Go process
+// (README "Metrics" lists them).
 func (s *Server) collectors() []prometheus.Collector {
+	return append(append([]prometheus.Collector{
+		telemetry.NewRaftCollector(s.raftMetrics),
+		telemetry.NewSegmentCollector(s.segmentMetrics),
+		telemetry.NodeInfo(s.cfg.NodeID, s.cfg.roles()),
+	}, s.metrics.Collectors()...), s.gauges()...)
+}
+
+// raftMetrics reads every Raft group open on this node (a scrape: an
+// asleep group has no series).
+func (s *Server) raftMetrics() []telemetry.RaftGroup {
+	view := s.coord.View()
+	out := []telemetry.RaftGroup{raftGroup("meta", "", s.coord.Node())}
+	for _, r := range s.host.Replicas() {
+		coll := ""
+		if c, ok := view.ByID(r.CollectionID); ok {
+			coll = c.Name
+		}
+		out = append(out, raftGroup(r.Name, coll, r.Node()))
+	}
+	return out
+}
+
+func raftGroup(group, coll string, n *raft.Node) telemetry.RaftGroup {
+	m := n.Metrics()
+	return telemetry.RaftGroup{Group: group, Collection: coll, Term: m.Term, Commit: m.CommitIndex, Applied: m.AppliedIndex, ApplyLag: m.ApplyLag,
+		Leader: m.Leader, Voter: m.Voter, LeaderChanges: m.LeaderChanges, Snapshots: m.Snapshots,
+		LastSnapshotBytes: m.LastSnapshotBytes, Proposals: m.Proposals}
+}
+
+// segmentMetrics reads the segments and flush backlog of the shards this
+// node leads, by collection name (a collection dropped meanwhile is left
+// out).
+func (s *Server) segmentMetrics() telemetry.Segments {
+	tallies, backlog := s.host.Tally()
+	view := s.coord.View()
+	out := telemetry.Segments{Backlog: map[string]int64{}}
+	for _, t := range tallies {
+		if c, ok := view.ByID(t.Collection); ok {
+			out.Groups = append(out.Groups, telemetry.SegmentGroup{Collection: c.Name, State: t.State.String(),
+				Segments: t.Segments, Rows: t.Rows, Bytes: t.Bytes})
+		}
+	}
+	for id, b := range backlog {
+		if c, ok := view.ByID(id); ok {
+			out.Backlog[c.Name] += b
+		}
+	}
+	return out
+}
+
+// gauges are the node's memory, hibernation and read gauges.
+func (s *Server) gauges() []prometheus.Collector {
 	return []prometheus.Collector{
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "raftvec", Name: "shard_groups_open",
 			Help: "Shard Raft groups open on this node."}, func() float64 { return float64(len(s.host.Replicas())) }),

@@ -24,6 +24,7 @@ import (
 	"github.com/raftvec/raftvec/rpc"
 	"github.com/raftvec/raftvec/shards"
 	"github.com/raftvec/raftvec/storage"
+	"github.com/raftvec/raftvec/telemetry"
 )
 
 // Server is one running raftvec node.
@@ -43,6 +44,8 @@ type Server struct {
 	api    *api.Server
 	// grpcMetrics counts the gRPC API's calls (served on /metrics).
 	grpcMetrics *grpcapi.Metrics
+	// metrics are the node's object store, task and read metrics.
+	metrics *telemetry.Metrics
 
 	httpLn  net.Listener
 	debugLn net.Listener  // --debug-addr; nil when off
@@ -223,6 +226,8 @@ func (s *Server) open() error {
 	if s.store, err = openStore(s.cfg); err != nil {
 		return err
 	}
+	s.metrics = telemetry.New()
+	s.store = storage.Instrument(s.store, s.metrics.Store)
 	lc := s.cfg.Lifecycle
 	var flushTo shards.ObjectStore = s.store
 	if !s.cfg.Standalone() && s.cfg.Storage.Kind == "local" {
@@ -241,13 +246,14 @@ func (s *Server) open() error {
 		HibernateAfter: lc.HibernateAfter,
 		SubmitTask:     s.coord.CreateTask, Indexes: s.indexes, UnsafeStrongReads: s.cfg.Testing.UnsafeStrongReads,
 		Preload: s.cfg.hasRole(coordinator.RoleQuery),
-		Interim: s.cfg.hasRole(coordinator.RoleQuery) && !s.cfg.DisableInterimIndex}, s.mux, s.client)
+		Interim: s.cfg.hasRole(coordinator.RoleQuery) && !s.cfg.DisableInterimIndex, ReadMetrics: s.metrics.Reads}, s.mux, s.client)
 	hl := s.host.Lifecycle()
 	s.worker = builder.New(builder.Config{Router: s.host, Store: hl.Store, Root: hl.Root, ChunkSize: hl.ChunkSize, Load: s.host.Loader()})
 	if err := s.register(); err != nil {
 		return err
 	}
 	s.proxy = proxy.New(s.coord, s.host, s.logger.Named("proxy"), s.cfg.Cluster.ReplicaNumber, s.cfg.memoryLimit())
+	s.proxy.SetReadMetrics(s.metrics.Reads)
 	s.grpcMetrics = grpcapi.NewMetrics()
 	ac := api.Config{
 		Addr: s.cfg.HTTPAddr, AuthEnabled: s.cfg.AuthEnabled, Users: s.cfg.Users, APIKeys: s.cfg.APIKeys,

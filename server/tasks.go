@@ -7,6 +7,7 @@ import (
 
 	"github.com/raftvec/raftvec/builder"
 	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/telemetry"
 )
 
 // taskPoll is how often a node looks for tasks assigned to it: an index
@@ -35,6 +36,18 @@ func (s *Server) watchTasks(ctx context.Context) {
 }
 
 func (s *Server) runTask(ctx context.Context, task coordinator.Task) {
+	start := time.Now()
+	outcome := s.runTaskOnce(ctx, task)
+	kind := telemetry.TaskCompaction
+	if task.Kind == coordinator.TaskIndex {
+		kind = telemetry.TaskIndex
+	}
+	s.metrics.Tasks.Observe(kind, outcome, time.Since(start))
+}
+
+// runTaskOnce runs a task and reports it done; it returns the outcome
+// (telemetry.TaskOK, TaskFailed or TaskStale).
+func (s *Server) runTaskOnce(ctx context.Context, task coordinator.Task) string {
 	var coll *coordinator.Collection
 	for _, c := range s.coord.Collections() {
 		if c.ID == task.Collection {
@@ -43,16 +56,26 @@ func (s *Server) runTask(ctx context.Context, task coordinator.Task) {
 	}
 	tctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
+	outcome := telemetry.TaskOK
 	if coll != nil {
 		if err := s.worker.Run(tctx, coll, task); errors.Is(err, builder.ErrStaleBuild) {
 			s.logger.Info("task reassigned meanwhile; result dropped", "task", task.ID, "kind", task.Kind)
-			return
+			return telemetry.TaskStale
+		} else if errors.Is(err, builder.ErrStaleTask) {
+			outcome = telemetry.TaskStale // its inputs are gone: done, with nothing to do
 		} else if err != nil {
 			s.logger.Warn("task failed; retrying", "task", task.ID, "kind", task.Kind, "error", err)
-			return
+			return telemetry.TaskFailed
 		}
+	} else {
+		outcome = telemetry.TaskStale // the collection is gone: nothing to build
 	}
-	if err := s.coord.FinishTask(tctx, task.ID, task.Token); err != nil {
+	if err := s.coord.FinishTask(tctx, task.ID, task.Token); errors.Is(err, coordinator.ErrInvalid) {
+		s.logger.Info("task reassigned meanwhile; report refused", "task", task.ID, "kind", task.Kind, "error", err)
+		return telemetry.TaskStale
+	} else if err != nil {
 		s.logger.Warn("finishing task", "task", task.ID, "kind", task.Kind, "error", err)
+		return telemetry.TaskFailed
 	}
+	return outcome
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/raftvec/raftvec/rpc"
+	"github.com/raftvec/raftvec/telemetry"
 )
 
 // Cancellation of reads. A read is evaluated under its caller's context
@@ -38,8 +39,9 @@ type ReadStats struct {
 type readTracker struct {
 	inFlight, rows, stopped atomic.Int64
 	byVoter, byQuery        atomic.Int64
-	interim                 atomic.Int64 // segment searches through an interim index
-	scalar                  atomic.Int64 // segment reads narrowed by a scalar index
+	interim                 atomic.Int64     // segment searches through an interim index
+	scalar                  atomic.Int64     // segment reads narrowed by a scalar index
+	metrics                 *telemetry.Reads // Config.ReadMetrics (nil: none)
 
 	idOnce sync.Once
 	prefix string

@@ -53,6 +53,9 @@ type sleeper struct {
 	// counts from it, not from when the group wakes.
 	lastData int64
 	waking   bool // a peer's knock is opening it
+	// tally is the group's segments when it went to sleep, if this node
+	// led it then (Host.Tally; nil otherwise and after a restart).
+	tally *replicaTally
 }
 
 // sleepReq asks a follower's loop to put its replica to sleep once it has
@@ -231,9 +234,13 @@ func (h *Host) sleep(r *Replica) error {
 	r.asleep.Store(true)
 	r.stop()
 	meta := h.collectionMeta(r)
+	var tally *replicaTally
+	if r.node.IsLeader() {
+		tally = r.tally()
+	}
 	snapErr := r.node.Snapshot() // a short log to replay when it wakes
 	closeErr := r.node.Close()
-	sl := &sleeper{at: time.Now(), meta: meta, fp: fingerprint(meta), lastData: r.lastData.Load()}
+	sl := &sleeper{at: time.Now(), meta: meta, fp: fingerprint(meta), lastData: r.lastData.Load(), tally: tally}
 	markErr := durable.WriteFile(filepath.Join(h.cfg.Dir, name, markerFile), fmt.Appendf(nil, "%s %d", sl.fp, sl.lastData))
 
 	h.mu.Lock()

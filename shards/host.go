@@ -18,6 +18,7 @@ import (
 	"github.com/raftvec/raftvec/fsm"
 	"github.com/raftvec/raftvec/raft"
 	"github.com/raftvec/raftvec/rpc"
+	"github.com/raftvec/raftvec/telemetry"
 )
 
 // Config configures the shard replicas a node hosts.
@@ -64,6 +65,9 @@ type Config struct {
 	// index growing rows as they arrive (interim.go). Off, a search scans
 	// growing segments.
 	Interim bool
+	// ReadMetrics times the reads this node's replicas serve (nil: not
+	// timed).
+	ReadMetrics *telemetry.Reads
 	// UnsafeStrongReads deliberately breaks Strong reads: a replica serves
 	// them from its local state without a read index. It exists only so
 	// that the Jepsen suite can prove its checkers fail (server flag
@@ -127,6 +131,7 @@ func NewHost(cfg Config, mux *raft.Mux, client *rpc.Client) *Host {
 		lc.GCInterval = time.Minute
 	}
 	h := &Host{cfg: cfg, mux: mux, client: client}
+	h.reads.metrics = cfg.ReadMetrics
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.mu.replicas = map[string]*Replica{}
 	h.mu.removing = map[string]bool{}
