@@ -9,7 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/raftvec/raftvec/console"
-	"github.com/raftvec/raftvec/shards"
+	"github.com/raftvec/raftvec/proxy"
 )
 
 // consoleRoutes serves the web console's files at /console/ and the one
@@ -30,7 +30,7 @@ func (s *Server) consoleRoutes(e *gin.Engine) {
 // explainSearch runs entities/search (same body, same checks) and adds
 // each shard read: the replica that answered, its role and its time.
 func (s *Server) explainSearch(ctx context.Context, c *call) (any, error) {
-	ctx, trace := shards.WithReadTrace(ctx)
+	ctx, trace := proxy.WithReadTrace(ctx)
 	start := time.Now()
 	data, err := s.search(ctx, c)
 	if err != nil {

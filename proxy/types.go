@@ -21,7 +21,14 @@ type (
 	Entity        = shards.Entity
 	Hit           = shards.Hit
 	IndexLag      = shards.IndexLag
+	// ReadTrace records how each shard answered a request (the console's
+	// search playground); WithReadTrace attaches one to a context.
+	ReadTrace = shards.ReadTrace
+	ShardRead = shards.ShardRead
 )
+
+// WithReadTrace returns a context whose shard reads are recorded.
+var WithReadTrace = shards.WithReadTrace
 
 // Errors the backend returns (wrapped) that front ends map to response
 // codes.
