@@ -27,7 +27,7 @@ const leadersOnly = " Counted by the node that leads each shard group (or led it
 var (
 	segLabels    = []string{"collection", "state"}
 	descSegments = prometheus.NewDesc("raftvec_segments",
-		"Segments by collection and state (Growing, Sealed, Flushed, Indexed, Dropped; a flushed segment with built index files stays Flushed)."+leadersOnly, segLabels, nil)
+		"Segments by collection and state (Growing, Sealed, Flushed: a flushed segment with built index files stays Flushed)."+leadersOnly, segLabels, nil)
 	descSegmentRows = prometheus.NewDesc("raftvec_segment_rows",
 		"Rows of the segments by collection and state, deleted rows included."+leadersOnly, segLabels, nil)
 	descSegmentBytes = prometheus.NewDesc("raftvec_segment_bytes",
