@@ -8,7 +8,7 @@ DATA_DIR  ?= ./data
 HTTP_ADDR ?= 127.0.0.1:19530
 RAFT_ADDR ?= 127.0.0.1:19531
 # Packages with concurrency run under the race detector.
-RACE_PKGS := ./raft/... ./rpc/... ./fsm/... ./segment/... ./internal/... ./shards/... ./proxy/... ./coordinator/... ./api/... ./grpcapi/... ./server/... ./index/... ./storage/...
+RACE_PKGS := ./raft/... ./rpc/... ./fsm/... ./segment/... ./internal/... ./shards/... ./proxy/... ./coordinator/... ./api/... ./grpcapi/... ./server/... ./index/... ./storage/... ./telemetry/... ./builder/...
 GOFILES    = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*')
 
 .PHONY: build run test test-unit test-race test-e2e bench lint fuzz clean
