@@ -16,6 +16,14 @@ import (
 // it on an outgoing one.
 const handshakeTimeout = 5 * time.Second
 
+// listenerGrace is how long a conn for a group with no listener here is
+// held for the group to open before it is closed: groups of a new
+// collection open on every node within moments of each other, and a
+// hibernated one opens when a peer knocks (OnMissing). Closing at once
+// made the first election of every new shard group fail its vote RPCs
+// with EOF, logged as errors by hashicorp/raft.
+const listenerGrace = 2 * time.Second
+
 type muxKey struct {
 	kind Kind
 	name string
@@ -121,6 +129,18 @@ func (m *Mux) unregister(key muxKey, l *StreamLayer) {
 	m.mu.Unlock()
 }
 
+// awaitListener waits up to grace for key's listener to register (nil if
+// it does not, or the mux stops meanwhile). A rare path: it polls.
+func (m *Mux) awaitListener(key muxKey, grace time.Duration) *StreamLayer {
+	for deadline := time.Now().Add(grace); time.Now().Before(deadline) && !m.isStopped(); {
+		time.Sleep(20 * time.Millisecond)
+		if l := m.lookup(key); l != nil {
+			return l
+		}
+	}
+	return nil
+}
+
 func (m *Mux) lookup(key muxKey) *StreamLayer {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -195,12 +215,14 @@ func (m *Mux) route(conn net.Conn) {
 	}
 	l := m.lookup(muxKey{kind: h.kind, name: h.name})
 	if l == nil {
-		m.logger.Debug("mux: no listener", "kind", h.kind, "name", h.name, "remote", conn.RemoteAddr())
-		conn.Close()
 		if fn := m.missing.Load(); fn != nil {
 			(*fn)(h.kind, h.name)
 		}
-		return
+		if l = m.awaitListener(muxKey{kind: h.kind, name: h.name}, listenerGrace); l == nil {
+			m.logger.Debug("mux: no listener", "kind", h.kind, "name", h.name, "remote", conn.RemoteAddr())
+			conn.Close()
+			return
+		}
 	}
 	// Untrack from the handshake set without closing; the layer owns it now.
 	tc := conn.(*trackedConn)

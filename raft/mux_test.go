@@ -80,7 +80,7 @@ func TestMuxRoutesByKindAndName(t *testing.T) {
 			t.Fatalf("got %q want %q", got, want)
 		}
 	}
-	// Unknown name: the server closes the conn.
+	// Unknown name: the server closes the conn (after listenerGrace).
 	c, err := cli.Dial(KindRaft, "nope", srv.Addr().String(), time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -89,9 +89,33 @@ func TestMuxRoutesByKindAndName(t *testing.T) {
 	expectClosed(t, c)
 }
 
+// TestMuxHoldsConnForAGroupAboutToOpen: a conn for a group that registers
+// moments later (a new collection's shard group opening on this node) is
+// delivered to it, not dropped.
+func TestMuxHoldsConnForAGroupAboutToOpen(t *testing.T) {
+	srv, cli := newTestMux(t), newTestMux(t)
+	c, err := cli.Dial(KindRaft, "late", srv.Addr().String(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(listenerGrace / 4)
+	l, err := srv.Listen(KindRaft, "late")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if got := <-acceptOne(t, l); got != "hello" {
+		t.Fatalf("the late group read %q", got)
+	}
+}
+
 func expectClosed(t *testing.T, c net.Conn) {
 	t.Helper()
-	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	c.SetReadDeadline(time.Now().Add(listenerGrace + 2*time.Second))
 	if _, err := c.Read(make([]byte, 1)); err == nil || errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
 		t.Fatalf("conn not closed by peer: %v", err)
 	}
