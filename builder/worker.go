@@ -31,6 +31,10 @@ type Config struct {
 	ChunkSize int64  // bytes per chunk of a compaction output
 	// Load reads an object (through the node's chunk cache).
 	Load segment.Loader
+	// Files reads an import file from the object store (nil: imports
+	// fail as unavailable); Jobs records import progress.
+	Files func(ctx context.Context, key string) ([]byte, error)
+	Jobs  Jobs
 }
 
 // Worker runs index-build and compaction tasks.
@@ -53,6 +57,9 @@ var ErrStaleTask = errors.New("builder: task inputs are gone")
 func (w *Worker) Run(ctx context.Context, c *coordinator.Collection, t coordinator.Task) error {
 	if t.Kind == coordinator.TaskIndex {
 		return w.RunIndexBuild(ctx, c, t)
+	}
+	if t.Kind == coordinator.TaskImport {
+		return w.RunImport(ctx, c, t)
 	}
 	return w.RunCompaction(ctx, c, t)
 }

@@ -28,6 +28,8 @@ func (m *metaFSM) applyLocked(c *command) result {
 		return m.setNodeLocked(c.Node)
 	case opCreateTask:
 		return m.createTaskLocked(c.Task)
+	case opImport:
+		return m.applyImportLocked(c.Import)
 	case opFinishTask:
 		var token int64
 		if c.Task != nil {

@@ -38,16 +38,17 @@ const (
 
 // command is a metadata log entry. Metadata is small, so it is JSON.
 type command struct {
-	Op         string      `json:"op"`
-	Name       string      `json:"name,omitempty"`
-	NewName    string      `json:"new_name,omitempty"`
-	Partition  string      `json:"partition,omitempty"`
-	Collection *Collection `json:"collection,omitempty"`
-	Index      *Index      `json:"index,omitempty"`
-	Loaded     bool        `json:"loaded,omitempty"`
-	N          int64       `json:"n,omitempty"`
-	Node       *NodeInfo   `json:"node,omitempty"`
-	Task       *Task       `json:"task,omitempty"`
+	Op         string        `json:"op"`
+	Name       string        `json:"name,omitempty"`
+	NewName    string        `json:"new_name,omitempty"`
+	Partition  string        `json:"partition,omitempty"`
+	Collection *Collection   `json:"collection,omitempty"`
+	Index      *Index        `json:"index,omitempty"`
+	Loaded     bool          `json:"loaded,omitempty"`
+	N          int64         `json:"n,omitempty"`
+	Node       *NodeInfo     `json:"node,omitempty"`
+	Task       *Task         `json:"task,omitempty"`
+	Import     *importChange `json:"import,omitempty"` // import-job commands (jobs.go)
 }
 
 // result is what Apply returns for a metadata entry.
@@ -65,6 +66,9 @@ type metaState struct {
 	Tasks       map[int64]*Task        `json:"tasks"`
 	NextID      int64                  `json:"next_id"`
 	NextAutoID  int64                  `json:"next_auto_id"`
+	// Imports are the bulk-import jobs (jobs.go); absent from states
+	// written before imports existed.
+	Imports map[int64]*ImportJob `json:"imports,omitempty"`
 }
 
 // autoIDBase is the first auto ID handed out.

@@ -27,8 +27,10 @@ const (
 type Task struct {
 	// Kind is TaskCompact or TaskIndex; Index names the collection index a
 	// TaskIndex builds.
-	Kind       string  `json:"kind,omitempty"`
-	Index      string  `json:"index,omitempty"`
+	Kind  string `json:"kind,omitempty"`
+	Index string `json:"index,omitempty"`
+	// Job is the import job a TaskImport runs (jobs.go).
+	Job        int64   `json:"job,omitempty"`
 	ID         int64   `json:"id"`
 	Collection int64   `json:"collectionID"`
 	Shard      int     `json:"shard"`

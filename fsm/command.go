@@ -43,6 +43,13 @@ const (
 	// KindIndexed records the index file an index builder wrote for a
 	// flushed segment (Segment, Index).
 	KindIndexed
+	// KindImportCommit adopts a segment a bulk-import worker wrote off the
+	// log (import.go): its chunks (Chunks) as segment Output of Partition,
+	// with its scalar columns (Rows, dense vector columns empty).
+	KindImportCommit
+	// KindImportAbort takes back an import commit (Output) when another
+	// shard refused its part of the same file.
+	KindImportAbort
 )
 
 // Errors returned (as Result.Err) by Apply. They are deterministic: every
@@ -130,6 +137,10 @@ func (c *Command) Encode() []byte {
 		if c.Index != nil { // optional, last: entries before it end here
 			segment.EncodeIndexRef(e, c.Index)
 		}
+	case KindImportCommit:
+		encodeImport(e, c)
+	case KindImportAbort:
+		e.Varint(c.Output)
 	}
 	return e.Buf
 }
@@ -189,6 +200,10 @@ func Decode(b []byte, s *segment.Schema) (*Command, error) {
 			x := segment.DecodeIndexRef(d)
 			c.Index = &x
 		}
+	case KindImportCommit:
+		err = decodeImport(d, c, s)
+	case KindImportAbort:
+		c.Output = d.Varint()
 	default:
 		return nil, fmt.Errorf("%w: unknown kind %d", ErrBadCommand, c.Kind)
 	}

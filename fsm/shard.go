@@ -116,6 +116,10 @@ func (sh *Shard) applyKindLocked(c *Command) Result {
 		return sh.compactCommitLocked(c)
 	case KindIndexed:
 		return sh.indexedLocked(c.Segment, c.Index)
+	case KindImportCommit:
+		return sh.importCommitLocked(c)
+	case KindImportAbort:
+		return sh.importAbortLocked(c.Output)
 	}
 	return Result{}
 }

@@ -248,7 +248,8 @@ func (s *Server) open() error {
 		Preload: s.cfg.hasRole(coordinator.RoleQuery),
 		Interim: s.cfg.hasRole(coordinator.RoleQuery) && !s.cfg.DisableInterimIndex, ReadMetrics: s.metrics.Reads}, s.mux, s.client)
 	hl := s.host.Lifecycle()
-	s.worker = builder.New(builder.Config{Router: s.host, Store: hl.Store, Root: hl.Root, ChunkSize: hl.ChunkSize, Load: s.host.Loader()})
+	s.worker = builder.New(builder.Config{Router: s.host, Store: hl.Store, Root: hl.Root, ChunkSize: hl.ChunkSize, Load: s.host.Loader(),
+		Files: importFiles(hl.Store), Jobs: s.coord})
 	if err := s.register(); err != nil {
 		return err
 	}
