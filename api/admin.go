@@ -5,6 +5,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/raftvec/raftvec/proxy"
 )
 
 // Admin is raftvec's own cluster administration, served under /v1/ beside
@@ -20,7 +22,8 @@ type Admin interface {
 	// RemoveNode removes a node: its replicas move to other nodes.
 	RemoveNode(ctx context.Context, id string) error
 	// Segments lists a collection's segments: state, rows, deleted rows,
-	// size, object keys.
+	// size, object keys. Its collection, as Trace's, is in the context's
+	// database (?dbName=).
 	Segments(ctx context.Context, collection string) (any, error)
 	// Trace locates one entity by primary key: shard, Raft group, segment,
 	// chunk objects, delta log, index files, replicas.
@@ -28,6 +31,16 @@ type Admin interface {
 	// Storage reports what the object store holds: objects and bytes by
 	// kind and by collection.
 	Storage(ctx context.Context) (any, error)
+}
+
+// inDatabase addresses the collection routes under /v1/ to the database
+// of their ?dbName= query parameter, when given (else the DB-Name header's,
+// else the default database).
+func inDatabase(ctx context.Context, db string) context.Context {
+	if db == "" {
+		return ctx
+	}
+	return proxy.WithDatabase(ctx, db)
 }
 
 // nodeReq is the body of /v1/cluster/nodes/add and /remove.
@@ -65,12 +78,16 @@ func (s *Server) adminRoutes(e *gin.Engine) {
 	}
 	v1.GET("/status", get(s.cfg.Admin.ClusterStatus))
 	e.GET("/v1/collections/:name/entities/:pk/trace", s.auth(), func(gc *gin.Context) {
-		name, pk := gc.Param("name"), gc.Param("pk")
-		s.route(func(ctx context.Context, _ *call) (any, error) { return s.cfg.Admin.Trace(ctx, name, pk) }, false)(gc)
+		name, pk, db := gc.Param("name"), gc.Param("pk"), gc.Query("dbName")
+		s.route(func(ctx context.Context, _ *call) (any, error) {
+			return s.cfg.Admin.Trace(inDatabase(ctx, db), name, pk)
+		}, false)(gc)
 	})
 	e.GET("/v1/collections/:name/segments", s.auth(), func(gc *gin.Context) {
-		name := gc.Param("name")
-		s.route(func(ctx context.Context, _ *call) (any, error) { return s.cfg.Admin.Segments(ctx, name) }, false)(gc)
+		name, db := gc.Param("name"), gc.Query("dbName")
+		s.route(func(ctx context.Context, _ *call) (any, error) {
+			return s.cfg.Admin.Segments(inDatabase(ctx, db), name)
+		}, false)(gc)
 	})
 	v1.GET("/nodes", get(s.cfg.Admin.Nodes))
 	v1.GET("/storage", get(s.cfg.Admin.Storage))

@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/raftvec/raftvec/proxy"
 )
 
 // fakeAdmin records the membership changes it was asked for.
@@ -24,9 +26,15 @@ func (a *fakeAdmin) RemoveNode(_ context.Context, id string) error {
 	a.calls = append(a.calls, "remove "+id)
 	return nil
 }
-func (a *fakeAdmin) Segments(context.Context, string) (any, error)      { return nil, nil }
-func (a *fakeAdmin) Trace(context.Context, string, string) (any, error) { return nil, nil }
-func (a *fakeAdmin) Storage(context.Context) (any, error)               { return map[string]any{"objects": 0}, nil }
+func (a *fakeAdmin) Segments(ctx context.Context, coll string) (any, error) {
+	a.calls = append(a.calls, "segments "+proxy.Database(ctx)+"."+coll)
+	return nil, nil
+}
+func (a *fakeAdmin) Trace(ctx context.Context, coll, pk string) (any, error) {
+	a.calls = append(a.calls, "trace "+proxy.Database(ctx)+"."+coll+" "+pk)
+	return nil, nil
+}
+func (a *fakeAdmin) Storage(context.Context) (any, error) { return map[string]any{"objects": 0}, nil }
 
 func (e *env) admin(method, path, body string, hdr ...string) resp {
 	e.t.Helper()

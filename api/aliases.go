@@ -1,6 +1,10 @@
 package api
 
-import "context"
+import (
+	"context"
+
+	"github.com/raftvec/raftvec/proxy"
+)
 
 type aliasReq struct {
 	collReq
@@ -63,7 +67,7 @@ func (s *Server) describeAlias(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, named(err, "alias", r.AliasName)
 	}
-	return map[string]any{"aliasName": r.AliasName, "collectionName": coll, "dbName": "default"}, nil
+	return map[string]any{"aliasName": r.AliasName, "collectionName": coll, "dbName": proxy.Database(ctx)}, nil
 }
 
 func (s *Server) listAliases(ctx context.Context, c *call) (any, error) {

@@ -14,6 +14,10 @@ import (
 //
 // Errors wrap the sentinels of the packages below (see errors.go for the
 // mapping to Milvus codes).
+//
+// Collection and alias names are those of the database the context
+// addresses (proxy.WithDatabase; none: the default database), which front
+// ends set once per request.
 type Backend interface {
 	// CreateCollection creates c (Name, Schema, ShardsNum, Consistency,
 	// Indexes, Loaded set by the caller; IDs assigned by the coordinator).
@@ -23,7 +27,9 @@ type Backend interface {
 	// shared and read-only: callers must not change it.
 	DescribeCollection(ctx context.Context, name string) (*coordinator.Collection, error)
 	ListCollections(ctx context.Context) ([]string, error)
-	RenameCollection(ctx context.Context, oldName, newName string) error
+	// RenameCollection renames a collection, into database newDB when
+	// it is not "" (a collection with aliases cannot move).
+	RenameCollection(ctx context.Context, oldName, newDB, newName string) error
 	// SetLoaded loads (replicas > 0: that many query replicas per shard)
 	// or releases a collection.
 	SetLoaded(ctx context.Context, name string, loaded bool, replicas int) error
@@ -67,6 +73,17 @@ type Backend interface {
 	// offset..offset+limit best first (of groups when grouped); it asks
 	// every shard for offset+limit.
 	Search(ctx context.Context, s proxy.SearchRequest, offset, limit int) ([][]proxy.Hit, error)
+	CreateDatabase(ctx context.Context, name string, props map[string]string) error
+	// DropDatabase drops a database that has no collection left; the
+	// default database cannot be dropped.
+	DropDatabase(ctx context.Context, name string) error
+	// AlterDatabase sets the properties set and removes the keys del.
+	AlterDatabase(ctx context.Context, name string, set map[string]string, del []string) error
+	DescribeDatabase(ctx context.Context, name string) (*coordinator.Database, error)
+	// ListDatabases returns every database, the default one first, in
+	// creation order.
+	ListDatabases(ctx context.Context) ([]coordinator.Database, error)
+
 	// RowCount is the exact number of live rows (deleted rows excluded) of a
 	// collection, or of one partition when partition != "".
 	RowCount(ctx context.Context, collection, partition string) (int64, error)

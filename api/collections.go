@@ -177,10 +177,7 @@ func (s *Server) renameCollection(ctx context.Context, c *call) (any, error) {
 	if err := firstErr(requireName("newCollectionName", r.NewCollectionName), checkName("collection", r.NewCollectionName)); err != nil {
 		return nil, err
 	}
-	if r.NewDbName != "" && r.NewDbName != "default" {
-		return nil, errDatabase(r.NewDbName)
-	}
-	err := s.b.RenameCollection(ctx, r.CollectionName, r.NewCollectionName)
+	err := s.b.RenameCollection(ctx, r.CollectionName, r.NewDbName, r.NewCollectionName)
 	return empty(), named(err, "collection", r.CollectionName)
 }
 

@@ -32,6 +32,10 @@
 //     context is the request's (done when the client disconnects) bounded
 //     by Request-Timeout / Raftvec-Deadline, and reaches the shard scans,
 //     which stop when it is done; the search reduce checks it too.
+//   - A request's database is read once, before its handler runs, and
+//     carried by its context (proxy.WithDatabase): the body's top-level
+//     dbName exactly as encoding/json decodes it, else the DB-Name header,
+//     else default (dbname.go). No handler reads or forwards it itself.
 //   - The admin routes that change cluster membership (/v1/cluster/nodes/add
 //     and /remove) run only with Config.AdminAPI or for the root user with
 //     auth on; otherwise code 1401 (HTTP 403) and nothing is called.

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/raftvec/raftvec/proxy"
 )
 
 // Request headers.
@@ -76,7 +78,8 @@ type outcome struct {
 }
 
 // route wraps a handler: reads the bounded body, applies Request-Timeout,
-// runs the handler and renders the envelope.
+// puts the request's database in the context (dbname.go), runs the handler
+// and renders the envelope.
 func (s *Server) route(h handler, write bool) gin.HandlerFunc {
 	return func(gc *gin.Context) {
 		body, err := s.readBody(gc)
@@ -98,12 +101,18 @@ func (s *Server) route(h handler, write bool) gin.HandlerFunc {
 			s.render(gc, outcome{err: err})
 			return
 		}
+		db, err := requestDatabase(body, gc.GetHeader(headerDBName))
+		if err != nil {
+			s.render(gc, outcome{err: err})
+			return
+		}
+		ctx := proxy.WithDatabase(gc.Request.Context(), db)
 		if timeout <= 0 {
-			data, err := h(gc.Request.Context(), c)
+			data, err := h(ctx, c)
 			s.render(gc, outcome{data, err})
 			return
 		}
-		s.render(gc, s.runWithDeadline(gc.Request.Context(), h, c, timeout, write))
+		s.render(gc, s.runWithDeadline(ctx, h, c, timeout, write))
 	}
 }
 

@@ -20,9 +20,8 @@ import (
 // 8 rate limited, 100 collection not found, 101 collection not loaded (a
 // search or query on a released collection; one never released stays
 // readable), 200 partition not
-// found, 700 index not found, 800 database not found (only "default"
-// exists), 1100 invalid parameter, 1401 privilege not permitted (with HTTP
-// 403: a membership-changing admin route without --admin-api or the admin
+// found, 700 index not found, 800 database not found, 1100 invalid
+// parameter, 1401 privilege not permitted (with HTTP 403: a membership-changing admin route without --admin-api or the admin
 // user), 1600 alias not found, 1800 not authenticated (with HTTP 401), 1801 body is not valid JSON, 1802 missing
 // required parameter, 1804 insert data invalid, 10001 request timeout (with
 // HTTP 408, Milvus's TimeoutCode), 65535 unexpected. An unknown path gets
@@ -36,8 +35,10 @@ import (
 //	   differs from 2 (unavailable), which means definitely not applied and
 //	   safe to retry.
 //
-// "Already exists" errors (collection, partition, index, alias) are 1100, as
-// in Milvus, with a message naming the thing.
+// "Already exists" errors (database, collection, partition, index, alias)
+// are 1100, as in Milvus, with a message naming the thing; so are dropping
+// the default database and dropping a database that still has
+// collections.
 //
 // A request stopped by its context: context.DeadlineExceeded (Request-Timeout
 // or Raftvec-Deadline passed; reads stop evaluating then) is 10001 with HTTP
@@ -116,6 +117,9 @@ var sentinelCodes = []struct {
 	{coordinator.ErrPartitionNotFound, codePartitionNotFound},
 	{coordinator.ErrIndexNotFound, codeIndexNotFound},
 	{coordinator.ErrAliasNotFound, codeAliasNotFound},
+	{coordinator.ErrDatabaseNotFound, codeDatabaseNotFound},
+	{coordinator.ErrDatabaseExists, codeInvalid},
+	{coordinator.ErrDatabaseNotEmpty, codeInvalid},
 	{coordinator.ErrCollectionExists, codeInvalid},
 	{coordinator.ErrPartitionExists, codeInvalid},
 	{coordinator.ErrIndexExists, codeInvalid},
@@ -173,8 +177,4 @@ func errTimeout(seconds float64, write bool) error {
 
 func errBodyTooLarge(limit int64) error {
 	return invalidf("request body too large: the limit is %d bytes", limit)
-}
-
-func errDatabase(name string) error {
-	return errf(codeDatabaseNotFound, "database not found: %q (only \"default\" exists)", name)
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/proxy"
 	"github.com/raftvec/raftvec/shards"
 )
 
@@ -35,7 +36,8 @@ func (r rowsReader) Value(f, row int) any { return r[row].vals[f] }
 type fake struct {
 	mu       sync.Mutex
 	colls    map[string]*fakeColl
-	aliases  map[string]string
+	aliases  map[string]string // qualified alias → qualified collection
+	dbs      map[string]*coordinator.Database
 	nextID   int64
 	nextColl int64
 	writes   []shards.WriteRequest
@@ -46,7 +48,8 @@ type fake struct {
 }
 
 func newFake() *fake {
-	return &fake{colls: map[string]*fakeColl{}, aliases: map[string]string{}, nextID: 1000, nextColl: 400}
+	return &fake{colls: map[string]*fakeColl{}, aliases: map[string]string{}, nextID: 1000, nextColl: 400,
+		dbs: map[string]*coordinator.Database{coordinator.DefaultDatabase: {ID: coordinator.DefaultDatabaseID, Name: coordinator.DefaultDatabase}}}
 }
 
 func shardOf(pk any) int {
@@ -74,46 +77,66 @@ func (f *fake) wait(ctx context.Context) error {
 	}
 }
 
-// get resolves a name or alias; callers hold mu.
-func (f *fake) get(name string) (*fakeColl, error) {
-	if real, ok := f.aliases[name]; ok {
-		name = real
+// key is the qualified name of a collection or alias of the context's
+// database, which must exist; callers hold mu.
+func (f *fake) key(ctx context.Context, name string) (string, error) {
+	db := proxy.Database(ctx)
+	if _, ok := f.dbs[db]; !ok {
+		return "", fmt.Errorf("%w: %q", coordinator.ErrDatabaseNotFound, db)
 	}
-	c, ok := f.colls[name]
+	return coordinator.Qualify(db, name), nil
+}
+
+// get resolves a name or alias of the context's database; callers hold mu.
+func (f *fake) get(ctx context.Context, name string) (*fakeColl, error) {
+	key, err := f.key(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if real, ok := f.aliases[key]; ok {
+		key = real
+	}
+	c, ok := f.colls[key]
 	if !ok {
 		return nil, fmt.Errorf("%w: %q", coordinator.ErrCollectionNotFound, name)
 	}
 	return c, nil
 }
 
-func (f *fake) CreateCollection(_ context.Context, c *coordinator.Collection) error {
+func (f *fake) CreateCollection(ctx context.Context, c *coordinator.Collection) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if _, ok := f.colls[c.Name]; ok {
+	key, err := f.key(ctx, c.Name)
+	if err != nil {
+		return err
+	}
+	if _, ok := f.colls[key]; ok {
 		return fmt.Errorf("%w: %q", coordinator.ErrCollectionExists, c.Name)
 	}
 	f.nextColl++
 	cc := *c
 	cc.ID = f.nextColl
+	cc.DB = proxy.Database(ctx)
 	cc.Partitions = []coordinator.Partition{{ID: 1, Name: "_default"}}
-	f.colls[c.Name] = &fakeColl{col: cc, rows: map[any]*fakeRow{}}
+	f.colls[key] = &fakeColl{col: cc, rows: map[any]*fakeRow{}}
 	return nil
 }
 
-func (f *fake) DropCollection(_ context.Context, name string) error {
+func (f *fake) DropCollection(ctx context.Context, name string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if _, err := f.get(name); err != nil {
+	c, err := f.get(ctx, name)
+	if err != nil {
 		return err
 	}
-	delete(f.colls, name)
+	delete(f.colls, c.col.QualifiedName())
 	return nil
 }
 
-func (f *fake) DescribeCollection(_ context.Context, name string) (*coordinator.Collection, error) {
+func (f *fake) DescribeCollection(ctx context.Context, name string) (*coordinator.Collection, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c, err := f.get(name)
+	c, err := f.get(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -121,37 +144,49 @@ func (f *fake) DescribeCollection(_ context.Context, name string) (*coordinator.
 	return &cp, nil
 }
 
-func (f *fake) ListCollections(context.Context) ([]string, error) {
+func (f *fake) ListCollections(ctx context.Context) ([]string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if _, err := f.key(ctx, ""); err != nil {
+		return nil, err
+	}
 	var out []string
-	for n := range f.colls {
-		out = append(out, n)
+	for _, c := range f.colls {
+		if c.col.Database() == proxy.Database(ctx) {
+			out = append(out, c.col.Name)
+		}
 	}
 	slices.Sort(out)
 	return out, nil
 }
 
-func (f *fake) RenameCollection(_ context.Context, oldName, newName string) error {
+func (f *fake) RenameCollection(ctx context.Context, oldName, newDB, newName string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c, err := f.get(oldName)
+	c, err := f.get(ctx, oldName)
 	if err != nil {
 		return err
 	}
-	if _, ok := f.colls[newName]; ok {
+	if newDB == "" {
+		newDB = c.col.Database()
+	}
+	if _, ok := f.dbs[newDB]; !ok {
+		return fmt.Errorf("%w: %q", coordinator.ErrDatabaseNotFound, newDB)
+	}
+	newKey := coordinator.Qualify(newDB, newName)
+	if _, ok := f.colls[newKey]; ok {
 		return fmt.Errorf("%w: %q", coordinator.ErrCollectionExists, newName)
 	}
-	delete(f.colls, c.col.Name)
-	c.col.Name = newName
-	f.colls[newName] = c
+	delete(f.colls, c.col.QualifiedName())
+	c.col.Name, c.col.DB = newName, newDB
+	f.colls[newKey] = c
 	return nil
 }
 
-func (f *fake) SetLoaded(_ context.Context, name string, loaded bool, replicas int) error {
+func (f *fake) SetLoaded(ctx context.Context, name string, loaded bool, replicas int) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c, err := f.get(name)
+	c, err := f.get(ctx, name)
 	if err == nil {
 		c.col.Loaded, c.col.Released = loaded, !loaded
 		if replicas > 0 {
@@ -161,35 +196,35 @@ func (f *fake) SetLoaded(_ context.Context, name string, loaded bool, replicas i
 	return err
 }
 
-func (f *fake) LoadProgress(_ context.Context, name string) (int, error) {
+func (f *fake) LoadProgress(ctx context.Context, name string) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	_, err := f.get(name)
+	_, err := f.get(ctx, name)
 	return 100, err
 }
 
-func (f *fake) Flush(_ context.Context, name string) error {
+func (f *fake) Flush(ctx context.Context, name string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	_, err := f.get(name)
+	_, err := f.get(ctx, name)
 	return err
 }
 
-func (f *fake) Compact(_ context.Context, name string) (int64, error) {
+func (f *fake) Compact(ctx context.Context, name string) (int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	_, err := f.get(name)
+	_, err := f.get(ctx, name)
 	return 77, err
 }
 
-func (f *fake) CompactionState(_ context.Context, id int64) (string, int, int, error) {
+func (f *fake) CompactionState(ctx context.Context, id int64) (string, int, int, error) {
 	if id != 77 {
 		return "", 0, 0, fmt.Errorf("%w: no compaction job %d", coordinator.ErrInvalid, id)
 	}
 	return "Completed", 0, 1, nil
 }
 
-func (f *fake) AllocIDs(_ context.Context, n int) (int64, error) {
+func (f *fake) AllocIDs(ctx context.Context, n int) (int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	first := f.nextID
@@ -197,10 +232,10 @@ func (f *fake) AllocIDs(_ context.Context, n int) (int64, error) {
 	return first, nil
 }
 
-func (f *fake) RowCount(_ context.Context, coll, part string) (int64, error) {
+func (f *fake) RowCount(ctx context.Context, coll, part string) (int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c, err := f.get(coll)
+	c, err := f.get(ctx, coll)
 	if err != nil {
 		return 0, err
 	}

@@ -17,7 +17,7 @@ func (f *fake) Write(ctx context.Context, w shards.WriteRequest) (shards.WriteRe
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c, err := f.get(w.Collection)
+	c, err := f.get(ctx, w.Collection)
 	if err != nil {
 		return shards.WriteResult{}, err
 	}
@@ -46,10 +46,10 @@ func (f *fake) Write(ctx context.Context, w shards.WriteRequest) (shards.WriteRe
 	return shards.WriteResult{Count: int64(n), Token: "tok-1"}, nil
 }
 
-func (f *fake) Delete(_ context.Context, d shards.DeleteRequest) (int64, error) {
+func (f *fake) Delete(ctx context.Context, d shards.DeleteRequest) (int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c, err := f.get(d.Collection)
+	c, err := f.get(ctx, d.Collection)
 	if err != nil {
 		return 0, err
 	}
@@ -129,7 +129,7 @@ func (f *fake) query(ctx context.Context, q shards.QueryRequest) ([]shards.Query
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.queries = append(f.queries, q)
-	c, err := f.get(q.Collection)
+	c, err := f.get(ctx, q.Collection)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +160,7 @@ func (f *fake) Search(ctx context.Context, s shards.SearchRequest, offset, limit
 	s.TopK = offset + limit
 	f.mu.Lock()
 	f.searches = append(f.searches, s)
-	c, err := f.get(s.Collection)
+	c, err := f.get(ctx, s.Collection)
 	if err != nil {
 		f.mu.Unlock()
 		return nil, err

@@ -3,16 +3,18 @@ package api
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/proxy"
 	"github.com/raftvec/raftvec/shards"
 )
 
-func (f *fake) CreatePartition(_ context.Context, coll, part string) error {
+func (f *fake) CreatePartition(ctx context.Context, coll, part string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c, err := f.get(coll)
+	c, err := f.get(ctx, coll)
 	if err != nil {
 		return err
 	}
@@ -23,10 +25,10 @@ func (f *fake) CreatePartition(_ context.Context, coll, part string) error {
 	return nil
 }
 
-func (f *fake) DropPartition(_ context.Context, coll, part string) error {
+func (f *fake) DropPartition(ctx context.Context, coll, part string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c, err := f.get(coll)
+	c, err := f.get(ctx, coll)
 	if err != nil {
 		return err
 	}
@@ -41,10 +43,10 @@ func (f *fake) DropPartition(_ context.Context, coll, part string) error {
 	return nil
 }
 
-func (f *fake) CreateIndex(_ context.Context, coll string, idx coordinator.Index) error {
+func (f *fake) CreateIndex(ctx context.Context, coll string, idx coordinator.Index) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c, err := f.get(coll)
+	c, err := f.get(ctx, coll)
 	if err != nil {
 		return err
 	}
@@ -55,10 +57,10 @@ func (f *fake) CreateIndex(_ context.Context, coll string, idx coordinator.Index
 	return nil
 }
 
-func (f *fake) DropIndex(_ context.Context, coll, name string) error {
+func (f *fake) DropIndex(ctx context.Context, coll, name string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c, err := f.get(coll)
+	c, err := f.get(ctx, coll)
 	if err != nil {
 		return err
 	}
@@ -74,10 +76,10 @@ func (f *fake) IndexLag(context.Context, string) (shards.IndexLag, error) {
 	return shards.IndexLag{}, nil
 }
 
-func (f *fake) IndexProgress(_ context.Context, coll, _ string) (int64, int64, string, string, error) {
+func (f *fake) IndexProgress(ctx context.Context, coll, _ string) (int64, int64, string, string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c, err := f.get(coll)
+	c, err := f.get(ctx, coll)
 	if err != nil {
 		return 0, 0, "", "", err
 	}
@@ -85,58 +87,149 @@ func (f *fake) IndexProgress(_ context.Context, coll, _ string) (int64, int64, s
 	return n, n, "Finished", "", nil
 }
 
-func (f *fake) CreateAlias(_ context.Context, alias, coll string) error {
+func (f *fake) CreateAlias(ctx context.Context, alias, coll string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if _, ok := f.aliases[alias]; ok {
+	a, err := f.key(ctx, alias)
+	if err != nil {
+		return err
+	}
+	if _, ok := f.aliases[a]; ok {
 		return fmt.Errorf("%w: %q", coordinator.ErrAliasExists, alias)
 	}
-	if _, ok := f.colls[coll]; !ok {
+	if _, ok := f.colls[coordinator.Qualify(proxy.Database(ctx), coll)]; !ok {
 		return fmt.Errorf("%w: %q", coordinator.ErrCollectionNotFound, coll)
 	}
-	f.aliases[alias] = coll
+	f.aliases[a] = coordinator.Qualify(proxy.Database(ctx), coll)
 	return nil
 }
 
-func (f *fake) AlterAlias(_ context.Context, alias, coll string) error {
+func (f *fake) AlterAlias(ctx context.Context, alias, coll string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if _, ok := f.aliases[alias]; !ok {
+	a, err := f.key(ctx, alias)
+	if err != nil {
+		return err
+	}
+	if _, ok := f.aliases[a]; !ok {
 		return fmt.Errorf("%w: %q", coordinator.ErrAliasNotFound, alias)
 	}
-	f.aliases[alias] = coll
+	f.aliases[a] = coordinator.Qualify(proxy.Database(ctx), coll)
 	return nil
 }
 
-func (f *fake) DropAlias(_ context.Context, alias string) error {
+func (f *fake) DropAlias(ctx context.Context, alias string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if _, ok := f.aliases[alias]; !ok {
+	a, err := f.key(ctx, alias)
+	if err != nil {
+		return err
+	}
+	if _, ok := f.aliases[a]; !ok {
 		return fmt.Errorf("%w: %q", coordinator.ErrAliasNotFound, alias)
 	}
-	delete(f.aliases, alias)
+	delete(f.aliases, a)
 	return nil
 }
 
-func (f *fake) DescribeAlias(_ context.Context, alias string) (string, error) {
+func (f *fake) DescribeAlias(ctx context.Context, alias string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c, ok := f.aliases[alias]
+	a, err := f.key(ctx, alias)
+	if err != nil {
+		return "", err
+	}
+	c, ok := f.aliases[a]
 	if !ok {
 		return "", fmt.Errorf("%w: %q", coordinator.ErrAliasNotFound, alias)
 	}
-	return c, nil
+	_, name := coordinator.SplitName(c)
+	return name, nil
 }
 
-func (f *fake) ListAliases(_ context.Context, coll string) ([]string, error) {
+func (f *fake) ListAliases(ctx context.Context, coll string) ([]string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if _, err := f.key(ctx, ""); err != nil {
+		return nil, err
+	}
 	var out []string
 	for a, c := range f.aliases {
-		if coll == "" || c == coll {
-			out = append(out, a)
+		adb, name := coordinator.SplitName(a)
+		_, target := coordinator.SplitName(c)
+		if adb == proxy.Database(ctx) && (coll == "" || target == coll) {
+			out = append(out, name)
 		}
 	}
 	slices.Sort(out)
+	return out, nil
+}
+
+func (f *fake) CreateDatabase(_ context.Context, name string, props map[string]string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.dbs[name]; ok {
+		return fmt.Errorf("%w: %q", coordinator.ErrDatabaseExists, name)
+	}
+	f.nextColl++
+	f.dbs[name] = &coordinator.Database{ID: f.nextColl, Name: name, Properties: maps.Clone(props)}
+	return nil
+}
+
+func (f *fake) DropDatabase(_ context.Context, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.dbs[name]; !ok {
+		return fmt.Errorf("%w: %q", coordinator.ErrDatabaseNotFound, name)
+	}
+	if name == coordinator.DefaultDatabase {
+		return fmt.Errorf("%w: the default database cannot be dropped", coordinator.ErrInvalid)
+	}
+	for _, c := range f.colls {
+		if c.col.Database() == name {
+			return fmt.Errorf("%w: %q still has collections", coordinator.ErrDatabaseNotEmpty, name)
+		}
+	}
+	delete(f.dbs, name)
+	return nil
+}
+
+func (f *fake) AlterDatabase(_ context.Context, name string, set map[string]string, del []string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d, ok := f.dbs[name]
+	if !ok {
+		return fmt.Errorf("%w: %q", coordinator.ErrDatabaseNotFound, name)
+	}
+	if d.Properties == nil {
+		d.Properties = map[string]string{}
+	}
+	maps.Copy(d.Properties, set)
+	for _, k := range del {
+		delete(d.Properties, k)
+	}
+	return nil
+}
+
+func (f *fake) DescribeDatabase(_ context.Context, name string) (*coordinator.Database, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d, ok := f.dbs[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", coordinator.ErrDatabaseNotFound, name)
+	}
+	cp := *d
+	cp.Properties = maps.Clone(d.Properties)
+	return &cp, nil
+}
+
+func (f *fake) ListDatabases(context.Context) ([]coordinator.Database, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []coordinator.Database
+	for _, d := range f.dbs {
+		out = append(out, *d)
+	}
+	slices.SortFunc(out, func(a, b coordinator.Database) int { return int(a.ID - b.ID) })
 	return out, nil
 }

@@ -64,9 +64,9 @@ func (s *writeScan) member(key []byte) bool {
 		name, ok := s.once(0)
 		s.name = name
 		return ok && len(name) > 0
-	case "dbName":
-		db, ok := s.once(1)
-		return ok && (len(db) == 0 || string(db) == "default")
+	case "dbName": // read by route (dbname.go)
+		_, ok := s.once(1)
+		return ok
 	case "partitionName":
 		p, ok := s.once(2)
 		s.w.partition = string(p)

@@ -64,15 +64,6 @@ func (s *Server) Starting() error {
 	return nil
 }
 
-// CheckDatabase refuses every database but "default" ("" is "default"),
-// with code 800.
-func CheckDatabase(name string) error {
-	if name != "" && name != "default" {
-		return errDatabase(name)
-	}
-	return nil
-}
-
 // CheckName validates the name of a new collection, partition, index or
 // alias (kind says which), with the message REST gives.
 func CheckName(kind, name string) error { return checkName(kind, name) }

@@ -149,6 +149,12 @@ func (s *Server) routes() []routeSpec {
 		{"aliases/drop", s.dropAlias, false},
 		{"aliases/describe", s.describeAlias, false},
 		{"aliases/list", s.listAliases, false},
+		{"databases/create", s.createDatabase, false},
+		{"databases/list", s.listDatabases, false},
+		{"databases/describe", s.describeDatabase, false},
+		{"databases/drop", s.dropDatabase, false},
+		{"databases/alter", s.alterDatabase, false},
+		{"databases/drop_properties", s.dropDatabaseProperties, false},
 	}
 }
 

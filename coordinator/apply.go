@@ -3,6 +3,7 @@ package coordinator
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/raftvec/raftvec/segment"
 )
@@ -24,6 +25,8 @@ func (m *metaFSM) applyLocked(c *command) result {
 		return result{ID: first}
 	case opCreateAlias, opAlterAlias, opDropAlias:
 		return m.aliasLocked(c.Op, c.Name, c.NewName)
+	case opCreateDatabase, opDropDatabase, opAlterDatabase:
+		return m.applyDatabaseLocked(c.Op, c.DB)
 	case opSetNode:
 		return m.setNodeLocked(c.Node)
 	case opCreateTask:
@@ -72,11 +75,19 @@ func (m *metaFSM) createLocked(c *Collection) result {
 	if c == nil {
 		return result{Err: fmt.Errorf("%w: no collection", ErrInvalid)}
 	}
-	if _, ok := m.mu.Collections[c.Name]; ok {
-		return result{Err: fmt.Errorf("%w: %q", ErrCollectionExists, c.Name)}
+	if !validStoredName(c.Name) || strings.Contains(c.DB, nameSep) {
+		return result{Err: fmt.Errorf("%w: invalid collection name %q", ErrInvalid, c.Name)}
 	}
-	if _, ok := m.mu.Aliases[c.Name]; ok {
-		return result{Err: fmt.Errorf("%w: %q is an alias", ErrCollectionExists, c.Name)}
+	if err := m.checkDatabaseLocked(c.DB); err != nil {
+		return result{Err: err}
+	}
+	c.DB = storedDB(c.DB)
+	key := c.QualifiedName()
+	if _, ok := m.mu.Collections[key]; ok {
+		return result{Err: fmt.Errorf("%w: %s", ErrCollectionExists, quoteName(key))}
+	}
+	if _, ok := m.mu.Aliases[key]; ok {
+		return result{Err: fmt.Errorf("%w: %s is an alias", ErrCollectionExists, quoteName(key))}
 	}
 	fixDefaults(&c.Schema)
 	if err := c.Schema.Validate(); err != nil {
@@ -105,7 +116,7 @@ func (m *metaFSM) createLocked(c *Collection) result {
 	for i := range c.Indexes {
 		c.Indexes[i].ID = m.nextIDLocked()
 	}
-	m.mu.Collections[c.Name] = c
+	m.mu.Collections[key] = c
 	m.placeQueriesLocked()
 	return result{ID: c.ID}
 }
@@ -113,7 +124,7 @@ func (m *metaFSM) createLocked(c *Collection) result {
 func (m *metaFSM) dropLocked(name string) result {
 	c, ok := m.mu.Collections[name]
 	if !ok {
-		return result{Err: fmt.Errorf("%w: %q", ErrCollectionNotFound, name)}
+		return result{Err: fmt.Errorf("%w: %s", ErrCollectionNotFound, quoteName(name))}
 	}
 	delete(m.mu.Collections, name)
 	for a, target := range m.mu.Aliases {
@@ -124,20 +135,34 @@ func (m *metaFSM) dropLocked(name string) result {
 	return result{ID: c.ID}
 }
 
+// renameLocked renames a collection, possibly into another database (both
+// names are qualified); its aliases follow a rename within its database,
+// and a collection with aliases cannot change database.
 func (m *metaFSM) renameLocked(oldName, newName string) result {
 	c, ok := m.mu.Collections[oldName]
 	if !ok {
-		return result{Err: fmt.Errorf("%w: %q", ErrCollectionNotFound, oldName)}
+		return result{Err: fmt.Errorf("%w: %s", ErrCollectionNotFound, quoteName(oldName))}
+	}
+	newDB, bare := SplitName(newName)
+	if !validStoredName(bare) {
+		return result{Err: fmt.Errorf("%w: invalid collection name %q", ErrInvalid, bare)}
+	}
+	if err := m.checkDatabaseLocked(newDB); err != nil {
+		return result{Err: err}
 	}
 	if _, exists := m.mu.Collections[newName]; exists {
-		return result{Err: fmt.Errorf("%w: %q", ErrCollectionExists, newName)}
+		return result{Err: fmt.Errorf("%w: %s", ErrCollectionExists, quoteName(newName))}
 	}
 	if _, exists := m.mu.Aliases[newName]; exists {
-		return result{Err: fmt.Errorf("%w: %q is an alias", ErrCollectionExists, newName)}
+		return result{Err: fmt.Errorf("%w: %s is an alias", ErrCollectionExists, quoteName(newName))}
+	}
+	if newDB != c.Database() && m.hasAliasesLocked(oldName) {
+		return result{Err: fmt.Errorf("%w: collection %s has aliases; drop them before moving it to database %q",
+			ErrInvalid, quoteName(oldName), newDB)}
 	}
 	delete(m.mu.Collections, oldName)
 	c = c.clone() // copy on write: views handed out stay unchanged
-	c.Name, c.Schema.Name = newName, newName
+	c.Name, c.Schema.Name, c.DB = bare, bare, storedDB(newDB)
 	m.mu.Collections[newName] = c
 	for a, target := range m.mu.Aliases {
 		if target == oldName {
@@ -145,6 +170,16 @@ func (m *metaFSM) renameLocked(oldName, newName string) result {
 		}
 	}
 	return result{ID: c.ID}
+}
+
+// hasAliasesLocked reports whether an alias points to the collection.
+func (m *metaFSM) hasAliasesLocked(coll string) bool {
+	for _, target := range m.mu.Aliases {
+		if target == coll {
+			return true
+		}
+	}
+	return false
 }
 
 func (m *metaFSM) createPartitionLocked(c *Collection, name string) result {
@@ -208,29 +243,40 @@ func dropIndex(c *Collection, name string) result {
 	return result{}
 }
 
+// aliasLocked creates, alters or drops an alias. The alias and its target
+// are qualified names of the same database.
 func (m *metaFSM) aliasLocked(op, alias, target string) result {
+	if err := m.checkDatabaseLocked(dbOf(alias)); err != nil {
+		return result{Err: err}
+	}
 	_, exists := m.mu.Aliases[alias]
 	switch op {
 	case opDropAlias:
 		if !exists {
-			return result{Err: fmt.Errorf("%w: %q", ErrAliasNotFound, alias)}
+			return result{Err: fmt.Errorf("%w: %s", ErrAliasNotFound, quoteName(alias))}
 		}
 		delete(m.mu.Aliases, alias)
 		return result{}
 	case opCreateAlias:
 		if exists {
-			return result{Err: fmt.Errorf("%w: %q", ErrAliasExists, alias)}
+			return result{Err: fmt.Errorf("%w: %s", ErrAliasExists, quoteName(alias))}
+		}
+		if _, name := SplitName(alias); !validStoredName(name) {
+			return result{Err: fmt.Errorf("%w: invalid alias name %q", ErrInvalid, name)}
 		}
 		if _, ok := m.mu.Collections[alias]; ok {
-			return result{Err: fmt.Errorf("%w: %q is a collection name", ErrAliasExists, alias)}
+			return result{Err: fmt.Errorf("%w: %s is a collection name", ErrAliasExists, quoteName(alias))}
 		}
 	case opAlterAlias:
 		if !exists {
-			return result{Err: fmt.Errorf("%w: %q", ErrAliasNotFound, alias)}
+			return result{Err: fmt.Errorf("%w: %s", ErrAliasNotFound, quoteName(alias))}
 		}
 	}
+	if dbOf(target) != dbOf(alias) {
+		return result{Err: fmt.Errorf("%w: alias %s and collection %s are in different databases", ErrInvalid, quoteName(alias), quoteName(target))}
+	}
 	if _, ok := m.mu.Collections[target]; !ok {
-		return result{Err: fmt.Errorf("%w: %q", ErrCollectionNotFound, target)}
+		return result{Err: fmt.Errorf("%w: %s", ErrCollectionNotFound, quoteName(target))}
 	}
 	m.mu.Aliases[alias] = target
 	return result{}

@@ -134,23 +134,24 @@ func (c *Coordinator) sync(ctx context.Context) error {
 // Sync is sync for callers outside the package (startup readiness).
 func (c *Coordinator) Sync(ctx context.Context) error { return c.sync(ctx) }
 
-// CreateCollection creates a collection; it returns the stored copy with
-// IDs assigned.
+// CreateCollection creates a collection in its database (coll.DB); it
+// returns the stored copy with IDs assigned.
 func (c *Coordinator) CreateCollection(ctx context.Context, coll *Collection) (*Collection, error) {
 	if _, err := c.propose(ctx, command{Op: opCreateCollection, Collection: coll}); err != nil {
 		return nil, err
 	}
-	return c.fsm.get(coll.Name)
+	return c.fsm.get(coll.QualifiedName())
 }
 
 // DropCollection drops a collection and its aliases; it returns what was
-// dropped.
+// dropped. name is qualified (Qualify), as every collection or alias name
+// the Coordinator takes.
 func (c *Coordinator) DropCollection(ctx context.Context, name string) (*Collection, error) {
 	coll, err := c.fsm.get(name)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.propose(ctx, command{Op: opDropCollection, Name: coll.Name}); err != nil {
+	if _, err := c.propose(ctx, command{Op: opDropCollection, Name: coll.QualifiedName()}); err != nil {
 		return nil, err
 	}
 	return coll, nil
@@ -174,10 +175,11 @@ func (c *Coordinator) CollectionViewStrong(ctx context.Context, name string) (*C
 	return c.fsm.shared(name)
 }
 
-// Collections returns copies of every collection, sorted by name.
+// Collections returns copies of every collection of every database, sorted
+// by qualified name.
 func (c *Coordinator) Collections() []*Collection {
 	var out []*Collection
-	for _, n := range c.fsm.list() {
+	for _, n := range c.fsm.keys() {
 		if coll, err := c.fsm.get(n); err == nil {
 			out = append(out, coll)
 		}
@@ -185,15 +187,17 @@ func (c *Coordinator) Collections() []*Collection {
 	return out
 }
 
-// ListCollections returns collection names after a read barrier.
-func (c *Coordinator) ListCollections(ctx context.Context) ([]string, error) {
+// ListCollections returns the names of a database's collections after a
+// read barrier.
+func (c *Coordinator) ListCollections(ctx context.Context, db string) ([]string, error) {
 	if err := c.sync(ctx); err != nil {
 		return nil, err
 	}
-	return c.fsm.list(), nil
+	return c.fsm.list(db)
 }
 
-// Rename renames a collection.
+// Rename renames a collection; the new qualified name may be in another
+// database (a collection with aliases cannot move).
 func (c *Coordinator) Rename(ctx context.Context, oldName, newName string) error {
 	_, err := c.propose(ctx, command{Op: opRenameCollection, Name: oldName, NewName: newName})
 	return err
@@ -251,31 +255,43 @@ func (c *Coordinator) DropAlias(ctx context.Context, alias string) error {
 	return err
 }
 
-// Alias returns the collection an alias points to.
+// Alias returns the name of the collection an alias (qualified) points
+// to, in the alias's database.
 func (c *Coordinator) Alias(ctx context.Context, alias string) (string, error) {
 	if err := c.sync(ctx); err != nil {
 		return "", err
 	}
 	c.fsm.mu.RLock()
 	defer c.fsm.mu.RUnlock()
+	if err := c.fsm.checkDatabaseLocked(dbOf(alias)); err != nil {
+		return "", err
+	}
 	t, ok := c.fsm.mu.Aliases[alias]
 	if !ok {
-		return "", fmt.Errorf("%w: %q", ErrAliasNotFound, alias)
+		return "", fmt.Errorf("%w: %s", ErrAliasNotFound, quoteName(alias))
 	}
-	return t, nil
+	_, name := SplitName(t)
+	return name, nil
 }
 
-// Aliases lists aliases (of one collection when coll != ""), sorted.
-func (c *Coordinator) Aliases(ctx context.Context, coll string) ([]string, error) {
+// Aliases lists the aliases of a database (of its collection coll when
+// coll != ""), sorted.
+func (c *Coordinator) Aliases(ctx context.Context, db, coll string) ([]string, error) {
 	if err := c.sync(ctx); err != nil {
 		return nil, err
 	}
 	c.fsm.mu.RLock()
 	defer c.fsm.mu.RUnlock()
+	if err := c.fsm.checkDatabaseLocked(db); err != nil {
+		return nil, err
+	}
+	db = NormalizeDatabase(db)
 	out := []string{}
 	for a, t := range c.fsm.mu.Aliases {
-		if coll == "" || t == coll {
-			out = append(out, a)
+		adb, name := SplitName(a)
+		_, target := SplitName(t)
+		if adb == db && (coll == "" || target == coll) {
+			out = append(out, name)
 		}
 	}
 	sort.Strings(out)

@@ -3,6 +3,8 @@ package coordinator
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -27,6 +29,13 @@ import (
 //	alloc n=10
 //	get name=c   (resolves aliases)
 //	show
+//
+// Collection and alias commands take db=d (default: the default database;
+// rename also to_db=d). Databases:
+//
+//	db-create name=d [props=k=v,...] | db-drop name=d
+//	db-alter name=d [set=k=v,...] [delete=k,...]
+//	dbs   (every database) | list [db=d]   (a database's collections)
 func TestDataDriven(t *testing.T) {
 	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
 		m := newMetaFSM(nil)
@@ -42,6 +51,9 @@ func TestDataDriven(t *testing.T) {
 				return v
 			}
 			run := func(c command) string { return formatResult(applyCmd(t, m, c)) }
+			// qn is the qualified name of argument key in the db argument's
+			// database.
+			qn := func(key string) string { return Qualify(str("db", ""), str(key, "")) }
 			switch d.Cmd {
 			case "node":
 				n := &NodeInfo{ID: str("id", ""), State: str("state", NodeUp)}
@@ -61,34 +73,50 @@ func TestDataDriven(t *testing.T) {
 					pk.MaxLength = 64
 				}
 				c.Schema.AutoID = d.HasArg("auto_id")
+				c.DB = str("db", "")
 				return run(command{Op: opCreateCollection, Collection: c})
 			case "drop":
-				return run(command{Op: opDropCollection, Name: str("name", "")})
+				return run(command{Op: opDropCollection, Name: qn("name")})
 			case "rename":
-				return run(command{Op: opRenameCollection, Name: str("name", ""), NewName: str("to", "")})
+				return run(command{Op: opRenameCollection, Name: qn("name"), NewName: Qualify(str("to_db", str("db", "")), str("to", ""))})
 			case "load":
 				loaded := true
 				d.MaybeScanArgs(t, "loaded", &loaded)
-				return run(command{Op: opSetLoaded, Name: str("name", ""), Loaded: loaded, N: int64(num("replicas", 0))})
+				return run(command{Op: opSetLoaded, Name: qn("name"), Loaded: loaded, N: int64(num("replicas", 0))})
 			case "partition-create", "partition-drop":
 				op := map[string]string{"partition-create": opCreatePartition, "partition-drop": opDropPartition}[d.Cmd]
-				return run(command{Op: op, Name: str("coll", ""), Partition: str("name", "")})
+				return run(command{Op: op, Name: qn("coll"), Partition: str("name", "")})
 			case "index-create":
 				ix := &Index{Name: str("name", ""), FieldName: str("field", "vec"), IndexType: str("type", "HNSW"), MetricType: str("metric", "L2")}
-				return run(command{Op: opCreateIndex, Name: str("coll", ""), Index: ix})
+				return run(command{Op: opCreateIndex, Name: qn("coll"), Index: ix})
 			case "index-drop":
-				return run(command{Op: opDropIndex, Name: str("coll", ""), NewName: str("name", "")})
+				return run(command{Op: opDropIndex, Name: qn("coll"), NewName: str("name", "")})
 			case "alias-create", "alias-alter", "alias-drop":
 				op := map[string]string{"alias-create": opCreateAlias, "alias-alter": opAlterAlias, "alias-drop": opDropAlias}[d.Cmd]
-				return run(command{Op: op, Name: str("alias", ""), NewName: str("coll", "")})
+				return run(command{Op: op, Name: qn("alias"), NewName: qn("coll")})
 			case "alloc":
 				return run(command{Op: opAllocIDs, N: int64(num("n", 0))})
 			case "get":
-				c, err := m.get(str("name", ""))
+				c, err := m.get(qn("name"))
 				if err != nil {
 					return fmt.Sprintf("error %s: %v\n", errName(err), err)
 				}
-				return fmt.Sprintf("%s id=%d partitions=%d indexes=%d\n", c.Name, c.ID, len(c.Partitions), len(c.Indexes))
+				return fmt.Sprintf("%s id=%d partitions=%d indexes=%d\n", display(c.QualifiedName()), c.ID, len(c.Partitions), len(c.Indexes))
+			case "db-create", "db-drop", "db-alter":
+				op := map[string]string{"db-create": opCreateDatabase, "db-drop": opDropDatabase, "db-alter": opAlterDatabase}[d.Cmd]
+				ch := &dbChange{Name: str("name", ""), Properties: keyValues(str("props", str("set", "")))}
+				if del := str("delete", ""); del != "" {
+					ch.DeleteKeys = strings.Split(del, ",")
+				}
+				return run(command{Op: op, DB: ch})
+			case "dbs":
+				return dumpDatabases(m)
+			case "list":
+				names, err := m.list(str("db", ""))
+				if err != nil {
+					return fmt.Sprintf("error %s: %v\n", errName(err), err)
+				}
+				return fmt.Sprintf("%v\n", names)
 			case "task":
 				var seg int
 				d.ScanArgs(t, "segment", &seg)
@@ -122,6 +150,9 @@ var sentinels = []struct {
 	{ErrIndexExists, "ErrIndexExists"},
 	{ErrAliasNotFound, "ErrAliasNotFound"},
 	{ErrAliasExists, "ErrAliasExists"},
+	{ErrDatabaseNotFound, "ErrDatabaseNotFound"},
+	{ErrDatabaseExists, "ErrDatabaseExists"},
+	{ErrDatabaseNotEmpty, "ErrDatabaseNotEmpty"},
 	{ErrInvalid, "ErrInvalid"},
 	{segment.ErrSchema, "segment.ErrSchema"},
 }
@@ -165,7 +196,7 @@ func dumpState(m *metaFSM) string {
 			queries = append(queries, strings.Join(sp.Queries, ","))
 		}
 		fmt.Fprintf(&b, "collection %s id=%d schema=%s auto_id=%v shards=%d replicas=%d loaded=%v placement=[%s]\n",
-			name, c.ID, c.Schema.Name, c.Schema.AutoID, c.ShardsNum, c.ReplicaNumber, c.Loaded, strings.Join(placement, " "))
+			display(name), c.ID, c.Schema.Name, c.Schema.AutoID, c.ShardsNum, c.ReplicaNumber, c.Loaded, strings.Join(placement, " "))
 		if strings.Join(queries, "") != "" || c.Released {
 			fmt.Fprintf(&b, "  queries=[%s] released=%v\n", strings.Join(queries, " "), c.Released)
 		}
@@ -184,9 +215,55 @@ func dumpState(m *metaFSM) string {
 	}
 	sort.Strings(aliases)
 	for _, a := range aliases {
-		fmt.Fprintf(&b, "alias %s -> %s\n", a, m.mu.Aliases[a])
+		fmt.Fprintf(&b, "alias %s -> %s\n", display(a), display(m.mu.Aliases[a]))
+	}
+	if len(m.mu.Databases) > 0 {
+		b.WriteString(dumpDatabasesLocked(m))
 	}
 	fmt.Fprintf(&b, "next_id=%d next_auto_id=autoIDBase+%d\n", m.mu.NextID, m.mu.NextAutoID-autoIDBase)
+	return b.String()
+}
+
+// display prints a qualified name as db.name (the bare name in the
+// default database).
+func display(q string) string {
+	db, name := SplitName(q)
+	if db == DefaultDatabase {
+		return name
+	}
+	return db + "." + name
+}
+
+// keyValues parses k=v,k2=v2 (nil for "").
+func keyValues(s string) map[string]string {
+	if s == "" {
+		return nil
+	}
+	out := map[string]string{}
+	for _, kv := range strings.Split(s, ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		out[k] = v
+	}
+	return out
+}
+
+// dumpDatabases prints every database in creation order.
+func dumpDatabases(m *metaFSM) string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return dumpDatabasesLocked(m)
+}
+
+func dumpDatabasesLocked(m *metaFSM) string {
+	var b strings.Builder
+	for _, db := range m.databasesLocked() {
+		keys := slices.Sorted(maps.Keys(db.Properties))
+		var props []string
+		for _, k := range keys {
+			props = append(props, k+"="+db.Properties[k])
+		}
+		fmt.Fprintf(&b, "database %s id=%d properties=[%s] collections=%v\n", db.Name, db.ID, strings.Join(props, " "), m.collectionsInLocked(db.Name))
+	}
 	return b.String()
 }
 

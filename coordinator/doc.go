@@ -1,6 +1,7 @@
-// Package coordinator owns the metadata Raft group ("meta"): collections and
-// their schemas, partitions, indexes, aliases, auto-ID allocation, the node
-// registry and the placement of shard replicas on nodes. In standalone mode
+// Package coordinator owns the metadata Raft group ("meta"): databases,
+// collections and their schemas, partitions, indexes, aliases, auto-ID
+// allocation, the node registry and the placement of shard replicas on
+// nodes. In standalone mode
 // it is a one-voter group; in a cluster the nodes that bootstrap it are
 // voters. Followers forward proposals and read-index requests to the leader
 // over RPC (Service).
@@ -11,6 +12,12 @@
 //     by Apply from counters in the replicated state, so they are never
 //     reused, across restarts included.
 //   - Readers get deep copies; nothing outside the FSM mutates its state.
+//   - Collections and aliases are keyed by qualified name (Qualify): the
+//     bare name in the default database, so state written before
+//     databases existed is the default database's unchanged. No stored
+//     name holds the separator, so no name of one database resolves in
+//     another. The default database always exists; a database with
+//     collections is never dropped.
 //   - Auto IDs are handed out in blocks committed before use.
 //   - Placement is a pure function of the replicated state: a shard's voters
 //     are R consecutive live data nodes; a node that goes down, is removed or

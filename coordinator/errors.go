@@ -13,6 +13,10 @@ var (
 	ErrIndexExists        = errors.New("index already exists")
 	ErrAliasNotFound      = errors.New("alias not found")
 	ErrAliasExists        = errors.New("alias already exists")
+	ErrDatabaseNotFound   = errors.New("database not found")
+	ErrDatabaseExists     = errors.New("database already exists")
+	// ErrDatabaseNotEmpty: dropping a database that still has collections.
+	ErrDatabaseNotEmpty = errors.New("database not empty")
 	// ErrNotLoaded: a search or query on a collection that was released
 	// (and not loaded again).
 	ErrNotLoaded = errors.New("collection not loaded")

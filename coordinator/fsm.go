@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"sync"
 	"sync/atomic"
 
@@ -34,6 +33,9 @@ const (
 	opSetNode          = "set_node"
 	opCreateTask       = "create_task"
 	opFinishTask       = "finish_task"
+	opCreateDatabase   = "create_database"
+	opDropDatabase     = "drop_database"
+	opAlterDatabase    = "alter_database"
 )
 
 // command is a metadata log entry. Metadata is small, so it is JSON.
@@ -48,6 +50,7 @@ type command struct {
 	N          int64         `json:"n,omitempty"`
 	Node       *NodeInfo     `json:"node,omitempty"`
 	Task       *Task         `json:"task,omitempty"`
+	DB         *dbChange     `json:"db,omitempty"`     // database commands
 	Import     *importChange `json:"import,omitempty"` // import-job commands (jobs.go)
 }
 
@@ -66,6 +69,10 @@ type metaState struct {
 	Tasks       map[int64]*Task        `json:"tasks"`
 	NextID      int64                  `json:"next_id"`
 	NextAutoID  int64                  `json:"next_auto_id"`
+	// Databases are the databases but the default one, which is stored
+	// only once altered (databases.go); absent from states written before
+	// databases existed.
+	Databases map[string]*Database `json:"databases,omitempty"`
 	// Imports are the bulk-import jobs (jobs.go); absent from states
 	// written before imports existed.
 	Imports map[int64]*ImportJob `json:"imports,omitempty"`
@@ -75,7 +82,7 @@ type metaState struct {
 const autoIDBase = 1 << 40
 
 func newMetaState() metaState {
-	return metaState{Collections: map[string]*Collection{}, Aliases: map[string]string{}, Nodes: map[string]*NodeInfo{}, Tasks: map[int64]*Task{}, NextID: 1, NextAutoID: autoIDBase}
+	return metaState{Collections: map[string]*Collection{}, Aliases: map[string]string{}, Nodes: map[string]*NodeInfo{}, Tasks: map[int64]*Task{}, NextID: 1, NextAutoID: autoIDBase, Databases: map[string]*Database{}}
 }
 
 // metaFSM is the deterministic state machine of the metadata group.
@@ -187,8 +194,12 @@ func (s *metaSnapshot) Persist(sink hraft.SnapshotSink) error {
 
 func (s *metaSnapshot) Release() {}
 
-// resolveLocked maps a name or alias to a collection.
+// resolveLocked maps the qualified name of a collection or alias to a
+// collection; a database that does not exist is ErrDatabaseNotFound.
 func (m *metaFSM) resolveLocked(name string) (*Collection, error) {
+	if err := m.checkDatabaseLocked(dbOf(name)); err != nil {
+		return nil, err
+	}
 	if c, ok := m.mu.Collections[name]; ok {
 		return c, nil
 	}
@@ -197,19 +208,30 @@ func (m *metaFSM) resolveLocked(name string) (*Collection, error) {
 			return c, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: %q", ErrCollectionNotFound, name)
+	return nil, fmt.Errorf("%w: %s", ErrCollectionNotFound, quoteName(name))
 }
 
-// list returns collection names, sorted.
-func (m *metaFSM) list() []string {
+// dbOf is the database of a qualified name.
+func dbOf(q string) string {
+	db, _ := SplitName(q)
+	return db
+}
+
+// list returns the names of a database's collections, sorted.
+func (m *metaFSM) list(db string) ([]string, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	out := make([]string, 0, len(m.mu.Collections))
-	for n := range m.mu.Collections {
-		out = append(out, n)
+	if err := m.checkDatabaseLocked(db); err != nil {
+		return nil, err
 	}
-	sort.Strings(out)
-	return out
+	return m.collectionsInLocked(db), nil
+}
+
+// keys returns the qualified names of every collection, sorted.
+func (m *metaFSM) keys() []string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.sortedCollectionsLocked()
 }
 
 // get returns a deep copy of a collection, resolving aliases.

@@ -217,7 +217,7 @@ func TestSharedNeverChanges(t *testing.T) {
 	}
 	for _, cmd := range workload() {
 		mustApply(t, m, cmd)
-		for _, name := range m.list() {
+		for _, name := range m.keys() {
 			c, err := m.shared(name)
 			if err != nil {
 				t.Fatal(err)

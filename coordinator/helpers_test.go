@@ -122,5 +122,19 @@ func workload() []command {
 		{Op: opSetNode, Node: &NodeInfo{ID: "n2", State: NodeDown}},
 		{Op: opDropCollection, Name: "b"},
 		{Op: opAllocIDs, N: 7},
+		// Databases: one holding a collection and an alias named as the
+		// default database's, altered; another created and dropped.
+		{Op: opCreateDatabase, DB: &dbChange{Name: "db1", Properties: map[string]string{"k": "v", "a": "b"}}},
+		{Op: opCreateDatabase, DB: &dbChange{Name: "db2"}},
+		{Op: opCreateCollection, Collection: inDB("db1", testCollection("a2", 2, 4))},
+		{Op: opCreateAlias, Name: Qualify("db1", "x"), NewName: Qualify("db1", "a2")},
+		{Op: opAlterDatabase, DB: &dbChange{Name: "db1", Properties: map[string]string{"k": "w"}, DeleteKeys: []string{"a"}}},
+		{Op: opDropDatabase, DB: &dbChange{Name: "db2"}},
 	}
+}
+
+// inDB puts a collection in a database.
+func inDB(db string, c *Collection) *Collection {
+	c.DB = db
+	return c
 }

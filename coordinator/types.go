@@ -45,6 +45,9 @@ type Collection struct {
 	// makes reads answer "collection not loaded" until the next load.
 	QueryReplicas int  `json:",omitempty"`
 	Released      bool `json:",omitempty"`
+	// DB is the collection's database: "" for the default one (the
+	// collections created before databases existed included).
+	DB string `json:",omitempty"`
 }
 
 // Partition keys: a collection with a partition key field has

@@ -28,8 +28,8 @@ type View struct {
 	byID  map[int64]*Collection
 }
 
-// Collections returns the view's collections sorted by name (shared: do not
-// modify).
+// Collections returns the view's collections of every database, sorted by
+// name, then database (shared: do not modify).
 func (v *View) Collections() []*Collection { return v.colls }
 
 // ByID returns a collection of the view by ID.
@@ -62,7 +62,7 @@ func (m *metaFSM) view() *View {
 		v.byID[c.ID] = c
 	}
 	m.mu.RUnlock()
-	sort.Slice(v.colls, func(i, j int) bool { return v.colls[i].Name < v.colls[j].Name })
+	sortCollections(v.colls)
 	for {
 		old := m.views.p.Load()
 		if old != nil && old.Gen >= v.Gen {
@@ -78,8 +78,16 @@ func (m *metaFSM) view() *View {
 // in-place change, so views handed out earlier never change.
 func (m *metaFSM) ownLocked(c *Collection) *Collection {
 	cp := c.clone()
-	m.mu.Collections[c.Name] = cp
+	m.mu.Collections[c.QualifiedName()] = cp
 	return cp
+}
+
+// sortCollections sorts collections by name, then database.
+func sortCollections(colls []*Collection) {
+	sort.Slice(colls, func(i, j int) bool {
+		a, b := colls[i], colls[j]
+		return a.Name < b.Name || a.Name == b.Name && a.DB < b.DB
+	})
 }
 
 // View returns this replica's current metadata view (no read barrier).
@@ -92,6 +100,6 @@ func NewView(gen uint64, nextID int64, colls []*Collection) *View {
 	for _, c := range colls {
 		v.byID[c.ID] = c
 	}
-	sort.Slice(v.colls, func(i, j int) bool { return v.colls[i].Name < v.colls[j].Name })
+	sortCollections(v.colls)
 	return v
 }

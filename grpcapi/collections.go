@@ -15,10 +15,18 @@ import (
 
 	"github.com/raftvec/raftvec/api"
 	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/proxy"
 )
 
-// Connect answers the SDKs' handshake.
+// Connect answers the SDKs' handshake; as in Milvus it fails when the
+// database of the dbname metadata (the SDK's DBName, UseDatabase) does not
+// exist (the default one always does).
 func (s *Service) Connect(ctx context.Context, r *milvuspb.ConnectRequest) (*milvuspb.ConnectResponse, error) {
+	if db := proxy.Database(ctx); db != coordinator.DefaultDatabase {
+		if _, err := s.b.DescribeDatabase(ctx, db); err != nil {
+			return &milvuspb.ConnectResponse{Status: toStatus(err)}, nil
+		}
+	}
 	host, _ := os.Hostname()
 	return &milvuspb.ConnectResponse{Status: ok(), Identifier: time.Now().UnixNano(),
 		ServerInfo: &commonpb.ServerInfo{BuildTags: s.version, GoVersion: runtime.Version(),
@@ -42,16 +50,8 @@ func (s *Service) CheckHealth(ctx context.Context, r *milvuspb.CheckHealthReques
 	return &milvuspb.CheckHealthResponse{Status: ok(), IsHealthy: true}, nil
 }
 
-// ListDatabases lists the one database.
-func (s *Service) ListDatabases(ctx context.Context, r *milvuspb.ListDatabasesRequest) (*milvuspb.ListDatabasesResponse, error) {
-	return &milvuspb.ListDatabasesResponse{Status: ok(), DbNames: []string{"default"}, DbIds: []int64{1}}, nil
-}
-
 // CreateCollection creates a collection from a serialized schema.
 func (s *Service) CreateCollection(ctx context.Context, r *milvuspb.CreateCollectionRequest) (*commonpb.Status, error) {
-	if err := api.CheckDatabase(r.GetDbName()); err != nil {
-		return toStatus(err), nil
-	}
 	req, err := createRequest(r.GetCollectionName(), r.GetSchema(), r.GetShardsNum(), r.GetConsistencyLevel())
 	if err != nil {
 		return toStatus(err), nil
@@ -64,14 +64,11 @@ func (s *Service) CreateCollection(ctx context.Context, r *milvuspb.CreateCollec
 
 // DropCollection drops a collection and its data.
 func (s *Service) DropCollection(ctx context.Context, r *milvuspb.DropCollectionRequest) (*commonpb.Status, error) {
-	return s.do(r.GetDbName(), func() error { return s.b.DropCollection(ctx, r.GetCollectionName()) }), nil
+	return s.do(func() error { return s.b.DropCollection(ctx, r.GetCollectionName()) }), nil
 }
 
 // HasCollection reports whether a collection (or alias) exists.
 func (s *Service) HasCollection(ctx context.Context, r *milvuspb.HasCollectionRequest) (*milvuspb.BoolResponse, error) {
-	if err := api.CheckDatabase(r.GetDbName()); err != nil {
-		return &milvuspb.BoolResponse{Status: toStatus(err)}, nil
-	}
 	_, err := s.b.DescribeCollection(ctx, r.GetCollectionName())
 	if errors.Is(err, coordinator.ErrCollectionNotFound) {
 		return &milvuspb.BoolResponse{Status: ok(), Value: false}, nil
@@ -81,7 +78,7 @@ func (s *Service) HasCollection(ctx context.Context, r *milvuspb.HasCollectionRe
 
 // DescribeCollection describes a collection, resolving aliases.
 func (s *Service) DescribeCollection(ctx context.Context, r *milvuspb.DescribeCollectionRequest) (*milvuspb.DescribeCollectionResponse, error) {
-	col, err := s.collection(ctx, r.GetDbName(), r.GetCollectionName())
+	col, err := s.collection(ctx, r.GetCollectionName())
 	if err != nil {
 		return &milvuspb.DescribeCollectionResponse{Status: toStatus(err)}, nil
 	}
@@ -91,7 +88,7 @@ func (s *Service) DescribeCollection(ctx context.Context, r *milvuspb.DescribeCo
 	}
 	out := &milvuspb.DescribeCollectionResponse{Status: ok(), Schema: protoSchema(&col.Schema),
 		CollectionID: col.ID, CollectionName: col.Name, ShardsNum: int32(col.ShardsNum), Aliases: aliases,
-		ConsistencyLevel: protoLevel(col.Consistency), DbName: "default", NumPartitions: int64(len(col.Partitions))}
+		ConsistencyLevel: protoLevel(col.Consistency), DbName: col.Database(), NumPartitions: int64(len(col.Partitions))}
 	for i := 0; i < col.ShardsNum; i++ {
 		ch := col.Name + "_shard_" + strconv.Itoa(i)
 		out.VirtualChannelNames, out.PhysicalChannelNames = append(out.VirtualChannelNames, ch), append(out.PhysicalChannelNames, ch)
@@ -104,9 +101,6 @@ func (s *Service) DescribeCollection(ctx context.Context, r *milvuspb.DescribeCo
 
 // ShowCollections lists the collections.
 func (s *Service) ShowCollections(ctx context.Context, r *milvuspb.ShowCollectionsRequest) (*milvuspb.ShowCollectionsResponse, error) {
-	if err := api.CheckDatabase(r.GetDbName()); err != nil {
-		return &milvuspb.ShowCollectionsResponse{Status: toStatus(err)}, nil
-	}
 	names, err := s.b.ListCollections(ctx)
 	if err != nil {
 		return &milvuspb.ShowCollectionsResponse{Status: toStatus(err)}, nil
@@ -116,21 +110,18 @@ func (s *Service) ShowCollections(ctx context.Context, r *milvuspb.ShowCollectio
 
 // RenameCollection renames a collection.
 func (s *Service) RenameCollection(ctx context.Context, r *milvuspb.RenameCollectionRequest) (*commonpb.Status, error) {
-	if err := api.CheckDatabase(r.GetNewDBName()); err != nil {
-		return toStatus(err), nil
-	}
-	return s.do(r.GetDbName(), func() error {
+	return s.do(func() error {
 		if err := api.CheckName("collection", r.GetNewName()); err != nil {
 			return err
 		}
-		return s.b.RenameCollection(ctx, r.GetOldName(), r.GetNewName())
+		return s.b.RenameCollection(ctx, r.GetOldName(), r.GetNewDBName(), r.GetNewName())
 	}), nil
 }
 
 // LoadCollection loads a collection (replica_number query replicas per
 // shard when given).
 func (s *Service) LoadCollection(ctx context.Context, r *milvuspb.LoadCollectionRequest) (*commonpb.Status, error) {
-	return s.do(r.GetDbName(), func() error {
+	return s.do(func() error {
 		n := int(r.GetReplicaNumber())
 		if n < 0 || n > 16 {
 			return fmt.Errorf("%w: replica_number must be between 1 and 16 (0: one)", api.ErrInvalid)
@@ -142,12 +133,12 @@ func (s *Service) LoadCollection(ctx context.Context, r *milvuspb.LoadCollection
 // ReleaseCollection releases a collection: reads answer code 101 until
 // the next load.
 func (s *Service) ReleaseCollection(ctx context.Context, r *milvuspb.ReleaseCollectionRequest) (*commonpb.Status, error) {
-	return s.do(r.GetDbName(), func() error { return s.b.SetLoaded(ctx, r.GetCollectionName(), false, 0) }), nil
+	return s.do(func() error { return s.b.SetLoaded(ctx, r.GetCollectionName(), false, 0) }), nil
 }
 
 // GetLoadState reports whether a collection is loaded.
 func (s *Service) GetLoadState(ctx context.Context, r *milvuspb.GetLoadStateRequest) (*milvuspb.GetLoadStateResponse, error) {
-	p, err := s.loadProgress(ctx, r.GetDbName(), r.GetCollectionName())
+	p, err := s.loadProgress(ctx, r.GetCollectionName())
 	if err != nil {
 		return &milvuspb.GetLoadStateResponse{Status: toStatus(err)}, nil
 	}
@@ -163,7 +154,7 @@ func (s *Service) GetLoadState(ctx context.Context, r *milvuspb.GetLoadStateRequ
 
 // GetLoadingProgress reports how far a load has come, in percent.
 func (s *Service) GetLoadingProgress(ctx context.Context, r *milvuspb.GetLoadingProgressRequest) (*milvuspb.GetLoadingProgressResponse, error) {
-	p, err := s.loadProgress(ctx, r.GetDbName(), r.GetCollectionName())
+	p, err := s.loadProgress(ctx, r.GetCollectionName())
 	if err != nil {
 		return &milvuspb.GetLoadingProgressResponse{Status: toStatus(err)}, nil
 	}
@@ -172,8 +163,8 @@ func (s *Service) GetLoadingProgress(ctx context.Context, r *milvuspb.GetLoading
 }
 
 // loadProgress is -1 for a collection that is not loaded.
-func (s *Service) loadProgress(ctx context.Context, db, name string) (int, error) {
-	col, err := s.collection(ctx, db, name)
+func (s *Service) loadProgress(ctx context.Context, name string) (int, error) {
+	col, err := s.collection(ctx, name)
 	if err != nil {
 		return 0, err
 	}
@@ -185,17 +176,14 @@ func (s *Service) loadProgress(ctx context.Context, db, name string) (int, error
 
 // GetCollectionStatistics reports the live row count.
 func (s *Service) GetCollectionStatistics(ctx context.Context, r *milvuspb.GetCollectionStatisticsRequest) (*milvuspb.GetCollectionStatisticsResponse, error) {
-	n, err := s.rowCount(ctx, r.GetDbName(), r.GetCollectionName(), "")
+	n, err := s.rowCount(ctx, r.GetCollectionName(), "")
 	if err != nil {
 		return &milvuspb.GetCollectionStatisticsResponse{Status: toStatus(err)}, nil
 	}
 	return &milvuspb.GetCollectionStatisticsResponse{Status: ok(), Stats: rowCountStats(n)}, nil
 }
 
-func (s *Service) rowCount(ctx context.Context, db, coll, part string) (int64, error) {
-	if err := api.CheckDatabase(db); err != nil {
-		return 0, err
-	}
+func (s *Service) rowCount(ctx context.Context, coll, part string) (int64, error) {
 	return s.b.RowCount(ctx, coll, part)
 }
 
@@ -206,10 +194,7 @@ func rowCountStats(n int64) []*commonpb.KeyValuePair {
 // Flush seals and flushes every growing segment of the collections and
 // waits, so GetFlushState answers flushed at once.
 func (s *Service) Flush(ctx context.Context, r *milvuspb.FlushRequest) (*milvuspb.FlushResponse, error) {
-	if err := api.CheckDatabase(r.GetDbName()); err != nil {
-		return &milvuspb.FlushResponse{Status: toStatus(err)}, nil
-	}
-	out := &milvuspb.FlushResponse{Status: ok(), DbName: "default"}
+	out := &milvuspb.FlushResponse{Status: ok(), DbName: proxy.Database(ctx)}
 	for _, name := range r.GetCollectionNames() {
 		if err := s.b.Flush(ctx, name); err != nil {
 			return &milvuspb.FlushResponse{Status: toStatus(err)}, nil
@@ -251,10 +236,5 @@ func (s *Service) GetCompactionState(ctx context.Context, r *milvuspb.GetCompact
 	return out, nil
 }
 
-// do runs a metadata call after the database check.
-func (s *Service) do(db string, fn func() error) *commonpb.Status {
-	if err := api.CheckDatabase(db); err != nil {
-		return toStatus(err)
-	}
-	return toStatus(fn())
-}
+// do runs a metadata call and returns its status.
+func (s *Service) do(fn func() error) *commonpb.Status { return toStatus(fn()) }

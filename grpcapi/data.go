@@ -19,20 +19,17 @@ const SessionHeader = "raftvec-session-token"
 
 // Insert writes columnar rows.
 func (s *Service) Insert(ctx context.Context, r *milvuspb.InsertRequest) (*milvuspb.MutationResult, error) {
-	return s.write(ctx, r.GetDbName(), r.GetCollectionName(), r.GetPartitionName(), r.GetFieldsData(), int(r.GetNumRows()), false)
+	return s.write(ctx, r.GetCollectionName(), r.GetPartitionName(), r.GetFieldsData(), int(r.GetNumRows()), false)
 }
 
 // Upsert inserts or replaces columnar rows by primary key.
 func (s *Service) Upsert(ctx context.Context, r *milvuspb.UpsertRequest) (*milvuspb.MutationResult, error) {
-	return s.write(ctx, r.GetDbName(), r.GetCollectionName(), r.GetPartitionName(), r.GetFieldsData(), int(r.GetNumRows()), true)
+	return s.write(ctx, r.GetCollectionName(), r.GetPartitionName(), r.GetFieldsData(), int(r.GetNumRows()), true)
 }
 
-func (s *Service) write(ctx context.Context, db, coll, part string, fields []*schemapb.FieldData, n int, upsert bool) (*milvuspb.MutationResult, error) {
+func (s *Service) write(ctx context.Context, coll, part string, fields []*schemapb.FieldData, n int, upsert bool) (*milvuspb.MutationResult, error) {
 	fail := func(err error) (*milvuspb.MutationResult, error) {
 		return &milvuspb.MutationResult{Status: toStatus(err)}, nil
-	}
-	if err := api.CheckDatabase(db); err != nil {
-		return fail(err)
 	}
 	rows, err := decodeRows(fields, n)
 	if err != nil {
@@ -60,9 +57,6 @@ func (s *Service) write(ctx context.Context, db, coll, part string, fields []*sc
 
 // Delete deletes the rows matching an expression.
 func (s *Service) Delete(ctx context.Context, r *milvuspb.DeleteRequest) (*milvuspb.MutationResult, error) {
-	if err := api.CheckDatabase(r.GetDbName()); err != nil {
-		return &milvuspb.MutationResult{Status: toStatus(err)}, nil
-	}
 	params, err := templateValues(r.GetExprTemplateValues())
 	if err != nil {
 		return &milvuspb.MutationResult{Status: toStatus(err)}, nil

@@ -16,6 +16,9 @@
 //   - Every RPC is authenticated by the "authorization" metadata
 //     (base64 of "user:password" or of an API key) when auth is on, and
 //     refused with code 1 while the node is starting.
+//   - Every RPC addresses one database, put in its context before the
+//     handler runs: the request's db_name, else the "dbname" metadata the
+//     SDKs send, else the default database.
 //   - A request that fails validation changes nothing (the api methods
 //     validate before they propose).
 //   - Methods raftvec does not serve answer codes.Unimplemented, as the

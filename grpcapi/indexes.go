@@ -18,9 +18,6 @@ import (
 // metric_type and the build params, flat (Go SDK) or as a "params" JSON
 // object (pymilvus).
 func (s *Service) CreateIndex(ctx context.Context, r *milvuspb.CreateIndexRequest) (*commonpb.Status, error) {
-	if err := api.CheckDatabase(r.GetDbName()); err != nil {
-		return toStatus(err), nil
-	}
 	p := api.IndexParam{FieldName: r.GetFieldName(), IndexName: r.GetIndexName(), Params: map[string]any{}}
 	for k, v := range pairs(r.GetExtraParams()) {
 		switch strings.ToLower(k) {
@@ -59,12 +56,12 @@ func paramValue(v string) any {
 // DescribeIndex describes the collection's indexes (of one field or name
 // when given), with build progress.
 func (s *Service) DescribeIndex(ctx context.Context, r *milvuspb.DescribeIndexRequest) (*milvuspb.DescribeIndexResponse, error) {
-	descs, err := s.describeIndexes(ctx, r.GetDbName(), r.GetCollectionName(), r.GetFieldName(), r.GetIndexName())
+	descs, err := s.describeIndexes(ctx, r.GetCollectionName(), r.GetFieldName(), r.GetIndexName())
 	return &milvuspb.DescribeIndexResponse{Status: toStatus(err), IndexDescriptions: descs}, nil
 }
 
-func (s *Service) describeIndexes(ctx context.Context, db, coll, field, name string) ([]*milvuspb.IndexDescription, error) {
-	col, err := s.collection(ctx, db, coll)
+func (s *Service) describeIndexes(ctx context.Context, coll, field, name string) ([]*milvuspb.IndexDescription, error) {
+	col, err := s.collection(ctx, coll)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +99,7 @@ func indexParams(ix coordinator.Index) []*commonpb.KeyValuePair {
 
 // GetIndexState reports the state of one index.
 func (s *Service) GetIndexState(ctx context.Context, r *milvuspb.GetIndexStateRequest) (*milvuspb.GetIndexStateResponse, error) {
-	d, err := s.describeIndexes(ctx, r.GetDbName(), r.GetCollectionName(), r.GetFieldName(), r.GetIndexName())
+	d, err := s.describeIndexes(ctx, r.GetCollectionName(), r.GetFieldName(), r.GetIndexName())
 	if err != nil {
 		return &milvuspb.GetIndexStateResponse{Status: toStatus(err)}, nil
 	}
@@ -111,7 +108,7 @@ func (s *Service) GetIndexState(ctx context.Context, r *milvuspb.GetIndexStateRe
 
 // GetIndexBuildProgress reports rows covered by one index.
 func (s *Service) GetIndexBuildProgress(ctx context.Context, r *milvuspb.GetIndexBuildProgressRequest) (*milvuspb.GetIndexBuildProgressResponse, error) {
-	d, err := s.describeIndexes(ctx, r.GetDbName(), r.GetCollectionName(), r.GetFieldName(), r.GetIndexName())
+	d, err := s.describeIndexes(ctx, r.GetCollectionName(), r.GetFieldName(), r.GetIndexName())
 	if err != nil {
 		return &milvuspb.GetIndexBuildProgressResponse{Status: toStatus(err)}, nil
 	}
@@ -121,7 +118,7 @@ func (s *Service) GetIndexBuildProgress(ctx context.Context, r *milvuspb.GetInde
 
 // DropIndex drops an index, named or on the named field.
 func (s *Service) DropIndex(ctx context.Context, r *milvuspb.DropIndexRequest) (*commonpb.Status, error) {
-	d, err := s.describeIndexes(ctx, r.GetDbName(), r.GetCollectionName(), r.GetFieldName(), r.GetIndexName())
+	d, err := s.describeIndexes(ctx, r.GetCollectionName(), r.GetFieldName(), r.GetIndexName())
 	if err != nil {
 		return toStatus(err), nil
 	}

@@ -10,11 +10,12 @@ import (
 
 	"github.com/raftvec/raftvec/api"
 	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/proxy"
 )
 
 // CreatePartition creates a partition.
 func (s *Service) CreatePartition(ctx context.Context, r *milvuspb.CreatePartitionRequest) (*commonpb.Status, error) {
-	return s.do(r.GetDbName(), func() error {
+	return s.do(func() error {
 		if err := api.CheckName("partition", r.GetPartitionName()); err != nil {
 			return err
 		}
@@ -24,12 +25,12 @@ func (s *Service) CreatePartition(ctx context.Context, r *milvuspb.CreatePartiti
 
 // DropPartition drops a partition and its rows.
 func (s *Service) DropPartition(ctx context.Context, r *milvuspb.DropPartitionRequest) (*commonpb.Status, error) {
-	return s.do(r.GetDbName(), func() error { return s.b.DropPartition(ctx, r.GetCollectionName(), r.GetPartitionName()) }), nil
+	return s.do(func() error { return s.b.DropPartition(ctx, r.GetCollectionName(), r.GetPartitionName()) }), nil
 }
 
 // HasPartition reports whether a partition exists.
 func (s *Service) HasPartition(ctx context.Context, r *milvuspb.HasPartitionRequest) (*milvuspb.BoolResponse, error) {
-	col, err := s.collection(ctx, r.GetDbName(), r.GetCollectionName())
+	col, err := s.collection(ctx, r.GetCollectionName())
 	if err != nil {
 		return &milvuspb.BoolResponse{Status: toStatus(err)}, nil
 	}
@@ -39,7 +40,7 @@ func (s *Service) HasPartition(ctx context.Context, r *milvuspb.HasPartitionRequ
 
 // ShowPartitions lists a collection's partitions.
 func (s *Service) ShowPartitions(ctx context.Context, r *milvuspb.ShowPartitionsRequest) (*milvuspb.ShowPartitionsResponse, error) {
-	col, err := s.collection(ctx, r.GetDbName(), r.GetCollectionName())
+	col, err := s.collection(ctx, r.GetCollectionName())
 	if err != nil {
 		return &milvuspb.ShowPartitionsResponse{Status: toStatus(err)}, nil
 	}
@@ -56,7 +57,7 @@ func (s *Service) ShowPartitions(ctx context.Context, r *milvuspb.ShowPartitions
 // LoadPartitions checks the partitions exist: raftvec serves every
 // partition of a loaded collection, so loading one loads the collection.
 func (s *Service) LoadPartitions(ctx context.Context, r *milvuspb.LoadPartitionsRequest) (*commonpb.Status, error) {
-	col, err := s.partitions(ctx, r.GetDbName(), r.GetCollectionName(), r.GetPartitionNames())
+	col, err := s.partitions(ctx, r.GetCollectionName(), r.GetPartitionNames())
 	if err != nil {
 		return toStatus(err), nil
 	}
@@ -66,33 +67,30 @@ func (s *Service) LoadPartitions(ctx context.Context, r *milvuspb.LoadPartitions
 // ReleasePartitions checks the partitions exist; releasing one partition
 // is a no-op (the collection stays loaded), as over REST.
 func (s *Service) ReleasePartitions(ctx context.Context, r *milvuspb.ReleasePartitionsRequest) (*commonpb.Status, error) {
-	_, err := s.partitions(ctx, r.GetDbName(), r.GetCollectionName(), r.GetPartitionNames())
+	_, err := s.partitions(ctx, r.GetCollectionName(), r.GetPartitionNames())
 	return toStatus(err), nil
 }
 
 // GetPartitionStatistics reports a partition's live row count.
 func (s *Service) GetPartitionStatistics(ctx context.Context, r *milvuspb.GetPartitionStatisticsRequest) (*milvuspb.GetPartitionStatisticsResponse, error) {
-	if _, err := s.partitions(ctx, r.GetDbName(), r.GetCollectionName(), []string{r.GetPartitionName()}); err != nil {
+	if _, err := s.partitions(ctx, r.GetCollectionName(), []string{r.GetPartitionName()}); err != nil {
 		return &milvuspb.GetPartitionStatisticsResponse{Status: toStatus(err)}, nil
 	}
-	n, err := s.rowCount(ctx, r.GetDbName(), r.GetCollectionName(), r.GetPartitionName())
+	n, err := s.rowCount(ctx, r.GetCollectionName(), r.GetPartitionName())
 	if err != nil {
 		return &milvuspb.GetPartitionStatisticsResponse{Status: toStatus(err)}, nil
 	}
 	return &milvuspb.GetPartitionStatisticsResponse{Status: ok(), Stats: rowCountStats(n)}, nil
 }
 
-// collection describes a collection after the database check.
-func (s *Service) collection(ctx context.Context, db, name string) (*coordinator.Collection, error) {
-	if err := api.CheckDatabase(db); err != nil {
-		return nil, err
-	}
+// collection describes a collection of the call's database.
+func (s *Service) collection(ctx context.Context, name string) (*coordinator.Collection, error) {
 	return s.b.DescribeCollection(ctx, name)
 }
 
 // partitions describes a collection and checks the named partitions exist.
-func (s *Service) partitions(ctx context.Context, db, name string, parts []string) (*coordinator.Collection, error) {
-	col, err := s.collection(ctx, db, name)
+func (s *Service) partitions(ctx context.Context, name string, parts []string) (*coordinator.Collection, error) {
+	col, err := s.collection(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +104,7 @@ func (s *Service) partitions(ctx context.Context, db, name string, parts []strin
 
 // CreateAlias creates an alias of a collection.
 func (s *Service) CreateAlias(ctx context.Context, r *milvuspb.CreateAliasRequest) (*commonpb.Status, error) {
-	return s.do(r.GetDbName(), func() error {
+	return s.do(func() error {
 		if err := api.CheckName("alias", r.GetAlias()); err != nil {
 			return err
 		}
@@ -116,30 +114,30 @@ func (s *Service) CreateAlias(ctx context.Context, r *milvuspb.CreateAliasReques
 
 // AlterAlias points an alias at another collection.
 func (s *Service) AlterAlias(ctx context.Context, r *milvuspb.AlterAliasRequest) (*commonpb.Status, error) {
-	return s.do(r.GetDbName(), func() error { return s.b.AlterAlias(ctx, r.GetAlias(), r.GetCollectionName()) }), nil
+	return s.do(func() error { return s.b.AlterAlias(ctx, r.GetAlias(), r.GetCollectionName()) }), nil
 }
 
 // DropAlias drops an alias.
 func (s *Service) DropAlias(ctx context.Context, r *milvuspb.DropAliasRequest) (*commonpb.Status, error) {
-	return s.do(r.GetDbName(), func() error { return s.b.DropAlias(ctx, r.GetAlias()) }), nil
+	return s.do(func() error { return s.b.DropAlias(ctx, r.GetAlias()) }), nil
 }
 
 // DescribeAlias names the collection an alias points to.
 func (s *Service) DescribeAlias(ctx context.Context, r *milvuspb.DescribeAliasRequest) (*milvuspb.DescribeAliasResponse, error) {
 	var coll string
-	st := s.do(r.GetDbName(), func() (err error) {
+	st := s.do(func() (err error) {
 		coll, err = s.b.DescribeAlias(ctx, r.GetAlias())
 		return err
 	})
-	return &milvuspb.DescribeAliasResponse{Status: st, DbName: "default", Alias: r.GetAlias(), Collection: coll}, nil
+	return &milvuspb.DescribeAliasResponse{Status: st, DbName: proxy.Database(ctx), Alias: r.GetAlias(), Collection: coll}, nil
 }
 
 // ListAliases lists aliases, of one collection when named.
 func (s *Service) ListAliases(ctx context.Context, r *milvuspb.ListAliasesRequest) (*milvuspb.ListAliasesResponse, error) {
 	var names []string
-	st := s.do(r.GetDbName(), func() (err error) {
+	st := s.do(func() (err error) {
 		names, err = s.b.ListAliases(ctx, r.GetCollectionName())
 		return err
 	})
-	return &milvuspb.ListAliasesResponse{Status: st, DbName: "default", CollectionName: r.GetCollectionName(), Aliases: names}, nil
+	return &milvuspb.ListAliasesResponse{Status: st, DbName: proxy.Database(ctx), CollectionName: r.GetCollectionName(), Aliases: names}, nil
 }

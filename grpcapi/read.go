@@ -47,9 +47,6 @@ func (s *Service) Query(ctx context.Context, r *milvuspb.QueryRequest) (*milvusp
 	fail := func(err error) (*milvuspb.QueryResults, error) {
 		return &milvuspb.QueryResults{Status: toStatus(err)}, nil
 	}
-	if err := api.CheckDatabase(r.GetDbName()); err != nil {
-		return fail(err)
-	}
 	q := &api.QueryRequest{All: true, KeysByDefault: true}
 	q.CollectionName, q.PartitionNames, q.Filter = r.GetCollectionName(), r.GetPartitionNames(), r.GetExpr()
 	q.OutputFields = r.GetOutputFields()
@@ -95,9 +92,6 @@ func (s *Service) Query(ctx context.Context, r *milvuspb.QueryRequest) (*milvusp
 func (s *Service) Search(ctx context.Context, r *milvuspb.SearchRequest) (*milvuspb.SearchResults, error) {
 	fail := func(err error) (*milvuspb.SearchResults, error) {
 		return &milvuspb.SearchResults{Status: toStatus(err)}, nil
-	}
-	if err := api.CheckDatabase(r.GetDbName()); err != nil {
-		return fail(err)
 	}
 	if len(r.GetSubReqs()) > 0 || r.GetFunctionScore() != nil {
 		return fail(fmt.Errorf("%w: sub-requests and function scores are not supported over gRPC; use REST entities/hybrid_search", api.ErrInvalid))
@@ -357,9 +351,6 @@ func templateArray(a *schemapb.TemplateArrayValue) (any, error) {
 func (s *Service) HybridSearch(ctx context.Context, r *milvuspb.HybridSearchRequest) (*milvuspb.SearchResults, error) {
 	fail := func(err error) (*milvuspb.SearchResults, error) {
 		return &milvuspb.SearchResults{Status: toStatus(err)}, nil
-	}
-	if err := api.CheckDatabase(r.GetDbName()); err != nil {
-		return fail(err)
 	}
 	if r.GetFunctionScore() != nil {
 		return fail(fmt.Errorf("%w: function scores are not supported; use rank_params strategy rrf or weighted", api.ErrInvalid))

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/raftvec/raftvec/api"
+	"github.com/raftvec/raftvec/proxy"
 )
 
 // MaxMessageBytes bounds one gRPC message either way (Milvus's default
@@ -121,7 +122,22 @@ func (s *Service) serve(ctx context.Context, req any, method string, h grpc.Unar
 	if err := s.api.Starting(); err != nil && method != "CheckHealth" {
 		return nil, status.Error(codes.Unavailable, err.Error())
 	}
-	return h(ctx, req)
+	return h(proxy.WithDatabase(ctx, database(ctx, req)), req)
+}
+
+// databaseHeader is the metadata key the SDKs send the client's database
+// in (milvusclient's DBName and UseDatabase, pymilvus's db_name).
+const databaseHeader = "dbname"
+
+// database returns the database a call addresses, as Milvus's proxy
+// decides it: the request's db_name, else the dbname metadata, else the
+// default database. For the database RPCs db_name is their subject, which
+// they read themselves.
+func database(ctx context.Context, req any) string {
+	if r, ok := req.(interface{ GetDbName() string }); ok && r.GetDbName() != "" {
+		return r.GetDbName()
+	}
+	return incoming(ctx, databaseHeader)
 }
 
 // credential decodes the authorization metadata: base64 of "user:password"

@@ -77,7 +77,7 @@ func (p *Proxy) partitionID(c *coordinator.Collection, name string) (int64, erro
 // at Strong, that no key exists on any shard, so that a duplicate rejects
 // the whole request before any shard is written.
 func (p *Proxy) Write(ctx context.Context, w shards.WriteRequest) (shards.WriteResult, error) {
-	c, err := p.coord.CollectionView(w.Collection) // shared, read-only
+	c, err := p.coord.CollectionView(qualify(ctx, w.Collection)) // shared, read-only
 	if err != nil {
 		return shards.WriteResult{}, err
 	}
@@ -189,7 +189,7 @@ func tokenFor(token string, i int) string {
 // Delete implements api.Backend: the filter is checked here and evaluated
 // by each shard at apply time, so a delete is atomic within a shard.
 func (p *Proxy) Delete(ctx context.Context, d shards.DeleteRequest) (int64, error) {
-	c, err := p.coord.CollectionView(d.Collection) // shared, read-only
+	c, err := p.coord.CollectionView(qualify(ctx, d.Collection)) // shared, read-only
 	if err != nil {
 		return 0, err
 	}

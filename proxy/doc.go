@@ -27,6 +27,9 @@
 //     per-shard idempotency keys make its retry complete it.
 //   - Searches name a per-segment index by its BuildName (name#id), so
 //     files of a dropped index are never used for a same-named successor.
+//   - Every collection and alias name is looked up in the database the
+//     request's context carries (WithDatabase; none: default), qualified
+//     once here (coordinator.Qualify): front ends never qualify names.
 //
 // proxy must not format HTTP responses or touch segment internals.
 package proxy

@@ -62,6 +62,7 @@ func (p *Proxy) CreateCollection(ctx context.Context, c *coordinator.Collection)
 	if c.ReplicaNumber == 0 {
 		c.ReplicaNumber = p.replicas
 	}
+	c.DB = Database(ctx)
 	stored, err := p.coord.CreateCollection(ctx, c)
 	if err != nil {
 		return err
@@ -80,7 +81,7 @@ func (p *Proxy) CreateCollection(ctx context.Context, c *coordinator.Collection)
 
 // DropCollection implements api.Backend.
 func (p *Proxy) DropCollection(ctx context.Context, name string) error {
-	if _, err := p.coord.DropCollection(ctx, name); err != nil {
+	if _, err := p.coord.DropCollection(ctx, qualify(ctx, name)); err != nil {
 		return err
 	}
 	return p.host.Reconcile()
@@ -88,23 +89,26 @@ func (p *Proxy) DropCollection(ctx context.Context, name string) error {
 
 // DescribeCollection implements api.Backend.
 func (p *Proxy) DescribeCollection(ctx context.Context, name string) (*coordinator.Collection, error) {
-	return p.coord.CollectionViewStrong(ctx, name)
+	return p.coord.CollectionViewStrong(ctx, qualify(ctx, name))
 }
 
 // ListCollections implements api.Backend.
 func (p *Proxy) ListCollections(ctx context.Context) ([]string, error) {
-	return p.coord.ListCollections(ctx)
+	return p.coord.ListCollections(ctx, Database(ctx))
 }
 
-// RenameCollection implements api.Backend.
-func (p *Proxy) RenameCollection(ctx context.Context, oldName, newName string) error {
-	return p.coord.Rename(ctx, oldName, newName)
+// RenameCollection implements api.Backend: newDB "" keeps the database.
+func (p *Proxy) RenameCollection(ctx context.Context, oldName, newDB, newName string) error {
+	if newDB == "" {
+		newDB = Database(ctx)
+	}
+	return p.coord.Rename(ctx, qualify(ctx, oldName), coordinator.Qualify(newDB, newName))
 }
 
 // SetLoaded implements api.Backend.
 func (p *Proxy) SetLoaded(ctx context.Context, name string, loaded bool, replicas int) error {
 	if loaded {
-		c, err := p.coord.Collection(name)
+		c, err := p.coord.Collection(qualify(ctx, name))
 		if err != nil {
 			return err
 		}
@@ -112,12 +116,12 @@ func (p *Proxy) SetLoaded(ctx context.Context, name string, loaded bool, replica
 			return err
 		}
 	}
-	return p.coord.SetLoaded(ctx, name, loaded, replicas)
+	return p.coord.SetLoaded(ctx, qualify(ctx, name), loaded, replicas)
 }
 
 // LoadProgress implements api.Backend.
 func (p *Proxy) LoadProgress(ctx context.Context, name string) (int, error) {
-	c, err := p.coord.Collection(name)
+	c, err := p.coord.Collection(qualify(ctx, name))
 	if err != nil {
 		return 0, err
 	}
@@ -128,7 +132,7 @@ func (p *Proxy) LoadProgress(ctx context.Context, name string) (int, error) {
 // collection and waits until each shard's leader has flushed all their
 // chunks to object storage.
 func (p *Proxy) Flush(ctx context.Context, name string) error {
-	c, err := p.coord.Collection(name)
+	c, err := p.coord.Collection(qualify(ctx, name))
 	if err != nil {
 		return err
 	}
@@ -170,7 +174,7 @@ func (p *Proxy) snapshotLocal(c *coordinator.Collection) {
 // unflushed counts sealed segments not yet fully in object storage: rows
 // not in chunks, or deletions not in a delta log.
 func (p *Proxy) unflushed(ctx context.Context, c *coordinator.Collection) (int, error) {
-	segs, err := p.Segments(ctx, c.Name)
+	segs, err := p.segmentsOf(ctx, c)
 	n := 0
 	for _, s := range segs {
 		if s.State == segment.Sealed.String() || (s.State == segment.Flushed.String() && s.Deleted > s.DeltaRows) {
@@ -183,12 +187,18 @@ func (p *Proxy) unflushed(ctx context.Context, c *coordinator.Collection) (int, 
 // Segments lists every segment of a collection, shard by shard (read at
 // Strong).
 func (p *Proxy) Segments(ctx context.Context, name string) ([]shards.SegmentInfo, error) {
-	c, err := p.coord.Collection(name)
+	c, err := p.coord.Collection(qualify(ctx, name))
 	if err != nil {
 		return nil, err
 	}
+	return p.segmentsOf(ctx, c)
+}
+
+// segmentsOf lists every segment of a collection, shard by shard (read at
+// Strong).
+func (p *Proxy) segmentsOf(ctx context.Context, c *coordinator.Collection) ([]shards.SegmentInfo, error) {
 	per := make([][]shards.SegmentInfo, c.ShardsNum)
-	err = scatter(c.ShardsNum, func(i int) error {
+	err := scatter(c.ShardsNum, func(i int) error {
 		var err error
 		per[i], err = p.host.Segments(ctx, c, i, coordinator.Strong)
 		return err
@@ -208,7 +218,7 @@ func (p *Proxy) Segments(ctx context.Context, name string) ([]shards.SegmentInfo
 // needs compacting in turn, so it plans again until a round plans nothing
 // (at most compactRounds rounds). The job ID is the collection's ID.
 func (p *Proxy) Compact(ctx context.Context, name string) (int64, error) {
-	c, err := p.coord.Collection(name)
+	c, err := p.coord.Collection(qualify(ctx, name))
 	if err != nil {
 		return 0, err
 	}
@@ -302,13 +312,13 @@ func (p *Proxy) CreatePartition(ctx context.Context, coll, part string) error {
 	if part == "" || strings.HasPrefix(part, "_") && part != segment.DefaultPartion {
 		return fmt.Errorf("%w: invalid partition name %q", coordinator.ErrInvalid, part)
 	}
-	return p.coord.CreatePartition(ctx, coll, part)
+	return p.coord.CreatePartition(ctx, qualify(ctx, coll), part)
 }
 
 // DropPartition implements api.Backend. Rows go first, then the metadata, so
 // a crash in between leaves an empty partition, never orphaned rows.
 func (p *Proxy) DropPartition(ctx context.Context, coll, part string) error {
-	c, err := p.coord.Collection(coll)
+	c, err := p.coord.Collection(qualify(ctx, coll))
 	if err != nil {
 		return err
 	}
@@ -329,7 +339,7 @@ func (p *Proxy) DropPartition(ctx context.Context, coll, part string) error {
 	if err != nil {
 		return err
 	}
-	_, err = p.coord.DropPartition(ctx, c.Name, part)
+	_, err = p.coord.DropPartition(ctx, c.QualifiedName(), part)
 	return err
 }
 
@@ -353,12 +363,12 @@ func (p *Proxy) CreateIndex(ctx context.Context, coll string, ix coordinator.Ind
 	if err := checkIndex(ix); err != nil {
 		return err
 	}
-	return p.coord.CreateIndex(ctx, coll, ix)
+	return p.coord.CreateIndex(ctx, qualify(ctx, coll), ix)
 }
 
 // DropIndex implements api.Backend.
 func (p *Proxy) DropIndex(ctx context.Context, coll, name string) error {
-	return p.coord.DropIndex(ctx, coll, name)
+	return p.coord.DropIndex(ctx, qualify(ctx, coll), name)
 }
 
 // IndexProgress implements api.Backend. FLAT is served by exact search,
@@ -366,7 +376,7 @@ func (p *Proxy) DropIndex(ctx context.Context, coll, name string) error {
 // segments whose index file an index builder has written (growing and
 // unindexed segments are searched exactly meanwhile).
 func (p *Proxy) IndexProgress(ctx context.Context, coll, name string) (int64, int64, string, string, error) {
-	c, err := p.coord.Collection(coll)
+	c, err := p.coord.Collection(qualify(ctx, coll))
 	if err != nil {
 		return 0, 0, "", "", err
 	}
@@ -374,7 +384,7 @@ func (p *Proxy) IndexProgress(ctx context.Context, coll, name string) (int64, in
 	if i < 0 {
 		return 0, 0, "", "", fmt.Errorf("%w: %q in %q", coordinator.ErrIndexNotFound, name, coll)
 	}
-	segs, err := p.Segments(ctx, c.Name)
+	segs, err := p.segmentsOf(ctx, c)
 	if err != nil {
 		return 0, 0, "", "", err
 	}
@@ -397,7 +407,7 @@ func (p *Proxy) IndexProgress(ctx context.Context, coll, name string) (int64, in
 
 // IndexLag implements api.Backend.
 func (p *Proxy) IndexLag(ctx context.Context, coll string) (shards.IndexLag, error) {
-	c, err := p.coord.Collection(coll)
+	c, err := p.coord.Collection(qualify(ctx, coll))
 	if err != nil {
 		return shards.IndexLag{}, err
 	}
@@ -406,34 +416,34 @@ func (p *Proxy) IndexLag(ctx context.Context, coll string) (shards.IndexLag, err
 
 // CreateAlias implements api.Backend.
 func (p *Proxy) CreateAlias(ctx context.Context, alias, coll string) error {
-	return p.coord.CreateAlias(ctx, alias, coll)
+	return p.coord.CreateAlias(ctx, qualify(ctx, alias), qualify(ctx, coll))
 }
 
 // AlterAlias implements api.Backend.
 func (p *Proxy) AlterAlias(ctx context.Context, alias, coll string) error {
-	return p.coord.AlterAlias(ctx, alias, coll)
+	return p.coord.AlterAlias(ctx, qualify(ctx, alias), qualify(ctx, coll))
 }
 
 // DropAlias implements api.Backend.
 func (p *Proxy) DropAlias(ctx context.Context, alias string) error {
-	return p.coord.DropAlias(ctx, alias)
+	return p.coord.DropAlias(ctx, qualify(ctx, alias))
 }
 
 // DescribeAlias implements api.Backend.
 func (p *Proxy) DescribeAlias(ctx context.Context, alias string) (string, error) {
-	return p.coord.Alias(ctx, alias)
+	return p.coord.Alias(ctx, qualify(ctx, alias))
 }
 
 // ListAliases implements api.Backend.
 func (p *Proxy) ListAliases(ctx context.Context, coll string) ([]string, error) {
 	if coll != "" {
-		c, err := p.coord.Collection(coll)
+		c, err := p.coord.Collection(qualify(ctx, coll))
 		if err != nil {
 			return nil, err
 		}
 		coll = c.Name
 	}
-	return p.coord.Aliases(ctx, coll)
+	return p.coord.Aliases(ctx, Database(ctx), coll)
 }
 
 // AllocIDs implements api.Backend.

@@ -33,8 +33,8 @@ func (sc scope) args(o shards.ReadOptions) shards.ReadArgs {
 
 // readScope resolves the collection, partitions and consistency level of a
 // read and compiles its filter.
-func (p *Proxy) readScope(o *shards.ReadOptions) (scope, error) {
-	c, err := p.coord.CollectionView(o.Collection) // shared, read-only
+func (p *Proxy) readScope(ctx context.Context, o *shards.ReadOptions) (scope, error) {
+	c, err := p.coord.CollectionView(qualify(ctx, o.Collection)) // shared, read-only
 	if err != nil {
 		return scope{}, err
 	}
@@ -66,8 +66,8 @@ func (p *Proxy) readScope(o *shards.ReadOptions) (scope, error) {
 // loadedScope is readScope for searches and queries, which a released
 // collection refuses (Milvus code 101); a collection never released stays
 // readable (API.md).
-func (p *Proxy) loadedScope(o *shards.ReadOptions) (scope, error) {
-	sc, err := p.readScope(o)
+func (p *Proxy) loadedScope(ctx context.Context, o *shards.ReadOptions) (scope, error) {
+	sc, err := p.readScope(ctx, o)
 	if err == nil && sc.c.Released {
 		err = fmt.Errorf("%w: %q was released; load it to search or query it", coordinator.ErrNotLoaded, sc.c.Name)
 	}
@@ -107,7 +107,7 @@ func (p *Proxy) read(ctx context.Context, c *coordinator.Collection, a shards.Re
 // primary-key order, then the window offset..offset+limit (limit 0: all).
 func (p *Proxy) Query(ctx context.Context, q shards.QueryRequest, offset, limit int) (_ []shards.Entity, err error) {
 	defer p.timeRead(telemetry.OpQuery, &q.ReadOptions, time.Now(), &err)
-	sc, err := p.loadedScope(&q.ReadOptions)
+	sc, err := p.loadedScope(ctx, &q.ReadOptions)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func (p *Proxy) Query(ctx context.Context, q shards.QueryRequest, offset, limit 
 // Count implements api.Backend: count(*) of the rows the options select.
 func (p *Proxy) Count(ctx context.Context, o shards.ReadOptions) (_ int64, err error) {
 	defer p.timeRead(telemetry.OpCount, &o, time.Now(), &err)
-	sc, err := p.loadedScope(&o)
+	sc, err := p.loadedScope(ctx, &o)
 	if err != nil {
 		return 0, err
 	}
@@ -142,7 +142,7 @@ func (p *Proxy) Count(ctx context.Context, o shards.ReadOptions) (_ int64, err e
 // grouped).
 func (p *Proxy) Search(ctx context.Context, s shards.SearchRequest, offset, limit int) (_ [][]shards.Hit, err error) {
 	defer p.timeRead(telemetry.OpSearch, &s.ReadOptions, time.Now(), &err)
-	sc, err := p.loadedScope(&s.ReadOptions)
+	sc, err := p.loadedScope(ctx, &s.ReadOptions)
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +187,7 @@ func (p *Proxy) RowCount(ctx context.Context, coll, part string) (_ int64, err e
 	if part != "" {
 		o.Partitions = []string{part}
 	}
-	sc, err := p.readScope(&o)
+	sc, err := p.readScope(ctx, &o)
 	if err != nil {
 		return 0, err
 	}
@@ -200,7 +200,7 @@ func (p *Proxy) RowCount(ctx context.Context, coll, part string) (_ int64, err e
 // Trace locates one entity ("the life of a datum") by its primary key,
 // given as text and parsed by the collection's primary key type.
 func (p *Proxy) Trace(ctx context.Context, coll, pkText string) (*shards.EntityTrace, error) {
-	c, err := p.coord.Collection(coll)
+	c, err := p.coord.Collection(qualify(ctx, coll))
 	if err != nil {
 		return nil, err
 	}
