@@ -16,22 +16,38 @@ import (
 var curlRE = regexp.MustCompile(`(?s)^curl -s localhost:19530(\S+)\s+-d '(.*)'$`)
 
 // readmeExamples returns the curl commands between the readme-examples
-// markers of README.md, continuation lines joined.
+// markers of README.md (every such block, in order), continuation lines
+// joined.
 func readmeExamples(t *testing.T) [][2]string {
 	t.Helper()
 	b, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
+	const begin, end = "<!-- readme-examples:begin -->", "<!-- readme-examples:end -->"
 	text := string(b)
-	start := strings.Index(text, "<!-- readme-examples:begin -->")
-	end := strings.Index(text, "<!-- readme-examples:end -->")
-	if start < 0 || end < start {
+	var cmds [][2]string
+	for {
+		start := strings.Index(text, begin)
+		stop := strings.Index(text, end)
+		if start < 0 || stop < start {
+			break
+		}
+		cmds = append(cmds, blockExamples(t, text[start:stop])...)
+		text = text[stop+len(end):]
+	}
+	if len(cmds) == 0 {
 		t.Fatal("README.md has no readme-examples block")
 	}
+	return cmds
+}
+
+// blockExamples returns the curl commands of one readme-examples block.
+func blockExamples(t *testing.T, block string) [][2]string {
+	t.Helper()
 	var cmds [][2]string
 	var cur strings.Builder
-	for _, line := range strings.Split(text[start:end], "\n") {
+	for _, line := range strings.Split(block, "\n") {
 		line = strings.TrimSpace(line)
 		if strings.HasPrefix(line, "#") || strings.HasPrefix(line, "```") || strings.HasPrefix(line, "<!--") {
 			continue
@@ -112,6 +128,16 @@ func checkReadmeResults(t *testing.T, results map[string][]envelope) {
 	stats := results["/v2/vectordb/collections/get_stats"][0]
 	if !strings.Contains(string(stats.Data), `"rowCount":2`) {
 		t.Fatalf("get_stats after upsert and delete returned %s", stats.Data)
+	}
+	// The Databases examples.
+	if got := string(results["/v2/vectordb/entities/query"][3].Data); !strings.Contains(got, `"count(*)":1`) {
+		t.Fatalf("count in database analytics returned %s", got)
+	}
+	if got := string(results["/v2/vectordb/databases/list"][0].Data); got != `["default","analytics"]` {
+		t.Fatalf("databases/list example returned %s", got)
+	}
+	if got := string(results["/v2/vectordb/databases/describe"][0].Data); !strings.Contains(got, `{"key":"owner","value":"team_a"}`) {
+		t.Fatalf("databases/describe example returned %s", got)
 	}
 }
 

@@ -30,6 +30,8 @@ var fuzzRoutes = []struct {
 	{"indexes/create", true}, {"indexes/drop", true}, {"indexes/describe", false}, {"indexes/list", false},
 	{"aliases/create", true}, {"aliases/alter", true}, {"aliases/drop", true},
 	{"aliases/describe", false}, {"aliases/list", false},
+	{"databases/create", true}, {"databases/drop", true}, {"databases/alter", true},
+	{"databases/drop_properties", true}, {"databases/describe", false}, {"databases/list", false},
 }
 
 // fuzzSeeds are valid and invalid bodies per route ("fz": quick form, dim 4,
@@ -83,18 +85,23 @@ var fuzzSeeds = map[string][]string{
 		`{"collectionName":"../x","dimension":4}`,
 		`{"collectionName":"fw","schema":{"autoID":true,"fields":[{"fieldName":"id","dataType":"Int64","isPrimary":true},{"fieldName":"v","dataType":"FloatVector","elementTypeParams":{"dim":2}}]},"indexParams":[{"fieldName":"v","metricType":"IP","params":{"index_type":"FLAT"}}]}`,
 	},
-	"collections/drop":     {`{"collectionName":"fx"}`, `{"collectionName":"nope"}`},
-	"collections/rename":   {`{"collectionName":"fx","newCollectionName":"fx2"}`, `{"collectionName":"fz","newCollectionName":"a/b"}`},
-	"collections/describe": {`{"collectionName":"fd"}`},
-	"collections/list":     {`{}`, `{"dbName":"other"}`},
-	"collections/load":     {`{"collectionName":"fz"}`},
-	"partitions/create":    {`{"collectionName":"fz","partitionName":"p1"}`, `{"collectionName":"fz","partitionName":"😀"}`},
-	"partitions/drop":      {`{"collectionName":"fz","partitionName":"p1"}`},
-	"indexes/create":       {`{"collectionName":"fd","indexParams":[{"fieldName":"emb","indexName":"i2","metricType":"L2","params":{"index_type":"HNSW","M":8}}]}`},
-	"indexes/drop":         {`{"collectionName":"fd","indexName":"emb"}`},
-	"aliases/create":       {`{"collectionName":"fz","aliasName":"al"}`, `{"collectionName":"fz","aliasName":"a\u0000b"}`},
-	"aliases/alter":        {`{"collectionName":"fd","aliasName":"al"}`},
-	"aliases/drop":         {`{"aliasName":"al"}`},
+	"collections/drop":          {`{"collectionName":"fx"}`, `{"collectionName":"nope"}`},
+	"collections/rename":        {`{"collectionName":"fx","newCollectionName":"fx2"}`, `{"collectionName":"fz","newCollectionName":"a/b"}`},
+	"collections/describe":      {`{"collectionName":"fd"}`},
+	"collections/load":          {`{"collectionName":"fz"}`},
+	"partitions/create":         {`{"collectionName":"fz","partitionName":"p1"}`, `{"collectionName":"fz","partitionName":"😀"}`},
+	"partitions/drop":           {`{"collectionName":"fz","partitionName":"p1"}`},
+	"indexes/create":            {`{"collectionName":"fd","indexParams":[{"fieldName":"emb","indexName":"i2","metricType":"L2","params":{"index_type":"HNSW","M":8}}]}`},
+	"indexes/drop":              {`{"collectionName":"fd","indexName":"emb"}`},
+	"aliases/create":            {`{"collectionName":"fz","aliasName":"al"}`, `{"collectionName":"fz","aliasName":"a\u0000b"}`},
+	"aliases/alter":             {`{"collectionName":"fd","aliasName":"al"}`},
+	"aliases/drop":              {`{"aliasName":"al"}`},
+	"databases/create":          {`{"dbName":"fdb","properties":{"k":"v","n":1}}`, `{"dbName":"9x"}`, `{"dbName":"fdb","properties":{"k":[1]}}`},
+	"databases/drop":            {`{"dbName":"fdb"}`, `{"dbName":"default"}`},
+	"databases/alter":           {`{"dbName":"fdb","properties":{"k":"w"}}`, `{"dbName":"nope","properties":{"k":"w"}}`},
+	"databases/describe":        {`{"dbName":"fdb"}`, `{"dbName":""}`},
+	"databases/drop_properties": {`{"dbName":"fdb","propertyKeys":["k"]}`},
+	"collections/list":          {`{}`, `{"dbName":"other"}`, `{"dbName":"fdb"}`},
 }
 
 // fuzzState is what a failed mutating request must leave unchanged: every
@@ -112,6 +119,9 @@ func fuzzState(t *testing.T, c client) string {
 	aliases := decode[[]string](t, c.ok("aliases/list", map[string]any{}))
 	slices.Sort(aliases)
 	fmt.Fprintf(&b, "aliases=%v", aliases)
+	for _, db := range decode[[]string](t, c.ok("databases/list", map[string]any{})) {
+		fmt.Fprintf(&b, "\ndatabase %s", c.ok("databases/describe", map[string]any{"dbName": db}))
+	}
 	return b.String()
 }
 
@@ -143,6 +153,7 @@ func fuzzFixtures(t *testing.T, c client) {
 			}},
 			"params": map[string]any{"shardsNum": 2}})
 	}
+	fuzzDatabases(t, c)
 	const maxColls = 6
 	for _, n := range names {
 		if len(names) <= maxColls {
@@ -158,6 +169,19 @@ func fuzzFixtures(t *testing.T, c client) {
 		for _, p := range parts[min(len(parts), 4):] {
 			c.ok("partitions/drop", map[string]any{"collectionName": coll, "partitionName": p})
 		}
+	}
+}
+
+// fuzzDatabases drops the databases a fuzzed request created beyond a
+// handful, with their collections.
+func fuzzDatabases(t *testing.T, c client) {
+	const maxDBs = 4
+	dbs := decode[[]string](t, c.ok("databases/list", map[string]any{}))
+	for _, db := range dbs[min(len(dbs), maxDBs):] {
+		for _, n := range decode[[]string](t, c.ok("collections/list", map[string]any{"dbName": db})) {
+			c.ok("collections/drop", map[string]any{"dbName": db, "collectionName": n})
+		}
+		c.ok("databases/drop", map[string]any{"dbName": db})
 	}
 }
 
