@@ -173,6 +173,16 @@ func ParseImportFile(name string, data []byte, s *segment.Schema) (*segment.Batc
 	case ".json":
 		rows, err = jsonRows(data)
 	case ".parquet":
+		b, cerr := parquetBatch(data, s)
+		if !errors.Is(cerr, errNotColumnar) {
+			if cerr != nil {
+				return nil, fmt.Errorf("%w: %w", ErrBadFile, cerr)
+			}
+			if b.Rows() == 0 {
+				return nil, fmt.Errorf("%w: no rows", ErrBadFile)
+			}
+			return b, nil
+		}
 		rows, err = parquetRows(data)
 	default:
 		err = fmt.Errorf("unsupported file type %q: use .json or .parquet", path.Ext(name))

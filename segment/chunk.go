@@ -66,9 +66,12 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // (EncodeColumn), and a little-endian CRC-32C of everything before it. The
 // same rows always give the same bytes, so a retried upload is idempotent.
 func EncodeChunkFile(fieldID int64, c *Column, from, to int) []byte {
-	e := &Encoder{Buf: []byte(chunkMagic)}
-	e.Uvarint(uint64(fieldID))
 	sl := c.Slice(from, to)
+	// Sized for the fixed-width values up front: growing a chunk of many
+	// MB by doubling was a fifth of an import's CPU.
+	e := &Encoder{Buf: make([]byte, 0, 64+len(chunkMagic)+4*len(sl.Vectors)+2*len(sl.Halfs)+len(sl.Bits)+8*(len(sl.Ints)+len(sl.Floats))+len(sl.Bools))}
+	e.Buf = append(e.Buf, chunkMagic...)
+	e.Uvarint(uint64(fieldID))
 	EncodeColumn(e, &sl)
 	return binary.LittleEndian.AppendUint32(e.Buf, crc32.Checksum(e.Buf, castagnoli))
 }

@@ -91,6 +91,7 @@ further rows of the mixture; mnist: the test images; random: uniform).`,
 	cmd.AddCommand(newBenchCollectionsCmd(o))
 	cmd.AddCommand(newBenchFulltextCmd(o))
 	cmd.AddCommand(newBenchFilterCmd(o))
+	cmd.AddCommand(newBenchImportCmd(o))
 	return cmd
 }
 
