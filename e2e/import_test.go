@@ -141,6 +141,21 @@ func TestBulkImport(t *testing.T) {
 	}
 	// A third of the rows deleted makes compaction rewrite the imported
 	// segments; the rows are then inserted again.
+	var list struct {
+		Records []struct {
+			JobID string `json:"jobId"`
+			State string `json:"state"`
+		} `json:"records"`
+	}
+	_ = json.Unmarshal(p.ok("jobs/import/list", map[string]any{"collectionName": coll}).Data, &list)
+	if len(list.Records) != 3 {
+		t.Fatalf("jobs/import/list: %+v, want the 3 jobs", list.Records)
+	}
+	p.ok("databases/create", map[string]any{"dbName": "other"})
+	_ = json.Unmarshal(p.ok("jobs/import/list", map[string]any{"dbName": "other"}).Data, &list)
+	if len(list.Records) != 0 {
+		t.Fatalf("jobs/import/list of another database: %+v", list.Records)
+	}
 	p.ok("entities/delete", map[string]any{"collectionName": coll, "filter": "id % 3 == 0"})
 	p.ok("collections/compact", map[string]any{"collectionName": coll})
 	waitCompacted(t, p, coll)

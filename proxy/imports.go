@@ -66,10 +66,20 @@ func checkImportFile(paths []string) error {
 }
 
 // ImportJobs lists import jobs, of one collection when collection != "".
+// Only jobs of the context's database are listed (a job names its
+// collection by ID: a same-named collection elsewhere is another one).
 func (p *Proxy) ImportJobs(ctx context.Context, collection string) ([]coordinator.ImportJob, error) {
+	db := Database(ctx)
+	inDB := map[int64]string{}
+	for _, c := range p.coord.Collections() {
+		if coordinator.NormalizeDatabase(c.DB) == db {
+			inDB[c.ID] = c.Name
+		}
+	}
 	var out []coordinator.ImportJob
 	for _, j := range p.coord.ImportJobs() {
-		if collection == "" || j.Collection == collection {
+		name, ok := inDB[j.CollectionID]
+		if ok && (collection == "" || name == collection) {
 			out = append(out, j)
 		}
 	}
