@@ -28,6 +28,12 @@ type Shard struct {
 		// of the state (0 after Restore until the next command).
 		applied uint64
 	}
+	// named collects the segments that the snapshots taken since the last
+	// SnapshotSegments call name; not part of the state.
+	named struct {
+		sync.Mutex
+		ids map[int64]bool
+	}
 }
 
 // state is everything a snapshot holds (plus derived indexes).
@@ -281,9 +287,37 @@ func compileFilter(s *segment.Schema, filter string, params []byte) (*expr.Filte
 }
 
 // Snapshot implements hraft.FSM: the state is encoded under the read lock
-// and written out by Persist.
+// and written out by Persist. The segments it names are recorded for
+// SnapshotSegments, whoever asked for the snapshot.
 func (sh *Shard) Snapshot() (hraft.FSMSnapshot, error) {
-	return &snapshot{data: sh.Encode()}, nil
+	sh.mu.RLock()
+	data := sh.encodeLocked()
+	ids := make([]int64, len(sh.mu.segments))
+	for i, g := range sh.mu.segments {
+		ids[i] = g.ID
+	}
+	sh.mu.RUnlock()
+	sh.named.Lock()
+	if sh.named.ids == nil {
+		sh.named.ids = map[int64]bool{}
+	}
+	for _, id := range ids {
+		sh.named.ids[id] = true
+	}
+	sh.named.Unlock()
+	return &snapshot{data: data}, nil
+}
+
+// SnapshotSegments returns the IDs of the segments named by the snapshots
+// taken since the last call (by Raft's own schedule, a flush, hibernation
+// or the replica's loop), and forgets them: the objects of those segments
+// must outlive them until a newer snapshot no longer names them.
+func (sh *Shard) SnapshotSegments() map[int64]bool {
+	sh.named.Lock()
+	defer sh.named.Unlock()
+	ids := sh.named.ids
+	sh.named.ids = nil
+	return ids
 }
 
 // Restore implements hraft.FSM.

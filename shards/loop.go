@@ -113,10 +113,12 @@ func (h *Host) step(r *Replica, s *loopState, now time.Time) bool {
 // could not be restored once GC deleted them: not by this replica after a
 // restart, nor by a new replica its leader sends it to (an idle shard
 // appends no entries, so hraft's own threshold may not take a new snapshot
-// for a long time). Flushed rows are only a manifest in a snapshot, so a
-// restart after one opens them lazily instead of replaying their inserts.
-// It reports whether the replica's newest snapshot names no removed
-// segment (GC waits otherwise).
+// for a long time). Snapshots taken elsewhere (a flush, hibernation,
+// Raft's own schedule) count too: the segments they name are recorded by
+// the FSM (fsm.Shard.SnapshotSegments). Flushed rows are only a manifest
+// in a snapshot, so a restart after one opens them lazily instead of
+// replaying their inserts. It reports whether the replica's newest
+// snapshot names no removed segment (GC waits otherwise).
 func (h *Host) snapshotStep(r *Replica, s *loopState) bool {
 	ids := map[int64]bool{}
 	var flushed int64
@@ -131,6 +133,9 @@ func (h *Host) snapshotStep(r *Replica, s *loopState) bool {
 	if s.snapSegs == nil {
 		s.snapSegs, s.snapFlushed = ids, flushed
 		return true
+	}
+	for id := range r.fsm.SnapshotSegments() { // snapshots taken elsewhere (a flush, Raft's schedule)
+		s.snapSegs[id] = true
 	}
 	removed := false
 	for id := range s.snapSegs {
