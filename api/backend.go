@@ -30,6 +30,9 @@ type Backend interface {
 	// RenameCollection renames a collection, into database newDB when
 	// it is not "" (a collection with aliases cannot move).
 	RenameCollection(ctx context.Context, oldName, newDB, newName string) error
+	// AlterProperties sets, then drops, collection properties (values
+	// already checked with coordinator.CheckProperty).
+	AlterProperties(ctx context.Context, collection string, set map[string]string, drop []string) error
 	// SetLoaded loads (replicas > 0: that many query replicas per shard)
 	// or releases a collection.
 	SetLoaded(ctx context.Context, name string, loaded bool, replicas int) error

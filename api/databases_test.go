@@ -128,7 +128,8 @@ func TestDBNameOnEveryRoute(t *testing.T) {
 		b := `{"collectionName":"c","dimension":2,"partitionName":"p","partitionNames":["_default"],"aliasName":"al",` +
 			`"newCollectionName":"c2","data":[[1,2]],"id":[1],"filter":"id > 0","indexName":"vector",` +
 			`"indexParams":[{"fieldName":"vector","indexName":"v2","metricType":"L2"}],` +
-			`"search":[{"data":[[1,2]],"limit":1}],"rerank":{"strategy":"rrf"}`
+			`"search":[{"data":[[1,2]],"limit":1}],"rerank":{"strategy":"rrf"},` +
+			`"properties":{"collection.ttl.seconds":5},"propertyKeys":["collection.ttl.seconds"]`
 		if db != "" {
 			b += `,"dbName":"` + db + `"`
 		}

@@ -23,6 +23,9 @@ type CreateCollectionRequest struct {
 	Schema           SchemaRequest   `json:"schema"`
 	IndexParams      []IndexParam    `json:"indexParams"`
 	Params           map[string]any  `json:"params"`
+	// Properties are collection properties given as such (gRPC's
+	// CreateCollectionRequest.properties; REST gives params.ttlSeconds).
+	Properties map[string]string `json:"-"`
 }
 
 type SchemaRequest struct {
@@ -221,6 +224,9 @@ func buildCollection(r *CreateCollectionRequest) (*coordinator.Collection, error
 	}
 	c := &coordinator.Collection{Name: r.CollectionName, Schema: s}
 	if err := collectionParams(r, c); err != nil {
+		return nil, err
+	}
+	if c.Properties, err = createProperties(r); err != nil {
 		return nil, err
 	}
 	if quick {

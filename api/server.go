@@ -123,6 +123,8 @@ func (s *Server) routes() []routeSpec {
 		{"collections/flush", s.flushCollection, false},
 		{"collections/compact", s.compactCollection, false},
 		{"collections/get_compaction_state", s.compactionState, false},
+		{"collections/alter_properties", s.alterProperties, false},
+		{"collections/drop_properties", s.dropProperties, false},
 		{"jobs/import/create", s.createImport, false},
 		{"jobs/import/list", s.listImports, false},
 		{"jobs/import/get_progress", s.importProgress, false},

@@ -17,9 +17,9 @@ import (
 )
 
 // RunCompaction executes a compaction task: it reads the input segments'
-// rows from object storage and their deletion flags from the shard (at
-// Strong), builds the output's index file, writes the output segment's
-// chunks, and commits the swap through the shard's log. A stale task (its
+// rows from object storage and their deletion flags and expired rows from
+// the shard (at Strong), builds the output's index file, writes the output
+// segment's chunks, and commits the swap through the shard's log. A stale task (its
 // inputs already gone) fails with ErrStaleTask.
 func (w *Worker) RunCompaction(ctx context.Context, c *coordinator.Collection, t coordinator.Task) error {
 	if w.cfg.Store == nil {
@@ -107,15 +107,20 @@ func (w *Worker) outputIndex(ctx context.Context, c *coordinator.Collection, t c
 		Checksum: segment.Checksum(b), Version: t.Token}, nil
 }
 
-// appendLive loads one input and appends its rows not deleted as of the
-// shard read (its current deletion flags); it returns the flags it used.
+// appendLive loads one input and appends its rows neither deleted nor
+// expired (TTL) as of the shard read (at Strong, so at the leader's clock
+// then); it returns the rows it left out.
 func (w *Worker) appendLive(s *segment.Schema, info shards.SegmentInfo, out *segment.Batch) ([]byte, error) {
 	excl := roaring.New()
-	if len(info.Flags) > 0 {
-		if _, err := excl.FromBuffer(info.Flags); err != nil {
-			return nil, fmt.Errorf("builder: deletion flags of segment %d: %w", info.ID, err)
+	for _, b := range [][]byte{info.Flags, info.ExpiredFlags} {
+		if len(b) == 0 {
+			continue
 		}
-		excl = excl.Clone()
+		flags := roaring.New()
+		if _, err := flags.FromBuffer(b); err != nil {
+			return nil, fmt.Errorf("builder: deletion or expiry flags of segment %d: %w", info.ID, err)
+		}
+		excl.Or(flags.Clone()) // FromBuffer shares b
 	}
 	full, err := segment.LoadFlushed(s, info.ID, info.Partition, info.Manifest, w.cfg.Load)
 	if err != nil {

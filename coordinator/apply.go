@@ -61,6 +61,8 @@ func (m *metaFSM) applyLocked(c *command) result {
 		return m.createIndexLocked(coll, c.Index)
 	case opDropIndex:
 		return dropIndex(coll, c.NewName)
+	case opAlterProperties:
+		return alterProperties(coll, c.Props)
 	}
 	return result{Err: fmt.Errorf("%w: unknown metadata op %q", ErrInvalid, c.Op)}
 }

@@ -52,6 +52,7 @@ type command struct {
 	Task       *Task         `json:"task,omitempty"`
 	DB         *dbChange     `json:"db,omitempty"`     // database commands
 	Import     *importChange `json:"import,omitempty"` // import-job commands (jobs.go)
+	Props      *propChange   `json:"props,omitempty"`  // alter_properties (properties.go)
 }
 
 // result is what Apply returns for a metadata entry.

@@ -175,6 +175,7 @@ type segInfo struct {
 	Partition int64  `json:"partitionID"`
 	Rows      int64  `json:"rows"`
 	Deleted   int64  `json:"deletedRows"`
+	Expired   int64  `json:"expiredRows"`
 	// IndexFiles maps each index built on the segment to its file.
 	IndexFiles map[string]string `json:"indexFiles"`
 }

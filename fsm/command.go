@@ -1,6 +1,7 @@
 package fsm
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -70,7 +71,18 @@ type Command struct {
 	RowPartitions []int64
 	Filter        string // delete
 	Params        []byte // delete: exprParams as a JSON object
-	Time          int64  // tick: the leader's clock (unix ms), stamped by the proposer
+	// Time is the leader's clock (unix ms): of a tick, stamped by the
+	// proposer; of an insert, upsert, delete or compact, stamped in place
+	// by the leader that proposes the entry (Stamp), 0 in entries written
+	// before it. Applying any entry advances the shard's leader time to
+	// it.
+	Time int64
+	// TTL is the collection's time to live (ms, 0: rows never expire) as
+	// the proposer's metadata said, carried by inserts, upserts, deletes
+	// and compacts so that their effect on expired rows is decided by the
+	// log alone: an insert over an expired row's key replaces it, a
+	// delete does not count expired rows, a compact leaves them out.
+	TTL int64
 	// Key is an optional idempotency key (insert, upsert, delete): an entry
 	// whose key was applied before returns the earlier result and changes
 	// nothing.
@@ -102,12 +114,12 @@ func (c *Command) Encode() []byte {
 	switch c.Kind {
 	case KindInsert, KindUpsert:
 		segment.EncodeBatch(e, c.Rows)
-		if c.RowPartitions != nil { // optional, last
-			encodeIDs(e, c.RowPartitions)
-		}
+		encodeIDs(e, c.RowPartitions) // optional in older entries: none is an empty list
+		encodeStamp(e, c)
 	case KindDelete:
 		e.String(c.Filter)
 		e.Bytes(c.Params)
+		encodeStamp(e, c)
 	case KindTick:
 		e.Varint(c.Time)
 	case KindSeal:
@@ -120,6 +132,7 @@ func (c *Command) Encode() []byte {
 		segment.EncodeDelta(e, c.Delta)
 	case KindCompact:
 		encodeIDs(e, c.Segments)
+		encodeStamp(e, c)
 	case KindIndexed:
 		e.Varint(c.Segment)
 		segment.EncodeIndexRef(e, c.Index)
@@ -159,13 +172,16 @@ func Decode(b []byte, s *segment.Schema) (*Command, error) {
 			err = checkRows(c.Rows, s)
 		}
 		if err == nil && d.Err == nil && len(d.Buf) > 0 {
-			if c.RowPartitions = decodeIDs(d); d.Err == nil && len(c.RowPartitions) != c.Rows.Rows() {
-				err = fmt.Errorf("%d row partitions for %d rows", len(c.RowPartitions), c.Rows.Rows())
+			c.RowPartitions = decodeIDs(d)
+			if n := len(c.RowPartitions); d.Err == nil && n > 0 && n != c.Rows.Rows() {
+				err = fmt.Errorf("%d row partitions for %d rows", n, c.Rows.Rows())
 			}
 		}
+		decodeStamp(d, c)
 	case KindDelete:
 		c.Filter = d.String()
 		c.Params = d.Bytes()
+		decodeStamp(d, c)
 	case KindDropPartition:
 	case KindTick:
 		c.Time = d.Varint()
@@ -181,6 +197,7 @@ func Decode(b []byte, s *segment.Schema) (*Command, error) {
 		c.Delta = &dl
 	case KindCompact:
 		c.Segments = decodeIDs(d)
+		decodeStamp(d, c)
 	case KindIndexed:
 		c.Segment = d.Varint()
 		x := segment.DecodeIndexRef(d)
@@ -242,6 +259,48 @@ func checkRows(b *segment.Batch, s *segment.Schema) error {
 		}
 	}
 	return nil
+}
+
+// stampLen is the size of the leader time that ends a stamped entry.
+const stampLen = 8
+
+// stamped reports whether entries of kind k end with a stamp: the TTL,
+// then the leader's time as 8 fixed bytes so that Stamp can set it in an
+// encoded entry.
+func stamped(k Kind) bool {
+	return k == KindInsert || k == KindUpsert || k == KindDelete || k == KindCompact
+}
+
+func encodeStamp(e *segment.Encoder, c *Command) {
+	e.Varint(c.TTL)
+	e.Buf = binary.LittleEndian.AppendUint64(e.Buf, uint64(c.Time))
+}
+
+// decodeStamp reads an entry's optional stamp (absent in entries written
+// before it).
+func decodeStamp(d *segment.Decoder, c *Command) {
+	if d.Err != nil || len(d.Buf) == 0 {
+		return
+	}
+	c.TTL = d.Varint()
+	if b := d.Next(stampLen); len(b) == stampLen {
+		c.Time = int64(binary.LittleEndian.Uint64(b))
+	}
+	if c.TTL < 0 || c.Time < 0 {
+		d.Err = fmt.Errorf("%w: negative ttl %d or time %d", segment.ErrCorrupt, c.TTL, c.Time)
+	}
+}
+
+// Stamp sets the leader's time (unix ms) in an encoded entry that carries
+// one (see stamped), in place, and reports whether it did. The leader
+// stamps every such entry it proposes, so an entry's time is the leader's
+// clock however the entry reached it.
+func Stamp(data []byte, ms int64) bool {
+	if len(data) < 2+stampLen || data[0] != Version || !stamped(Kind(data[1])) {
+		return false
+	}
+	binary.LittleEndian.PutUint64(data[len(data)-stampLen:], uint64(ms))
+	return true
 }
 
 func encodeIDs(e *segment.Encoder, ids []int64) {

@@ -17,7 +17,9 @@ const CompactionOutputBit = 1 << 23
 // compactCommitLocked swaps a worker's compaction output in for its inputs.
 // The output holds every input row the worker did not exclude, in input
 // order; rows deleted since the worker read its inputs are flagged deleted
-// in the output, so no delete is lost. The worker may have built the
+// in the output, so no delete is lost. Rows the worker left out that are
+// not deleted (it found them expired) leave the primary-key index with
+// them; the rows kept keep their write times. The worker may have built the
 // output's index file too (c.Index): the output is then searched through
 // an index from the moment it replaces its inputs. A commit whose inputs are gone (a
 // stale or repeated task) is rejected and changes nothing.
@@ -34,20 +36,29 @@ func (sh *Shard) compactCommitLocked(c *Command) Result {
 	}
 	out := segment.New(c.Output, inputs[0].Partition, sh.schema)
 	var gone []uint32 // output rows deleted since the worker read
+	var times []int64 // the output rows' write times
+	var dropped []any // keys of live rows left out (expired when the worker read)
+	pki := sh.schema.PrimaryIndex()
 	rows := 0
 	for i, g := range inputs {
 		excl := roaring.New()
 		if _, err := excl.FromBuffer(c.Excluded[i]); err != nil || excl.Validate() != nil {
 			return Result{Err: fmt.Errorf("%w: exclusion set of input %d: %v", ErrBadCommand, g.ID, err)}
 		}
+		cur := timeCursor{runs: sh.mu.writes[g.ID]}
 		for row := 0; row < g.Rows(); row++ {
+			t := cur.at(row)
 			if excl.Contains(uint32(row)) {
+				if !g.IsDeleted(row) {
+					dropped = append(dropped, g.Columns[pki].Value(row))
+				}
 				continue
 			}
 			if g.IsDeleted(row) {
 				gone = append(gone, uint32(rows))
 			}
 			sh.copyScalarsLocked(out, g, row)
+			times = append(times, t)
 			rows++
 		}
 	}
@@ -60,7 +71,10 @@ func (sh *Shard) compactCommitLocked(c *Command) Result {
 		}
 		out.SetIndex(*c.Index)
 	}
-	sh.swapLocked(inputs, out, gone)
+	for _, pk := range dropped {
+		sh.mu.pk.Delete(pk) // the only live row of its key was left out
+	}
+	sh.swapLocked(inputs, out, gone, times)
 	return Result{Count: int64(out.Live())}
 }
 
@@ -97,8 +111,8 @@ func (sh *Shard) attachChunksLocked(out *segment.Segment, chunks []segment.Chunk
 }
 
 // swapLocked replaces the inputs by the output in the state and the pk
-// index.
-func (sh *Shard) swapLocked(inputs []*segment.Segment, out *segment.Segment, gone []uint32) {
+// index; times are the output rows' write times.
+func (sh *Shard) swapLocked(inputs []*segment.Segment, out *segment.Segment, gone []uint32, times []int64) {
 	for _, g := range inputs {
 		sh.removeSegmentLocked(g.ID)
 	}
@@ -117,5 +131,7 @@ func (sh *Shard) swapLocked(inputs []*segment.Segment, out *segment.Segment, gon
 	sh.mu.segments = append(sh.mu.segments, out)
 	sortSegments(sh.mu.segments)
 	sh.mu.byID[out.ID] = out
-	sh.mu.writes.note(out.ID, 0, sh.mu.applied) // rewritten by this commit
+	for row, t := range times { // rewritten by this commit, written when its input rows were
+		sh.mu.writes.noteCopy(out.ID, row, sh.mu.applied, t)
+	}
 }

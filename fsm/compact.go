@@ -12,8 +12,10 @@ import (
 // rows when there is one). Because it is applied at its place in the log,
 // deletes before it are dropped with the rows and deletes after it find the
 // rows in the new segment: none is lost. The new segment is flushed again by
-// the leader; the inputs' objects become garbage for GC.
-func (sh *Shard) compactLocked(ids []int64) Result {
+// the leader; the inputs' objects become garbage for GC. Rows expired under
+// ttl (ms; 0: none) by the shard's leader time are left out like deleted
+// ones; the rows kept keep their write times.
+func (sh *Shard) compactLocked(ids []int64, ttl int64) Result {
 	inputs, err := sh.compactInputsLocked(ids)
 	if err != nil {
 		return Result{Err: err}
@@ -23,24 +25,34 @@ func (sh *Shard) compactLocked(ids []int64) Result {
 	out.State = segment.Sealed
 	pki := sh.schema.PrimaryIndex()
 	live := segment.NewBatch(sh.schema)
+	var times []int64
 	for _, g := range inputs {
 		if !g.AllResident() {
 			// KindCompact is proposed only without object storage, where
 			// nothing is flushed and so every column is in memory.
 			panic(fmt.Sprintf("fsm: KindCompact of segment %d whose vectors are in object storage", g.ID))
 		}
+		cur := timeCursor{runs: sh.mu.writes[g.ID]}
 		for row := 0; row < g.Rows(); row++ {
-			if !g.IsDeleted(row) {
-				for f := range live.Columns {
-					live.Columns[f].Append(&g.Columns[f], row)
-				}
+			t := cur.at(row)
+			if g.IsDeleted(row) {
+				continue
 			}
+			if ttl > 0 && len(cur.runs) > 0 && t+ttl <= sh.mu.leaderTime {
+				sh.mu.pk.Delete(g.Columns[pki].Value(row)) // expired: left out
+				continue
+			}
+			for f := range live.Columns {
+				live.Columns[f].Append(&g.Columns[f], row)
+			}
+			times = append(times, t)
 		}
 		sh.removeSegmentLocked(g.ID)
 	}
 	for i := 0; i < live.Rows(); i++ {
 		row := out.Append(live, i)
 		sh.mu.pk.Put(live.Columns[pki].Value(i), segment.Ref{Segment: out.ID, Row: int32(row)})
+		sh.mu.writes.noteCopy(out.ID, row, sh.mu.applied, times[i])
 	}
 	if out.Rows() == 0 {
 		return Result{}

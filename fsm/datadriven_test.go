@@ -1,7 +1,9 @@
 package fsm
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,7 +28,18 @@ func TestDataDriven(t *testing.T) {
 			if d := curData; d != nil && d.HasArg("key") {
 				d.ScanArgs(t, "key", &c.Key)
 			}
-			res := sh.Apply(&hraft.Log{Index: idx, Type: hraft.LogCommand, Data: c.Encode()}).(Result)
+			if d := curData; d != nil && d.HasArg("ttl") {
+				d.ScanArgs(t, "ttl", &c.TTL)
+			}
+			data := c.Encode()
+			if d := curData; d != nil && d.HasArg("time") { // as the leader stamps it
+				var ms int64
+				d.ScanArgs(t, "time", &ms)
+				if !Stamp(data, ms) {
+					t.Fatalf("%s: entries of kind %d carry no time", d.Pos, c.Kind)
+				}
+			}
+			res := sh.Apply(&hraft.Log{Index: idx, Type: hraft.LogCommand, Data: data}).(Result)
 			if res.Err != nil {
 				return fmt.Sprintf("error: %v\n", res.Err)
 			}
@@ -101,6 +114,20 @@ func TestDataDriven(t *testing.T) {
 					Type: "HNSW", Key: key, Version: version}})
 			case "rows":
 				return dumpRows(sh)
+			case "tick":
+				var ms int64
+				d.ScanArgs(t, "at", &ms)
+				return apply(&Command{Kind: KindTick, Time: ms})
+			case "visible":
+				return dumpVisible(t, sh, d)
+			case "restart": // restore the state from a snapshot, as after a restart
+				restored := NewShard(s, 1000)
+				if err := restored.Restore(io.NopCloser(bytes.NewReader(sh.Encode()))); err != nil {
+					t.Fatal(err)
+				}
+				same := restored.StateHash() == sh.StateHash()
+				sh = restored
+				return fmt.Sprintf("same state: %v\n", same)
 			}
 			return fmt.Sprintf("unknown command %q", d.Cmd)
 		})
@@ -142,6 +169,38 @@ func dumpRows(sh *Shard) string {
 			b.WriteString("\n")
 		}
 		fmt.Fprintf(&b, "live=%d\n", v.Live(0))
+	})
+	return b.String()
+}
+
+// dumpVisible prints the rows a read sees under ttl= (ms) at the shard's
+// leader time (or at=, if later, as a Strong read's leader clock): the
+// live rows not expired, each with its write time, per segment.
+func dumpVisible(t *testing.T, sh *Shard, d *datadriven.TestData) string {
+	var ttl, at int64
+	d.ScanArgs(t, "ttl", &ttl)
+	if d.HasArg("at") {
+		d.ScanArgs(t, "at", &at)
+	}
+	var b strings.Builder
+	sh.View(func(v View) {
+		now := max(v.LeaderTime(), at)
+		fmt.Fprintf(&b, "now=%d\n", now)
+		n := 0
+		for _, g := range v.Segments() {
+			expired := v.Expired(g, ttl, now)
+			fmt.Fprintf(&b, "segment %d:", g.ID)
+			for row := 0; row < g.Rows(); row++ {
+				if g.IsDeleted(row) || (expired != nil && expired.Contains(uint32(row))) {
+					continue
+				}
+				wt, _ := v.WriteTime(g.ID, row)
+				fmt.Fprintf(&b, " %v@%d", g.Value(0, row), wt)
+				n++
+			}
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "visible=%d\n", n)
 	})
 	return b.String()
 }

@@ -128,6 +128,8 @@ func FuzzDecodeCommand(f *testing.F) {
 	f.Add((&Command{Kind: KindInsert, Partition: 1, Rows: rows(s, []int64{1, 2}, 0)}).Encode())
 	f.Add((&Command{Kind: KindDelete, Filter: "id > 1", Params: []byte(`{}`)}).Encode())
 	f.Add((&Command{Kind: KindTick, Time: 5}).Encode())
+	f.Add((&Command{Kind: KindInsert, Rows: rows(s, []int64{3}, 0), RowPartitions: []int64{2}, TTL: 3000, Time: 7}).Encode())
+	f.Add((&Command{Kind: KindCompact, Segments: []int64{1, 2}, TTL: 1, Time: 9}).Encode())
 	f.Add(importCmd(s, CompactionOutputBit|3, 4, 5).Encode())
 	f.Add((&Command{Kind: KindImportAbort, Output: CompactionOutputBit | 3}).Encode())
 	f.Fuzz(func(t *testing.T, b []byte) {

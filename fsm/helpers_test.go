@@ -90,6 +90,12 @@ func (g *logGen) entry() *hraft.Log {
 			c = Command{Kind: KindCompact, Segments: []int64{base + 1 + g.r.Int64N(30), base + 1 + g.r.Int64N(30)}}
 		}
 	}
+	if stamped(c.Kind) { // leader times, and a TTL that expires rows now and then
+		c.Time = int64(g.idx) * 100
+		if g.r.IntN(2) == 0 {
+			c.TTL = 20_000
+		}
+	}
 	if (c.Kind == KindInsert || c.Kind == KindUpsert || c.Kind == KindDelete) && g.r.IntN(4) == 0 {
 		c.Key = fmt.Sprintf("k%d", g.r.IntN(200)) // some keys repeat: replays
 	}

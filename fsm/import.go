@@ -47,6 +47,7 @@ func (sh *Shard) importCommitLocked(c *Command) Result {
 	sh.mu.segments = append(sh.mu.segments, out)
 	sortSegments(sh.mu.segments)
 	sh.mu.byID[out.ID] = out
+	sh.mu.writes.note(out.ID, 0, sh.mu.applied, sh.mu.leaderTime)
 	return Result{Count: int64(rows), MinPK: minIntPK(c.Rows, pki)}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	hraft "github.com/hashicorp/raft"
 
 	"github.com/raftvec/raftvec/expr"
@@ -43,9 +44,12 @@ type state struct {
 	growing  map[int64]*segment.Segment // partition → growing segment (derived)
 	pk       *segment.PKIndex           // live rows only (derived)
 	nextSeg  int64
-	lastTick int64
-	keys     keyWindow // recent idempotency keys
-	writes   writeLog  // which entry wrote which rows (writes.go)
+	lastTick int64 // the latest tick's time (Bounded reads' freshness)
+	// leaderTime is the latest leader time of any entry applied, ticks
+	// included (unix ms): the shard's time for TTL expiry.
+	leaderTime int64
+	keys       keyWindow // recent idempotency keys
+	writes     writeLog  // which entry wrote which rows (writes.go)
 }
 
 // NewShard returns an empty shard state machine. base makes segment IDs
@@ -85,6 +89,7 @@ func (sh *Shard) Apply(l *hraft.Log) any {
 }
 
 func (sh *Shard) applyLocked(c *Command) Result {
+	sh.mu.leaderTime = max(sh.mu.leaderTime, c.Time) // whatever the entry does
 	if c.Key != "" {
 		if r, ok := sh.mu.keys.get(c.Key); ok {
 			return r
@@ -100,12 +105,10 @@ func (sh *Shard) applyLocked(c *Command) Result {
 
 func (sh *Shard) applyKindLocked(c *Command) Result {
 	switch c.Kind {
-	case KindInsert:
-		return sh.insertLocked(c.Partition, c.RowPartitions, c.Rows, false)
-	case KindUpsert:
-		return sh.insertLocked(c.Partition, c.RowPartitions, c.Rows, true)
+	case KindInsert, KindUpsert:
+		return sh.insertLocked(c)
 	case KindDelete:
-		return sh.deleteLocked(c.Partition, c.Filter, c.Params)
+		return sh.deleteLocked(c.Partition, c.Filter, c.Params, c.TTL)
 	case KindDropPartition:
 		return sh.dropPartitionLocked(c.Partition)
 	case KindTick:
@@ -115,7 +118,7 @@ func (sh *Shard) applyKindLocked(c *Command) Result {
 	case KindChunkFlushed:
 		return sh.chunkFlushedLocked(c.Segment, c.Chunk)
 	case KindCompact:
-		return sh.compactLocked(c.Segments)
+		return sh.compactLocked(c.Segments, c.TTL)
 	case KindDeltaFlushed:
 		return sh.deltaFlushedLocked(c.Segment, c.Delta)
 	case KindCompactCommit:
@@ -134,7 +137,11 @@ func (sh *Shard) pkOf(b *segment.Batch, i int) any {
 	return b.Columns[sh.schema.PrimaryIndex()].Value(i)
 }
 
-func (sh *Shard) insertLocked(part int64, rowParts []int64, b *segment.Batch, upsert bool) Result {
+// insertLocked applies an insert or upsert. A key whose row has expired
+// under the entry's TTL (by the shard's leader time) is free: an insert
+// replaces the expired row as an upsert would.
+func (sh *Shard) insertLocked(c *Command) Result {
+	b, upsert := c.Rows, c.Kind == KindUpsert
 	n := b.Rows()
 	seen := make(map[any]struct{}, n)
 	var dups []string
@@ -142,7 +149,7 @@ func (sh *Shard) insertLocked(part int64, rowParts []int64, b *segment.Batch, up
 		pk := sh.pkOf(b, i)
 		_, dupInBatch := seen[pk]
 		seen[pk] = struct{}{}
-		if _, exists := sh.mu.pk.Get(pk); dupInBatch || (exists && !upsert) {
+		if old, exists := sh.mu.pk.Get(pk); dupInBatch || (exists && !upsert && !sh.expiredLocked(old, c.TTL)) {
 			if len(dups) < 10 {
 				dups = append(dups, fmt.Sprint(pk))
 			}
@@ -157,14 +164,24 @@ func (sh *Shard) insertLocked(part int64, rowParts []int64, b *segment.Batch, up
 			sh.mu.byID[old.Segment].Delete(int(old.Row))
 		}
 	}
-	if rowParts == nil {
-		sh.appendLocked(part, b)
+	if c.RowPartitions == nil {
+		sh.appendLocked(c.Partition, b)
 	} else {
-		for _, p := range splitByPartition(sh.schema, b, rowParts) {
+		for _, p := range splitByPartition(sh.schema, b, c.RowPartitions) {
 			sh.appendLocked(p.part, p.rows)
 		}
 	}
 	return Result{Count: int64(n), MinPK: minIntPK(b, sh.schema.PrimaryIndex())}
+}
+
+// expiredLocked reports whether the row at ref has expired under a TTL of
+// ttl ms by the shard's leader time.
+func (sh *Shard) expiredLocked(ref segment.Ref, ttl int64) bool {
+	if ttl <= 0 {
+		return false
+	}
+	r, ok := sh.mu.writes.run(ref.Segment, int(ref.Row))
+	return ok && r.time+ttl <= sh.mu.leaderTime
 }
 
 // appendLocked appends validated rows to the partition's growing segment
@@ -172,7 +189,7 @@ func (sh *Shard) insertLocked(part int64, rowParts []int64, b *segment.Batch, up
 func (sh *Shard) appendLocked(part int64, b *segment.Batch) {
 	g := sh.growingLocked(part)
 	first := g.AppendBatch(b) // adopts the decoded batch's vectors: no copy
-	sh.mu.writes.note(g.ID, first, sh.mu.applied)
+	sh.mu.writes.note(g.ID, first, sh.mu.applied, sh.mu.leaderTime)
 	for i := 0; i < b.Rows(); i++ {
 		sh.mu.pk.Put(sh.pkOf(b, i), segment.Ref{Segment: g.ID, Row: int32(first + i)})
 	}
@@ -227,7 +244,10 @@ func (sh *Shard) growingLocked(part int64) *segment.Segment {
 	return g
 }
 
-func (sh *Shard) deleteLocked(part int64, filter string, params []byte) Result {
+// deleteLocked flags the rows matching a filter deleted, expired rows
+// too (they stay gone if the TTL is raised), and counts the rows it
+// deleted that had not expired under ttl: the rows a read saw.
+func (sh *Shard) deleteLocked(part int64, filter string, params []byte, ttl int64) Result {
 	f, err := compileFilter(sh.schema, filter, params)
 	if err != nil {
 		return Result{Err: err}
@@ -238,13 +258,19 @@ func (sh *Shard) deleteLocked(part int64, filter string, params []byte) Result {
 		if part != 0 && g.Partition != part {
 			continue
 		}
+		var expired *roaring.Bitmap
+		if ttl > 0 {
+			expired = sh.mu.writes.expired(g.ID, g.Rows(), sh.mu.leaderTime-ttl)
+		}
 		for row := 0; row < g.Rows(); row++ {
 			if g.IsDeleted(row) || !f.Match(g, row) {
 				continue
 			}
 			g.Delete(row)
 			sh.mu.pk.Delete(g.Columns[pki].Value(row))
-			n++
+			if expired == nil || !expired.Contains(uint32(row)) {
+				n++
+			}
 		}
 	}
 	return Result{Count: n}

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 
+	"github.com/RoaringBitmap/roaring/v2"
+
 	"github.com/raftvec/raftvec/segment"
 )
 
@@ -28,6 +30,8 @@ func (sh *Shard) encodeLocked() []byte {
 	}
 	sh.mu.keys.encode(e)
 	sh.mu.writes.encode(e, sh.mu.segments)
+	sh.mu.writes.encodeTimes(e, sh.mu.segments)
+	e.Varint(sh.mu.leaderTime)
 	return e.Buf
 }
 
@@ -75,17 +79,59 @@ func decodeState(b []byte, s *segment.Schema, load segment.Loader) (state, error
 		}
 	}
 	st.keys.decode(d)
-	st.writes = decodeWriteLog(d)
+	var order []int64
+	st.writes, order = decodeWriteLog(d)
+	timed := len(d.Buf) > 0 // the write times and the leader time end the state
+	st.writes.decodeTimes(d, order, st.lastTick)
+	st.leaderTime = st.lastTick // a snapshot from before them: the latest tick
+	if timed {
+		st.leaderTime = d.Varint()
+	}
 	if d.Err != nil {
 		return st, fmt.Errorf("fsm: snapshot: %w", d.Err)
 	}
 	sortSegments(st.segments)
+	datePastRows(&st)
 	return st, nil
+}
+
+// datePastRows gives the rows of a snapshot from before the write log
+// (segments without runs) one run of unknown index at the snapshot's
+// leader time, the best bound on when they were written that the state
+// holds: TTL expiry then counts from it, alike on every replica restored
+// from the snapshot.
+func datePastRows(st *state) {
+	for _, g := range st.segments {
+		if g.Rows() > 0 && len(st.writes[g.ID]) == 0 {
+			st.writes[g.ID] = []writeRun{{row: 0, index: 0, time: st.leaderTime}}
+		}
+	}
 }
 
 // WrittenAt returns the log index of the entry that wrote a row of a
 // segment (for a compaction output, of the commit that rewrote it).
 func (v View) WrittenAt(seg int64, row int) (uint64, bool) { return v.st.writes.at(seg, row) }
+
+// WriteTime returns a row's write time: the shard's leader time (unix ms)
+// once the entry that wrote it was applied. A compaction output's rows
+// keep their inputs' times.
+func (v View) WriteTime(seg int64, row int) (int64, bool) {
+	r, ok := v.st.writes.run(seg, row)
+	return r.time, ok
+}
+
+// Expired returns the rows of g that have expired under a TTL of ttl ms at
+// leader time now: those whose write time + ttl <= now. It is nil when
+// none has (or ttl <= 0: rows never expire). Deleted rows are included;
+// callers check deletion flags apart. Expiry is a function of the state
+// and the two arguments only, so every replica at the same applied index
+// answers alike, and nothing in the state changes.
+func (v View) Expired(g *segment.Segment, ttl, now int64) *roaring.Bitmap {
+	if ttl <= 0 {
+		return nil
+	}
+	return v.st.writes.expired(g.ID, g.Rows(), now-ttl)
+}
 
 // View is read access to a shard's state, valid only inside the function
 // passed to Shard.View.
@@ -114,8 +160,14 @@ func (v View) Live(part int64) int64 {
 	return n
 }
 
-// LastTick returns the latest leader timestamp applied (unix ms).
+// LastTick returns the time of the latest tick applied (unix ms): Bounded
+// reads are served here while it is within their staleness bound.
 func (v View) LastTick() int64 { return v.st.lastTick }
+
+// LeaderTime returns the shard's leader time: the latest leader clock
+// (unix ms) carried by any entry applied, ticks and data entries alike. It
+// never goes back; TTL expiry counts by it.
+func (v View) LeaderTime() int64 { return v.st.leaderTime }
 
 // View runs fn with read access to the state. fn must not retain the view
 // or the segments' slices beyond its return, nor call back into the shard.

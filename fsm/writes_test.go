@@ -65,5 +65,5 @@ func (sh *Shard) encodeWithoutWrites() []byte {
 	sh.mu.writes = writeLog{}
 	defer func() { sh.mu.writes = saved }()
 	b := sh.encodeLocked()
-	return b[:len(b)-1] // the empty log is one byte: a zero count
+	return b[:len(b)-2-len(leaderTimeSection(sh))] // the empty log and its times are one byte each: zero counts
 }

@@ -59,6 +59,7 @@ func (s *Service) CreateCollection(ctx context.Context, r *milvuspb.CreateCollec
 	if n := r.GetNumPartitions(); n > 0 {
 		req.Params["partitionsNum"] = json.Number(strconv.FormatInt(n, 10))
 	}
+	req.Properties = pairs(r.GetProperties())
 	return toStatus(s.api.CreateCollection(ctx, req)), nil
 }
 

@@ -103,7 +103,8 @@ func (p *Proxy) Write(ctx context.Context, w shards.WriteRequest) (shards.WriteR
 			return false, nil
 		}
 		var err error
-		cmd := &fsm.Command{Kind: kind, Partition: part, Rows: parts[i], RowPartitions: shardParts[i], Key: shardKey(w.Key, i)}
+		cmd := &fsm.Command{Kind: kind, Partition: part, Rows: parts[i], RowPartitions: shardParts[i], Key: shardKey(w.Key, i),
+			TTL: c.TTLMillis()}
 		results[i], idxs[i], err = p.host.Propose(ctx, c, i, cmd)
 		return true, err
 	})
@@ -208,7 +209,8 @@ func (p *Proxy) Delete(ctx context.Context, d shards.DeleteRequest) (int64, erro
 	}
 	counts := make([]int64, c.ShardsNum)
 	err = scatterWrite(c.ShardsNum, func(i int) (bool, error) {
-		cmd := &fsm.Command{Kind: fsm.KindDelete, Partition: part, Filter: d.Filter, Params: params, Key: shardKey(d.Key, i)}
+		cmd := &fsm.Command{Kind: fsm.KindDelete, Partition: part, Filter: d.Filter, Params: params, Key: shardKey(d.Key, i),
+			TTL: c.TTLMillis()}
 		res, _, err := p.host.Propose(ctx, c, i, cmd)
 		counts[i] = res.Count
 		return true, err

@@ -254,7 +254,7 @@ func (p *Proxy) compactRound(ctx context.Context, c *coordinator.Collection) (in
 		for _, plan := range shards.PlanCompaction(segs, p.lifecycle.MaxSegmentSize, p.lifecycle.CompactionRatio) {
 			planned.Add(1)
 			if p.lifecycle.Store == nil {
-				_, _, err = p.host.Propose(ctx, c, i, &fsm.Command{Kind: fsm.KindCompact, Segments: plan})
+				_, _, err = p.host.Propose(ctx, c, i, &fsm.Command{Kind: fsm.KindCompact, Segments: plan, TTL: c.TTLMillis()})
 			} else {
 				_, err = p.coord.CreateTask(ctx, coordinator.Task{Collection: c.ID, Shard: i, Segments: plan})
 			}

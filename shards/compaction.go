@@ -3,6 +3,7 @@ package shards
 import (
 	"context"
 	"sort"
+	"time"
 
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/fsm"
@@ -10,9 +11,9 @@ import (
 )
 
 // PlanCompaction picks rewrites among flushed segments: each segment with
-// at least ratio of its rows deleted is compacted alone; runs of small
-// segments of one partition (each under half of maxSize) are merged while
-// their total stays within maxSize.
+// at least ratio of its rows deleted or expired (TTL) is compacted alone;
+// runs of small segments of one partition (each under half of maxSize) are
+// merged while their total stays within maxSize.
 func PlanCompaction(segs []SegmentInfo, maxSize int64, ratio float64) [][]int64 {
 	var plans [][]int64
 	byPart := map[int64][]SegmentInfo{}
@@ -20,7 +21,7 @@ func PlanCompaction(segs []SegmentInfo, maxSize int64, ratio float64) [][]int64 
 		if s.State != segment.Flushed.String() || s.Rows == 0 {
 			continue
 		}
-		if s.Deleted > 0 && ratio > 0 && float64(s.Deleted) >= ratio*float64(s.Rows) {
+		if dead := s.Deleted + s.Expired; dead > 0 && ratio > 0 && float64(dead) >= ratio*float64(s.Rows) {
 			plans = append(plans, []int64{s.ID})
 			continue
 		}
@@ -62,14 +63,21 @@ func packMerges(segs []SegmentInfo, maxSize int64) [][]int64 {
 // compactStep hands the compaction plans of a leader replica to the
 // coordinator as tasks (workers read and write object storage off the log);
 // without object storage or a coordinator the replica merges in its log.
+// Rows expired under the collection's TTL count as deleted, by this
+// leader's clock (a plan only: the rewrite decides by the log's time).
 func (h *Host) compactStep(ctx context.Context, r *Replica) error {
 	lc := h.cfg.Lifecycle
-	for _, plan := range PlanCompaction(r.Segments(), lc.MaxSegmentSize, lc.CompactionRatio) {
+	var ttl int64
+	if meta := h.collectionMeta(r); meta != nil {
+		ttl = meta.TTLMillis()
+	}
+	segs := r.SegmentsAt(ttl, time.Now().UnixMilli())
+	for _, plan := range PlanCompaction(segs, lc.MaxSegmentSize, lc.CompactionRatio) {
 		var err error
 		if h.cfg.SubmitTask != nil && lc.Store != nil {
 			_, err = h.cfg.SubmitTask(ctx, coordinator.Task{Collection: r.CollectionID, Shard: r.Shard, Segments: plan})
 		} else {
-			_, _, err = r.propose(ctx, &fsm.Command{Kind: fsm.KindCompact, Segments: plan})
+			_, _, err = r.propose(ctx, &fsm.Command{Kind: fsm.KindCompact, Segments: plan, TTL: ttl})
 		}
 		if err != nil {
 			return err

@@ -67,6 +67,16 @@
 //     replica to apply it; no lease reads (Config.UnsafeStrongReads, a
 //     test-only switch, breaks this on purpose for the Jepsen suite). Bounded reads use the leader's
 //     time ticks applied here; Session reads wait for the token's index.
+//   - TTL: a read leaves out the rows expired (fsm.View.Expired) under the
+//     collection's TTL (ReadArgs.TTL, from the caller's metadata) at the
+//     read's time: the later of the leader time applied on the replica and,
+//     for a read that waited for a read index, the leader's clock read just
+//     before it confirmed that index (ReadSpec.At). A Strong read therefore
+//     never returns a row whose write time + TTL is at or before the
+//     leader's clock when it served the read; other levels go by the log's
+//     time alone (ticks and writes), which a Bounded read has within its
+//     staleness bound. The leader stamps its clock on every data entry it
+//     proposes (fsm.Stamp); expiry never changes the state.
 //   - Object-storage writes happen before the entry that refers to them
 //     (ChunkFlushed, DeltaFlushed); objects are deleted only when no segment
 //     refers to them and they are older than the GC tolerance.

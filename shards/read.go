@@ -24,6 +24,15 @@ type ReadSpec struct {
 	// (expr.IndexTerms): a sealed segment answers them from its index
 	// (candidates) and only its candidate rows are evaluated.
 	Terms []expr.IndexTerm
+	// TTL is the collection's row time to live in ms (0: rows never
+	// expire). A read leaves out the rows expired at its time: the later
+	// of At and the leader time applied on the replica (fsm.View.Expired).
+	TTL int64
+	// At is the leader's clock (unix ms) when it granted the read index a
+	// Strong read waited for; 0 for reads served without one.
+	At int64
+
+	expired map[int64]*roaring.Bitmap // per segment, set by expireIn
 }
 
 func (s *ReadSpec) includes(g *segment.Segment) bool {
@@ -31,7 +40,53 @@ func (s *ReadSpec) includes(g *segment.Segment) bool {
 }
 
 func (s *ReadSpec) match(g *segment.Segment, row int) bool {
-	return !g.IsDeleted(row) && (s.Filter == nil || s.Filter.Match(g, row))
+	return !g.IsDeleted(row) && !s.isExpired(g, row) && (s.Filter == nil || s.Filter.Match(g, row))
+}
+
+// isExpired reports whether a row has expired at the read's time.
+func (s *ReadSpec) isExpired(g *segment.Segment, row int) bool {
+	if s.expired == nil {
+		return false
+	}
+	x := s.expired[g.ID]
+	return x != nil && x.Contains(uint32(row))
+}
+
+// expireIn fixes the read's time (the later of At and v's leader time)
+// and the rows of every segment that have expired by it (BM25 statistics
+// cover partitions out of the read's scope). Call it at the start of the
+// fsm.View the read runs in: expiry depends on that state alone, so every
+// replica at the same applied index (given the same At) leaves out the
+// same rows.
+func (s *ReadSpec) expireIn(v fsm.View) {
+	s.expired = nil
+	if s.TTL <= 0 {
+		return
+	}
+	now := max(v.LeaderTime(), s.At)
+	for _, g := range v.Segments() {
+		if x := v.Expired(g, s.TTL, now); x != nil {
+			if s.expired == nil {
+				s.expired = map[int64]*roaring.Bitmap{}
+			}
+			s.expired[g.ID] = x
+		}
+	}
+}
+
+// expiredLive returns the number of g's rows expired under ttl at now that
+// are not deleted, and all its expired rows as a roaring bitmap (nil when
+// none).
+func expiredLive(v fsm.View, g *segment.Segment, ttl, now int64) (int64, []byte) {
+	x := v.Expired(g, ttl, now)
+	if x == nil {
+		return 0, nil
+	}
+	b, err := x.ToBytes()
+	if err != nil {
+		return 0, nil // an in-memory bitmap always serializes
+	}
+	return int64(roaring.AndNot(x, g.Deleted).GetCardinality()), b
 }
 
 // ComparePK orders primary keys (int64 or string).
@@ -63,6 +118,7 @@ func (r *Replica) Query(ctx context.Context, spec ReadSpec, ids []any, out []int
 		r.prefetchDerived(spec, nil)
 	}
 	r.fsm.View(func(v fsm.View) {
+		spec.expireIn(v)
 		var refs []rowRef
 		if refs, err = r.collect(v, spec, ids, guard); err != nil {
 			return
@@ -198,8 +254,9 @@ func (r *Replica) Search(ctx context.Context, spec ReadSpec, req *SearchRequest)
 	r.prefetchDerived(spec, req)
 	var res SearchResult
 	r.fsm.View(func(v fsm.View) {
+		spec.expireIn(v)
 		if req.StatsOnly {
-			res.Stats, err = r.termStats(v, req, r.guard(ctx))
+			res.Stats, err = r.termStats(v, spec, req, r.guard(ctx))
 			return
 		}
 		res, err = r.searchView(v, spec, req, metric, r.guard(ctx))

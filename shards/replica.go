@@ -142,6 +142,7 @@ func (r *Replica) proposeLocal(ctx context.Context, data []byte) (fsm.Result, ui
 		r.gate.exit()
 		return fsm.Result{}, 0, errAsleep
 	}
+	fsm.Stamp(data, time.Now().UnixMilli()) // the leader's time on data entries, however they reached it
 	res, err := r.node.Propose(ctx, data)
 	r.gate.exit()
 	if err != nil {
@@ -233,43 +234,53 @@ func (r *Replica) Tick(ctx context.Context, now time.Time) error {
 // within the staleness bound, else falls back to Strong; Session waits for
 // the token's index; Eventually serves at once.
 func (r *Replica) Gate(ctx context.Context, level, token string) error {
+	_, err := r.gateAt(ctx, level, token)
+	return err
+}
+
+// gateAt is Gate, and returns the leader's clock (unix ms) when it granted
+// the read index the read waited for, 0 for a read served without one:
+// TTL expiry is evaluated at the later of it and the leader time applied
+// here (ReadSpec.At).
+func (r *Replica) gateAt(ctx context.Context, level, token string) (int64, error) {
 	r.markRead()
 	if level == coordinator.Eventually && r.query {
 		level = coordinator.Bounded
 	}
 	switch level {
 	case coordinator.Eventually:
-		return nil
+		return 0, nil
 	case coordinator.Session:
 		if token == "" {
-			return nil
+			return 0, nil
 		}
 		idx, err := strconv.ParseUint(token, 10, 64)
 		if err != nil {
-			return fmt.Errorf("%w: bad session token %q", ErrInvalid, token)
+			return 0, fmt.Errorf("%w: bad session token %q", ErrInvalid, token)
 		}
-		return r.wait(ctx, idx)
+		return 0, r.wait(ctx, idx)
 	case coordinator.Bounded:
 		if r.fresh(time.Now()) {
-			return nil
+			return 0, nil
 		}
 	}
 	if r.unsafeStrong {
-		return nil // deliberately broken (Config.UnsafeStrongReads)
+		return 0, nil // deliberately broken (Config.UnsafeStrongReads)
 	}
 	var idx uint64
+	var at int64
 	err := retryNotLeader(ctx, func() error {
 		if r.asleep.Load() {
 			return errAsleep
 		}
 		var err error
-		idx, err = r.readIndex(ctx)
+		idx, at, err = r.readIndex(ctx)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("%w: %s: read index: %w", ErrUnavailable, r.Name, err)
+		return 0, fmt.Errorf("%w: %s: read index: %w", ErrUnavailable, r.Name, err)
 	}
-	return r.wait(ctx, idx)
+	return at, r.wait(ctx, idx)
 }
 
 // fresh reports whether the latest leader tick applied here is within the
@@ -280,18 +291,22 @@ func (r *Replica) fresh(now time.Time) bool {
 	return tick > 0 && now.UnixMilli()-tick <= r.bound.Milliseconds()
 }
 
-// readIndex gets a read index from the leader (locally or over RPC).
-func (r *Replica) readIndex(ctx context.Context) (uint64, error) {
+// readIndex gets a read index from the leader (locally or over RPC), with
+// the leader's clock (unix ms) read before the leader confirmed it still
+// led: every write acknowledged before that time is below the index.
+func (r *Replica) readIndex(ctx context.Context) (uint64, int64, error) {
 	if r.node.IsLeader() || r.client == nil {
-		return r.node.ReadIndex(ctx)
+		at := time.Now().UnixMilli()
+		idx, err := r.node.ReadIndex(ctx)
+		return idx, at, err
 	}
 	addr, _ := r.node.LeaderAddr()
 	if addr == "" {
-		return 0, fmt.Errorf("%s: no leader: %w", r.Name, raft.ErrNotLeader)
+		return 0, 0, fmt.Errorf("%s: no leader: %w", r.Name, raft.ErrNotLeader)
 	}
 	var reply IndexReply
 	err := decodeErr(r.client.Call(ctx, addr, ServiceName+".ReadIndex", GroupArgs{Group: r.Name}, &reply))
-	return reply.Index, err
+	return reply.Index, reply.Time, err
 }
 
 func (r *Replica) wait(ctx context.Context, idx uint64) error {

@@ -69,7 +69,8 @@ func retryElsewhere(ctx context.Context, fn func() error) error {
 	}
 }
 
-// Segments lists the segments of shard i (read at the given level).
+// Segments lists the segments of shard i (read at the given level), their
+// expired rows counted under c's TTL at the read's time.
 func (h *Host) Segments(ctx context.Context, c *coordinator.Collection, i int, level string) ([]SegmentInfo, error) {
 	var out []SegmentInfo
 	err := retryElsewhere(ctx, func() error {
@@ -78,13 +79,15 @@ func (h *Host) Segments(ctx context.Context, c *coordinator.Collection, i int, l
 			if id == h.NodeID() {
 				var r *Replica
 				if r, err = h.Replica(c, i); err == nil {
-					if err = r.Gate(ctx, level, ""); err == nil {
-						out = r.Segments()
+					var at int64
+					if at, err = r.gateAt(ctx, level, ""); err == nil {
+						out = r.SegmentsAt(c.TTLMillis(), at)
 					}
 				}
 			} else {
 				var reply ReadReply
-				err = decodeErr(h.call(ctx, id, ServiceName+".Read", ReadArgs{Group: GroupName(c.ID, i), Opts: ReadOptions{Consistency: level}, Segments: true}, &reply))
+				a := ReadArgs{Group: GroupName(c.ID, i), Opts: ReadOptions{Consistency: level}, Segments: true, TTL: c.TTLMillis()}
+				err = decodeErr(h.call(ctx, id, ServiceName+".Read", a, &reply))
 				out = reply.Segments
 			}
 			if err == nil || !isUnreachable(err) {
@@ -100,7 +103,7 @@ func (h *Host) Segments(ctx context.Context, c *coordinator.Collection, i int, l
 // preferring followers and rotating among them; an unreachable or
 // unavailable replica makes it try the next one.
 func (h *Host) Read(ctx context.Context, c *coordinator.Collection, i int, a ReadArgs) (QueryResult, SearchResult, error) {
-	a.Group = GroupName(c.ID, i)
+	a.Group, a.TTL = GroupName(c.ID, i), c.TTLMillis()
 	var q QueryResult
 	var s SearchResult
 	var served readServer

@@ -131,8 +131,12 @@ func (s *Service) Propose(a ProposeArgs, r *ProposeReply) error {
 // GroupArgs names a group.
 type GroupArgs struct{ Group string }
 
-// IndexReply carries a log index.
-type IndexReply struct{ Index uint64 }
+// IndexReply carries a log index; a read index comes with the leader's
+// clock (unix ms) read just before it confirmed its leadership.
+type IndexReply struct {
+	Index uint64
+	Time  int64
+}
 
 // ReadIndex returns a linearizable read index; this node must lead.
 func (s *Service) ReadIndex(a GroupArgs, r *IndexReply) error {
@@ -143,6 +147,7 @@ func (s *Service) ReadIndex(a GroupArgs, r *IndexReply) error {
 	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
 	defer cancel()
 	rep.markRead() // a follower reads: keep ticking
+	r.Time = time.Now().UnixMilli()
 	r.Index, err = rep.node.ReadIndex(ctx)
 	return encodeErr(err)
 }
@@ -189,6 +194,10 @@ type ReadArgs struct {
 	// ReadID, when set, names the read so that its caller can stop it with
 	// CancelRead once its context ends (net/rpc carries no cancellation).
 	ReadID string
+	// TTL is the collection's row time to live in ms as the caller's
+	// metadata says (0: rows never expire); Host.Read and Host.Segments
+	// set it from the collection.
+	TTL int64
 
 	// compiled is Opts.Filter as the proxy compiled it against schema, for
 	// a replica on the proxy's own node (unexported: never sent to another
@@ -232,13 +241,14 @@ func (s *Service) Read(a ReadArgs, r *ReadReply) error {
 	ctx, done := s.h.reads.start(ctx, a.ReadID)
 	defer done()
 	if a.Segments || a.TracePK != nil {
-		if err := rep.Gate(ctx, a.Opts.Consistency, a.Opts.SessionToken); err != nil {
+		at, err := rep.gateAt(ctx, a.Opts.Consistency, a.Opts.SessionToken)
+		if err != nil {
 			return encodeErr(err)
 		}
 		if a.TracePK != nil {
 			r.Trace = rep.Trace(a.TracePK)
 		} else {
-			r.Segments = rep.Segments()
+			r.Segments = rep.SegmentsAt(a.TTL, at)
 		}
 		return nil
 	}
@@ -247,14 +257,21 @@ func (s *Service) Read(a ReadArgs, r *ReadReply) error {
 	return encodeErr(err)
 }
 
-// Segments describes the replica's segments.
-func (r *Replica) Segments() []SegmentInfo {
+// Segments describes the replica's segments (no row counted expired).
+func (r *Replica) Segments() []SegmentInfo { return r.SegmentsAt(0, 0) }
+
+// SegmentsAt describes the replica's segments with their rows expired
+// under a TTL of ttl ms (0: none) at the later of at and the leader time
+// applied here (see ReadSpec).
+func (r *Replica) SegmentsAt(ttl, at int64) []SegmentInfo {
 	var out []SegmentInfo
 	r.fsm.View(func(v fsm.View) {
+		now := max(v.LeaderTime(), at)
 		for _, g := range v.Segments() {
 			info := SegmentInfo{ID: g.ID, Shard: r.Shard, Partition: g.Partition, State: g.State.String(),
 				Rows: int64(g.Rows()), Deleted: int64(g.Rows() - g.Live()), Bytes: g.Bytes(0, g.Rows()),
 				FlushedRows: g.FlushedRows(), Chunks: len(g.Chunks)}
+			info.Expired, info.ExpiredFlags = expiredLive(v, g, ttl, now)
 			for _, c := range g.Chunks {
 				info.Keys = append(info.Keys, c.Keys...)
 			}
@@ -288,13 +305,15 @@ func (r *Replica) ServeRead(ctx context.Context, a ReadArgs) (_ QueryResult, _ S
 	} else {
 		r.reads.byVoter.Add(1)
 	}
-	if err := r.Gate(ctx, a.Opts.Consistency, a.Opts.SessionToken); err != nil {
+	at, err := r.gateAt(ctx, a.Opts.Consistency, a.Opts.SessionToken)
+	if err != nil {
 		return QueryResult{}, SearchResult{}, err
 	}
 	spec, err := r.spec(a)
 	if err != nil {
 		return QueryResult{}, SearchResult{}, err
 	}
+	spec.TTL, spec.At = a.TTL, at
 	if a.Query != nil {
 		q := a.Query
 		res, err := r.Query(ctx, spec, q.IDs, q.OutputFields, q.Limit, q.CountOnly)

@@ -4,6 +4,8 @@ import (
 	"encoding/gob"
 	"slices"
 
+	"github.com/RoaringBitmap/roaring/v2"
+
 	"github.com/raftvec/raftvec/fsm"
 	"github.com/raftvec/raftvec/index"
 	"github.com/raftvec/raftvec/segment"
@@ -45,10 +47,15 @@ func sparseIndex(g *segment.Segment, f int) *sparseSegment {
 	return v.(*sparseSegment)
 }
 
-// liveLength is the total length of g's live rows.
-func (s *sparseSegment) liveLength(g *segment.Segment) float64 {
+// liveLength is the total length of g's live rows (expired rows, given
+// apart from the deleted ones, excluded too).
+func (s *sparseSegment) liveLength(g *segment.Segment, expired *roaring.Bitmap) float64 {
+	gone := g.Deleted
+	if expired != nil {
+		gone = roaring.Or(g.Deleted, expired)
+	}
 	t := s.total
-	it := g.Deleted.Iterator()
+	it := gone.Iterator()
 	for it.HasNext() {
 		if r := int(it.Next()); r < s.x.Len() {
 			t -= float64(s.x.RowLength(r))
@@ -85,9 +92,10 @@ func searchSparse(g *segment.Segment, req *SearchRequest, p index.SearchParams) 
 
 // termStats sums, over every live row of the shard (all partitions: the
 // statistics describe the collection, not a search's scope), the BM25
-// statistics of req.Sparse's terms. Deleted rows never count, so the
-// figures are the same before and after a compaction drops them.
-func (r *Replica) termStats(v fsm.View, req *SearchRequest, guard scanGuard) (*TermStats, error) {
+// statistics of req.Sparse's terms. Deleted and expired rows never count
+// (spec has the expired ones), so the figures are the same before and
+// after a compaction drops them.
+func (r *Replica) termStats(v fsm.View, spec ReadSpec, req *SearchRequest, guard scanGuard) (*TermStats, error) {
 	st := &TermStats{DF: make([][]int64, len(req.Sparse))}
 	for q := range req.Sparse {
 		st.DF[q] = make([]int64, len(req.Sparse[q].Indices))
@@ -97,14 +105,18 @@ func (r *Replica) termStats(v fsm.View, req *SearchRequest, guard scanGuard) (*T
 		if err := guard.check(0); err != nil {
 			return nil, err
 		}
+		expired := spec.expired[g.ID]
 		st.Docs += int64(g.Live())
+		if expired != nil {
+			st.Docs -= int64(roaring.AndNot(expired, g.Deleted).GetCardinality())
+		}
+		live := func(row int64) bool { return !g.IsDeleted(int(row)) && !spec.isExpired(g, int(row)) }
 		if g.State == segment.Growing {
-			growingStats(g, f, req.Sparse, st)
+			growingStats(g, f, req.Sparse, live, st)
 			continue
 		}
 		s := sparseIndex(g, f)
-		st.Length += s.liveLength(g)
-		live := func(row int64) bool { return !g.IsDeleted(int(row)) }
+		st.Length += s.liveLength(g, expired)
 		for q, qv := range req.Sparse {
 			for t, term := range qv.Indices {
 				st.DF[q][t] += int64(s.x.DocFreq(term, live))
@@ -114,10 +126,10 @@ func (r *Replica) termStats(v fsm.View, req *SearchRequest, guard scanGuard) (*T
 	return st, nil
 }
 
-// growingStats adds a growing segment's rows to st by a scan.
-func growingStats(g *segment.Segment, f int, qs []segment.SparseVector, st *TermStats) {
+// growingStats adds a growing segment's live rows to st by a scan.
+func growingStats(g *segment.Segment, f int, qs []segment.SparseVector, live func(int64) bool, st *TermStats) {
 	for row, doc := range g.Columns[f].Sparse {
-		if g.IsDeleted(row) {
+		if !live(int64(row)) {
 			continue
 		}
 		st.Length += doc.Sum()

@@ -21,8 +21,11 @@ type EntityTrace struct {
 	// LogIndex is the index of the shard's log entry that wrote the row:
 	// its insert or upsert, or, when WrittenBy is "compaction", the commit
 	// that rewrote its segment (0: not recorded, a segment from before).
-	LogIndex  uint64   `json:"logIndex,omitempty"`
-	WrittenBy string   `json:"writtenBy,omitempty"`
+	LogIndex  uint64 `json:"logIndex,omitempty"`
+	WrittenBy string `json:"writtenBy,omitempty"`
+	// WriteTime is the shard's leader time (unix ms) when the row was
+	// written, kept through compactions: a TTL counts from it.
+	WriteTime int64    `json:"writeTime,omitempty"`
 	Chunk     int64    `json:"chunk"`        // -1 while the row is not flushed
 	Objects   []string `json:"chunkObjects"` // one per field
 	DeltaLog  string   `json:"deltaLog,omitempty"`
@@ -44,6 +47,7 @@ func (r *Replica) Trace(pk any) *EntityTrace {
 			return
 		}
 		t.Found, t.Segment, t.SegmentState, t.Partition, t.Row = true, g.ID, g.State.String(), g.Partition, row
+		t.WriteTime, _ = v.WriteTime(g.ID, row)
 		if idx, ok := v.WrittenAt(g.ID, row); ok {
 			t.LogIndex, t.WrittenBy = idx, "insert"
 			if g.ID&fsm.CompactionOutputBit != 0 {

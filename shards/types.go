@@ -165,6 +165,10 @@ type SegmentInfo struct {
 	FlushedRows int64  `json:"flushedRows"`
 	Chunks      int    `json:"chunks"`
 	DeltaRows   int64  `json:"deltaLogRows"` // deletions covered by the latest delta log
+	// Expired counts the rows not deleted that have expired under the
+	// collection's TTL (collection.ttl.seconds) at the read's time:
+	// invisible to reads, left out by the next compaction.
+	Expired int64 `json:"expiredRows"`
 	// IndexFiles maps each index built on the segment (by BuildName) to
 	// its file; a segment has one per indexed vector field. IndexName and
 	// IndexFile repeat the first of them (in name order), the fields of
@@ -179,4 +183,8 @@ type SegmentInfo struct {
 	Delta    *segment.Delta  `json:"-"`
 	// Flags are the current deletion flags (a roaring bitmap).
 	Flags []byte `json:"-"`
+	// ExpiredFlags are the rows expired at the read's time, deleted ones
+	// included (a roaring bitmap; nil when none): a compaction leaves them
+	// out like the flagged ones.
+	ExpiredFlags []byte `json:"-"`
 }
