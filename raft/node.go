@@ -88,7 +88,16 @@ func (n *Node) open(fsm hraft.FSM, mux *Mux) error {
 	if err != nil {
 		return err
 	}
-	n.trans = hraft.NewNetworkTransportWithLogger(layer, transportPool, transportTimeout, n.logger)
+	// MaxRPCsInFlight 1: no pipelined replication. hashicorp/raft's
+	// pipeline (the default, 2 in flight, unbuffered channels) can
+	// deadlock when its decoder stops on a rejected append or a stop while
+	// the sender has one more request out: replication to that follower
+	// stalls for good and Shutdown never returns (a server test hung in
+	// Stop with pipelineSend and decodeResponses parked on each other's
+	// channels; grafana/pyroscope#5518 reports the same). HashiCorp
+	// measured little gain from pipelining next to batching (#541).
+	n.trans = hraft.NewNetworkTransportWithConfig(&hraft.NetworkTransportConfig{Stream: layer, MaxPool: transportPool,
+		Timeout: transportTimeout, Logger: n.logger, MaxRPCsInFlight: 1})
 	booted, err := n.maybeBootstrap(hc, logs, snaps)
 	if err != nil {
 		return err
