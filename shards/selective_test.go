@@ -35,7 +35,14 @@ func TestSelectiveFilterBypassesIndex(t *testing.T) {
 	}
 	g.State = segment.Flushed
 	g.SetIndex(segment.IndexRef{Name: "ix", Field: schema.Fields[2].ID, Type: "HNSW", Key: "blind"})
-	r.indexes.m = map[string]*loadedIndex{"blind": {ix: blindIndex{}}}
+	// The segment is not in the replica's state, so its background loop
+	// would drop the planted index from the cache: stop it first (its exit
+	// closes the cache, which this test then reopens with the one index).
+	r.stop()
+	<-r.done
+	r.indexes.mu.Lock()
+	r.indexes.m, r.indexes.closed = map[string]*loadedIndex{"blind": {ix: blindIndex{}}}, false
+	r.indexes.mu.Unlock()
 	req := &SearchRequest{AnnsField: 2, Vectors: [][]float32{{5, 0}}, TopK: 1, GroupField: -1, IndexName: "ix"}
 	cases := []struct {
 		filter string
