@@ -126,7 +126,7 @@ test-minio: build
 	@bash scripts/minio.sh install
 	@set -e; \
 	dir=$$(mktemp -d "$${TMPDIR:-/tmp}/raftvec-minio.XXXXXX"); \
-	trap 'bash scripts/minio.sh stop "$$dir"; rm -rf "$$dir"' EXIT; \
+	trap 'bash $(CURDIR)/scripts/minio.sh stop "$$dir"; rm -rf "$$dir"' EXIT; \
 	trap 'exit 130' INT TERM; \
 	port=$$(bash scripts/minio.sh free-port); \
 	bash scripts/minio.sh start "$$dir" "$$port"; \
@@ -135,7 +135,7 @@ test-minio: build
 	$(GO) test -race -count=1 -tags minio ./storage/...; \
 	$(GO) test -count=1 -tags minio -run MinIO ./server/; \
 	bash scripts/chromium.sh install; \
-	cd e2e/browser && RAFTVEC_BIN=$(CURDIR)/$(BIN) RAFTVEC_SCREENSHOTS=$(CURDIR)/test-output/console $(GO) test -count=1 ./...
+	(cd e2e/browser && RAFTVEC_BIN=$(CURDIR)/$(BIN) RAFTVEC_SCREENSHOTS=$(CURDIR)/test-output/console $(GO) test -count=1 ./...)
 
 # ---------------------------------------------------------------------------
 # Jepsen-style consistency tests (jepsen/, cmd/raftvec-jepsen; JEPSEN.md).
