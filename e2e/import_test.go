@@ -182,14 +182,21 @@ func TestBulkImport(t *testing.T) {
 // countRows counts a collection's rows matching filter at Strong.
 func countRows(t *testing.T, p *proc, coll, filter string) int64 {
 	t.Helper()
-	body := map[string]any{"collectionName": coll, "outputFields": []string{"count(*)"}, "consistencyLevel": "Strong"}
+	return countAt(t, p, coll, filter, "Strong")
+}
+
+// countAt answers count(*) of the rows matching filter ("" for all) at a
+// consistency level.
+func countAt(t *testing.T, p *proc, coll, filter, level string) int64 {
+	t.Helper()
+	body := map[string]any{"collectionName": coll, "outputFields": []string{"count(*)"}, "consistencyLevel": level}
 	if filter != "" {
 		body["filter"] = filter
 	}
+	env := p.ok("entities/query", body)
 	var rows []map[string]int64
-	_ = json.Unmarshal(p.ok("entities/query", body).Data, &rows)
-	if len(rows) != 1 {
-		t.Fatalf("count(*): %v", rows)
+	if err := json.Unmarshal(env.Data, &rows); err != nil || len(rows) != 1 {
+		t.Fatalf("count(*): %s (%v)", env.Data, err)
 	}
 	return rows[0]["count(*)"]
 }

@@ -222,15 +222,7 @@ func checkVisible(t *testing.T, p *proc, stage string, want []int64) {
 
 func count(t *testing.T, p *proc, level string) int64 {
 	t.Helper()
-	var c []struct {
-		N int64 `json:"count(*)"`
-	}
-	env := p.ok("entities/query", map[string]any{"collectionName": ttlColl, "filter": "", "outputFields": []string{"count(*)"},
-		"consistencyLevel": level})
-	if err := json.Unmarshal(env.Data, &c); err != nil || len(c) != 1 {
-		t.Fatalf("count(*): %s (%v)", env.Data, err)
-	}
-	return c[0].N
+	return countAt(t, p, ttlColl, "", level)
 }
 
 // waitCount waits until count(*) at a level is want.
@@ -251,23 +243,13 @@ func waitFor(t *testing.T, what string, done func() bool) {
 	}
 }
 
-// ttlSeg is what TestTTL reads of a segment in the /v1 listing.
-type ttlSeg struct {
-	State   string `json:"state"`
-	Rows    int64  `json:"rows"`
-	Expired int64  `json:"expiredRows"`
-}
-
-func ttlSegments(t *testing.T, p *proc) []ttlSeg {
+// ttlSegments lists the TTL collection's segments.
+func ttlSegments(t *testing.T, p *proc) []segInfo {
 	t.Helper()
-	var out []ttlSeg
-	for _, s := range segmentsOf(t, p, ttlColl) {
-		out = append(out, ttlSeg{State: s.State, Rows: s.Rows, Expired: s.Expired})
-	}
-	return out
+	return segmentsOf(t, p, ttlColl)
 }
 
-func expiredByState(segs []ttlSeg) map[string]int64 {
+func expiredByState(segs []segInfo) map[string]int64 {
 	out := map[string]int64{}
 	for _, s := range segs {
 		out[s.State] += s.Expired

@@ -22,7 +22,7 @@ type importOpts struct {
 }
 
 func newBenchImportCmd(o *benchOpts) *cobra.Command {
-	io_ := &importOpts{benchOpts: o}
+	opts := &importOpts{benchOpts: o}
 	cmd := &cobra.Command{
 		Use:   "import",
 		Short: "Bulk import of Parquet files vs the same rows through insert requests: time to searchable, side by side",
@@ -39,13 +39,13 @@ FLAT, L2, one shard per the server's default):
           --clients clients, then the same count: seconds and rows/s.
 
 and prints import's speedup (insert seconds / import seconds).`,
-		RunE: func(*cobra.Command, []string) error { return io_.run(os.Stdout) },
+		RunE: func(*cobra.Command, []string) error { return opts.run(os.Stdout) },
 	}
 	f := cmd.Flags()
-	f.IntVar(&io_.files, "files", 10, "Parquet files the rows are split into")
-	f.IntVar(&io_.batch, "batch", 1000, "rows per insert request (insert phase)")
-	f.StringVar(&io_.objectsDir, "objects-dir", "./data/objects", "the node's local object store directory (<data-dir>/objects)")
-	f.BoolVar(&io_.skipFiles, "skip-files", false, "reuse the files an earlier run wrote")
+	f.IntVar(&opts.files, "files", 10, "Parquet files the rows are split into")
+	f.IntVar(&opts.batch, "batch", 1000, "rows per insert request (insert phase)")
+	f.StringVar(&opts.objectsDir, "objects-dir", "./data/objects", "the node's local object store directory (<data-dir>/objects)")
+	f.BoolVar(&opts.skipFiles, "skip-files", false, "reuse the files an earlier run wrote")
 	return cmd
 }
 
