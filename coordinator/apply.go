@@ -27,6 +27,8 @@ func (m *metaFSM) applyLocked(c *command) result {
 		return m.aliasLocked(c.Op, c.Name, c.NewName)
 	case opCreateDatabase, opDropDatabase, opAlterDatabase:
 		return m.applyDatabaseLocked(c.Op, c.DB)
+	case opAccess:
+		return m.applyAccessLocked(c.Access)
 	case opSetNode:
 		return m.setNodeLocked(c.Node)
 	case opCreateTask:

@@ -36,6 +36,14 @@ import (
 //	db-create name=d [props=k=v,...] | db-drop name=d
 //	db-alter name=d [set=k=v,...] [delete=k,...]
 //	dbs   (every database) | list [db=d]   (a database's collections)
+//
+// Users and roles (hash=h: a bcrypt-shaped test hash ending in h):
+//
+//	user-create user=u [hash=h] | user-drop user=u | user-password user=u hash=h
+//	role-grant user=u role=r | role-revoke user=u role=r
+//	role-create role=r | role-drop role=r
+//	priv-grant role=r type=Collection name=c [db=d] priv=Insert | priv-revoke ...
+//	access   (every user and role) | allowed roles=r,... type=T name=n [db=d] priv=P
 func TestDataDriven(t *testing.T) {
 	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
 		m := newMetaFSM(nil)
@@ -111,6 +119,28 @@ func TestDataDriven(t *testing.T) {
 				return run(command{Op: op, DB: ch})
 			case "dbs":
 				return dumpDatabases(m)
+			case "user-create", "user-drop", "user-password", "role-grant", "role-revoke",
+				"role-create", "role-drop", "priv-grant", "priv-revoke":
+				op := map[string]string{"user-create": AccessCreateUser, "user-drop": AccessDropUser,
+					"user-password": AccessUpdatePassword, "role-grant": AccessGrantRole, "role-revoke": AccessRevokeRole,
+					"role-create": AccessCreateRole, "role-drop": AccessDropRole,
+					"priv-grant": AccessGrantPrivilege, "priv-revoke": AccessRevokePrivilege}[d.Cmd]
+				ch := &AccessChange{Op: op, User: str("user", ""), Role: str("role", "")}
+				if h := str("hash", "x"); h != "bad" {
+					ch.Hash = testHash(h)
+				}
+				if d.HasArg("priv") {
+					ch.Grant = &Grant{ObjectType: str("type", ""), ObjectName: str("name", ""), DB: str("db", ""), Privilege: str("priv", "")}
+				}
+				return run(command{Op: opAccess, Access: ch})
+			case "access":
+				return dumpAccess(m.access())
+			case "allowed":
+				var roles []string
+				if r := str("roles", ""); r != "" {
+					roles = strings.Split(r, ",")
+				}
+				return fmt.Sprintf("%v\n", m.access().Allowed(roles, str("type", ""), str("name", ""), str("db", ""), str("priv", "")))
 			case "list":
 				names, err := m.list(str("db", ""))
 				if err != nil {
@@ -153,6 +183,10 @@ var sentinels = []struct {
 	{ErrDatabaseNotFound, "ErrDatabaseNotFound"},
 	{ErrDatabaseExists, "ErrDatabaseExists"},
 	{ErrDatabaseNotEmpty, "ErrDatabaseNotEmpty"},
+	{ErrUserNotFound, "ErrUserNotFound"},
+	{ErrUserExists, "ErrUserExists"},
+	{ErrRoleNotFound, "ErrRoleNotFound"},
+	{ErrRoleExists, "ErrRoleExists"},
 	{ErrInvalid, "ErrInvalid"},
 	{segment.ErrSchema, "segment.ErrSchema"},
 }
@@ -297,6 +331,29 @@ func dumpNodes(m *metaFSM) string {
 	for _, id := range ids {
 		n := m.mu.Nodes[id]
 		fmt.Fprintf(&b, "node %s %s roles=%s\n", id, n.State, strings.Join(n.Roles, ","))
+	}
+	return b.String()
+}
+
+// testHash is a string of a bcrypt hash's form ending in suffix.
+func testHash(suffix string) string {
+	h := "$2a$10$" + strings.Repeat(".", 53)
+	return h[:len(h)-len(suffix)] + suffix
+}
+
+// dumpAccess prints the users (roles, hash suffix) and roles (grants).
+func dumpAccess(a *Access) string {
+	var b strings.Builder
+	for _, n := range a.UserNames() {
+		u := a.Users[n]
+		fmt.Fprintf(&b, "user %s hash=...%s roles=%v\n", n, strings.TrimLeft(u.Hash[7:], "."), u.Roles)
+	}
+	for _, n := range a.RoleNames() {
+		r, _ := a.Role(n)
+		fmt.Fprintf(&b, "role %s users=%v\n", n, a.UsersOf(n))
+		for _, g := range r.Grants {
+			fmt.Fprintf(&b, "  %s %s.%s %s\n", g.ObjectType, g.DB, g.ObjectName, g.Privilege)
+		}
 	}
 	return b.String()
 }

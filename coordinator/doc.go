@@ -1,5 +1,5 @@
-// Package coordinator owns the metadata Raft group ("meta"): databases,
-// collections and their schemas, partitions, indexes, aliases, auto-ID
+// Package coordinator owns the metadata Raft group ("meta"): users, roles
+// and privileges (access.go), databases, collections and their schemas, partitions, indexes, aliases, auto-ID
 // allocation, the node registry and the placement of shard replicas on
 // nodes. In standalone mode
 // it is a one-voter group; in a cluster the nodes that bootstrap it are
@@ -19,6 +19,13 @@
 //     another. The default database always exists; a database with
 //     collections is never dropped.
 //   - Auto IDs are handed out in blocks committed before use.
+//   - Users and roles are one immutable Access value replaced by every
+//     change, so front ends read the applied one per request without
+//     copies. The FSM stores bcrypt hashes made by the proposing node,
+//     never passwords, and checks only their form. The built-in roles
+//     admin and public always exist and cannot be dropped; root is never
+//     stored (it is the flag-given superuser). A refused change changes
+//     nothing; granting what is held or revoking what is not is a no-op.
 //   - Placement is a pure function of the replicated state: a shard's voters
 //     are R consecutive live data nodes; a node that goes down, is removed or
 //     loses the data role hands its voters to the least-loaded live data

@@ -17,6 +17,10 @@ var (
 	ErrDatabaseExists     = errors.New("database already exists")
 	// ErrDatabaseNotEmpty: dropping a database that still has collections.
 	ErrDatabaseNotEmpty = errors.New("database not empty")
+	ErrUserNotFound     = errors.New("user not found")
+	ErrUserExists       = errors.New("user already exists")
+	ErrRoleNotFound     = errors.New("role not found")
+	ErrRoleExists       = errors.New("role already exists")
 	// ErrNotLoaded: a search or query on a collection that was released
 	// (and not loaded again).
 	ErrNotLoaded = errors.New("collection not loaded")

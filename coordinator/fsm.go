@@ -53,6 +53,7 @@ type command struct {
 	DB         *dbChange     `json:"db,omitempty"`     // database commands
 	Import     *importChange `json:"import,omitempty"` // import-job commands (jobs.go)
 	Props      *propChange   `json:"props,omitempty"`  // alter_properties (properties.go)
+	Access     *AccessChange `json:"access,omitempty"` // users and roles (access.go)
 }
 
 // result is what Apply returns for a metadata entry.
@@ -77,6 +78,10 @@ type metaState struct {
 	// Imports are the bulk-import jobs (jobs.go); absent from states
 	// written before imports existed.
 	Imports map[int64]*ImportJob `json:"imports,omitempty"`
+	// Access is the users and roles (access.go), replaced as a whole by
+	// every change; absent (nil: no stored user or role) from states
+	// written before users existed.
+	Access *Access `json:"access,omitempty"`
 }
 
 // autoIDBase is the first auto ID handed out.
