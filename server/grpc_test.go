@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -190,7 +191,9 @@ func TestGRPCAndRESTShareOnePort(t *testing.T) {
 			t.Fatalf("Stop: %v", err)
 		}
 	case <-time.After(20 * time.Second):
-		t.Fatal("Stop hangs with an open gRPC connection")
+		var stacks strings.Builder
+		_ = pprof.Lookup("goroutine").WriteTo(&stacks, 2)
+		t.Fatalf("Stop hangs with an open gRPC connection; goroutines:\n%s", stacks.String())
 	}
 }
 

@@ -25,13 +25,15 @@ type frontEnds struct {
 	grpcLn net.Listener
 	httpLn net.Listener
 	grpc   *grpc.Server
+	sniff  *sniffing
 }
 
 func (s *Server) openFrontEnds(ln net.Listener) *frontEnds {
-	m := cmux.New(ln)
-	f := &frontEnds{m: m,
-		grpcLn: m.MatchWithWriters(cmux.HTTP2MatchHeaderFieldSendSettings("content-type", "application/grpc")),
-		httpLn: m.Match(cmux.Any()),
+	sniff := newSniffing(ln)
+	m := cmux.New(sniff)
+	f := &frontEnds{m: m, sniff: sniff,
+		grpcLn: sniff.handedOn(m.MatchWithWriters(cmux.HTTP2MatchHeaderFieldSendSettings("content-type", "application/grpc"))),
+		httpLn: sniff.handedOn(m.Match(cmux.Any())),
 		grpc:   grpcapi.NewServer(grpcapi.New(s.api, cmp.Or(s.cfg.Version, "dev"), s.logger, s.grpcMetrics)),
 	}
 	return f
@@ -50,6 +52,7 @@ func (s *Server) serveFrontEnds(f *frontEnds) {
 		case <-ctx.Done():
 		}
 		f.m.Close()
+		f.sniff.closeUnmatched()
 		if err := <-errc; err != nil && !errors.Is(err, net.ErrClosed) && !errors.Is(err, cmux.ErrListenerClosed) && !errors.Is(err, cmux.ErrServerClosed) {
 			return err
 		}
