@@ -93,7 +93,7 @@ func (c *Cluster) args(n *Node) []string {
 		"--raft-trailing-logs", "64", "--raft-snapshot-threshold", "256", "--raft-snapshot-interval", "5s",
 		"--node-down-timeout", "30s", "--staleness-bound", "1s",
 		"--storage", "minio", "--minio-endpoint", c.MinIO.Addr, "--minio-access-key", minioUser,
-		"--minio-secret-key", minioPassword, "--minio-bucket", "raftvec", "--minio-root", "jepsen",
+		"--minio-secret-key", minioPassword, "--minio-bucket", minioBucket, "--minio-root", minioRoot,
 		"--chunk-size", "4096", "--segment-seal-size", "65536", "--segment-seal-idle", "10s",
 		"--shard-hibernate-after", "5s", // idle churn collections sleep and wake under the faults
 		"--admin-api", // the membership fault calls /v1/cluster/nodes/remove

@@ -42,7 +42,16 @@
 //     shard's directory). About one new collection in 8 is a "keeper",
 //     never dropped, up to 6 per worker; at most 4 churners per worker, so
 //     about clients × 10 churn collections are alive at once.
-//   - After the last heal the run reads back the set at Strong, searches
+//   - Import workers (imports.go) bring never-used ids in by bulk import:
+//     one JSON file of 20 rows per op written to the run's MinIO, a
+//     jobs/import/create on the worker's node, then get_progress on any
+//     node until the job ends (ok: Completed; fail: Failed, as an import
+//     is all or nothing per file, or no job; info: still running after
+//     60 s). TTL workers insert like set workers into a collection whose
+//     TTL outlasts the run, so every read filters by expiry and no
+//     acknowledged row may vanish.
+//   - After the last heal the run reads back the set, import and ttl
+//     collections at Strong, searches
 //     every acknowledged vector exactly, reads back every churn collection
 //     with no drop that may have happened (a Strong describe, then a Strong
 //     query of every id attempted in it), compares replica state hashes at
@@ -58,7 +67,8 @@
 //     that appends ops as JSON lines, [ReadHistory] / [WriteHistory] and
 //     [Split];
 //   - one checker per workload: [CheckRegister] (porcupine, partitioned by
-//     key), [CheckSet], [CheckDelete], [CheckSession] and [CheckChurn]
+//     key), [CheckSet] ([CheckInsertSet] for the import and ttl
+//     workloads), [CheckDelete], [CheckSession] and [CheckChurn]
 //     (ops create / insert / drop / read keyed by collection: an ok read
 //     that completed before any ok or info drop of its collection was
 //     invoked holds every id acknowledged before it was invoked, and finds

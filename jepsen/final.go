@@ -16,9 +16,12 @@ func (r *run) finish(ctx context.Context) RunMeta {
 		meta.Notes = append(meta.Notes, "final heal: "+err.Error())
 	}
 	r.logf("healed; final checks")
-	if slices.Contains(r.o.Workloads, WorkloadSet) {
-		if err := r.finalSet(ctx); err != nil {
-			meta.Notes = append(meta.Notes, "final set read: "+err.Error())
+	for _, wl := range setWorkloads {
+		if !slices.Contains(r.o.Workloads, wl) {
+			continue
+		}
+		if err := r.finalSet(ctx, wl); err != nil {
+			meta.Notes = append(meta.Notes, "final "+wl+" read: "+err.Error())
 		}
 	}
 	if slices.Contains(r.o.Workloads, WorkloadChurn) {
@@ -80,12 +83,12 @@ func (r *run) finalWorker() *worker {
 	return &worker{id: 0, node: r.cl.Nodes[0], cl: r.cl, c: NewClient(10 * time.Second), rec: r.rec, rng: r.rng}
 }
 
-// finalSet queries every attempted id at Strong (one final-read op) and
-// searches every acknowledged id's vector.
-func (r *run) finalSet(ctx context.Context) error {
+// finalSet queries every attempted id of a set workload at Strong (one
+// final-read op) and searches every acknowledged id's vector.
+func (r *run) finalSet(ctx context.Context, wl string) error {
 	var attempted, acked []int64
 	for _, o := range r.rec.Ops() {
-		if o.Workload == WorkloadSet && o.F == "insert" {
+		if o.Workload == wl && o.F == "insert" {
 			attempted = append(attempted, o.IDs...)
 			if o.Type == TypeOK {
 				acked = append(acked, o.IDs...)
@@ -93,8 +96,8 @@ func (r *run) finalSet(ctx context.Context) error {
 		}
 	}
 	w := r.finalWorker()
-	coll := collections[WorkloadSet]
-	final := Op{Client: 0, Workload: WorkloadSet, F: "final-read", Type: TypeOK, Found: []int64{}}
+	coll := collections[wl]
+	final := Op{Client: 0, Workload: wl, F: "final-read", Type: TypeOK, Found: []int64{}}
 	final.InvokeNs = r.rec.Since(time.Now())
 	for lo := 0; lo < len(attempted); lo += 500 {
 		batch := attempted[lo:min(lo+500, len(attempted))]
@@ -118,7 +121,7 @@ func (r *run) finalSet(ctx context.Context) error {
 	final.CompleteNs = r.rec.Since(time.Now())
 	_ = r.rec.Record(final)
 	for lo := 0; lo < len(acked); lo += 50 {
-		if err := r.searchBatch(ctx, w, acked[lo:min(lo+50, len(acked))]); err != nil {
+		if err := r.searchBatch(ctx, w, wl, acked[lo:min(lo+50, len(acked))]); err != nil {
 			return err
 		}
 	}
@@ -127,12 +130,12 @@ func (r *run) finalSet(ctx context.Context) error {
 
 // searchBatch searches each id's vector among the batch (exact search,
 // limit 1) and records one search op per id.
-func (r *run) searchBatch(ctx context.Context, w *worker, batch []int64) error {
+func (r *run) searchBatch(ctx context.Context, w *worker, wl string, batch []int64) error {
 	invoke := r.rec.Since(time.Now())
 	var rep Reply
 	err := r.retry(ctx, 60*time.Second, func(n *Node) Reply {
 		w.node = n
-		rep = w.search(ctx, collections[WorkloadSet], batch)
+		rep = w.search(ctx, collections[wl], batch)
 		return rep
 	})
 	if err != nil {
@@ -145,7 +148,7 @@ func (r *run) searchBatch(ctx context.Context, w *worker, batch []int64) error {
 	complete := r.rec.Since(time.Now())
 	at := 0
 	for i, id := range batch {
-		o := Op{Client: 0, Node: w.node.ID, Workload: WorkloadSet, F: "search", IDs: []int64{id}, Found: []int64{},
+		o := Op{Client: 0, Node: w.node.ID, Workload: wl, F: "search", IDs: []int64{id}, Found: []int64{},
 			Type: TypeOK, InvokeNs: invoke, CompleteNs: complete}
 		if i < len(rep.Topks) {
 			o.Found = append(o.Found, got[at:min(at+rep.Topks[i], len(got))]...)

@@ -26,7 +26,13 @@ const (
 	WorkloadDelete   = "delete"
 	WorkloadSession  = "session"
 	WorkloadChurn    = "churn"
-	WorkloadNemesis  = "nemesis"
+	// WorkloadImport is the set workload whose ids arrive by bulk import
+	// jobs (a JSON file per op in MinIO), not by insert requests.
+	WorkloadImport = "import"
+	// WorkloadTTL is the set workload on a collection with a TTL longer
+	// than the run: every read filters by expiry, nothing may vanish.
+	WorkloadTTL     = "ttl"
+	WorkloadNemesis = "nemesis"
 )
 
 // NemesisClient is the Client id of nemesis events.

@@ -37,13 +37,14 @@ func (w *worker) registerLoop(loop context.Context, keys int) {
 	}
 }
 
-// setLoop inserts ids never used before.
-func (w *worker) setLoop(loop context.Context) {
-	coll := collections[WorkloadSet]
+// setLoop inserts ids never used before into the workload's collection
+// (set or ttl).
+func (w *worker) setLoop(loop context.Context, workload string) {
+	coll := collections[workload]
 	ctx := context.WithoutCancel(loop)
 	for w.sleep(loop) {
 		id := int64(w.id)<<32 | w.seq + 1
-		w.op(WorkloadSet, "insert", func(o *Op) {
+		w.op(workload, "insert", func(o *Op) {
 			o.IDs = []int64{id}
 			apply(o, w.insert(ctx, coll, o.IDs))
 		})

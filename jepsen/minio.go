@@ -14,6 +14,9 @@ import (
 const (
 	minioUser     = "raftvec-jepsen"
 	minioPassword = "raftvec-jepsen-secret"
+	// minioBucket and minioRoot are where the nodes keep their objects.
+	minioBucket = "raftvec"
+	minioRoot   = "jepsen"
 )
 
 // MinIO is the object storage process of a run, on loopback.

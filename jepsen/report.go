@@ -42,6 +42,8 @@ type Report struct {
 	Stats     Stats           `json:"stats"`
 	Register  *RegisterResult `json:"register,omitempty"`
 	Set       *SetResult      `json:"set,omitempty"`
+	Import    *SetResult      `json:"import,omitempty"`
+	TTL       *SetResult      `json:"ttl,omitempty"`
 	Delete    *DeleteResult   `json:"delete,omitempty"`
 	Session   *SessionResult  `json:"session,omitempty"`
 	Churn     *ChurnResult    `json:"churn,omitempty"`
@@ -61,6 +63,12 @@ func Analyze(meta RunMeta, ops []Op, linTimeout time.Duration) *Report {
 		case WorkloadSet:
 			res := CheckSet(ops)
 			r.Set = &res
+		case WorkloadImport:
+			res := CheckInsertSet(ops, WorkloadImport)
+			r.Import = &res
+		case WorkloadTTL:
+			res := CheckInsertSet(ops, WorkloadTTL)
+			r.TTL = &res
 		case WorkloadDelete:
 			res := CheckDelete(ops)
 			r.Delete = &res
@@ -101,10 +109,12 @@ func runWorkloads(meta RunMeta, ops []Op) []string {
 // Counts sums the anomaly counts of the checkers that ran.
 func (r *Report) Counts() Counts {
 	var c Counts
-	if r.Set != nil {
-		c.Lost += r.Set.Lost.Count
-		c.Unexpected += r.Set.Unexpected.Count
-		c.Recovered += r.Set.Recovered.Count
+	for _, s := range []*SetResult{r.Set, r.Import, r.TTL} {
+		if s != nil {
+			c.Lost += s.Lost.Count
+			c.Unexpected += s.Unexpected.Count
+			c.Recovered += s.Recovered.Count
+		}
 	}
 	if r.Delete != nil {
 		c.Lost += r.Delete.LostBeforeDelete.Count
@@ -186,11 +196,13 @@ func (r *Report) checks() []check {
 		cs = append(cs, check{r.Register.Valid(), r.Register.Summary(),
 			[]namedList{{name: "not linearizable", items: &r.Register.Suspects}}})
 	}
-	if s := r.Set; s != nil {
-		cs = append(cs, check{s.Valid(), s.Summary(), []namedList{
-			{name: "lost", ids: &s.Lost}, {name: "unexpected", ids: &s.Unexpected},
-			{name: "failed-but-present", ids: &s.FailedButPresent},
-			{name: "recovered", ids: &s.Recovered}, {name: "search-missing", ids: &s.SearchMissing}}})
+	for _, s := range []*SetResult{r.Set, r.Import, r.TTL} {
+		if s != nil {
+			cs = append(cs, check{s.Valid(), s.Summary(), []namedList{
+				{name: "lost", ids: &s.Lost}, {name: "unexpected", ids: &s.Unexpected},
+				{name: "failed-but-present", ids: &s.FailedButPresent},
+				{name: "recovered", ids: &s.Recovered}, {name: "search-missing", ids: &s.SearchMissing}}})
+		}
 	}
 	if d := r.Delete; d != nil {
 		cs = append(cs, check{d.Valid(), d.Summary(), []namedList{

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -86,6 +87,8 @@ type run struct {
 	start time.Time
 	rng   *rand.Rand
 	c     *Client
+	// importer writes the import workload's files (nil without it).
+	importer *importer
 }
 
 func (r *run) logf(format string, args ...any) {
@@ -124,6 +127,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := r.setup(ctx); err != nil {
 		return nil, err
 	}
+	if slices.Contains(o.Workloads, WorkloadImport) {
+		if r.importer, err = newImporter(ctx, r.cl.MinIO); err != nil {
+			return nil, err
+		}
+	}
 	r.exercise(ctx)
 	meta := r.finish(ctx)
 	rep := Analyze(meta, r.rec.Ops(), o.LinTimeout)
@@ -133,8 +141,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 // setup creates one collection per workload.
 func (r *run) setup(ctx context.Context) error {
 	for _, wl := range r.o.Workloads {
-		body := map[string]any{"collectionName": collections[wl], "dimension": 4, "metricType": "L2",
-			"params": map[string]any{"shardsNum": 2, "consistencyLevel": "Strong"}}
+		params := map[string]any{"shardsNum": 2, "consistencyLevel": "Strong"}
+		if wl == WorkloadTTL {
+			params["ttlSeconds"] = ttlSeconds(r.o.Duration)
+		}
+		body := map[string]any{"collectionName": collections[wl], "dimension": 4, "metricType": "L2", "params": params}
 		if err := r.retry(ctx, 60*time.Second, func(n *Node) Reply {
 			rep := r.c.Call(ctx, n.HTTP, "collections/create", body, nil, true)
 			if rep.Type != TypeOK && hasCollection(r.c.Call(ctx, n.HTTP, "collections/has", body, nil, false)) {
@@ -185,8 +196,10 @@ func (r *run) exercise(ctx context.Context) {
 				switch wl {
 				case WorkloadRegister:
 					w.registerLoop(wctx, 4)
-				case WorkloadSet:
-					w.setLoop(wctx)
+				case WorkloadSet, WorkloadTTL:
+					w.setLoop(wctx, wl)
+				case WorkloadImport:
+					w.importLoop(wctx, r.importer)
 				case WorkloadDelete:
 					w.deleteLoop(wctx)
 				case WorkloadSession:

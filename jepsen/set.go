@@ -4,11 +4,12 @@ import "fmt"
 
 // SetResult is the outcome of the insert-set check.
 type SetResult struct {
-	Attempted    int  `json:"attempted"`    // distinct ids of any insert
-	Acknowledged int  `json:"acknowledged"` // distinct ids of an ok insert
-	FinalRead    bool `json:"final_read"`   // an ok final-read exists
-	FinalCount   int  `json:"final_count"`  // distinct ids it returned
-	Searches     int  `json:"searches"`     // ok searches
+	Workload     string `json:"workload"`     // set, import or ttl
+	Attempted    int    `json:"attempted"`    // distinct ids of any insert
+	Acknowledged int    `json:"acknowledged"` // distinct ids of an ok insert
+	FinalRead    bool   `json:"final_read"`   // an ok final-read exists
+	FinalCount   int    `json:"final_count"`  // distinct ids it returned
+	Searches     int    `json:"searches"`     // ok searches
 	// Lost: acknowledged ids missing from the final read.
 	Lost IDList `json:"lost"`
 	// Unexpected: final ids never attempted.
@@ -33,12 +34,12 @@ func (r SetResult) Valid() bool {
 // Summary is a one-line description.
 func (r SetResult) Summary() string {
 	if !r.FinalRead {
-		return fmt.Sprintf("set: no ok final-read (%d attempted, %d acknowledged)",
-			r.Attempted, r.Acknowledged)
+		return fmt.Sprintf("%s: no ok final-read (%d attempted, %d acknowledged)",
+			r.Workload, r.Attempted, r.Acknowledged)
 	}
-	s := fmt.Sprintf("set: %d attempted, %d acknowledged, %d final; lost %d, unexpected %d, "+
+	s := fmt.Sprintf("%s: %d attempted, %d acknowledged, %d final; lost %d, unexpected %d, "+
 		"failed-but-present %d, recovered %d, search-missing %d of %d searches",
-		r.Attempted, r.Acknowledged, r.FinalCount, r.Lost.Count, r.Unexpected.Count,
+		r.Workload, r.Attempted, r.Acknowledged, r.FinalCount, r.Lost.Count, r.Unexpected.Count,
 		r.FailedButPresent.Count, r.Recovered.Count, r.SearchMissing.Count, r.Searches)
 	if r.Malformed > 0 {
 		s += fmt.Sprintf(", %d malformed ops", r.Malformed)
@@ -54,16 +55,25 @@ type setState struct {
 	res            SetResult
 }
 
+// setWorkloads are the workloads CheckInsertSet checks: ids that are
+// inserted once each, then read back at the end.
+var setWorkloads = []string{WorkloadSet, WorkloadImport, WorkloadTTL}
+
 // CheckSet checks the set ops in ops. The last ok final-read (by completion
 // time) is the final state.
-func CheckSet(ops []Op) SetResult {
+func CheckSet(ops []Op) SetResult { return CheckInsertSet(ops, WorkloadSet) }
+
+// CheckInsertSet checks one set workload's ops (set, import or ttl): an
+// "insert" op names the ids it brought in, by insert request or by import
+// job.
+func CheckInsertSet(ops []Op, workload string) SetResult {
 	s := &setState{ok: map[int64]bool{}, info: map[int64]bool{}, fail: map[int64]bool{},
-		missing: map[int64]bool{}}
-	set := workloadOps(ops, WorkloadSet)
+		missing: map[int64]bool{}, res: SetResult{Workload: workload}}
+	set := workloadOps(ops, workload)
 	for _, op := range set {
 		s.observe(op)
 	}
-	if final, ok := lastFinalRead(set); ok {
+	if final, ok := lastFinalRead(set, workload); ok {
 		s.final = toSet(final.Found)
 	}
 	for _, op := range set {

@@ -85,3 +85,33 @@ func TestCheckSetMalformed(t *testing.T) {
 		t.Fatalf("malformed = %d valid %v, want 3 and invalid", r.Malformed, r.Valid())
 	}
 }
+
+// TestCheckInsertSetPerWorkload: the import and ttl workloads are checked
+// like set, each on its own ops only, and a failed import job whose rows
+// are present (an import is all or nothing per file) fails the run.
+func TestCheckInsertSetPerWorkload(t *testing.T) {
+	as := func(wl string, o Op) Op { o.Workload = wl; return o }
+	imp := func(typ string, ids ...int64) Op {
+		return withIDs(at(WorkloadImport, "insert", 2, 0, 10, typ), ids, nil)
+	}
+	ops := []Op{
+		si(1, 1, 0, 10, TypeOK), sfinal([]int64{1}, 100, 110), // set: fine
+		imp(TypeOK, 10, 11), imp(TypeFail, 20, 21), as(WorkloadImport, sfinal([]int64{10, 11, 20}, 100, 110)),
+		as(WorkloadTTL, si(3, 30, 0, 10, TypeOK)), as(WorkloadTTL, sfinal(nil, 100, 110)),
+	}
+	if r := CheckInsertSet(ops, WorkloadSet); !r.Valid() || r.Acknowledged != 1 {
+		t.Fatalf("set: %s", r.Summary())
+	}
+	if r := CheckInsertSet(ops, WorkloadImport); r.Valid() || r.FailedButPresent.Count != 1 || r.Acknowledged != 2 ||
+		!strings.HasPrefix(r.Summary(), "import: ") {
+		t.Fatalf("import: valid %v: %s", r.Valid(), r.Summary())
+	}
+	if r := CheckInsertSet(ops, WorkloadTTL); r.Valid() || r.Lost.Count != 1 {
+		t.Fatalf("ttl: valid %v: %s", r.Valid(), r.Summary())
+	}
+	rep := Analyze(RunMeta{Workloads: []string{WorkloadSet, WorkloadImport, WorkloadTTL}, HashesEqual: true, FinalWriteOK: true}, ops, 0)
+	if got := strings.Join(rep.Failures(), "\n"); !strings.Contains(got, "import: ") || !strings.Contains(got, "ttl: ") ||
+		strings.Contains(got, "set: ") {
+		t.Fatalf("report failures:\n%s", got)
+	}
+}

@@ -74,18 +74,27 @@ func violationAnnotations(ops []Op) []porcupine.Annotation {
 	add(s.Monotonic)
 	add(s.Phantom)
 	add(CheckChurn(ops).Violations)
-	final, ok := lastFinalRead(ops)
-	if !ok {
-		return out
+	for _, wl := range setWorkloads {
+		out = append(out, setViolations(ops, wl)...)
 	}
-	set := CheckSet(ops)
+	return out
+}
+
+// setViolations marks a set workload's final read with what it lacks.
+func setViolations(ops []Op, wl string) []porcupine.Annotation {
+	final, ok := lastFinalRead(ops, wl)
+	if !ok {
+		return nil
+	}
+	set := CheckInsertSet(ops, wl)
+	var out []porcupine.Annotation
 	for _, l := range []struct {
 		kind string
 		ids  IDList
 	}{{"lost", set.Lost}, {"unexpected", set.Unexpected},
 		{"failed-but-present", set.FailedButPresent}, {"search-missing", set.SearchMissing}} {
 		if l.ids.Count > 0 {
-			out = append(out, violationAnnotation(l.kind, final, fmt.Sprintf("set %s: %s", l.kind, l.ids)))
+			out = append(out, violationAnnotation(l.kind, final, fmt.Sprintf("%s %s: %s", wl, l.kind, l.ids)))
 		}
 	}
 	return out
@@ -99,10 +108,10 @@ func violationAnnotation(kind string, op Op, details string) porcupine.Annotatio
 }
 
 // lastFinalRead returns the ok set final-read CheckSet uses.
-func lastFinalRead(ops []Op) (Op, bool) {
+func lastFinalRead(ops []Op, workload string) (Op, bool) {
 	var best Op
 	found := false
-	for _, op := range workloadOps(ops, WorkloadSet) {
+	for _, op := range workloadOps(ops, workload) {
 		if op.F == "final-read" && op.Type == TypeOK &&
 			(!found || op.CompleteNs >= best.CompleteNs) {
 			best, found = op, true

@@ -17,7 +17,9 @@ var collections = map[string]string{
 	// The churn workers create and drop their own collections
 	// (churnPrefix); this one only gives churn a collection like the
 	// others (the final write goes to the first workload's).
-	WorkloadChurn: "jepsen_churn",
+	WorkloadChurn:  "jepsen_churn",
+	WorkloadImport: "jepsen_import",
+	WorkloadTTL:    "jepsen_ttl",
 }
 
 // worker is one client: it talks to one node (or, for session, to any)

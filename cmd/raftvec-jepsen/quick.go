@@ -72,6 +72,11 @@ func quickRuns(c *common, seed int64) []quickRun {
 	qo := c.options(jepsen.FaultQueryNode, seed+int64(len(jepsen.Families))+1)
 	qo.QueryNodes = 2
 	runs = append(runs, quickRun{jepsen.FaultQueryNode, "PASS", qo})
+	// The set workload with a bulk-import and a TTL collection alongside,
+	// under kill -9 (an import task then resumes on another node).
+	dm := c.options(jepsen.FaultKill, seed+int64(len(jepsen.Families))+2)
+	dm.Workloads = []string{jepsen.WorkloadSet, jepsen.WorkloadImport, jepsen.WorkloadTTL}
+	runs = append(runs, quickRun{"set+import+ttl " + jepsen.FaultKill, "PASS", dm})
 	for _, p := range jepsen.Pinned {
 		o := c.options(p.Fault, p.Seed)
 		o.Workloads = p.Workloads
