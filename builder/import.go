@@ -121,7 +121,7 @@ func (w *Worker) commitPart(ctx context.Context, c *coordinator.Collection, job 
 		return err
 	}
 	cmd := &fsm.Command{Kind: fsm.KindImportCommit, Partition: job.PartitionID, Output: out, Rows: part, Chunks: chunks,
-		Key: fmt.Sprintf("import/%d/%d/%d", job.ID, i, sh)}
+		TTL: c.TTLMillis(), Key: fmt.Sprintf("import/%d/%d/%d", job.ID, i, sh)}
 	_, _, err = w.cfg.Router.Propose(ctx, c, sh, cmd)
 	return err
 }

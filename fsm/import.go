@@ -17,6 +17,9 @@ import (
 //
 // Import does not upsert: a key that is live in the shard, or repeated in
 // the file, rejects the whole entry (ErrDuplicateKey), as an insert would.
+// As for an insert, a key whose row has expired under the entry's TTL (by
+// the shard's leader time) is free: the imported row replaces it, and the
+// expired row is flagged deleted.
 func (sh *Shard) importCommitLocked(c *Command) Result {
 	if g, ok := sh.mu.byID[c.Output]; ok {
 		return Result{Count: int64(g.Rows()), Replayed: true}
@@ -28,7 +31,7 @@ func (sh *Shard) importCommitLocked(c *Command) Result {
 	if rows == 0 || c.Rows == nil {
 		return Result{Err: fmt.Errorf("%w: import commit of segment %d without rows", ErrBadCommand, c.Output)}
 	}
-	if err := sh.importAbsentLocked(c.Rows, rows); err != nil {
+	if err := sh.importAbsentLocked(c.Rows, rows, c.TTL); err != nil {
 		return Result{Err: err}
 	}
 	out := segment.New(c.Output, c.Partition, sh.schema)
@@ -42,7 +45,11 @@ func (sh *Shard) importCommitLocked(c *Command) Result {
 	}
 	pki := sh.schema.PrimaryIndex()
 	for row := 0; row < rows; row++ {
-		sh.mu.pk.Put(out.Columns[pki].Value(row), segment.Ref{Segment: out.ID, Row: int32(row)})
+		k := out.Columns[pki].Value(row)
+		if old, ok := sh.mu.pk.Get(k); ok { // expired (importAbsentLocked)
+			sh.mu.byID[old.Segment].Delete(int(old.Row))
+		}
+		sh.mu.pk.Put(k, segment.Ref{Segment: out.ID, Row: int32(row)})
 	}
 	sh.mu.segments = append(sh.mu.segments, out)
 	sortSegments(sh.mu.segments)
@@ -52,8 +59,9 @@ func (sh *Shard) importCommitLocked(c *Command) Result {
 }
 
 // importAbsentLocked checks the scalar columns cover rows rows and that no
-// primary key repeats or is live in the shard.
-func (sh *Shard) importAbsentLocked(b *segment.Batch, rows int) error {
+// primary key repeats or is live (held and not expired under ttl) in the
+// shard.
+func (sh *Shard) importAbsentLocked(b *segment.Batch, rows int, ttl int64) error {
 	for f := range b.Columns {
 		if !sh.schema.Fields[f].Type.IsDense() && b.Columns[f].Len() != rows {
 			return fmt.Errorf("%w: import column %q has %d rows, chunks %d", ErrBadCommand, sh.schema.Fields[f].Name, b.Columns[f].Len(), rows)
@@ -66,7 +74,7 @@ func (sh *Shard) importAbsentLocked(b *segment.Batch, rows int) error {
 		k := pk.Value(i)
 		_, again := seen[k]
 		seen[k] = struct{}{}
-		if _, live := sh.mu.pk.Get(k); again || live {
+		if old, held := sh.mu.pk.Get(k); again || (held && !sh.expiredLocked(old, ttl)) {
 			dups = append(dups, fmt.Sprint(k))
 		}
 	}
@@ -127,6 +135,9 @@ func encodeImport(e *segment.Encoder, c *Command) {
 	for _, col := range cols {
 		segment.EncodeColumn(e, col)
 	}
+	if c.TTL != 0 { // optional, last: entries before it end here
+		e.Varint(c.TTL)
+	}
 }
 
 // decodeImport reads what encodeImport wrote, checking the scalar columns
@@ -161,5 +172,10 @@ func decodeImport(d *segment.Decoder, c *Command, s *segment.Schema) error {
 		return fmt.Errorf("import commit carries %d of the schema's scalar columns", n)
 	}
 	c.Rows = b
+	if d.Err == nil && len(d.Buf) > 0 {
+		if c.TTL = d.Varint(); c.TTL < 0 {
+			return fmt.Errorf("import commit with negative ttl %d", c.TTL)
+		}
+	}
 	return d.Err
 }

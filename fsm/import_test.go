@@ -119,3 +119,61 @@ func TestImportDeterminism(t *testing.T) {
 		t.Fatal("replicas diverged")
 	}
 }
+
+// TestImportOverExpiredKey: as for an insert, a key whose row has expired
+// under the import commit's TTL (by the shard's leader time) is free: the
+// imported row replaces it and the expired row is flagged deleted. A live
+// key, or an expired one without a TTL in the entry, is still a duplicate.
+// The TTL survives the entry's round trip, and an entry without one
+// decodes as before.
+func TestImportOverExpiredKey(t *testing.T) {
+	s := testSchema(t)
+	const base = int64(1) << 32
+	sh := NewShard(s, base)
+	var idx uint64
+	apply := func(c *Command, ms int64) Result {
+		idx++
+		data := c.Encode()
+		if ms > 0 && !Stamp(data, ms) {
+			t.Fatalf("kind %d carries no time", c.Kind)
+		}
+		d, err := Decode(data, s)
+		if err != nil || d.TTL != c.TTL || string(d.Encode()) != string(data) {
+			t.Fatalf("entry does not round-trip: %v, ttl %d want %d", err, d.TTL, c.TTL)
+		}
+		return sh.Apply(&hraft.Log{Index: idx, Type: hraft.LogCommand, Data: data}).(Result)
+	}
+	apply(&Command{Kind: KindInsert, Partition: 1, Rows: rows(s, []int64{1}, 0)}, 1000)
+	apply(&Command{Kind: KindInsert, Partition: 1, Rows: rows(s, []int64{2}, 0)}, 5000)
+	withTTL := func(c *Command, ttl int64) *Command { c.TTL = ttl; return c }
+	out := base | CompactionOutputBit | 7
+	tests := []struct {
+		name    string
+		cmd     *Command
+		wantErr error
+	}{
+		{"live key under the TTL", withTTL(importCmd(s, out, 2, 3), 3000), ErrDuplicateKey},
+		{"expired key without a TTL", importCmd(s, out, 1, 3), ErrDuplicateKey},
+		{"expired key replaced", withTTL(importCmd(s, out, 1, 3), 3000), nil},
+	}
+	for _, tt := range tests {
+		if r := apply(tt.cmd, 0); !errors.Is(r.Err, tt.wantErr) || (tt.wantErr == nil && r.Err != nil) {
+			t.Fatalf("%s: %+v, want %v", tt.name, r, tt.wantErr)
+		}
+	}
+	sh.View(func(v View) {
+		g, row, ok := v.Lookup(int64(1))
+		if !ok || g.ID != out || row != 0 {
+			t.Fatalf("key 1 is at %v row %d (found %v), want the imported segment", g, row, ok)
+		}
+		var first *segment.Segment
+		for _, x := range v.Segments() {
+			if x.ID != out {
+				first = x
+			}
+		}
+		if first == nil || first.Deleted == nil || !first.Deleted.Contains(0) || first.Deleted.Contains(1) {
+			t.Fatalf("the expired row is not the only one flagged deleted: %+v", first)
+		}
+	})
+}
