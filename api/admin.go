@@ -51,16 +51,15 @@ type nodeReq struct {
 	HTTPAddr string `json:"httpAddr"`
 }
 
-// adminUser is the user that may change the cluster's membership without
-// Config.AdminAPI (Milvus's built-in administrator).
-const adminUser = "root"
-
-// adminOnly guards the routes that change the cluster's membership: one
-// call can take a node's metadata group out of service, so they are served
-// only with Config.AdminAPI or, with authentication on, to the admin user.
+// adminOnly guards the routes that change the cluster's membership (and
+// the profiler): one call can take a node's metadata group out of
+// service, so they are served only with Config.AdminAPI or, with
+// authentication on, to callers holding the admin role (root always does).
+// It runs after auth, which has checked the same with auth on; without
+// auth and without Config.AdminAPI it refuses.
 func (s *Server) adminOnly() gin.HandlerFunc {
 	return func(gc *gin.Context) {
-		if s.cfg.AdminAPI || (s.cfg.AuthEnabled && s.isAdmin(gc.Request)) {
+		if s.cfg.AdminAPI || (s.cfg.AuthEnabled && principalOf(gc.Request.Context()).IsAdmin()) {
 			gc.Next()
 			return
 		}

@@ -87,6 +87,19 @@ type Backend interface {
 	// creation order.
 	ListDatabases(ctx context.Context) ([]coordinator.Database, error)
 
+	// ChangeAccess changes the users and roles (the password of a change
+	// is already a bcrypt hash).
+	ChangeAccess(ctx context.Context, ch coordinator.AccessChange) error
+	// Access returns the users and roles: after a read barrier when
+	// fresh, else as this node has applied them (cheap, for checking every
+	// request). The value is shared and never changed.
+	Access(ctx context.Context, fresh bool) (*coordinator.Access, error)
+	// ResolveCollection returns the name of the collection a name of the
+	// context's database denotes as this node has applied the metadata
+	// (an alias's target), else the name itself; cheap, for privilege
+	// checks.
+	ResolveCollection(ctx context.Context, name string) string
+
 	// RowCount is the exact number of live rows (deleted rows excluded) of a
 	// collection, or of one partition when partition != "".
 	RowCount(ctx context.Context, collection, partition string) (int64, error)

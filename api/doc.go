@@ -36,9 +36,20 @@
 //     carried by its context (proxy.WithDatabase): the body's top-level
 //     dbName exactly as encoding/json decodes it, else the DB-Name header,
 //     else default (dbname.go). No handler reads or forwards it itself.
-//   - The admin routes that change cluster membership (/v1/cluster/nodes/add
-//     and /remove) run only with Config.AdminAPI or for the root user with
-//     auth on; otherwise code 1401 (HTTP 403) and nothing is called.
+//   - With auth on, every request is checked against the privilege its
+//     route needs (one table, routePrivileges in access.go; a served route
+//     missing from it stops New, and a test walks them all) before its
+//     handler runs: Milvus's users, roles and privileges, kept in the
+//     metadata group and read as this node applied them. A refused request
+//     is code 1401 (HTTP 403) and calls nothing. raftvec's /v1/ routes
+//     need the admin role (root holds it) unless Config.AdminAPI; the ones
+//     that change cluster membership run only with Config.AdminAPI or, with
+//     auth on, for the admin role (never with auth off alone).
+//   - Passwords are hashed (bcrypt) on the node that takes them, before
+//     anything is proposed; neither passwords nor hashes are logged.
+//     Verified credentials are cached by a SHA-256 of user and password
+//     for a few minutes, bound to the hash they verified against, so a
+//     password change or drop on any node ends them.
 //   - While Config.Starting reports an error (the node has not joined its
 //     cluster), /readyz answers 503 with it and the Milvus routes code 1;
 //     /healthz, /metrics and the read-only admin routes are always served.

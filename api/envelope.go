@@ -82,7 +82,7 @@ type outcome struct {
 // and renders the envelope.
 func (s *Server) route(h handler, write bool) gin.HandlerFunc {
 	return func(gc *gin.Context) {
-		body, err := s.readBody(gc)
+		body, err := s.requestBody(gc) // read once: auth may have read it
 		if err == nil {
 			err = firstErr(checkText(body), checkSessionToken(gc.GetHeader(headerSessionToken)))
 		}

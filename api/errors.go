@@ -21,8 +21,11 @@ import (
 // search or query on a released collection; one never released stays
 // readable), 200 partition not
 // found, 700 index not found, 800 database not found, 1100 invalid
-// parameter, 1401 privilege not permitted (with HTTP 403: a membership-changing admin route without --admin-api or the admin
-// user), 1600 alias not found, 1800 not authenticated (with HTTP 401), 1801 body is not valid JSON, 1802 missing
+// parameter (also: a user or role that does not exist or already exists),
+// 1401 privilege not permitted (with HTTP 403: with auth on, a caller
+// without the route's privilege (access.go), Milvus's "permission deny";
+// or a membership-changing admin route without --admin-api or the admin
+// role), 1600 alias not found, 1800 not authenticated (with HTTP 401), 1801 body is not valid JSON, 1802 missing
 // required parameter, 1804 insert data invalid, 10001 request timeout (with
 // HTTP 408, Milvus's TimeoutCode), 65535 unexpected. An unknown path gets
 // HTTP 404 with code 404 in the envelope.
@@ -124,6 +127,10 @@ var sentinelCodes = []struct {
 	{coordinator.ErrPartitionExists, codeInvalid},
 	{coordinator.ErrIndexExists, codeInvalid},
 	{coordinator.ErrAliasExists, codeInvalid},
+	{coordinator.ErrUserNotFound, codeInvalid},
+	{coordinator.ErrUserExists, codeInvalid},
+	{coordinator.ErrRoleNotFound, codeInvalid},
+	{coordinator.ErrRoleExists, codeInvalid},
 	{coordinator.ErrInvalid, codeInvalid},
 	{segment.ErrSchema, codeInvalid},
 	{expr.ErrInvalid, codeInvalid},
@@ -164,7 +171,7 @@ var (
 	errUnauthenticated = &apiError{code: codeUnauthenticated, msg: "user hasn't authenticated: missing or wrong Authorization bearer token"}
 	errNotFoundPath    = &apiError{code: http.StatusNotFound, msg: "no such route"}
 	errAdminDisabled   = &apiError{code: codeNotPermitted, msg: "privilege not permitted: adding or removing nodes changes the cluster's " +
-		"membership; start the node with --admin-api (admin_api: true), or enable --auth and call as user root"}
+		"membership; start the node with --admin-api (admin_api: true), or enable --auth and call as a user holding the admin role (root does)"}
 )
 
 func errTimeout(seconds float64, write bool) error {

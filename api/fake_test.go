@@ -45,6 +45,7 @@ type fake struct {
 	queries  []shards.QueryRequest
 	block    chan struct{} // when set, Write/Search/Query wait for it or ctx
 	readyErr error
+	access   *coordinator.Access // users and roles (fakeaccess_test.go)
 }
 
 func newFake() *fake {

@@ -78,51 +78,41 @@ func (s *Server) recovery() gin.HandlerFunc {
 	}
 }
 
-// auth checks `Authorization: Bearer <user:password | api key>` (Basic auth
-// is accepted too) when auth is enabled.
+// auth authenticates a request with auth on (`Authorization: Bearer
+// <user:password | api key>`, or Basic auth), puts the caller in its
+// context and checks its route's privilege (access.go) before anything
+// else runs.
 func (s *Server) auth() gin.HandlerFunc {
 	return func(gc *gin.Context) {
-		if !s.cfg.AuthEnabled || s.authorized(gc.Request) {
+		if !s.cfg.AuthEnabled {
 			gc.Next()
 			return
 		}
-		abortWith(gc, http.StatusUnauthorized, errUnauthenticated)
+		p, ok := s.identify(gc.Request)
+		if !ok {
+			abortWith(gc, http.StatusUnauthorized, errUnauthenticated)
+			return
+		}
+		gc.Request = gc.Request.WithContext(WithPrincipal(gc.Request.Context(), p))
+		if err := s.authorizeRoute(gc, p); err != nil {
+			abortWith(gc, statusOf(err), err)
+			return
+		}
+		gc.Next()
 	}
 }
 
-func (s *Server) authorized(r *http.Request) bool {
+// identify authenticates a request's Basic auth or bearer token.
+func (s *Server) identify(r *http.Request) (*Principal, bool) {
 	if user, pass, ok := r.BasicAuth(); ok {
-		return s.checkUser(user, pass)
+		return s.identifyUser(user, pass)
 	}
 	h := strings.TrimSpace(r.Header.Get("Authorization"))
 	const prefix = "bearer "
 	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
-		return false
+		return nil, false
 	}
-	return s.tokenOK(strings.TrimSpace(h[len(prefix):]))
-}
-
-// tokenOK checks a bearer token: an API key or "user:password".
-func (s *Server) tokenOK(token string) bool {
-	match := 0
-	for _, k := range s.cfg.APIKeys { // every key is compared: no early exit
-		if k != "" {
-			match |= secretEqual(k, token)
-		}
-	}
-	if match == 1 {
-		return true
-	}
-	user, pass, ok := strings.Cut(token, ":")
-	return ok && s.checkUser(user, pass)
-}
-
-func (s *Server) checkUser(user, pass string) bool {
-	want, ok := s.cfg.Users[user]
-	if !ok {
-		want = "\x00unknown user" // compare anyway: same work either way
-	}
-	return secretEqual(want, pass) == 1 && ok
+	return s.Identify(strings.TrimSpace(h[len(prefix):]))
 }
 
 // secretEqual compares two secrets in time independent of their contents
@@ -132,19 +122,4 @@ func (s *Server) checkUser(user, pass string) bool {
 func secretEqual(want, got string) int {
 	a, b := sha256.Sum256([]byte(want)), sha256.Sum256([]byte(got))
 	return subtle.ConstantTimeCompare(a[:], b[:])
-}
-
-// isAdmin reports whether the request authenticates as the admin user
-// (Basic auth or a `root:password` bearer token; API keys are not users).
-func (s *Server) isAdmin(r *http.Request) bool {
-	if user, pass, ok := r.BasicAuth(); ok {
-		return user == adminUser && s.checkUser(user, pass)
-	}
-	h := strings.TrimSpace(r.Header.Get("Authorization"))
-	const prefix = "bearer "
-	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
-		return false
-	}
-	user, pass, ok := strings.Cut(strings.TrimSpace(h[len(prefix):]), ":")
-	return ok && user == adminUser && s.checkUser(user, pass)
 }

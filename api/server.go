@@ -53,6 +53,7 @@ type Server struct {
 	engine  *gin.Engine
 	reg     *prometheus.Registry
 	metrics *metrics
+	creds   credCache // verified stored users' credentials (access.go)
 }
 
 var ginModeOnce sync.Once
@@ -157,6 +158,19 @@ func (s *Server) routes() []routeSpec {
 		{"databases/drop", s.dropDatabase, false},
 		{"databases/alter", s.alterDatabase, false},
 		{"databases/drop_properties", s.dropDatabaseProperties, false},
+		{"users/create", s.createUser, false},
+		{"users/drop", s.dropUser, false},
+		{"users/list", s.listUsers, false},
+		{"users/describe", s.describeUser, false},
+		{"users/update_password", s.updatePassword, false},
+		{"users/grant_role", s.grantRole, false},
+		{"users/revoke_role", s.revokeRole, false},
+		{"roles/create", s.createRole, false},
+		{"roles/drop", s.dropRole, false},
+		{"roles/list", s.listRoles, false},
+		{"roles/describe", s.describeRole, false},
+		{"roles/grant_privilege", s.grantPrivilege, false},
+		{"roles/revoke_privilege", s.revokePrivilege, false},
 	}
 }
 
@@ -175,9 +189,15 @@ func (s *Server) buildEngine() *gin.Engine {
 		v2.POST("/"+r.path, s.route(r.h, r.write))
 	}
 	s.adminRoutes(e)
+	s.backupRoutes(e)
 	s.consoleRoutes(e)
 	s.pprofRoutes(e)
 	s.testRoutes(e)
+	for _, r := range e.Routes() {
+		if _, ok := privilegeOf(r.Path); !ok && needsPrivilege(r.Path) {
+			panic("api: route " + r.Path + " has no entry in routePrivileges (access.go)")
+		}
+	}
 	return e
 }
 

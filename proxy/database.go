@@ -60,3 +60,22 @@ func (p *Proxy) DescribeDatabase(ctx context.Context, name string) (*coordinator
 func (p *Proxy) ListDatabases(ctx context.Context) ([]coordinator.Database, error) {
 	return p.coord.Databases(ctx)
 }
+
+// ChangeAccess implements api.Backend.
+func (p *Proxy) ChangeAccess(ctx context.Context, ch coordinator.AccessChange) error {
+	return p.coord.ChangeAccess(ctx, ch)
+}
+
+// Access implements api.Backend.
+func (p *Proxy) Access(ctx context.Context, fresh bool) (*coordinator.Access, error) {
+	return p.coord.Access(ctx, fresh)
+}
+
+// ResolveCollection implements api.Backend: an alias's collection as this
+// node has applied the metadata, else the name as given.
+func (p *Proxy) ResolveCollection(ctx context.Context, name string) string {
+	if c, err := p.coord.CollectionView(qualify(ctx, name)); err == nil {
+		return c.Name
+	}
+	return name
+}
