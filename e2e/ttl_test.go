@@ -69,9 +69,11 @@ func TestTTL(t *testing.T) {
 		t.Fatalf("expired rows by segment state %v, want 50 growing (and 100 flushed unless compacted): %+v", states, segs)
 	}
 
-	// An expired row's key is free: inserting it again is no duplicate.
+	// An expired row's key is free: inserting it again is no duplicate,
+	// and so is importing it.
 	insertRows(t, p, 0, 5)
-	checkVisible(t, p, "re-inserted", ids(0, 5))
+	importTTLRows(t, p, filepath.Join(data, "objects"), 5, 10)
+	checkVisible(t, p, "re-inserted and imported", ids(0, 10))
 	waitCount(t, p, "Strong", 0)
 
 	// Compaction drops the expired rows (the leaders' own compactions may
@@ -141,6 +143,26 @@ func insertRows(t *testing.T, p *proc, from, to int) {
 		rows = append(rows, map[string]any{"id": i, "v": vec(i, 4)})
 	}
 	p.ok("entities/insert", map[string]any{"collectionName": ttlColl, "data": rows})
+}
+
+// importTTLRows imports rows from to to-1 from a JSON file in the node's
+// object store.
+func importTTLRows(t *testing.T, p *proc, objects string, from, to int) {
+	t.Helper()
+	var rows []map[string]any
+	for i := from; i < to; i++ {
+		rows = append(rows, map[string]any{"id": i, "v": vec(i, 4)})
+	}
+	js, _ := json.Marshal(map[string]any{"rows": rows})
+	if err := os.MkdirAll(filepath.Join(objects, "imports"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(objects, "imports", "ttl.json"), js, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if pr := runImport(t, p, ttlColl, "imports/ttl.json"); pr.State != "Completed" || pr.Imported != int64(to-from) {
+		t.Fatalf("import over expired keys: %+v", pr)
+	}
 }
 
 func alterTTL(t *testing.T, p *proc, seconds string) {

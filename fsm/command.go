@@ -72,16 +72,17 @@ type Command struct {
 	Filter        string // delete
 	Params        []byte // delete: exprParams as a JSON object
 	// Time is the leader's clock (unix ms): of a tick, stamped by the
-	// proposer; of an insert, upsert, delete or compact, stamped in place
-	// by the leader that proposes the entry (Stamp), 0 in entries written
-	// before it. Applying any entry advances the shard's leader time to
-	// it.
+	// proposer; of an insert, upsert, delete, compact or import commit,
+	// stamped in place by the leader that proposes the entry (Stamp), 0 in
+	// entries written before it. Applying any entry advances the shard's
+	// leader time to it.
 	Time int64
 	// TTL is the collection's time to live (ms, 0: rows never expire) as
-	// the proposer's metadata said, carried by inserts, upserts, deletes
-	// and compacts so that their effect on expired rows is decided by the
-	// log alone: an insert over an expired row's key replaces it, a
-	// delete does not count expired rows, a compact leaves them out.
+	// the proposer's metadata said, carried by inserts, upserts, deletes,
+	// compacts and import commits so that their effect on expired rows is
+	// decided by the log alone: an insert or import over an expired row's
+	// key replaces it, a delete does not count expired rows, a compact
+	// leaves them out.
 	TTL int64
 	// Key is an optional idempotency key (insert, upsert, delete): an entry
 	// whose key was applied before returns the earlier result and changes
@@ -268,7 +269,7 @@ const stampLen = 8
 // then the leader's time as 8 fixed bytes so that Stamp can set it in an
 // encoded entry.
 func stamped(k Kind) bool {
-	return k == KindInsert || k == KindUpsert || k == KindDelete || k == KindCompact
+	return k == KindInsert || k == KindUpsert || k == KindDelete || k == KindCompact || k == KindImportCommit
 }
 
 func encodeStamp(e *segment.Encoder, c *Command) {

@@ -19,7 +19,9 @@ import (
 // the file, rejects the whole entry (ErrDuplicateKey), as an insert would.
 // As for an insert, a key whose row has expired under the entry's TTL (by
 // the shard's leader time) is free: the imported row replaces it, and the
-// expired row is flagged deleted.
+// expired row is flagged deleted. The entry is stamped with the leader's
+// time like an insert, so imported rows are written at the time of their
+// commit even when no other entry came for a while.
 func (sh *Shard) importCommitLocked(c *Command) Result {
 	if g, ok := sh.mu.byID[c.Output]; ok {
 		return Result{Count: int64(g.Rows()), Replayed: true}
@@ -135,9 +137,7 @@ func encodeImport(e *segment.Encoder, c *Command) {
 	for _, col := range cols {
 		segment.EncodeColumn(e, col)
 	}
-	if c.TTL != 0 { // optional, last: entries before it end here
-		e.Varint(c.TTL)
-	}
+	encodeStamp(e, c) // entries before it end with the columns
 }
 
 // decodeImport reads what encodeImport wrote, checking the scalar columns
@@ -172,10 +172,6 @@ func decodeImport(d *segment.Decoder, c *Command, s *segment.Schema) error {
 		return fmt.Errorf("import commit carries %d of the schema's scalar columns", n)
 	}
 	c.Rows = b
-	if d.Err == nil && len(d.Buf) > 0 {
-		if c.TTL = d.Varint(); c.TTL < 0 {
-			return fmt.Errorf("import commit with negative ttl %d", c.TTL)
-		}
-	}
+	decodeStamp(d, c)
 	return d.Err
 }

@@ -150,14 +150,16 @@ func TestImportOverExpiredKey(t *testing.T) {
 	tests := []struct {
 		name    string
 		cmd     *Command
+		time    int64
 		wantErr error
 	}{
-		{"live key under the TTL", withTTL(importCmd(s, out, 2, 3), 3000), ErrDuplicateKey},
-		{"expired key without a TTL", importCmd(s, out, 1, 3), ErrDuplicateKey},
-		{"expired key replaced", withTTL(importCmd(s, out, 1, 3), 3000), nil},
+		{"live key under the TTL", withTTL(importCmd(s, out, 2, 3), 3000), 0, ErrDuplicateKey},
+		{"expired key without a TTL", importCmd(s, out, 1, 3), 0, ErrDuplicateKey},
+		// Stamped like an insert: its rows are written at 9000.
+		{"expired key replaced", withTTL(importCmd(s, out, 1, 3), 3000), 9000, nil},
 	}
 	for _, tt := range tests {
-		if r := apply(tt.cmd, 0); !errors.Is(r.Err, tt.wantErr) || (tt.wantErr == nil && r.Err != nil) {
+		if r := apply(tt.cmd, tt.time); !errors.Is(r.Err, tt.wantErr) || (tt.wantErr == nil && r.Err != nil) {
 			t.Fatalf("%s: %+v, want %v", tt.name, r, tt.wantErr)
 		}
 	}
@@ -174,6 +176,15 @@ func TestImportOverExpiredKey(t *testing.T) {
 		}
 		if first == nil || first.Deleted == nil || !first.Deleted.Contains(0) || first.Deleted.Contains(1) {
 			t.Fatalf("the expired row is not the only one flagged deleted: %+v", first)
+		}
+		expired := func(now int64) uint64 {
+			if b := v.Expired(g, 3000, now); b != nil {
+				return b.GetCardinality()
+			}
+			return 0
+		}
+		if v.LeaderTime() != 9000 || expired(11999) != 0 || expired(12000) != 2 {
+			t.Fatalf("imported rows are not written at their commit's time 9000 (leader time %d)", v.LeaderTime())
 		}
 	})
 }
