@@ -51,6 +51,12 @@ const (
 	// KindImportAbort takes back an import commit (Output) when another
 	// shard refused its part of the same file.
 	KindImportAbort
+	// KindRestoreCommit adopts a segment restored from a backup
+	// (restore.go): like an import commit, its chunks (Chunks) and scalar
+	// columns (Rows) as segment Output of Partition, plus the segment's
+	// deletion flags at backup time (Excluded[0], a roaring bitmap) and
+	// its index files (Indexes).
+	KindRestoreCommit
 )
 
 // Errors returned (as Result.Err) by Apply. They are deterministic: every
@@ -103,6 +109,8 @@ type Command struct {
 	Output   int64
 	Excluded [][]byte
 	Chunks   []segment.Chunk
+	// Indexes are the index files of a restored segment (RestoreCommit).
+	Indexes []segment.IndexRef
 }
 
 // Encode returns the command's binary encoding.
@@ -155,6 +163,8 @@ func (c *Command) Encode() []byte {
 		encodeImport(e, c)
 	case KindImportAbort:
 		e.Varint(c.Output)
+	case KindRestoreCommit:
+		encodeRestore(e, c)
 	}
 	return e.Buf
 }
@@ -222,6 +232,8 @@ func Decode(b []byte, s *segment.Schema) (*Command, error) {
 		err = decodeImport(d, c, s)
 	case KindImportAbort:
 		c.Output = d.Varint()
+	case KindRestoreCommit:
+		err = decodeRestore(d, c, s)
 	default:
 		return nil, fmt.Errorf("%w: unknown kind %d", ErrBadCommand, c.Kind)
 	}

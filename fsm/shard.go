@@ -129,6 +129,8 @@ func (sh *Shard) applyKindLocked(c *Command) Result {
 		return sh.importCommitLocked(c)
 	case KindImportAbort:
 		return sh.importAbortLocked(c.Output)
+	case KindRestoreCommit:
+		return sh.restoreCommitLocked(c)
 	}
 	return Result{}
 }

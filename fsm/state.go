@@ -135,7 +135,14 @@ func (v View) Expired(g *segment.Segment, ttl, now int64) *roaring.Bitmap {
 
 // View is read access to a shard's state, valid only inside the function
 // passed to Shard.View.
-type View struct{ st *state }
+type View struct {
+	st      *state
+	applied uint64
+}
+
+// Applied is the log index of the last entry applied to the state the
+// view shows (0 after a snapshot restore until the next entry).
+func (v View) Applied() uint64 { return v.applied }
 
 // Segments returns the segments, sorted by ID.
 func (v View) Segments() []*segment.Segment { return v.st.segments }
@@ -174,7 +181,7 @@ func (v View) LeaderTime() int64 { return v.st.leaderTime }
 func (sh *Shard) View(fn func(View)) {
 	sh.mu.RLock()
 	defer sh.mu.RUnlock()
-	fn(View{st: &sh.mu.state})
+	fn(View{st: &sh.mu.state, applied: sh.mu.applied})
 }
 
 // EvictFlushedVectors drops from memory the vector columns that reads

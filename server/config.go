@@ -89,6 +89,11 @@ type StorageConfig struct {
 	Bucket   string `yaml:"minio_bucket"`
 	Root     string `yaml:"minio_root"` // key prefix inside the bucket
 	Secure   bool   `yaml:"minio_secure"`
+	// BackupRoot is where backups live: on MinIO a key prefix of the
+	// bucket, beside (not under) Root, so clusters sharing the bucket
+	// share their backups; on local storage a directory under the
+	// objects directory. Default "backups".
+	BackupRoot string `yaml:"backup_root"`
 }
 
 // LifecycleConfig sizes the segment lifecycle (DESIGN.md §1).

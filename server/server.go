@@ -40,8 +40,11 @@ type Server struct {
 	host   *shards.Host
 	worker *builder.Worker // index builds and compactions (the index role)
 	store  storage.ObjectStore
-	proxy  *proxy.Proxy
-	api    *api.Server
+	// backups is the backup store (backup.go); nil on a cluster node
+	// without shared object storage.
+	backups storage.ObjectStore
+	proxy   *proxy.Proxy
+	api     *api.Server
 	// grpcMetrics counts the gRPC API's calls (served on /metrics).
 	grpcMetrics *grpcapi.Metrics
 	// metrics are the node's object store, task and read metrics.
@@ -248,6 +251,11 @@ func (s *Server) open() error {
 		Preload: s.cfg.hasRole(coordinator.RoleQuery),
 		Interim: s.cfg.hasRole(coordinator.RoleQuery) && !s.cfg.DisableInterimIndex, ReadMetrics: s.metrics.Reads}, s.mux, s.client)
 	hl := s.host.Lifecycle()
+	if flushTo != nil {
+		if s.backups, err = openBackupStore(s.cfg); err != nil {
+			return err
+		}
+	}
 	s.worker = builder.New(builder.Config{Router: s.host, Store: hl.Store, Root: hl.Root, ChunkSize: hl.ChunkSize, Load: s.host.Loader(),
 		Files: importFiles(hl.Store), Jobs: s.coord})
 	if err := s.register(); err != nil {
@@ -447,6 +455,9 @@ func (s *Server) closeAll() error {
 	}
 	if s.store != nil {
 		errs = append(errs, s.store.Close())
+	}
+	if s.backups != nil {
+		errs = append(errs, s.backups.Close())
 	}
 	if s.rpcSrv != nil {
 		errs = append(errs, s.rpcSrv.Close())

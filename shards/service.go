@@ -270,7 +270,11 @@ func (r *Replica) SegmentsAt(ttl, at int64) []SegmentInfo {
 		for _, g := range v.Segments() {
 			info := SegmentInfo{ID: g.ID, Shard: r.Shard, Partition: g.Partition, State: g.State.String(),
 				Rows: int64(g.Rows()), Deleted: int64(g.Rows() - g.Live()), Bytes: g.Bytes(0, g.Rows()),
-				FlushedRows: g.FlushedRows(), Chunks: len(g.Chunks)}
+				FlushedRows: g.FlushedRows(), Chunks: len(g.Chunks), Applied: v.Applied()}
+			if info.Applied == 0 { // no entry since a snapshot restore: the node's applied index is the state's
+				info.Applied = r.node.AppliedIndex()
+			}
+			info.Indexes = slices.Clone(g.Indexes)
 			info.Expired, info.ExpiredFlags = expiredLive(v, g, ttl, now)
 			for _, c := range g.Chunks {
 				info.Keys = append(info.Keys, c.Keys...)

@@ -187,4 +187,9 @@ type SegmentInfo struct {
 	// included (a roaring bitmap; nil when none): a compaction leaves them
 	// out like the flagged ones.
 	ExpiredFlags []byte `json:"-"`
+	// Indexes are the segment's index files in full (a backup copies
+	// them); Applied is the log index of the state the listing was read
+	// at, the same for every segment of one listing.
+	Indexes []segment.IndexRef `json:"-"`
+	Applied uint64             `json:"-"`
 }

@@ -26,7 +26,7 @@ file given with --config, then defaults.`,
 		SilenceErrors: true,
 		Version:       version,
 	}
-	root.AddCommand(newStandaloneCmd(), newServeCmd(), newBenchCmd())
+	root.AddCommand(newStandaloneCmd(), newServeCmd(), newBenchCmd(), newBackupCmd())
 	return root
 }
 

@@ -80,6 +80,8 @@ func bindStorageFlags(fs *pflag.FlagSet, cfg *server.Config) {
 	fs.StringVar(&st.Bucket, "minio-bucket", st.Bucket, "bucket (created if missing)")
 	fs.StringVar(&st.Root, "minio-root", st.Root, "key prefix inside the bucket")
 	fs.BoolVar(&st.Secure, "minio-secure", st.Secure, "use TLS to reach MinIO/S3")
+	fs.StringVar(&st.BackupRoot, "backup-root", st.BackupRoot,
+		"where backups live: MinIO: a key prefix of the bucket beside --minio-root (clusters on one bucket share it); local: a directory under the objects directory (default backups)")
 	fs.Var(sizeFlag(&lc.ChunkSize), "chunk-size", "unflushed bytes that make a chunk (one object per field), e.g. 16MiB")
 	fs.Var(sizeFlag(&lc.SealSize), "segment-seal-size", "size at which a growing segment is sealed, e.g. 122MiB")
 	fs.DurationVar(&lc.SealIdle, "segment-seal-idle", lc.SealIdle, "seal a growing segment after this long without writes")
