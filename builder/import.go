@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -34,15 +35,22 @@ type Jobs interface {
 // not help.
 var ErrBadFile = errors.New("bad import file")
 
-// RunImport runs an import job's task: file by file, in order, it reads
-// the file from the object store, validates every row, splits the rows by
-// primary-key hash to shards, writes each shard's segment chunks and then
-// commits the segment through the shard's log (fsm.KindImportCommit). A
-// file is all or nothing: a bad row fails it before anything is written,
-// and a shard refusing its part takes back the parts other shards took. A
-// file that fails fails the job; files before it stay imported. Progress
-// goes to the coordinator after every commit, so a task resumed on another
-// node skips what was done.
+// importParallel is how many files of a job one worker imports at once:
+// parsing a file takes a core, and each file in flight holds its rows in
+// memory.
+const importParallel = 2
+
+// RunImport runs an import job's task: up to importParallel files at a
+// time, it reads a file from the object store, validates every row, splits
+// the rows by primary-key hash to shards, writes each shard's segment
+// chunks and then commits the segment through the shard's log
+// (fsm.KindImportCommit). A file is all or nothing: a bad row fails it
+// before anything is written, and a shard refusing its part takes back the
+// parts other shards took. A file that fails fails the job once the files
+// in flight beside it are done (never cut short: a file half committed
+// would break all or nothing); files completed stay imported, files not
+// started are not. Progress goes to the coordinator after every commit, so
+// a task resumed on another node skips what was done.
 func (w *Worker) RunImport(ctx context.Context, c *coordinator.Collection, t coordinator.Task) error {
 	if w.cfg.Store == nil || w.cfg.Files == nil || w.cfg.Jobs == nil {
 		return fmt.Errorf("%w: no object storage for import workers", shards.ErrUnavailable)
@@ -51,24 +59,42 @@ func (w *Worker) RunImport(ctx context.Context, c *coordinator.Collection, t coo
 	if !ok || job.State == coordinator.ImportCompleted || job.State == coordinator.ImportFailed {
 		return ErrStaleTask
 	}
+	var todo []int
 	for i := range job.Files {
-		f := &job.Files[i]
-		if f.State == coordinator.ImportCompleted {
-			continue
+		if job.Files[i].State != coordinator.ImportCompleted {
+			todo = append(todo, i)
 		}
-		err := w.importFile(ctx, c, t, &job, i)
-		if errors.Is(err, ErrBadFile) {
-			reason := fmt.Sprintf("file %q: %v", filePath(f), strings.TrimPrefix(err.Error(), ErrBadFile.Error()+": "))
-			if err := w.cfg.Jobs.UpdateImportFile(ctx, job.ID, t.Token, i, coordinator.ImportFailed, reason, 0, -1); err != nil {
-				return err
-			}
-			return w.cfg.Jobs.FinishImport(ctx, job.ID, t.Token, coordinator.ImportFailed, reason)
+	}
+	errs := make([]error, len(job.Files))
+	for lo := 0; lo < len(todo); lo += importParallel {
+		var wg sync.WaitGroup
+		for _, i := range todo[lo:min(lo+importParallel, len(todo))] {
+			wg.Go(func() { errs[i] = w.importFile(ctx, c, t, &job, i) })
 		}
-		if err != nil {
+		wg.Wait()
+		if failed, err := w.importFailed(ctx, t, &job, errs); failed || err != nil {
 			return err
 		}
 	}
 	return w.cfg.Jobs.FinishImport(ctx, job.ID, t.Token, coordinator.ImportCompleted, "")
+}
+
+// importFailed ends the job as failed at its first bad file (failed), or
+// returns the other errors (the task is retried); false, nil when all went
+// well.
+func (w *Worker) importFailed(ctx context.Context, t coordinator.Task, job *coordinator.ImportJob, errs []error) (failed bool, err error) {
+	for i, err := range errs {
+		if !errors.Is(err, ErrBadFile) {
+			continue
+		}
+		f := &job.Files[i]
+		reason := fmt.Sprintf("file %q: %v", filePath(f), strings.TrimPrefix(err.Error(), ErrBadFile.Error()+": "))
+		if err := w.cfg.Jobs.UpdateImportFile(ctx, job.ID, t.Token, i, coordinator.ImportFailed, reason, 0, -1); err != nil {
+			return false, err
+		}
+		return true, w.cfg.Jobs.FinishImport(ctx, job.ID, t.Token, coordinator.ImportFailed, reason)
+	}
+	return false, errors.Join(errs...)
 }
 
 // importFile imports file i of a job.

@@ -43,7 +43,13 @@ func writeImportFiles(t *testing.T, objects string) {
 		t.Fatal(err)
 	}
 	bad := `{"rows":[{"id":5000,"title":"ok","vector":[1,2,3,4]},{"id":5001,"title":"short","vector":[1,2]}]}`
-	for name, data := range map[string][]byte{"imports/a.json": js, "imports/b.parquet": buf.Bytes(), "imports/bad.json": []byte(bad)} {
+	var side []map[string]any
+	for i := 8000; i < 8010; i++ {
+		side = append(side, map[string]any{"id": i, "title": fmt.Sprintf("side-%d", i), "vector": importVec(i)})
+	}
+	sideJS, _ := json.Marshal(map[string]any{"rows": side})
+	for name, data := range map[string][]byte{"imports/a.json": js, "imports/b.parquet": buf.Bytes(), "imports/bad.json": []byte(bad),
+		"imports/side.json": sideJS} {
 		path := filepath.Join(objects, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
@@ -129,13 +135,19 @@ func TestBulkImport(t *testing.T) {
 	check("imported")
 	waitIndexed(t, p, coll)
 	check("indexed")
-	pr := runImport(t, p, coll, "imports/bad.json")
+	// A bad file fails the job; the good file imported beside it (files
+	// run two at a time) is complete, the bad one left nothing.
+	pr := runImport(t, p, coll, "imports/bad.json", "imports/side.json")
 	if pr.State != "Failed" || !strings.Contains(pr.Reason, "bad.json") || !strings.Contains(pr.Reason, "row 1") || !strings.Contains(pr.Reason, "vector") {
 		t.Fatalf("bad file: %+v, want a failure naming the file, row 1 and the field", pr)
 	}
-	if n := countRows(t, p, coll, "id >= 5000"); n != 0 {
+	if n := countRows(t, p, coll, "id >= 5000 and id < 8000"); n != 0 {
 		t.Fatalf("a failed file left %d rows", n)
 	}
+	if n := countRows(t, p, coll, "id >= 8000"); n != 10 {
+		t.Fatalf("the file imported beside a failed one has %d of its 10 rows", n)
+	}
+	p.ok("entities/delete", map[string]any{"collectionName": coll, "filter": "id >= 8000"})
 	if pr := runImport(t, p, coll, "imports/a.json"); pr.State != "Failed" { // the keys are live
 		t.Fatalf("a second import of the same keys: %+v", pr)
 	}
