@@ -116,8 +116,9 @@ cluster-clean: cluster-stop
 # storage: tests against a real MinIO (storage/minio, build tag `minio`).
 # Installs MinIO into .cache/bin on first use (a few minutes), starts it on a
 # temporary directory and a free loopback port, runs the storage conformance
-# tests (race detector on) and the server's MinIO tests (lifecycle against
-# real MinIO, MinIO killed during flushing), and stops MinIO whatever the
+# tests (race detector on), the server's MinIO tests (lifecycle against
+# real MinIO, MinIO killed during flushing) and the binary's (a backup
+# restored by another node on the bucket), and stops MinIO whatever the
 # outcome. Last, the web console in headless Chromium (scripts/chromium.sh
 # installs Debian's package) against a 3-node cluster on that MinIO;
 # screenshots under test-output/console/. Part of `make test`.
@@ -134,6 +135,7 @@ test-minio: build
 	export RAFTVEC_TEST_MINIO_DIR="$$dir" RAFTVEC_TEST_MINIO_PORT="$$port" RAFTVEC_TEST_MINIO_SCRIPT="$(CURDIR)/scripts/minio.sh"; \
 	$(GO) test -race -count=1 -tags minio ./storage/...; \
 	$(GO) test -count=1 -tags minio -run MinIO ./server/; \
+	RAFTVEC_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -tags e2e -run MinIO ./e2e/; \
 	bash scripts/chromium.sh install; \
 	(cd e2e/browser && RAFTVEC_BIN=$(CURDIR)/$(BIN) RAFTVEC_SCREENSHOTS=$(CURDIR)/test-output/console $(GO) test -count=1 ./...)
 

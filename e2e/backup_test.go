@@ -247,6 +247,11 @@ func TestBackupRestoreMinIOAnotherCluster(t *testing.T) {
 			"--minio-secret-key", os.Getenv("RAFTVEC_TEST_MINIO_SECRET_KEY"), "--minio-bucket", bucket, "--minio-root", root,
 			"--backup-root", backupRoot}
 	}
+	for _, d := range []string{"a", "b"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	a := startStandalone(t, filepath.Join(dir, "a", "data"), s3(fmt.Sprintf("cluster-a-%d", os.Getpid()))...)
 	bData, bRoot := filepath.Join(dir, "b", "data"), fmt.Sprintf("cluster-b-%d", os.Getpid())
 	b := startStandalone(t, bData, s3(bRoot)...)
