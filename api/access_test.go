@@ -114,7 +114,7 @@ func TestEveryRouteHasAPrivilege(t *testing.T) {
 		}
 	}
 	for path, p := range routePrivileges {
-		if !served[path] {
+		if !served[path] && strings.HasPrefix(path, v2) { // /v1/ routes may be served only when configured
 			t.Errorf("routePrivileges names %q, which is not served", path)
 		}
 		if p.Object != "" && !coordinator.IsPrivilege(p.Object, p.Name) {

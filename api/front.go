@@ -55,6 +55,10 @@ func (s *Server) Authenticate(token string) bool {
 	return ok
 }
 
+// AuthEnabled reports whether callers are authenticated and their
+// privileges checked (Config.AuthEnabled).
+func (s *Server) AuthEnabled() bool { return s.cfg.AuthEnabled }
+
 // Backend returns the backend the API calls, for the metadata operations a
 // front end translates one to one.
 func (s *Server) Backend() Backend { return s.b }

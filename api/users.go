@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -63,45 +64,37 @@ func hashPassword(pass string) (string, error) {
 }
 
 // change applies an access change, naming the user or role in its error.
-func (s *Server) change(ctx context.Context, ch coordinator.AccessChange) (any, error) {
+func (s *Server) change(ctx context.Context, ch coordinator.AccessChange) error {
 	err := s.b.ChangeAccess(ctx, ch)
 	if ch.User != "" {
-		err = named(err, "user", ch.User)
-	} else {
-		err = named(err, "role", ch.Role)
+		return named(err, "user", ch.User)
 	}
-	return empty(), err
+	return named(err, "role", ch.Role)
 }
 
-func (s *Server) createUser(ctx context.Context, c *call) (any, error) {
-	r, err := decodeAccess(c, true, false)
+// CreateUser creates a stored user (both front ends).
+func (s *Server) CreateUser(ctx context.Context, name, password string) error {
+	if !coordinator.ValidAccessName(name, true) {
+		return invalidf("invalid user name %q: a letter or _ first, then letters, digits, _, . or -, at most 32 bytes", name)
+	}
+	if _, flag := s.cfg.Users[name]; flag || name == coordinator.RootUser {
+		return invalidf("user already exists: %q is given by the node's flags (--users)", name)
+	}
+	h, err := hashPassword(password)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if !coordinator.ValidAccessName(r.UserName, true) {
-		return nil, invalidf("invalid user name %q: a letter or _ first, then letters, digits, _, . or -, at most 32 bytes", r.UserName)
-	}
-	if _, flag := s.cfg.Users[r.UserName]; flag || r.UserName == coordinator.RootUser {
-		return nil, invalidf("user already exists: %q is given by the node's flags (--users)", r.UserName)
-	}
-	h, err := hashPassword(r.Password)
-	if err != nil {
-		return nil, err
-	}
-	return s.change(ctx, coordinator.AccessChange{Op: coordinator.AccessCreateUser, User: r.UserName, Hash: h})
+	return s.change(ctx, coordinator.AccessChange{Op: coordinator.AccessCreateUser, User: name, Hash: h})
 }
 
-func (s *Server) dropUser(ctx context.Context, c *call) (any, error) {
-	r, err := decodeAccess(c, true, false)
-	if err != nil {
-		return nil, err
-	}
-	old := s.storedHash(ctx, r.UserName)
-	out, err := s.change(ctx, coordinator.AccessChange{Op: coordinator.AccessDropUser, User: r.UserName})
+// DropUser drops a stored user.
+func (s *Server) DropUser(ctx context.Context, name string) error {
+	old := s.storedHash(ctx, name)
+	err := s.change(ctx, coordinator.AccessChange{Op: coordinator.AccessDropUser, User: name})
 	if err == nil {
 		s.creds.forget(old)
 	}
-	return out, err
+	return err
 }
 
 // storedHash is a stored user's hash as this node has applied it ("" for
@@ -117,11 +110,8 @@ func (s *Server) storedHash(ctx context.Context, name string) string {
 	return ""
 }
 
-// listUsers lists root (when the flags give it) and the stored users.
-func (s *Server) listUsers(ctx context.Context, c *call) (any, error) {
-	if _, err := decodeAccess(c, false, false); err != nil {
-		return nil, err
-	}
+// ListUsers lists root (when the flags give it) and the stored users.
+func (s *Server) ListUsers(ctx context.Context) ([]string, error) {
 	a, err := s.b.Access(ctx, true)
 	if err != nil {
 		return nil, err
@@ -133,102 +123,78 @@ func (s *Server) listUsers(ctx context.Context, c *call) (any, error) {
 	return names, nil
 }
 
-// describeUser returns the roles of a user, as Milvus: a list of names
-// (root: admin; the other flag users: none).
-func (s *Server) describeUser(ctx context.Context, c *call) (any, error) {
-	r, err := decodeAccess(c, true, false)
-	if err != nil {
-		return nil, err
-	}
-	if r.UserName == coordinator.RootUser {
+// UserRoles returns the roles of a user (root: admin; the other flag
+// users: none).
+func (s *Server) UserRoles(ctx context.Context, name string) ([]string, error) {
+	if name == coordinator.RootUser {
 		return []string{coordinator.RoleAdmin}, nil
 	}
-	if _, flag := s.cfg.Users[r.UserName]; flag {
+	if _, flag := s.cfg.Users[name]; flag {
 		return []string{}, nil
 	}
 	a, err := s.b.Access(ctx, true)
 	if err != nil {
 		return nil, err
 	}
-	u, ok := a.User(r.UserName)
+	u, ok := a.User(name)
 	if !ok {
-		return nil, invalidf("%v: %q", coordinator.ErrUserNotFound, r.UserName)
+		return nil, fmt.Errorf("%w: %q", coordinator.ErrUserNotFound, name)
 	}
 	return append([]string{}, u.Roles...), nil
 }
 
-// updatePassword sets a stored user's password. password is the old one,
-// which must verify unless the caller holds the admin role (with auth
-// off, nobody is checked).
-func (s *Server) updatePassword(ctx context.Context, c *call) (any, error) {
-	r, err := decodeAccess(c, true, false)
-	if err != nil {
-		return nil, err
-	}
-	if _, flag := s.cfg.Users[r.UserName]; flag || r.UserName == coordinator.RootUser {
-		return nil, invalidf("%q is given by the node's flags (--users): change its password there", r.UserName)
+// UpdatePassword sets a stored user's password. old must verify unless
+// the caller holds the admin role (with auth off, nobody is checked).
+func (s *Server) UpdatePassword(ctx context.Context, name, old, password string) error {
+	if _, flag := s.cfg.Users[name]; flag || name == coordinator.RootUser {
+		return invalidf("%q is given by the node's flags (--users): change its password there", name)
 	}
 	if p := principalOf(ctx); s.cfg.AuthEnabled && !p.IsAdmin() {
 		a, err := s.b.Access(ctx, true)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		u, ok := a.User(r.UserName)
-		if !ok || bcrypt.CompareHashAndPassword([]byte(u.Hash), []byte(r.Password)) != nil {
-			return nil, errf(codeNotPermitted, "privilege not permitted: the old password (\"password\") of %q is wrong", r.UserName)
+		u, ok := a.User(name)
+		if !ok || bcrypt.CompareHashAndPassword([]byte(u.Hash), []byte(old)) != nil {
+			return errf(codeNotPermitted, "privilege not permitted: the old password of %q is wrong", name)
 		}
 	}
-	h, err := hashPassword(r.NewPassword)
+	h, err := hashPassword(password)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	old := s.storedHash(ctx, r.UserName)
-	out, err := s.change(ctx, coordinator.AccessChange{Op: coordinator.AccessUpdatePassword, User: r.UserName, Hash: h})
+	prev := s.storedHash(ctx, name)
+	err = s.change(ctx, coordinator.AccessChange{Op: coordinator.AccessUpdatePassword, User: name, Hash: h})
 	if err == nil {
-		s.creds.forget(old)
+		s.creds.forget(prev)
 	}
-	return out, err
+	return err
 }
 
-func (s *Server) grantRole(ctx context.Context, c *call) (any, error) {
-	return s.userRole(ctx, c, coordinator.AccessGrantRole)
+// OperateUserRole grants (or revokes) a role to a stored user.
+func (s *Server) OperateUserRole(ctx context.Context, name, role string, grant bool) error {
+	if _, flag := s.cfg.Users[name]; flag && name != coordinator.RootUser {
+		return invalidf("%q is given by the node's flags (--users) and holds no roles; create a user with users/create", name)
+	}
+	op := coordinator.AccessRevokeRole
+	if grant {
+		op = coordinator.AccessGrantRole
+	}
+	return s.change(ctx, coordinator.AccessChange{Op: op, User: name, Role: role})
 }
 
-func (s *Server) revokeRole(ctx context.Context, c *call) (any, error) {
-	return s.userRole(ctx, c, coordinator.AccessRevokeRole)
+// CreateRole creates a role.
+func (s *Server) CreateRole(ctx context.Context, name string) error {
+	return s.change(ctx, coordinator.AccessChange{Op: coordinator.AccessCreateRole, Role: name})
 }
 
-func (s *Server) userRole(ctx context.Context, c *call, op string) (any, error) {
-	r, err := decodeAccess(c, true, true)
-	if err != nil {
-		return nil, err
-	}
-	if _, flag := s.cfg.Users[r.UserName]; flag && r.UserName != coordinator.RootUser {
-		return nil, invalidf("%q is given by the node's flags (--users) and holds no roles; create a user with users/create", r.UserName)
-	}
-	return s.change(ctx, coordinator.AccessChange{Op: op, User: r.UserName, Role: r.RoleName})
+// DropRole drops a role that no user holds.
+func (s *Server) DropRole(ctx context.Context, name string) error {
+	return s.change(ctx, coordinator.AccessChange{Op: coordinator.AccessDropRole, Role: name})
 }
 
-func (s *Server) createRole(ctx context.Context, c *call) (any, error) {
-	r, err := decodeAccess(c, false, true)
-	if err != nil {
-		return nil, err
-	}
-	return s.change(ctx, coordinator.AccessChange{Op: coordinator.AccessCreateRole, Role: r.RoleName})
-}
-
-func (s *Server) dropRole(ctx context.Context, c *call) (any, error) {
-	r, err := decodeAccess(c, false, true)
-	if err != nil {
-		return nil, err
-	}
-	return s.change(ctx, coordinator.AccessChange{Op: coordinator.AccessDropRole, Role: r.RoleName})
-}
-
-func (s *Server) listRoles(ctx context.Context, c *call) (any, error) {
-	if _, err := decodeAccess(c, false, false); err != nil {
-		return nil, err
-	}
+// ListRoles lists every role, the built-in ones first.
+func (s *Server) ListRoles(ctx context.Context) ([]string, error) {
 	a, err := s.b.Access(ctx, true)
 	if err != nil {
 		return nil, err
@@ -236,23 +202,132 @@ func (s *Server) listRoles(ctx context.Context, c *call) (any, error) {
 	return a.RoleNames(), nil
 }
 
+// RoleGrants returns a role's grants (admin: none listed, it holds every
+// privilege).
+func (s *Server) RoleGrants(ctx context.Context, name string) ([]coordinator.Grant, error) {
+	a, err := s.b.Access(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	r, ok := a.Role(name)
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", coordinator.ErrRoleNotFound, name)
+	}
+	return r.Grants, nil
+}
+
+// OperatePrivilege grants (or revokes) a privilege to a role; g.DB ""
+// is the default database, "*" every one. The caller is its grantor.
+func (s *Server) OperatePrivilege(ctx context.Context, role string, g coordinator.Grant, grant bool) error {
+	if err := firstErr(requireName("objectType", g.ObjectType), requireName("objectName", g.ObjectName),
+		requireName("privilege", g.Privilege)); err != nil {
+		return err
+	}
+	g.Grantor = ""
+	if p := principalOf(ctx); p != nil {
+		g.Grantor = p.User
+	}
+	op := coordinator.AccessRevokePrivilege
+	if grant {
+		op = coordinator.AccessGrantPrivilege
+	}
+	return s.change(ctx, coordinator.AccessChange{Op: op, Role: role, Grant: &g})
+}
+
+// The REST handlers.
+
+func (s *Server) createUser(ctx context.Context, c *call) (any, error) {
+	r, err := decodeAccess(c, true, false)
+	if err != nil {
+		return nil, err
+	}
+	return empty(), s.CreateUser(ctx, r.UserName, r.Password)
+}
+
+func (s *Server) dropUser(ctx context.Context, c *call) (any, error) {
+	r, err := decodeAccess(c, true, false)
+	if err != nil {
+		return nil, err
+	}
+	return empty(), s.DropUser(ctx, r.UserName)
+}
+
+func (s *Server) listUsers(ctx context.Context, c *call) (any, error) {
+	if _, err := decodeAccess(c, false, false); err != nil {
+		return nil, err
+	}
+	return s.ListUsers(ctx)
+}
+
+// describeUser returns the roles of a user, as Milvus: a list of names.
+func (s *Server) describeUser(ctx context.Context, c *call) (any, error) {
+	r, err := decodeAccess(c, true, false)
+	if err != nil {
+		return nil, err
+	}
+	return s.UserRoles(ctx, r.UserName)
+}
+
+// updatePassword: password is the old one.
+func (s *Server) updatePassword(ctx context.Context, c *call) (any, error) {
+	r, err := decodeAccess(c, true, false)
+	if err != nil {
+		return nil, err
+	}
+	return empty(), s.UpdatePassword(ctx, r.UserName, r.Password, r.NewPassword)
+}
+
+func (s *Server) grantRole(ctx context.Context, c *call) (any, error) {
+	r, err := decodeAccess(c, true, true)
+	if err != nil {
+		return nil, err
+	}
+	return empty(), s.OperateUserRole(ctx, r.UserName, r.RoleName, true)
+}
+
+func (s *Server) revokeRole(ctx context.Context, c *call) (any, error) {
+	r, err := decodeAccess(c, true, true)
+	if err != nil {
+		return nil, err
+	}
+	return empty(), s.OperateUserRole(ctx, r.UserName, r.RoleName, false)
+}
+
+func (s *Server) createRole(ctx context.Context, c *call) (any, error) {
+	r, err := decodeAccess(c, false, true)
+	if err != nil {
+		return nil, err
+	}
+	return empty(), s.CreateRole(ctx, r.RoleName)
+}
+
+func (s *Server) dropRole(ctx context.Context, c *call) (any, error) {
+	r, err := decodeAccess(c, false, true)
+	if err != nil {
+		return nil, err
+	}
+	return empty(), s.DropRole(ctx, r.RoleName)
+}
+
+func (s *Server) listRoles(ctx context.Context, c *call) (any, error) {
+	if _, err := decodeAccess(c, false, false); err != nil {
+		return nil, err
+	}
+	return s.ListRoles(ctx)
+}
+
 // describeRole lists a role's grants as Milvus's roles/describe does.
-// admin lists none: it holds every privilege.
 func (s *Server) describeRole(ctx context.Context, c *call) (any, error) {
 	r, err := decodeAccess(c, false, true)
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.b.Access(ctx, true)
+	grants, err := s.RoleGrants(ctx, r.RoleName)
 	if err != nil {
 		return nil, err
 	}
-	role, ok := a.Role(r.RoleName)
-	if !ok {
-		return nil, invalidf("%v: %q", coordinator.ErrRoleNotFound, r.RoleName)
-	}
 	out := []map[string]string{}
-	for _, g := range role.Grants {
+	for _, g := range grants {
 		out = append(out, map[string]string{"objectType": g.ObjectType, "objectName": g.ObjectName,
 			"dbName": g.DB, "privilege": g.Privilege, "grantor": g.Grantor})
 	}
@@ -260,27 +335,20 @@ func (s *Server) describeRole(ctx context.Context, c *call) (any, error) {
 }
 
 func (s *Server) grantPrivilege(ctx context.Context, c *call) (any, error) {
-	return s.privilege(ctx, c, coordinator.AccessGrantPrivilege)
+	return s.privilege(ctx, c, true)
 }
 
 func (s *Server) revokePrivilege(ctx context.Context, c *call) (any, error) {
-	return s.privilege(ctx, c, coordinator.AccessRevokePrivilege)
+	return s.privilege(ctx, c, false)
 }
 
 // privilege grants or revokes objectType/objectName/privilege in the
 // request's database (dbName; "*" for every database).
-func (s *Server) privilege(ctx context.Context, c *call, op string) (any, error) {
+func (s *Server) privilege(ctx context.Context, c *call, grant bool) (any, error) {
 	r, err := decodeAccess(c, false, true)
 	if err != nil {
 		return nil, err
 	}
-	if err := firstErr(requireName("objectType", r.ObjectType), requireName("objectName", r.ObjectName),
-		requireName("privilege", r.Privilege)); err != nil {
-		return nil, err
-	}
-	g := &coordinator.Grant{ObjectType: r.ObjectType, ObjectName: r.ObjectName, DB: proxy.Database(ctx), Privilege: r.Privilege}
-	if p := principalOf(ctx); p != nil {
-		g.Grantor = p.User
-	}
-	return s.change(ctx, coordinator.AccessChange{Op: op, Role: r.RoleName, Grant: g})
+	g := coordinator.Grant{ObjectType: r.ObjectType, ObjectName: r.ObjectName, DB: proxy.Database(ctx), Privilege: r.Privilege}
+	return empty(), s.OperatePrivilege(ctx, r.RoleName, g, grant)
 }

@@ -14,8 +14,16 @@
 //
 // Invariants:
 //   - Every RPC is authenticated by the "authorization" metadata
-//     (base64 of "user:password" or of an API key) when auth is on, and
-//     refused with code 1 while the node is starting.
+//     (base64 of "user:password" or of an API key) when auth is on, then
+//     checked against the privilege rpcPrivileges (access.go, one table)
+//     names for it, on the collection(s) or user the request names, before
+//     its handler runs: PermissionDenied (Milvus's "permission deny")
+//     otherwise; a served RPC missing from the table needs the admin role
+//     (and a test fails). Calls are refused with code 1 while the node is
+//     starting.
+//   - Users and roles (CreateCredential ... SelectGrant) call the same
+//     api.Server methods as REST's users/ and roles/ routes; passwords
+//     arrive base64-encoded, as the SDKs send them.
 //   - Every RPC addresses one database, put in its context before the
 //     handler runs: the request's db_name, else the "dbname" metadata the
 //     SDKs send, else the default database.

@@ -116,13 +116,15 @@ func (s *Service) intercept(ctx context.Context, req any, info *grpc.UnaryServer
 }
 
 func (s *Service) serve(ctx context.Context, req any, method string, h grpc.UnaryHandler) (any, error) {
-	if !s.api.Authenticate(credential(ctx)) {
-		return nil, status.Error(codes.Unauthenticated, "user hasn't authenticated: missing or wrong authorization metadata")
+	db := database(ctx, req)
+	ctx, err := s.authorize(ctx, req, method, db)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.api.Starting(); err != nil && method != "CheckHealth" {
 		return nil, status.Error(codes.Unavailable, err.Error())
 	}
-	return h(proxy.WithDatabase(ctx, database(ctx, req)), req)
+	return h(proxy.WithDatabase(ctx, db), req)
 }
 
 // databaseHeader is the metadata key the SDKs send the client's database
