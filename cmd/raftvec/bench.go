@@ -92,6 +92,7 @@ further rows of the mixture; mnist: the test images; random: uniform).`,
 	cmd.AddCommand(newBenchFulltextCmd(o))
 	cmd.AddCommand(newBenchFilterCmd(o))
 	cmd.AddCommand(newBenchImportCmd(o))
+	cmd.AddCommand(newBenchBackupCmd(o))
 	return cmd
 }
 
