@@ -262,4 +262,21 @@ func TestBackupRestoreMinIOAnotherCluster(t *testing.T) {
 		b = startStandalone(t, bData, s3(bRoot)...)
 		return b
 	})
+
+	// Auto IDs: the keys a's allocator gave out are not given out again by
+	// b's after the restore there.
+	a.ok("collections/create", map[string]any{"collectionName": "auto", "dimension": backupDim, "autoId": true})
+	var rows []map[string]any
+	for i := range 100 {
+		rows = append(rows, map[string]any{"vector": vec(i, backupDim)})
+	}
+	a.ok("entities/insert", map[string]any{"collectionName": "auto", "data": rows})
+	backupOK(a, "create", map[string]any{"collectionName": "auto", "backupName": "auto"})
+	backupOK(b, "restore", map[string]any{"backupName": "auto", "collectionName": "auto"})
+	if env := b.call("entities/insert", map[string]any{"collectionName": "auto", "data": rows}); env.Code != 0 {
+		t.Fatalf("insert with auto IDs after a restore from another cluster: %+v", env)
+	}
+	if n := countRows(t, b, "auto", ""); n != 200 {
+		t.Fatalf("auto: %d rows, want 200", n)
+	}
 }

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/RoaringBitmap/roaring/v2"
+
 	"github.com/raftvec/raftvec/backup"
 	"github.com/raftvec/raftvec/coordinator"
 	"github.com/raftvec/raftvec/fsm"
@@ -232,10 +234,14 @@ func copyShard(ctx context.Context, bs storage.ObjectStore, src shards.ObjectSto
 			continue
 		}
 		sh.AppliedIndex = g.Applied
-		bg := backup.Segment{ID: g.ID, Partition: g.Partition, Rows: g.Rows, Deleted: g.Deleted}
-		if g.Deleted > 0 {
-			bg.Flags = g.Flags
+		flags, deleted, err := backupFlags(g)
+		if err != nil {
+			return sh, fmt.Errorf("segment %d: %w", g.ID, err)
 		}
+		if deleted == g.Rows { // only expired rows left
+			continue
+		}
+		bg := backup.Segment{ID: g.ID, Partition: g.Partition, Rows: g.Rows, Deleted: deleted, Flags: flags}
 		for _, ch := range g.Manifest {
 			bc := backup.Chunk{Index: ch.Index, FromRow: ch.FromRow, ToRow: ch.ToRow, Files: make([]backup.File, len(ch.Keys))}
 			for f, key := range ch.Keys {
@@ -255,6 +261,33 @@ func copyShard(ctx context.Context, bs storage.ObjectStore, src shards.ObjectSto
 		sh.Segments = append(sh.Segments, bg)
 	}
 	return sh, runJobs(ctx, jobs)
+}
+
+// backupFlags are the rows a backup leaves out of a segment: the deleted
+// ones and, under a TTL, the ones expired at the read (invisible then; a
+// restore writes its rows anew, so they would come back to life). It
+// returns the bitmap (nil when none) and its count.
+func backupFlags(g shards.SegmentInfo) ([]byte, int64, error) {
+	if len(g.ExpiredFlags) == 0 {
+		if g.Deleted == 0 {
+			return nil, 0, nil
+		}
+		return g.Flags, g.Deleted, nil
+	}
+	bm := roaring.New()
+	for _, b := range [][]byte{g.Flags, g.ExpiredFlags} {
+		if len(b) == 0 {
+			continue
+		}
+		x := roaring.New()
+		if _, err := x.FromBuffer(b); err != nil {
+			return nil, 0, fmt.Errorf("deletion flags: %w", err)
+		}
+		bm.Or(x)
+	}
+	bm.RunOptimize()
+	out, err := bm.ToBytes()
+	return out, int64(bm.GetCardinality()), err
 }
 
 // copyJob copies one object from one store to another, checking it
@@ -415,19 +448,23 @@ func (a admin) RestoreBackup(ctx context.Context, name, coll string) (any, error
 		return nil, fmt.Errorf("restore of %q: creating %q: %w", name, temp, err)
 	}
 	sum := RestoreSummary{Backup: name, Database: proxy.Database(ctx), Collection: coll}
-	var mu sync.Mutex
+	var maxPK int64
 	for i := range m.Shards {
-		n, objs, bytes, err := a.restoreShard(ctx, bs, lc, m, c, i)
+		n, objs, bytes, top, err := a.restoreShard(ctx, bs, lc, m, c, i)
+		maxPK = max(maxPK, top)
 		if err != nil {
 			return nil, fmt.Errorf("restore of %q into %q: shard %d: %w (the partial restore stays as %q until a retry replaces it)", name, coll, i, err, temp)
 		}
-		mu.Lock()
 		sum.Segments += len(m.Shards[i].Segments)
 		sum.Rows += n
 		sum.Objects += objs
 		sum.Bytes += bytes
-		mu.Unlock()
 		a.s.logger.Info("backup: shard restored", "backup", name, "collection", coll, "shard", i, "segments", len(m.Shards[i].Segments), "rows", n)
+	}
+	if f := c.Schema.Fields[c.Schema.PrimaryIndex()]; f.AutoID && maxPK > 0 {
+		if err := a.bumpAutoIDs(ctx, maxPK); err != nil {
+			return nil, fmt.Errorf("restore of %q: moving auto IDs past the restored keys: %w", name, err)
+		}
 	}
 	if err := a.s.proxy.RenameCollection(ctx, temp, "", coll); err != nil {
 		return nil, fmt.Errorf("restore of %q: renaming %q to %q: %w", name, temp, coll, err)
@@ -473,13 +510,13 @@ func (a admin) restoreTarget(ctx context.Context, m *backup.Manifest, temp strin
 
 // restoreShard copies shard i's objects into c's key layout and commits
 // its segments through the shard's log, in order. It returns the live
-// rows, objects and bytes restored.
-func (a admin) restoreShard(ctx context.Context, bs storage.ObjectStore, lc shards.Lifecycle, m *backup.Manifest, c *coordinator.Collection, i int) (int64, int, int64, error) {
+// rows, objects and bytes restored, and the largest Int64 key.
+func (a admin) restoreShard(ctx context.Context, bs storage.ObjectStore, lc shards.Lifecycle, m *backup.Manifest, c *coordinator.Collection, i int) (rows int64, objs int, bytes int64, maxPK int64, err error) {
 	parts := map[int64]int64{} // source partition ID → c's
 	for _, sp := range m.Partitions {
 		p, ok := c.Partition(sp.Name)
 		if !ok {
-			return 0, 0, 0, fmt.Errorf("partition %q of the backup was not created", sp.Name)
+			return 0, 0, 0, 0, fmt.Errorf("partition %q of the backup was not created", sp.Name)
 		}
 		parts[sp.ID] = p.ID
 	}
@@ -489,13 +526,11 @@ func (a admin) restoreShard(ctx context.Context, bs storage.ObjectStore, lc shar
 			builds[sx.BuildName] = ix
 		}
 	}
-	var rows, bytes int64
-	var objs int
 	for k, g := range m.Shards[i].Segments {
 		out := shards.SegmentBase(c.ID, i) + int64(k+1)
 		part, ok := parts[g.Partition]
 		if !ok {
-			return 0, 0, 0, fmt.Errorf("segment %d: partition %d is not in the backup", g.ID, g.Partition)
+			return 0, 0, 0, 0, fmt.Errorf("segment %d: partition %d is not in the backup", g.ID, g.Partition)
 		}
 		cmd := &fsm.Command{Kind: fsm.KindRestoreCommit, Partition: part, Output: out, Excluded: [][]byte{g.Flags},
 			Rows: segment.NewBatch(&c.Schema), Key: "restore/" + m.Name + "/" + strconv.FormatInt(g.ID, 10)}
@@ -545,7 +580,7 @@ func (a admin) restoreShard(ctx context.Context, bs storage.ObjectStore, lc shar
 			bytes += x.Size
 		}
 		if err := runJobs(ctx, jobs); err != nil {
-			return 0, 0, 0, fmt.Errorf("segment %d: %w", g.ID, err)
+			return 0, 0, 0, 0, fmt.Errorf("segment %d: %w", g.ID, err)
 		}
 		for f := range c.Schema.Fields {
 			if c.Schema.Fields[f].Type.IsDense() {
@@ -555,13 +590,42 @@ func (a admin) restoreShard(ctx context.Context, bs storage.ObjectStore, lc shar
 				cmd.Rows.Columns[f].AppendAll(&scalars[ci][f])
 			}
 		}
+		if pk := &cmd.Rows.Columns[c.Schema.PrimaryIndex()]; pk.Type == segment.TypeInt64 {
+			for _, v := range pk.Ints {
+				maxPK = max(maxPK, v)
+			}
+		}
 		res, err := a.proposeRestore(ctx, c, i, cmd)
 		if err != nil {
-			return 0, 0, 0, fmt.Errorf("segment %d: committing it as %d: %w", g.ID, out, err)
+			return 0, 0, 0, 0, fmt.Errorf("segment %d: committing it as %d: %w", g.ID, out, err)
 		}
 		rows += res.Count
 	}
-	return rows, objs, bytes, nil
+	return rows, objs, bytes, maxPK, nil
+}
+
+// maxAllocRounds bounds how many allocations bumpAutoIDs makes (each
+// takes up to 1<<20 IDs).
+const maxAllocRounds = 64
+
+// bumpAutoIDs moves the cluster's auto-ID allocator past maxPK, so the
+// auto IDs given to later inserts never repeat a restored key (a backup
+// restored on another cluster carries keys that cluster's allocator has
+// not given out yet).
+func (a admin) bumpAutoIDs(ctx context.Context, maxPK int64) error {
+	n := int64(1)
+	for range maxAllocRounds {
+		first, err := a.s.proxy.AllocIDs(ctx, int(n))
+		if err != nil {
+			return err
+		}
+		if first+n-1 >= maxPK {
+			return nil
+		}
+		n = min(maxPK-(first+n-1), 1<<20)
+	}
+	a.s.logger.Warn("backup: auto IDs not moved past the restored keys (too far ahead); inserts may meet duplicate keys", "maxPK", maxPK)
+	return nil
 }
 
 // proposeRestore commits a restored segment, retrying while the outcome
