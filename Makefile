@@ -54,6 +54,7 @@ fuzz-short:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseFloat$$' -fuzztime=100000x ./api/
 	$(GO) test -run='^$$' -fuzz='^FuzzVectorsFastMatchesSlow$$' -fuzztime=50000x ./api/
 	$(GO) test -run='^$$' -fuzz='^FuzzBodyDatabase$$' -fuzztime=50000x ./api/
+	$(GO) test -run='^$$' -fuzz='^FuzzBodyName$$' -fuzztime=50000x ./api/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeRequests$$' -fuzztime=20000x ./grpcapi/
 	$(GO) test -run='^$$' -fuzz='^FuzzAnalyzer$$' -fuzztime=50000x ./text/
 
@@ -70,6 +71,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseFloat$$' -fuzztime=2m ./api/
 	$(GO) test -run='^$$' -fuzz='^FuzzVectorsFastMatchesSlow$$' -fuzztime=2m ./api/
 	$(GO) test -run='^$$' -fuzz='^FuzzBodyDatabase$$' -fuzztime=2m ./api/
+	$(GO) test -run='^$$' -fuzz='^FuzzBodyName$$' -fuzztime=2m ./api/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeRequests$$' -fuzztime=2m ./grpcapi/
 	$(GO) test -run='^$$' -fuzz='^FuzzAnalyzer$$' -fuzztime=2m ./text/
 	$(GO) test -run='^$$' -fuzz='^FuzzWordNetLine$$' -fuzztime=2m ./dataset/

@@ -370,3 +370,36 @@ func TestAuthOffNoChecks(t *testing.T) {
 	e.ok("users/update_password", `{"userName":"u1","newPassword":"1234567"}`)
 	e.fail("entities/search", `{"collectionName":"nope","data":[[1,2]],"limit":1}`, codeCollectionNotFound, "nope")
 }
+
+// FuzzBodyName: for every JSON object, bodyName reads the collectionName
+// and userName encoding/json decodes (so the privilege check and the
+// handler see the same name), or fails where encoding/json fails.
+func FuzzBodyName(f *testing.F) {
+	for _, s := range []string{`{"collectionName":"a"}`, `{"x":[1,"]"],"collectionName":"b"}`, `{"CollectionName":"a","collectionname":null}`,
+		`{"a":"\"collectionName\"","collectionName":"c"}`, `{"\u0063ollectionName":"a"}`, `{"collectionName":"a","COLLECTIONNAME":"b"}`,
+		`{"userName":"alice","uſerName":"bob"}`, `{"data":[{"collectionName":"x"}],"collectionName":"y","z":{}}`, `{"collectionName":5}`, `{"collectionName":"a","userName":5}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var probe map[string]json.RawMessage
+		if json.Unmarshal(body, &probe) != nil || checkText(body) != nil {
+			return // only JSON objects the envelope lets through
+		}
+		var c struct {
+			CollectionName string `json:"collectionName"`
+		}
+		var u struct {
+			UserName string `json:"userName"`
+		}
+		cErr, uErr := json.Unmarshal(body, &c), json.Unmarshal(body, &u)
+		for _, k := range []struct {
+			key, want string
+			err       error
+		}{{"collectionName", c.CollectionName, cErr}, {"userName", u.UserName, uErr}} {
+			got, err := bodyName(body, k.key)
+			if (err != nil) != (k.err != nil) || (err == nil && got != k.want) {
+				t.Fatalf("bodyName(%q, %s) = %q, %v; encoding/json: %q, %v", body, k.key, got, err, k.want, k.err)
+			}
+		}
+	})
+}

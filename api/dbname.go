@@ -41,30 +41,38 @@ func requestDatabase(body []byte, header string) (string, error) {
 // top-level "dbName" member ("" when absent or the body is not an object).
 // A dbName that is not a string is the error encoding/json gives.
 func bodyDatabase(body []byte) (string, error) {
+	return bodyString(body, "dbName", slowDatabase)
+}
+
+// bodyString returns the string encoding/json decodes from the body's
+// top-level member key into a struct field of that name ("" when absent
+// or the body is not an object), at the cost described above; slow is
+// encoding/json's answer, for the bodies the scan does not handle.
+func bodyString(body []byte, key string, slow func([]byte) (string, error)) (string, error) {
 	sc := &scanner{b: body}
 	if sc.ws() != '{' {
-		return "", nil // not an object: no dbName; the handler words the error
+		return "", nil // not an object: no such member; the handler words the error
 	}
-	last := lastDBNameKey(body)
+	last := lastKey(body, key)
 	escapes := bytes.IndexByte(body, '\\') >= 0
 	if last < 0 && !escapes {
 		return "", nil
 	}
-	if db, ok := lastMemberDatabase(body); ok {
-		return db, nil
+	if v, ok := lastMemberString(body, key); ok {
+		return v, nil
 	}
-	if db, ok := scanDatabase(sc, last, escapes); ok {
-		return db, nil
+	if v, ok := scanString(sc, key, last, escapes); ok {
+		return v, nil
 	}
-	return slowDatabase(body)
+	return slow(body)
 }
 
-// lastMemberDatabase reads a dbName that is the object's last member,
-// where a client that adds it to every body (the Node SDK's HttpClient)
-// puts it, from the end of the body: `"dbName":"value"}`, with no escape
-// in either string. The last member is a top-level member and no later
-// one can override it. ok is false for any other ending.
-func lastMemberDatabase(body []byte) (string, bool) {
+// lastMemberString reads a member key (dbName, ...) that is the object's
+// last member, where a client that adds dbName to every body (the Node
+// SDK's HttpClient) puts it, from the end of the body: `"key":"value"}`,
+// with no escape in either string. The last member is a top-level member
+// and no later one can override it. ok is false for any other ending.
+func lastMemberString(body []byte, name string) (string, bool) {
 	i := skipSpaceBack(body, len(body)) - 1
 	if i < 0 || body[i] != '}' {
 		return "", false
@@ -81,7 +89,7 @@ func lastMemberDatabase(body []byte) (string, bool) {
 	if colon < 0 || body[colon] != ':' {
 		return "", false
 	}
-	const key = `"dbName"`
+	key := `"` + name + `"`
 	k := skipSpaceBack(body, colon) - len(key)
 	if k < 0 || !bytes.EqualFold(body[k:k+len(key)], []byte(key)) {
 		return "", false
@@ -112,10 +120,10 @@ func hasControl(b []byte) bool {
 	return false
 }
 
-// lastDBNameKey returns the offset of the last `"dbName"` in the body, in
-// any letter case (encoding/json matches keys so), or -1.
-func lastDBNameKey(body []byte) int {
-	const key = `dbname"`
+// lastKey returns the offset of the last `"name"` in the body, in any
+// letter case (encoding/json matches keys so), or -1.
+func lastKey(body []byte, name string) int {
+	key := []byte(name + `"`)
 	last := -1
 	for i := 0; ; {
 		j := bytes.IndexByte(body[i:], '"')
@@ -123,18 +131,19 @@ func lastDBNameKey(body []byte) int {
 			return last
 		}
 		i += j + 1
-		if len(body)-i >= len(key) && bytes.EqualFold(body[i:i+len(key)], []byte(key)) {
+		if len(body)-i >= len(key) && bytes.EqualFold(body[i:i+len(key)], key) {
 			last = i - 1
 		}
 	}
 }
 
-// scanDatabase walks the top-level members of an object (sc is at its
-// '{') and returns the last dbName's value. It stops after the member
-// holding offset last when the body has no escape, since no later key can
-// be dbName. ok is false for anything it does not handle (escaped keys or
-// values, a dbName that is not a string or null, malformed JSON).
-func scanDatabase(sc *scanner, last int, escapes bool) (db string, ok bool) {
+// scanString walks the top-level members of an object (sc is at its
+// '{') and returns the last value of member name (dbName, ...). It stops
+// after the member holding offset last when the body has no escape, since
+// no later key can be name. ok is false for anything it does not handle
+// (escaped keys or values, a value that is not a string or null, malformed
+// JSON).
+func scanString(sc *scanner, name string, last int, escapes bool) (db string, ok bool) {
 	sc.i++
 	if sc.eat('}') {
 		return "", true
@@ -144,7 +153,7 @@ func scanDatabase(sc *scanner, last int, escapes bool) (db string, ok bool) {
 		if !ok || !sc.eat(':') {
 			return "", false
 		}
-		if bytes.EqualFold(key, []byte("dbName")) {
+		if bytes.EqualFold(key, []byte(name)) {
 			switch sc.ws() {
 			case '"':
 				v, ok := sc.simpleString()
