@@ -447,6 +447,7 @@ func (a admin) RestoreBackup(ctx context.Context, name, coll string) (any, error
 	if err != nil {
 		return nil, fmt.Errorf("restore of %q: creating %q: %w", name, temp, err)
 	}
+	a.s.logger.Info("backup: restore target created", "backup", name, "collection", temp, "seconds", time.Since(start).Seconds())
 	sum := RestoreSummary{Backup: name, Database: proxy.Database(ctx), Collection: coll}
 	var maxPK int64
 	for i := range m.Shards {
@@ -526,7 +527,14 @@ func (a admin) restoreShard(ctx context.Context, bs storage.ObjectStore, lc shar
 			builds[sx.BuildName] = ix
 		}
 	}
-	for k, g := range m.Shards[i].Segments {
+	// Copy every segment's objects at once (backupCopiers at a time), then
+	// commit the segments in order.
+	segs := m.Shards[i].Segments
+	cmds := make([]*fsm.Command, len(segs))
+	scalars := make([][][]segment.Column, len(segs)) // per segment, chunk, field
+	var mu sync.Mutex
+	var jobs []func(context.Context) error
+	for k, g := range segs {
 		out := shards.SegmentBase(c.ID, i) + int64(k+1)
 		part, ok := parts[g.Partition]
 		if !ok {
@@ -534,12 +542,11 @@ func (a admin) restoreShard(ctx context.Context, bs storage.ObjectStore, lc shar
 		}
 		cmd := &fsm.Command{Kind: fsm.KindRestoreCommit, Partition: part, Output: out, Excluded: [][]byte{g.Flags},
 			Rows: segment.NewBatch(&c.Schema), Key: "restore/" + m.Name + "/" + strconv.FormatInt(g.ID, 10)}
-		var mu sync.Mutex
-		scalars := make([][]segment.Column, len(g.Chunks)) // per chunk, per field
-		var jobs []func(context.Context) error
+		cmds[k] = cmd
+		scalars[k] = make([][]segment.Column, len(g.Chunks))
 		for ci, ch := range g.Chunks {
 			sc := segment.Chunk{Index: ch.Index, FromRow: ch.FromRow, ToRow: ch.ToRow}
-			scalars[ci] = make([]segment.Column, len(c.Schema.Fields))
+			scalars[k][ci] = make([]segment.Column, len(c.Schema.Fields))
 			for f, file := range ch.Files {
 				field := &c.Schema.Fields[f]
 				key := storage.InsertLogKey(lc.Root, c.ID, part, out, field.ID, ch.Index)
@@ -555,7 +562,7 @@ func (a admin) restoreShard(ctx context.Context, bs storage.ObjectStore, lc shar
 						return fmt.Errorf("%s: %w", file.Key, err)
 					}
 					mu.Lock()
-					scalars[ci][f] = col
+					scalars[k][ci][f] = col
 					mu.Unlock()
 					return nil
 				})
@@ -579,27 +586,36 @@ func (a admin) restoreShard(ctx context.Context, bs storage.ObjectStore, lc shar
 			objs++
 			bytes += x.Size
 		}
-		if err := runJobs(ctx, jobs); err != nil {
-			return 0, 0, 0, 0, fmt.Errorf("segment %d: %w", g.ID, err)
-		}
+	}
+	copyStart := time.Now()
+	if err := runJobs(ctx, jobs); err != nil {
+		return 0, 0, 0, 0, err
+	}
+	a.s.logger.Info("backup: shard objects copied", "backup", m.Name, "collection", c.Name, "shard", i, "objects", objs,
+		"bytes", bytes, "seconds", time.Since(copyStart).Seconds())
+	for k, cmd := range cmds {
 		for f := range c.Schema.Fields {
 			if c.Schema.Fields[f].Type.IsDense() {
 				continue
 			}
-			for ci := range scalars {
-				cmd.Rows.Columns[f].AppendAll(&scalars[ci][f])
+			for ci := range scalars[k] {
+				cmd.Rows.Columns[f].AppendAll(&scalars[k][ci][f])
 			}
 		}
+		scalars[k] = nil
 		if pk := &cmd.Rows.Columns[c.Schema.PrimaryIndex()]; pk.Type == segment.TypeInt64 {
 			for _, v := range pk.Ints {
 				maxPK = max(maxPK, v)
 			}
 		}
+		commitStart := time.Now()
 		res, err := a.proposeRestore(ctx, c, i, cmd)
 		if err != nil {
-			return 0, 0, 0, 0, fmt.Errorf("segment %d: committing it as %d: %w", g.ID, out, err)
+			return 0, 0, 0, 0, fmt.Errorf("segment %d: committing it as %d: %w", segs[k].ID, cmd.Output, err)
 		}
 		rows += res.Count
+		a.s.logger.Info("backup: segment restored", "backup", m.Name, "collection", c.Name, "shard", i, "segment", cmd.Output,
+			"of", fmt.Sprintf("%d/%d", k+1, len(segs)), "rows", res.Count, "commitSeconds", time.Since(commitStart).Seconds())
 	}
 	return rows, objs, bytes, maxPK, nil
 }
