@@ -277,8 +277,10 @@ func TestPasswords(t *testing.T) {
 	}
 
 	// The user itself, with a wrong old password: refused.
-	e.fail("users/update_password", `{"userName":"alice","password":"nope-nope","newPassword":"alice-pw2"}`,
-		codeNotPermitted, "old password", asUser("alice", "alice-pw")...)
+	if r := e.fail("users/update_password", `{"userName":"alice","password":"nope-nope","newPassword":"alice-pw2"}`,
+		codeNotPermitted, "old password", asUser("alice", "alice-pw")...); r.Status != http.StatusForbidden {
+		t.Fatalf("wrong old password: HTTP %d", r.Status)
+	}
 	e.fail("users/update_password", `{"userName":"alice","password":"alice-pw","newPassword":"short"}`,
 		codeInvalid, "password", asUser("alice", "alice-pw")...)
 	e.ok("users/update_password", `{"userName":"alice","password":"alice-pw","newPassword":"alice-pw2"}`, asUser("alice", "alice-pw")...)

@@ -268,6 +268,8 @@ func (s *Server) render(gc *gin.Context, o outcome) {
 			status = http.StatusRequestTimeout
 		case codeUnauthenticated:
 			status = http.StatusUnauthorized
+		case codeNotPermitted: // e.g. a wrong old password in users/update_password
+			status = http.StatusForbidden
 		case http.StatusNotFound:
 			status = http.StatusNotFound
 		}
