@@ -13,8 +13,9 @@ import (
 	"testing"
 )
 
-// startCluster starts n `raftvec serve` processes that form one cluster.
-func startCluster(t *testing.T, n int) []*proc {
+// startCluster starts n `raftvec serve` processes that form one cluster,
+// each with the extra flags.
+func startCluster(t *testing.T, n int, extra ...string) []*proc {
 	t.Helper()
 	dir := t.TempDir()
 	procs := make([]*proc, n)
@@ -33,6 +34,7 @@ func startCluster(t *testing.T, n int) []*proc {
 			"--http-addr", p.http, "--raft-addr", p.raft, "--join", strings.Join(join, ","), "--bootstrap-expect", fmt.Sprint(n),
 			"--raft-heartbeat-timeout", "300ms", "--raft-election-timeout", "300ms",
 			"--allow-local-storage") // these tests check the Raft paths, not flushing
+		p.cmd.Args = append(p.cmd.Args, extra...)
 		p.cmd.Stdout, p.cmd.Stderr = logf, logf
 		if err := p.cmd.Start(); err != nil {
 			t.Fatal(err)

@@ -266,3 +266,55 @@ func TestReadmeRBACExamples(t *testing.T) {
 		}
 	}
 }
+
+// TestRBACCluster: users, roles and grants are cluster metadata. Changes
+// made through followers (forwarded to the metadata leader, errors and
+// all) hold on every node once applied there: a user created on one node
+// logs in on the others, a grant made on a second node lets it act on a
+// third, and a revoke on one node refuses on every node.
+func TestRBACCluster(t *testing.T) {
+	nodes := startCluster(t, 3, "--auth", "--users", "root=Milvus")
+	const root, bob = "root:Milvus", "bob:Builder-42"
+	eventually := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !ok(); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within 10 s", what)
+			}
+		}
+	}
+	codeOn := func(p *proc, cred, route string, body any) int {
+		_, env := p.as(cred, "/v2/vectordb/"+route, body)
+		return env.Code
+	}
+	insert := map[string]any{"collectionName": "docs", "data": []map[string]any{{"id": 1, "vector": vec(1, 4)}}}
+	for i, p := range nodes {
+		p.asOK(root, "users/list", map[string]any{})
+		if i == 0 {
+			p.asOK(root, "collections/create", map[string]any{"collectionName": "docs", "dimension": 4})
+		}
+	}
+	nodes[1].asOK(root, "users/create", map[string]any{"userName": "bob", "password": "Builder-42"})
+	if _, env := nodes[2].as(root, "/v2/vectordb/users/create", map[string]any{"userName": "bob", "password": "Builder-42"}); env.Code != 1100 ||
+		!strings.Contains(env.Message, "already exists") {
+		t.Fatalf("creating bob again through another node: code %d %q", env.Code, env.Message)
+	}
+	nodes[2].asOK(root, "roles/create", map[string]any{"roleName": "writer"})
+	nodes[0].asOK(root, "roles/grant_privilege", map[string]any{"roleName": "writer", "objectType": "Collection", "objectName": "docs", "privilege": "Insert"})
+	for _, p := range nodes {
+		eventually("bob logs in on "+p.http, func() bool { return codeOn(p, bob, "collections/list", map[string]any{}) == 0 })
+		if c := codeOn(p, bob, "entities/insert", insert); c != 1401 {
+			t.Fatalf("bob's insert before the grant on %s: code %d", p.http, c)
+		}
+	}
+	nodes[1].asOK(root, "users/grant_role", map[string]any{"userName": "bob", "roleName": "writer"})
+	eventually("bob inserts on node 3", func() bool { return codeOn(nodes[2], bob, "entities/insert", insert) == 0 })
+	nodes[2].asOK(root, "users/revoke_role", map[string]any{"userName": "bob", "roleName": "writer"})
+	for _, p := range nodes {
+		eventually("the revoke holds on "+p.http, func() bool { return codeOn(p, bob, "entities/insert", insert) == 1401 })
+	}
+	nodes[0].asOK(root, "users/drop", map[string]any{"userName": "bob"})
+	for _, p := range nodes {
+		eventually("the drop holds on "+p.http, func() bool { return codeOn(p, bob, "collections/list", map[string]any{}) == 1800 })
+	}
+}
