@@ -192,6 +192,16 @@ func backupScenario(t *testing.T, src, dst *proc, restart func() *proc) {
 	}
 	checkRestored(t, dst, "restored", "after the refusals", want)
 
+	// What a failed restore leaves (the collection it was filling) is
+	// replaced by the next attempt.
+	dst.ok("collections/create", map[string]any{"collectionName": "_restore_again", "dimension": 4})
+	dst.ok("entities/insert", map[string]any{"collectionName": "_restore_again", "data": []map[string]any{{"id": 1, "vector": []float32{1, 2, 3, 4}}}})
+	backupOK(dst, "restore", map[string]any{"backupName": "b1", "collectionName": "again"})
+	checkRestored(t, dst, "again", "after a retried restore", want)
+	if env := dst.ok("collections/has", map[string]any{"collectionName": "_restore_again"}); !strings.Contains(string(env.Data), "false") {
+		t.Fatalf("the leftover of a failed restore is still there: %s", env.Data)
+	}
+
 	// The restored rows are the collection's own: they take writes,
 	// survive a restart and a compaction.
 	dst = restart()
