@@ -45,14 +45,18 @@ type Config struct {
 	// /debug/pprof/) on this HOST:PORT, apart from the API port and
 	// without authentication: keep it on loopback. Empty: off.
 	DebugAddr string `yaml:"debug_addr"`
-	// AuthEnabled turns on bearer-token checks; Users maps user → password.
+	// AuthEnabled turns on bearer-token checks and users, roles and
+	// privileges (api/access.go); Users maps user → password: "root" is
+	// the superuser who creates the stored users and roles, the others
+	// (and the API keys) keep their pre-RBAC access to collections and data.
 	AuthEnabled bool              `yaml:"auth_enabled"`
 	Users       map[string]string `yaml:"users"`
 	APIKeys     []string          `yaml:"api_keys"`
 	// AdminAPI serves the routes that change the cluster's membership
-	// (/v1/cluster/nodes/add and /remove) to every caller that passes
-	// authentication. Off by default: then only the root user may call
-	// them, and only with AuthEnabled.
+	// (/v1/cluster/nodes/add and /remove), and with AuthEnabled every /v1/
+	// route, to every caller that passes authentication. Off by default:
+	// then only callers holding the admin role (root does) may call them,
+	// and only with AuthEnabled.
 	AdminAPI bool `yaml:"admin_api"`
 
 	Raft      RaftConfig      `yaml:"raft"`

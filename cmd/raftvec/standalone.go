@@ -47,10 +47,10 @@ func bindServerFlags(fs *pflag.FlagSet, cfg *server.Config) {
 	fs.Var(sizeFlagOrNone(&cfg.MemoryLimit), "memory-limit", "memory a collection load may take this node to, e.g. 8GiB; a load past it is refused (default 80% of the machine's memory; -1: no limit)")
 	fs.StringVar(&cfg.DebugAddr, "debug-addr", cfg.DebugAddr, "HOST:PORT on which to serve the Go profiler (/debug/pprof/), without authentication: keep it on loopback (default off)")
 	fs.BoolVar(&cfg.DisableInterimIndex, "disable-interim-index", cfg.DisableInterimIndex, "search growing segments by exact scan instead of building interim indexes as rows arrive")
-	fs.BoolVar(&cfg.AuthEnabled, "auth", cfg.AuthEnabled, "require Authorization: Bearer user:password or an API key")
+	fs.BoolVar(&cfg.AuthEnabled, "auth", cfg.AuthEnabled, "require Authorization: Bearer user:password or an API key, and check users, roles and privileges")
 	fs.StringSliceVar(&cfg.APIKeys, "api-keys", cfg.APIKeys, "accepted API keys (with --auth)")
-	fs.StringToStringVar(&cfg.Users, "users", cfg.Users, "accepted user=password pairs (with --auth)")
-	fs.BoolVar(&cfg.AdminAPI, "admin-api", cfg.AdminAPI, "serve /v1/cluster/nodes/add and /remove to every authenticated caller (default: only user root, with --auth)")
+	fs.StringToStringVar(&cfg.Users, "users", cfg.Users, "accepted user=password pairs (with --auth); root is the superuser that creates users and roles")
+	fs.BoolVar(&cfg.AdminAPI, "admin-api", cfg.AdminAPI, "serve /v1/cluster/nodes/add and /remove, and with --auth every /v1/ route, to every authenticated caller (default: only the admin role, e.g. root, with --auth)")
 	fs.DurationVar(&cfg.Raft.HeartbeatTimeout, "raft-heartbeat-timeout", cfg.Raft.HeartbeatTimeout, "Raft heartbeat timeout")
 	fs.DurationVar(&cfg.Raft.CommitTimeout, "raft-commit-timeout", cfg.Raft.CommitTimeout,
 		"how often a leader without new entries sends followers its commit index (each replicated group costs an RPC per follower per period; followers learn the last commits this late)")
