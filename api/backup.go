@@ -19,6 +19,9 @@ type Backup interface {
 	// RestoreBackup restores a backup into a collection that must not
 	// exist yet.
 	RestoreBackup(ctx context.Context, name, collection string) (any, error)
+	// DeleteBackup deletes a backup (its manifest first), or what a
+	// failed one left.
+	DeleteBackup(ctx context.Context, name string) (any, error)
 }
 
 // backupReq is the body of the /v1/backup/ routes.
@@ -28,7 +31,7 @@ type backupReq struct {
 	BackupName     string `json:"backupName"`
 }
 
-// backupRoutes serves /v1/backup/create|list|describe|restore: admin
+// backupRoutes serves /v1/backup/create|list|describe|restore|delete: admin
 // routes (Config.AdminAPI, or the admin user with authentication on).
 func (s *Server) backupRoutes(e *gin.Engine) {
 	b, ok := s.cfg.Admin.(Backup)
@@ -79,5 +82,12 @@ func (s *Server) backupRoutes(e *gin.Engine) {
 			return nil, err
 		}
 		return b.RestoreBackup(ctx, r.BackupName, r.CollectionName)
+	}, true))
+	g.POST("/delete", s.route(func(ctx context.Context, c *call) (any, error) {
+		r, err := body(c, "backupName")
+		if err != nil {
+			return nil, err
+		}
+		return b.DeleteBackup(ctx, r.BackupName)
 	}, true))
 }

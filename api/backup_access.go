@@ -4,7 +4,7 @@ package api
 // authenticated caller with Config.AdminAPI), like raftvec's other /v1/
 // routes.
 func init() {
-	for _, verb := range []string{"create", "list", "describe", "restore"} {
+	for _, verb := range []string{"create", "list", "describe", "restore", "delete"} {
 		routePrivileges["/v1/backup/"+verb] = adminRole
 	}
 }

@@ -202,6 +202,21 @@ func backupScenario(t *testing.T, src, dst *proc, restart func() *proc) {
 		t.Fatalf("the leftover of a failed restore is still there: %s", env.Data)
 	}
 
+	// Deleting the backup leaves the collections restored from it alone.
+	if env := backupOK(dst, "delete", map[string]any{"backupName": "b1"}); !strings.Contains(string(env.Data), `"objects":81`) {
+		t.Fatalf("backup/delete: %s", env.Data) // 80 copied objects and the manifest
+	}
+	if env := backupCall(src, "list", map[string]any{}); strings.Contains(string(env.Data), `"b1"`) {
+		t.Fatalf("a deleted backup is listed: %s", env.Data)
+	}
+	if env := backupCall(dst, "delete", map[string]any{"backupName": "b1"}); env.Code == 0 || !strings.Contains(env.Message, "not found") {
+		t.Fatalf("deleting it again: %+v", env)
+	}
+	if env := backupCall(dst, "restore", map[string]any{"backupName": "b1", "collectionName": "late"}); env.Code == 0 || !strings.Contains(env.Message, "not found") {
+		t.Fatalf("restore of a deleted backup: %+v", env)
+	}
+	checkRestored(t, dst, "restored", "after the backup was deleted", want)
+
 	// The restored rows are the collection's own: they take writes,
 	// survive a restart and a compaction.
 	dst = restart()

@@ -410,6 +410,39 @@ func (a admin) DescribeBackup(ctx context.Context, name string) (any, error) {
 	return readManifest(ctx, bs, name)
 }
 
+// DeleteBackup deletes a backup: its manifest first, so it stops being
+// listed or restorable at once, then its objects. A name without a
+// manifest (what a failed backup left) has its objects deleted too; a
+// name with nothing under it is an error.
+func (a admin) DeleteBackup(ctx context.Context, name string) (any, error) {
+	bs, _, err := a.backupStores()
+	if err != nil {
+		return nil, err
+	}
+	if err := backup.ValidName(name); err != nil {
+		return nil, fmt.Errorf("%w: %v", coordinator.ErrInvalid, err)
+	}
+	objs, err := bs.List(ctx, name+"/")
+	if err != nil {
+		return nil, err
+	}
+	if len(objs) == 0 {
+		return nil, fmt.Errorf("%w: backup %q not found", coordinator.ErrInvalid, name)
+	}
+	if err := bs.Delete(ctx, backup.ManifestKey(name)); err != nil {
+		return nil, err
+	}
+	var bytes int64
+	for _, o := range objs {
+		if err := bs.Delete(ctx, o.Key); err != nil {
+			return nil, fmt.Errorf("backup %q: deleting %s (the backup is gone; retry to delete the rest): %w", name, o.Key, err)
+		}
+		bytes += o.Size
+	}
+	a.s.logger.Info("backup: deleted", "backup", name, "objects", len(objs), "bytes", bytes)
+	return map[string]any{"backupName": name, "objects": len(objs), "bytes": bytes}, nil
+}
+
 // RestoreSummary is what backup/restore reports.
 type RestoreSummary struct {
 	Backup     string  `json:"backupName"`

@@ -26,7 +26,7 @@ func newBackupCmd() *cobra.Command {
 	o := &backupCLI{}
 	cmd := &cobra.Command{
 		Use:   "backup",
-		Short: "Back up a collection to object storage, list backups, restore one into a new collection",
+		Short: "Back up a collection to object storage, list, describe, restore into a new collection, delete",
 		Long: `Talks to a running node's /v1/backup/ routes, which are admin routes: the
 node must run with --admin-api, or with --auth and --token root:<password>.
 
@@ -107,7 +107,23 @@ same bucket can restore them; on local storage under <data-dir>/objects/backups.
 			return nil
 		},
 	}
-	cmd.AddCommand(create, list, describe, restore)
+	del := &cobra.Command{
+		Use:   "delete <backup-name>",
+		Short: "Delete a backup (or what a failed one left)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var s struct {
+				Objects int   `json:"objects"`
+				Bytes   int64 `json:"bytes"`
+			}
+			if err := o.call("delete", map[string]any{"backupName": args[0]}, &s); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "deleted backup %s: %d objects, %s\n", args[0], s.Objects, sizeText(s.Bytes))
+			return nil
+		},
+	}
+	cmd.AddCommand(create, list, describe, restore, del)
 	return cmd
 }
 
