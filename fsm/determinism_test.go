@@ -132,6 +132,7 @@ func FuzzDecodeCommand(f *testing.F) {
 	f.Add((&Command{Kind: KindCompact, Segments: []int64{1, 2}, TTL: 1, Time: 9}).Encode())
 	f.Add(importCmd(s, CompactionOutputBit|3, 4, 5).Encode())
 	f.Add((&Command{Kind: KindImportAbort, Output: CompactionOutputBit | 3}).Encode())
+	f.Add(restoreCmd(s, 1, []uint32{0}, 4, 5).Encode())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if len(b) > 0 && b[0] != Version {
 			return
