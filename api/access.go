@@ -17,6 +17,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/raftvec/raftvec/coordinator"
+	"github.com/raftvec/raftvec/proxy"
 )
 
 // Users, roles and privileges (RBAC), with auth on (Config.AuthEnabled).
@@ -388,7 +389,9 @@ func (s *Server) Authorize(ctx context.Context, p *Principal, pr Privilege, db, 
 			roles = u.Roles
 		}
 		if pr.Object == coordinator.ObjectCollection && name != coordinator.AnyName {
-			name = s.b.ResolveCollection(ctx, name)
+			// In the request's database: the caller's context may not
+			// carry it yet (REST sets it after this check).
+			name = s.b.ResolveCollection(proxy.WithDatabase(ctx, db), name)
 		}
 	}
 	if a.Allowed(roles, pr.Object, name, db, pr.Name) { // admin allows everything

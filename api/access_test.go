@@ -251,6 +251,26 @@ func TestGrantThenRevoke(t *testing.T) {
 	e.fail("roles/describe", `{"roleName":"searcher"}`, codeInvalid, "role not found", root...)
 }
 
+// TestAliasResolvedInTheRequestsDatabase: a collection named in a request
+// is resolved (aliases) in the request's database, never another's: an
+// alias "docs" → "x" in the default database does not make analytics'
+// own "docs" readable with a grant on analytics' "x".
+func TestAliasResolvedInTheRequestsDatabase(t *testing.T) {
+	e, _ := rbacEnv(t)
+	root, alice := asUser("root", "Milvus"), asUser("alice", "alice-pw")
+	e.ok("collections/create", `{"collectionName":"x","dimension":2}`, root...)
+	e.ok("aliases/create", `{"collectionName":"x","aliasName":"docs"}`, root...)
+	e.ok("databases/create", `{"dbName":"analytics"}`, root...)
+	e.ok("collections/create", `{"dbName":"analytics","collectionName":"docs","dimension":2}`, root...)
+	e.ok("collections/create", `{"dbName":"analytics","collectionName":"x","dimension":2}`, root...)
+	e.ok("roles/create", `{"roleName":"rx"}`, root...)
+	e.ok("roles/grant_privilege", `{"roleName":"rx","objectType":"Collection","objectName":"x","privilege":"Query","dbName":"analytics"}`, root...)
+	e.ok("users/grant_role", `{"userName":"alice","roleName":"rx"}`, root...)
+	e.ok("entities/query", `{"dbName":"analytics","collectionName":"x","filter":"id > 0"}`, alice...)
+	e.fail("entities/query", `{"dbName":"analytics","collectionName":"docs","filter":"id > 0"}`, codeNotPermitted, `"docs"`, alice...)
+	e.fail("entities/query", `{"collectionName":"docs","filter":"id > 0"}`, codeNotPermitted, "PrivilegeQuery", alice...)
+}
+
 // TestPasswords: a stored user's password verifies against its hash; a
 // change (by the user, with the old password, or by an admin) refuses the
 // old one at once, cache or not; a dropped user is refused; passwords
