@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -424,4 +425,19 @@ func FuzzBodyName(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestStartingNodeDoesNotRefuseStoredUsers: until the node has started
+// (the metadata replayed), credentials it cannot verify answer code 1
+// (not ready), not 1800: the user may exist in metadata not yet applied.
+func TestStartingNodeDoesNotRefuseStoredUsers(t *testing.T) {
+	var cur error = errors.New("waiting for a metadata leader")
+	e := newEnv(t, Config{AuthEnabled: true, Users: map[string]string{"root": "Milvus"}, Starting: func() error { return cur }})
+	if r := e.post("collections/list", `{}`, asUser("alice", "alice-pw")...); r.Code != codeNotReady || r.Status != http.StatusOK {
+		t.Fatalf("unknown user while starting: HTTP %d code %d %s", r.Status, r.Code, r.Msg)
+	}
+	cur = nil
+	if r := e.post("collections/list", `{}`, asUser("alice", "alice-pw")...); r.Code != codeUnauthenticated {
+		t.Fatalf("unknown user once started: code %d", r.Code)
+	}
 }

@@ -136,6 +136,9 @@ func (s *Service) authorize(ctx context.Context, req any, method, db string) (co
 	}
 	p, ok := s.api.Identify(credential(ctx))
 	if !ok {
+		if err := s.api.Starting(); err != nil { // stored users are not known yet
+			return ctx, status.Error(codes.Unavailable, err.Error())
+		}
 		return ctx, status.Error(codes.Unauthenticated, "user hasn't authenticated: missing or wrong authorization metadata")
 	}
 	ctx = api.WithPrincipal(ctx, p)
