@@ -22,7 +22,7 @@ import (
 
 // Users, roles and privileges (RBAC), with auth on (Config.AuthEnabled).
 //
-// Callers are of four kinds:
+// Callers are of three kinds:
 //   - root, given by the flags (Config.Users["root"]): the superuser, who
 //     holds the admin role and every privilege, and bootstraps the rest.
 //     It is never stored; its password is the flag's.
@@ -171,8 +171,7 @@ var routePrivileges = map[string]Privilege{
 const v2 = "/v2/vectordb/"
 
 // privilegeOf returns the privilege of a route by gin's full path; a
-// route under /v1/ not in the table (a new admin route) needs the admin
-// role, and any other one is refused to all but the admin role.
+// route not in the table (ok false) needs the admin role.
 func privilegeOf(path string) (Privilege, bool) {
 	if p, ok := routePrivileges[path]; ok {
 		return p, true
@@ -180,8 +179,8 @@ func privilegeOf(path string) (Privilege, bool) {
 	return adminRole, false
 }
 
-// legacyGrants are the privileges of the flag users other than root and
-// of the API keys: what they could do before RBAC.
+// legacyAccess holds the role of the flag users other than root and of
+// the API keys, with legacyGrants: what they could do before RBAC.
 var legacyAccess = &coordinator.Access{Roles: map[string]*coordinator.Role{"legacy": {Name: "legacy", Grants: legacyGrants()}}}
 
 func legacyGrants() []coordinator.Grant {
