@@ -18,9 +18,10 @@
 //     is a set of objects without a manifest, overwritten by a retry under
 //     the same name (object names are deterministic).
 //   - A manifest describes each shard at one log index (Shard.AppliedIndex):
-//     its flushed segments, each with its chunks and their CRC-32C, its
-//     deletion flags at that index and its index files. Nothing written
-//     after that index is in the backup.
+//     its segments, each with its chunks and their CRC-32C (rows not yet
+//     flushed at that index are one more chunk, written by the backup),
+//     its deletion flags at that index and its index files. Nothing
+//     written after that index is in the backup.
 //   - Encode is deterministic (the golden test holds it): the same backup
 //     gives the same bytes.
 package backup

@@ -28,7 +28,8 @@ import (
 
 // Backups (package backup has the format): create flushes the collection,
 // lists each shard's segments at one log index on a replica (a Strong
-// read: the leader's read index), copies every object they reference into
+// read: the leader's read index) with the rows not flushed yet at that
+// index as chunk files, copies every object the segments reference into
 // the backup store, verifying each against the checksum the shard
 // recorded, and writes the manifest last. Restore creates the collection
 // under a temporary name, copies the objects into its own key layout,
@@ -187,16 +188,17 @@ func manifestOf(c *coordinator.Collection, name string, now time.Time) *backup.M
 }
 
 // backupShard lists shard i at one log index and copies its segments,
-// again (up to backupAttempts times) while rows are not flushed yet or an
-// object is gone (a compaction replaced its segment and GC deleted it).
+// again (up to backupAttempts times) while an object is gone (a
+// compaction replaced its segment and GC deleted it), or rows not flushed
+// came without their tail (a node of an older build: flushed first).
 func (a admin) backupShard(ctx context.Context, bs storage.ObjectStore, src shards.ObjectStore, c *coordinator.Collection, coll, name string, i int) (backup.Shard, error) {
 	var last error
 	for attempt := 0; attempt < backupAttempts; attempt++ {
-		segs, err := a.s.host.Segments(ctx, c, i, coordinator.Strong)
+		segs, err := a.s.host.SegmentsWithTails(ctx, c, i)
 		if err != nil {
 			return backup.Shard{}, err
 		}
-		if n := unflushedRows(segs); n > 0 {
+		if n := unflushedRows(segs); n > 0 { // a node of a build that sends no tails
 			last = fmt.Errorf("%d rows written since the flush are not in object storage yet", n)
 			if err := a.s.proxy.Flush(ctx, coll); err != nil {
 				return backup.Shard{}, err
@@ -214,11 +216,14 @@ func (a admin) backupShard(ctx context.Context, bs storage.ObjectStore, src shar
 	return backup.Shard{}, fmt.Errorf("%w: the shard kept changing under the backup (%v); retry, or pause writes to the collection", shards.ErrUnavailable, last)
 }
 
-// unflushedRows counts rows of segments not entirely in object storage.
+// unflushedRows counts rows of segments not entirely in object storage
+// that came without their tail.
 func unflushedRows(segs []shards.SegmentInfo) int64 {
 	var n int64
 	for _, g := range segs {
-		n += g.Rows - g.FlushedRows
+		if len(g.Tail) == 0 {
+			n += g.Rows - g.FlushedRows
+		}
 	}
 	return n
 }
@@ -230,10 +235,10 @@ func copyShard(ctx context.Context, bs storage.ObjectStore, src shards.ObjectSto
 	sh := backup.Shard{Shard: i, Segments: []backup.Segment{}}
 	var jobs []func(context.Context) error
 	for _, g := range segs {
+		sh.AppliedIndex = g.Applied
 		if g.Rows == 0 || g.Rows == g.Deleted {
 			continue
 		}
-		sh.AppliedIndex = g.Applied
 		flags, deleted, err := backupFlags(g)
 		if err != nil {
 			return sh, fmt.Errorf("segment %d: %w", g.ID, err)
@@ -248,6 +253,19 @@ func copyShard(ctx context.Context, bs storage.ObjectStore, src shards.ObjectSto
 				file := &bc.Files[f]
 				file.Key, file.Checksum = backup.ChunkKey(name, g.ID, c.Schema.Fields[f].ID, ch.Index), ch.Checksums[f]
 				jobs = append(jobs, copyJob(bs, src, key, file))
+			}
+			bg.Chunks = append(bg.Chunks, bc)
+		}
+		if len(g.Tail) > 0 { // rows not flushed yet, read with the listing: one more chunk
+			if len(g.Tail) != len(c.Schema.Fields) {
+				return sh, fmt.Errorf("segment %d: %d tail files for %d fields", g.ID, len(g.Tail), len(c.Schema.Fields))
+			}
+			idx := int64(len(g.Manifest))
+			bc := backup.Chunk{Index: idx, FromRow: g.FlushedRows, ToRow: g.Rows, Files: make([]backup.File, len(g.Tail))}
+			for f, data := range g.Tail {
+				file := &bc.Files[f]
+				file.Key, file.Checksum, file.Size = backup.ChunkKey(name, g.ID, c.Schema.Fields[f].ID, idx), segment.Checksum(data), int64(len(data))
+				jobs = append(jobs, func(ctx context.Context) error { return bs.Put(ctx, file.Key, data) })
 			}
 			bg.Chunks = append(bg.Chunks, bc)
 		}

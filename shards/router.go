@@ -72,6 +72,17 @@ func retryElsewhere(ctx context.Context, fn func() error) error {
 // Segments lists the segments of shard i (read at the given level), their
 // expired rows counted under c's TTL at the read's time.
 func (h *Host) Segments(ctx context.Context, c *coordinator.Collection, i int, level string) ([]SegmentInfo, error) {
+	return h.segments(ctx, c, i, level, false)
+}
+
+// SegmentsWithTails is Segments at Strong with each segment's rows not in
+// object storage yet as chunk files (SegmentInfo.Tail), all at the log
+// index of the listing: what a backup of the shard needs.
+func (h *Host) SegmentsWithTails(ctx context.Context, c *coordinator.Collection, i int) ([]SegmentInfo, error) {
+	return h.segments(ctx, c, i, coordinator.Strong, true)
+}
+
+func (h *Host) segments(ctx context.Context, c *coordinator.Collection, i int, level string, tails bool) ([]SegmentInfo, error) {
 	var out []SegmentInfo
 	err := retryElsewhere(ctx, func() error {
 		for _, id := range h.readOrder(c, i) {
@@ -81,12 +92,12 @@ func (h *Host) Segments(ctx context.Context, c *coordinator.Collection, i int, l
 				if r, err = h.Replica(c, i); err == nil {
 					var at int64
 					if at, err = r.gateAt(ctx, level, ""); err == nil {
-						out = r.SegmentsAt(c.TTLMillis(), at)
+						out = r.segmentsAt(c.TTLMillis(), at, tails)
 					}
 				}
 			} else {
 				var reply ReadReply
-				a := ReadArgs{Group: GroupName(c.ID, i), Opts: ReadOptions{Consistency: level}, Segments: true, TTL: c.TTLMillis()}
+				a := ReadArgs{Group: GroupName(c.ID, i), Opts: ReadOptions{Consistency: level}, Segments: true, Tails: tails, TTL: c.TTLMillis()}
 				err = decodeErr(h.call(ctx, id, ServiceName+".Read", a, &reply))
 				out = reply.Segments
 			}

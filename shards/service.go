@@ -184,6 +184,10 @@ type ReadArgs struct {
 	Search     *SearchRequest
 	Segments   bool // list the shard's segments
 	TracePK    any  // trace one entity by primary key
+	// Tails, with Segments: each segment's rows not in object storage
+	// yet come along as chunk files (SegmentInfo.Tail), read at the same
+	// log index as the listing (a backup).
+	Tails bool
 	// VotersOnly: a read of the write path (the duplicate-key check of an
 	// insert) that only voters serve, so writes never wait for a query
 	// replica.
@@ -248,7 +252,7 @@ func (s *Service) Read(a ReadArgs, r *ReadReply) error {
 		if a.TracePK != nil {
 			r.Trace = rep.Trace(a.TracePK)
 		} else {
-			r.Segments = rep.SegmentsAt(a.TTL, at)
+			r.Segments = rep.segmentsAt(a.TTL, at, a.Tails)
 		}
 		return nil
 	}
@@ -263,8 +267,28 @@ func (r *Replica) Segments() []SegmentInfo { return r.SegmentsAt(0, 0) }
 // SegmentsAt describes the replica's segments with their rows expired
 // under a TTL of ttl ms (0: none) at the later of at and the leader time
 // applied here (see ReadSpec).
-func (r *Replica) SegmentsAt(ttl, at int64) []SegmentInfo {
+func (r *Replica) SegmentsAt(ttl, at int64) []SegmentInfo { return r.segmentsAt(ttl, at, false) }
+
+// segmentsAt is SegmentsAt, with the rows of each segment not in object
+// storage yet as chunk files (SegmentInfo.Tail) when tails is set: sliced
+// under the same read lock as the listing, encoded after it (rows in a
+// column never change or move).
+func (r *Replica) segmentsAt(ttl, at int64, tails bool) []SegmentInfo {
 	var out []SegmentInfo
+	type tail struct {
+		seg  int
+		cols []segment.Column
+	}
+	var cut []tail
+	schema := r.fsm.Schema()
+	defer func() {
+		for _, tl := range cut {
+			info := &out[tl.seg]
+			for f := range tl.cols {
+				info.Tail = append(info.Tail, segment.EncodeChunkFile(schema.Fields[f].ID, &tl.cols[f], 0, tl.cols[f].Len()))
+			}
+		}
+	}()
 	r.fsm.View(func(v fsm.View) {
 		now := max(v.LeaderTime(), at)
 		for _, g := range v.Segments() {
@@ -291,6 +315,13 @@ func (r *Replica) SegmentsAt(ttl, at int64) []SegmentInfo {
 				d := *g.Delta
 				info.DeltaRows, info.Delta = d.Count, &d
 				info.Keys = append(info.Keys, d.Key)
+			}
+			if from, rows := int(g.FlushedRows()), g.Rows(); tails && rows > from {
+				tl := tail{seg: len(out)}
+				for f := range g.Columns {
+					tl.cols = append(tl.cols, g.Columns[f].Slice(from, rows))
+				}
+				cut = append(cut, tl)
 			}
 			out = append(out, info)
 		}

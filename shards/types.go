@@ -192,4 +192,7 @@ type SegmentInfo struct {
 	// at, the same for every segment of one listing.
 	Indexes []segment.IndexRef `json:"-"`
 	Applied uint64             `json:"-"`
+	// Tail, when asked for (a backup), holds the rows [FlushedRows, Rows)
+	// as one chunk file per field, in schema order (segment.EncodeChunkFile).
+	Tail [][]byte `json:"-"`
 }
