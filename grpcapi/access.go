@@ -84,17 +84,18 @@ var rpcPrivileges = map[string]api.Privilege{
 	"DescribeAlias": global("DescribeAlias"),
 	"ListAliases":   global("ListAliases"),
 
-	"CreateCredential": global("CreateOwnership"),
-	"UpdateCredential": userObj("UpdateUser"), // and every user itself
-	"DeleteCredential": global("DropOwnership"),
-	"ListCredUsers":    global("SelectOwnership"),
-	"CreateRole":       global("CreateOwnership"),
-	"DropRole":         global("DropOwnership"),
-	"OperateUserRole":  global("ManageOwnership"),
-	"SelectRole":       global("SelectOwnership"),
-	"SelectUser":       userObj("SelectUser"), // and every user itself
-	"OperatePrivilege": global("ManageOwnership"),
-	"SelectGrant":      global("SelectOwnership"),
+	"CreateCredential":   global("CreateOwnership"),
+	"UpdateCredential":   userObj("UpdateUser"), // and every user itself
+	"DeleteCredential":   global("DropOwnership"),
+	"ListCredUsers":      global("SelectOwnership"),
+	"CreateRole":         global("CreateOwnership"),
+	"DropRole":           global("DropOwnership"),
+	"OperateUserRole":    global("ManageOwnership"),
+	"SelectRole":         global("SelectOwnership"),
+	"SelectUser":         userObj("SelectUser"), // and every user itself
+	"OperatePrivilege":   global("ManageOwnership"),
+	"OperatePrivilegeV2": global("ManageOwnership"),
+	"SelectGrant":        global("SelectOwnership"),
 }
 
 // rpcPrivilege returns a method's privilege; a method not in the table

@@ -208,7 +208,27 @@ func TestRPCGrantAndUsers(t *testing.T) {
 	if code, _ := call(s, withCred("bob:bob-pw-1"), "Delete"); code != codes.PermissionDenied {
 		t.Fatalf("Delete: %v", code)
 	}
-	g, err := s.SelectGrant(rootCtx, &milvuspb.SelectGrantRequest{Entity: &milvuspb.GrantEntity{Role: &milvuspb.RoleEntity{Name: "writer"}}})
+	// Milvus 2.5's form: the object type follows from the privilege.
+	v2 := func(priv, coll string) *milvuspb.OperatePrivilegeV2Request {
+		return &milvuspb.OperatePrivilegeV2Request{Role: &milvuspb.RoleEntity{Name: "writer"}, CollectionName: coll,
+			Grantor: &milvuspb.GrantorEntity{Privilege: &milvuspb.PrivilegeEntity{Name: priv}}}
+	}
+	must(s.OperatePrivilegeV2(rootCtx, v2("Delete", "c")))
+	if code, ran := call(s, withCred("bob:bob-pw-1"), "Delete"); code == codes.PermissionDenied || !ran {
+		t.Fatalf("Delete granted by OperatePrivilegeV2: %v", code)
+	}
+	must(s.OperatePrivilegeV2(rootCtx, v2("ShowPartitions", "*")))
+	r := v2("Delete", "c")
+	r.Type = milvuspb.OperatePrivilegeType_Revoke
+	must(s.OperatePrivilegeV2(rootCtx, r))
+	if code, _ := call(s, withCred("bob:bob-pw-1"), "Delete"); code != codes.PermissionDenied {
+		t.Fatalf("Delete revoked by OperatePrivilegeV2: %v", code)
+	}
+	if st, _ := s.OperatePrivilegeV2(rootCtx, v2("COLL_RO", "c")); st.GetCode() != 1100 {
+		t.Fatalf("a privilege group: %v", st)
+	}
+	g, err := s.SelectGrant(rootCtx, &milvuspb.SelectGrantRequest{Entity: &milvuspb.GrantEntity{Role: &milvuspb.RoleEntity{Name: "writer"},
+		ObjectName: "c"}})
 	if err != nil || len(g.Entities) != 1 || g.Entities[0].GetGrantor().GetPrivilege().GetName() != "Insert" ||
 		g.Entities[0].GetGrantor().GetUser().GetName() != "root" || g.Entities[0].GetDbName() != "default" {
 		t.Fatalf("SelectGrant: %v %v", g, err)
@@ -217,9 +237,9 @@ func TestRPCGrantAndUsers(t *testing.T) {
 	if err != nil || len(u.Results) != 1 || len(u.Results[0].Roles) != 1 || u.Results[0].Roles[0].Name != "writer" {
 		t.Fatalf("SelectUser: %v %v", u, err)
 	}
-	r, err := s.SelectRole(rootCtx, &milvuspb.SelectRoleRequest{IncludeUserInfo: true})
-	if err != nil || len(r.Results) != 3 {
-		t.Fatalf("SelectRole: %v %v", r, err)
+	sr, err := s.SelectRole(rootCtx, &milvuspb.SelectRoleRequest{IncludeUserInfo: true})
+	if err != nil || len(sr.Results) != 3 {
+		t.Fatalf("SelectRole: %v %v", sr, err)
 	}
 	l, err := s.ListCredUsers(rootCtx, &milvuspb.ListCredUsersRequest{})
 	if err != nil || strings.Join(l.Usernames, ",") != "root,alice,bob" {

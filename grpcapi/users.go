@@ -177,3 +177,30 @@ func (s *Service) SelectGrant(ctx context.Context, r *milvuspb.SelectGrantReques
 	}
 	return out, nil
 }
+
+// OperatePrivilegeV2 grants or revokes a privilege by name on a database
+// and collection (Milvus 2.5's form, the SDKs' GrantPrivilegeV2): the
+// object type follows from the privilege (a Collection one on
+// collection_name, else Global or User on every object); db_name and
+// collection_name "*" are every one. Privilege groups are not served.
+func (s *Service) OperatePrivilegeV2(ctx context.Context, r *milvuspb.OperatePrivilegeV2Request) (*commonpb.Status, error) {
+	priv := r.GetGrantor().GetPrivilege().GetName()
+	g := coordinator.Grant{ObjectName: coordinator.AnyName, DB: r.GetDbName(), Privilege: priv}
+	if g.DB == "" {
+		g.DB = proxy.Database(ctx)
+	}
+	switch {
+	case priv == coordinator.AllPrivileges:
+		return toStatus(fmt.Errorf("%w: privilege %q is ambiguous here: grant with OperatePrivilege and an object type", api.ErrInvalid, priv)), nil
+	case coordinator.IsPrivilege(coordinator.ObjectCollection, priv):
+		g.ObjectType, g.ObjectName = coordinator.ObjectCollection, r.GetCollectionName()
+	case coordinator.IsPrivilege(coordinator.ObjectGlobal, priv):
+		g.ObjectType = coordinator.ObjectGlobal
+	case coordinator.IsPrivilege(coordinator.ObjectUser, priv):
+		g.ObjectType = coordinator.ObjectUser
+	default:
+		return toStatus(fmt.Errorf("%w: unknown privilege %q (privilege groups are not supported)", api.ErrInvalid, priv)), nil
+	}
+	grant := r.GetType() == milvuspb.OperatePrivilegeType_Grant
+	return toStatus(s.api.OperatePrivilege(ctx, r.GetRole().GetName(), g, grant)), nil
+}
