@@ -3,9 +3,13 @@ package coordinator
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/raftvec/raftvec/rpc"
 )
 
 // accessWorkload creates users and roles with grants.
@@ -138,5 +142,27 @@ func TestValidAccessName(t *testing.T) {
 	}
 	if ValidAccessName("a.b", false) {
 		t.Error("a role name with a dot accepted")
+	}
+}
+
+// TestForwardedErrorsKeepTheirSentinel: a metadata command proposed
+// through a follower fails with the same sentinel as on the leader, for
+// every sentinel Apply can return (else the API answers 65535 for, say, a
+// database that already exists, when asked through a follower).
+func TestForwardedErrorsKeepTheirSentinel(t *testing.T) {
+	// What the follower's RPC client returns for the leader's error: the
+	// code between the markers Coded puts, and the message.
+	wire := func(err error) error {
+		msg := err.Error()
+		if code, rest, ok := strings.Cut(strings.TrimPrefix(msg, "\x00"), "\x00"); ok && strings.HasPrefix(msg, "\x00") {
+			return &rpc.Error{Code: code, Msg: rest}
+		}
+		return &rpc.Error{Msg: msg}
+	}
+	for _, s := range sentinels {
+		err := decodeErr(wire(encodeErr(fmt.Errorf("%w: %q", s.err, "x"))))
+		if !errors.Is(err, s.err) {
+			t.Errorf("%s does not survive forwarding: %v", s.name, err)
+		}
 	}
 }

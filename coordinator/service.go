@@ -8,6 +8,7 @@ import (
 
 	"github.com/raftvec/raftvec/raft"
 	"github.com/raftvec/raftvec/rpc"
+	"github.com/raftvec/raftvec/segment"
 )
 
 // ServiceName is the RPC service every node serves for the metadata group.
@@ -27,6 +28,10 @@ var errCodes = rpc.Codes{
 	{"index_exists", ErrIndexExists},
 	{"alias_not_found", ErrAliasNotFound},
 	{"alias_exists", ErrAliasExists},
+	{"database_not_found", ErrDatabaseNotFound},
+	{"database_exists", ErrDatabaseExists},
+	{"database_not_empty", ErrDatabaseNotEmpty},
+	{"schema", segment.ErrSchema},
 	{"user_not_found", ErrUserNotFound},
 	{"user_exists", ErrUserExists},
 	{"role_not_found", ErrRoleNotFound},

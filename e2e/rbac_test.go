@@ -299,6 +299,16 @@ func TestRBACCluster(t *testing.T) {
 		!strings.Contains(env.Message, "already exists") {
 		t.Fatalf("creating bob again through another node: code %d %q", env.Code, env.Message)
 	}
+	// Database errors too (they were 65535 through a follower).
+	nodes[1].asOK(root, "databases/create", map[string]any{"dbName": "analytics"})
+	for _, p := range nodes {
+		if _, env := p.as(root, "/v2/vectordb/databases/create", map[string]any{"dbName": "analytics"}); env.Code != 1100 {
+			t.Fatalf("creating analytics again through %s: code %d %q", p.http, env.Code, env.Message)
+		}
+		if _, env := p.as(root, "/v2/vectordb/collections/create", map[string]any{"dbName": "nope", "collectionName": "c", "dimension": 4}); env.Code != 800 {
+			t.Fatalf("a collection in a database that does not exist through %s: code %d %q", p.http, env.Code, env.Message)
+		}
+	}
 	nodes[2].asOK(root, "roles/create", map[string]any{"roleName": "writer"})
 	nodes[0].asOK(root, "roles/grant_privilege", map[string]any{"roleName": "writer", "objectType": "Collection", "objectName": "docs", "privilege": "Insert"})
 	for _, p := range nodes {
