@@ -333,16 +333,24 @@ func TestBackupUnderWrites(t *testing.T) {
 			for i := next; i < next+20; i++ {
 				rows = append(rows, map[string]any{"id": i, "vector": vec(i, backupDim)})
 			}
-			env := p.call("entities/insert", map[string]any{"collectionName": "busy", "data": rows})
-			if env.Code != 0 {
-				done <- fmt.Errorf("insert %d: %+v", next, env)
+			var env envelope
+			if err := json.Unmarshal(p.callRaw("entities/insert", map[string]any{"collectionName": "busy", "data": rows}), &env); err != nil || env.Code != 0 {
+				done <- fmt.Errorf("insert %d: %+v %v", next, env, err)
 				return
 			}
 			acked.Store(int64(next + 20))
 		}
 	}()
-	for acked.Load() < 2000 {
-		time.Sleep(10 * time.Millisecond)
+	for deadline := time.Now().Add(60 * time.Second); acked.Load() < 2000; time.Sleep(10 * time.Millisecond) {
+		select {
+		case err := <-done:
+			t.Fatalf("the writer stopped: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(p.log.Name())
+			t.Fatalf("2000 rows not acknowledged in a minute (%d); node log (tail):\n%s", acked.Load(), tail(log, 4000))
+		}
 	}
 	before := acked.Load()
 	backupOK(p, "create", map[string]any{"collectionName": "busy", "backupName": "busy"})

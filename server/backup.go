@@ -130,7 +130,7 @@ func (a admin) CreateBackup(ctx context.Context, coll, name string) (any, error)
 	}
 	start := time.Now()
 	m := manifestOf(c, name, start)
-	if err := a.s.proxy.Flush(ctx, coll); err != nil {
+	if err := a.sealAndWait(ctx, c); err != nil {
 		return nil, fmt.Errorf("backup %q: flushing %q: %w", name, coll, err)
 	}
 	for i := 0; i < c.ShardsNum; i++ {
@@ -200,7 +200,7 @@ func (a admin) backupShard(ctx context.Context, bs storage.ObjectStore, src shar
 		}
 		if n := unflushedRows(segs); n > 0 { // a node of a build that sends no tails
 			last = fmt.Errorf("%d rows written since the flush are not in object storage yet", n)
-			if err := a.s.proxy.Flush(ctx, coll); err != nil {
+			if err := a.sealAndWait(ctx, c); err != nil {
 				return backup.Shard{}, err
 			}
 			continue
@@ -214,6 +214,60 @@ func (a admin) backupShard(ctx context.Context, bs storage.ObjectStore, src shar
 		return sh, err
 	}
 	return backup.Shard{}, fmt.Errorf("%w: the shard kept changing under the backup (%v); retry, or pause writes to the collection", shards.ErrUnavailable, last)
+}
+
+// flushWait bounds how long a backup waits for the segments it sealed to
+// reach object storage; what is not there by then is copied from the
+// replica with the listing (SegmentInfo.Tail).
+const flushWait = time.Minute
+
+// sealAndWait seals every growing segment of c and waits (up to
+// flushWait) until the segments sealed then are in object storage. Unlike
+// collections/flush it waits only for those: under a steady write load
+// new segments keep being sealed, and waiting for all of them may never
+// end. It makes the rows a backup must copy from replicas few.
+func (a admin) sealAndWait(ctx context.Context, c *coordinator.Collection) error {
+	sealed := make([]int64, c.ShardsNum) // per shard, the largest ID sealed by now
+	for i := range c.ShardsNum {
+		if _, _, err := a.s.host.Propose(ctx, c, i, &fsm.Command{Kind: fsm.KindSeal}); err != nil {
+			return err
+		}
+		segs, err := a.s.host.Segments(ctx, c, i, coordinator.Strong)
+		if err != nil {
+			return err
+		}
+		for _, g := range segs {
+			if g.State != segment.Growing.String() {
+				sealed[i] = max(sealed[i], g.ID)
+			}
+		}
+	}
+	for deadline := time.Now().Add(flushWait); ; {
+		pending := 0
+		for i := range c.ShardsNum {
+			segs, err := a.s.host.Segments(ctx, c, i, coordinator.Strong)
+			if err != nil {
+				return err
+			}
+			for _, g := range segs {
+				if g.ID <= sealed[i] && g.State != segment.Growing.String() && g.Rows > g.FlushedRows {
+					pending++
+				}
+			}
+		}
+		if pending == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			a.s.logger.Warn("backup: sealed segments not flushed in time; copying their rows from the replicas", "collection", c.Name, "segments", pending)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // unflushedRows counts rows of segments not entirely in object storage
