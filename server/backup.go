@@ -26,7 +26,8 @@ import (
 	"github.com/raftvec/raftvec/storage/minio"
 )
 
-// Backups (package backup has the format): create flushes the collection,
+// Backups (package backup has the format): create seals the collection's
+// growing segments and waits for them to be flushed (sealAndWait),
 // lists each shard's segments at one log index on a replica (a Strong
 // read: the leader's read index) with the rows not flushed yet at that
 // index as chunk files, copies every object the segments reference into
