@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/raftvec/raftvec/segment"
 	"github.com/raftvec/raftvec/shards"
@@ -66,7 +67,12 @@ func TestBackupRunJobs(t *testing.T) {
 			if ran.Add(1) == 5 {
 				return fmt.Errorf("job %d: %w", i, boom)
 			}
-			return ctx.Err()
+			select { // a copy takes a while; the failure cancels it
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(20 * time.Millisecond):
+				return nil
+			}
 		}
 	}
 	if err := runJobs(context.Background(), jobs); !errors.Is(err, boom) || ran.Load() == 100 {
