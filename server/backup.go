@@ -612,7 +612,11 @@ func (a admin) restoreTarget(ctx context.Context, m *backup.Manifest, temp strin
 			}
 		}
 	}
-	return a.s.proxy.DescribeCollection(ctx, temp)
+	got, err := a.s.proxy.DescribeCollection(ctx, temp)
+	if err == nil && len(got.Schema.Fields) != len(m.Schema.Fields) {
+		err = fmt.Errorf("the created collection has %d fields, the backup %d", len(got.Schema.Fields), len(m.Schema.Fields))
+	}
+	return got, err
 }
 
 // restoreShard copies shard i's objects into c's key layout and commits
@@ -626,6 +630,10 @@ func (a admin) restoreShard(ctx context.Context, bs storage.ObjectStore, lc shar
 			return 0, 0, 0, 0, fmt.Errorf("partition %q of the backup was not created", sp.Name)
 		}
 		parts[sp.ID] = p.ID
+	}
+	fields := map[int64]int64{} // source field ID → c's (the same schema, by position)
+	for f := range m.Schema.Fields {
+		fields[m.Schema.Fields[f].ID] = c.Schema.Fields[f].ID
 	}
 	builds := map[string]coordinator.Index{} // source BuildName → c's index
 	for _, sx := range m.Indexes {
@@ -683,7 +691,7 @@ func (a admin) restoreShard(ctx context.Context, bs storage.ObjectStore, lc shar
 				continue
 			}
 			key := storage.IndexFileKey(lc.Root, ix.ID, x.Version, part, out, x.Type)
-			cmd.Indexes = append(cmd.Indexes, segment.IndexRef{Name: ix.BuildName(), Field: x.Field, Type: x.Type, Key: key,
+			cmd.Indexes = append(cmd.Indexes, segment.IndexRef{Name: ix.BuildName(), Field: fields[x.Field], Type: x.Type, Key: key,
 				Checksum: x.Checksum, Version: x.Version})
 			jobs = append(jobs, func(ctx context.Context) error {
 				_, err := copyObject(ctx, lc.Store, bs, x.Key, key, x.Checksum)
