@@ -28,7 +28,8 @@ func newBackupCmd() *cobra.Command {
 		Use:   "backup",
 		Short: "Back up a collection to object storage, list, describe, restore into a new collection, delete",
 		Long: `Talks to a running node's /v1/backup/ routes, which are admin routes: the
-node must run with --admin-api, or with --auth and --token root:<password>.
+node must run with --admin-api, or with --auth and a --token of a user with
+the admin role (root:<password>).
 
 Backups live in the object store: on MinIO in the bucket under --backup-root
 ("backups"), beside every cluster's --minio-root, so another cluster on the
@@ -174,7 +175,7 @@ func (o *backupCLI) call(verb string, body map[string]any, out any) error {
 	if err != nil {
 		var ce *codeError
 		if errors.As(err, &ce) && resp.StatusCode == http.StatusForbidden {
-			return fmt.Errorf("%w (backup routes are admin routes: start the node with --admin-api, or use --auth and --token root:<password>)", err)
+			return fmt.Errorf("%w (backup routes are admin routes: start the node with --admin-api, or, with --auth, give --token of a user with the admin role, e.g. root:<password>)", err)
 		}
 		return err
 	}
