@@ -119,12 +119,12 @@ func (r *Replica) Query(ctx context.Context, spec ReadSpec, ids []any, out []int
 	}
 	r.fsm.View(func(v fsm.View) {
 		spec.expireIn(v)
-		var refs []rowRef
-		if refs, err = r.collect(v, spec, ids, guard); err != nil {
+		if countOnly {
+			res.Count, err = r.count(v, spec, ids, guard)
 			return
 		}
-		if countOnly {
-			res.Count = int64(len(refs))
+		var refs []rowRef
+		if refs, err = r.collect(v, spec, ids, guard); err != nil {
 			return
 		}
 		slices.SortFunc(refs, func(a, b rowRef) int { return ComparePK(a.pk, b.pk) })
