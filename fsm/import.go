@@ -120,58 +120,16 @@ func importRows(chunks []segment.Chunk) int {
 // encodeImport appends an ImportCommit's output, chunks and scalar
 // columns (the dense vector columns are in the chunks).
 func encodeImport(e *segment.Encoder, c *Command) {
-	e.Varint(c.Output)
-	e.Uvarint(uint64(len(c.Chunks)))
-	for i := range c.Chunks {
-		segment.EncodeChunk(e, &c.Chunks[i])
-	}
-	var cols []*segment.Column
-	if c.Rows != nil {
-		for f := range c.Rows.Columns {
-			if !c.Rows.Columns[f].Type.IsDense() {
-				cols = append(cols, &c.Rows.Columns[f])
-			}
-		}
-	}
-	e.Uvarint(uint64(len(cols)))
-	for _, col := range cols {
-		segment.EncodeColumn(e, col)
-	}
+	encodeAdopted(e, c)
 	encodeStamp(e, c) // entries before it end with the columns
 }
 
 // decodeImport reads what encodeImport wrote, checking the scalar columns
 // against the schema.
 func decodeImport(d *segment.Decoder, c *Command, s *segment.Schema) error {
-	c.Output = d.Varint()
-	n := d.Len(4)
-	for i := 0; i < n && d.Err == nil; i++ {
-		c.Chunks = append(c.Chunks, segment.DecodeChunk(d))
+	if err := decodeAdopted(d, c, s, "import"); err != nil {
+		return err
 	}
-	n = d.Len(1)
-	b := segment.NewBatch(s)
-	next := 0
-	for i := 0; i < n && d.Err == nil; i++ {
-		col := segment.DecodeColumn(d)
-		for next < len(s.Fields) && s.Fields[next].Type.IsDense() {
-			next++
-		}
-		if d.Err != nil {
-			break
-		}
-		if next >= len(s.Fields) || col.Type != s.Fields[next].Type || col.Dim != s.Fields[next].Dim {
-			return fmt.Errorf("import column %d does not fit the schema", i)
-		}
-		b.Columns[next] = col
-		next++
-	}
-	for next < len(s.Fields) && s.Fields[next].Type.IsDense() {
-		next++
-	}
-	if d.Err == nil && next != len(s.Fields) {
-		return fmt.Errorf("import commit carries %d of the schema's scalar columns", n)
-	}
-	c.Rows = b
 	decodeStamp(d, c)
 	return d.Err
 }

@@ -119,23 +119,7 @@ func (sh *Shard) restoreAbsentLocked(b *segment.Batch, rows int, del *roaring.Bi
 // columns (as an import commit's, but its own format: the two evolve
 // apart), then the deletion bitmap and the index files.
 func encodeRestore(e *segment.Encoder, c *Command) {
-	e.Varint(c.Output)
-	e.Uvarint(uint64(len(c.Chunks)))
-	for i := range c.Chunks {
-		segment.EncodeChunk(e, &c.Chunks[i])
-	}
-	var cols []*segment.Column
-	if c.Rows != nil {
-		for f := range c.Rows.Columns {
-			if !c.Rows.Columns[f].Type.IsDense() {
-				cols = append(cols, &c.Rows.Columns[f])
-			}
-		}
-	}
-	e.Uvarint(uint64(len(cols)))
-	for _, col := range cols {
-		segment.EncodeColumn(e, col)
-	}
+	encodeAdopted(e, c)
 	var del []byte
 	if len(c.Excluded) > 0 {
 		del = c.Excluded[0]
@@ -156,37 +140,11 @@ func encodeRestore(e *segment.Encoder, c *Command) {
 // decodeRestore reads what encodeRestore wrote, checking the scalar
 // columns against the schema.
 func decodeRestore(d *segment.Decoder, c *Command, s *segment.Schema) error {
-	c.Output = d.Varint()
-	n := d.Len(4)
-	for i := 0; i < n && d.Err == nil; i++ {
-		c.Chunks = append(c.Chunks, segment.DecodeChunk(d))
+	if err := decodeAdopted(d, c, s, "restore"); err != nil {
+		return err
 	}
-	n = d.Len(1)
-	b := segment.NewBatch(s)
-	next := 0
-	for i := 0; i < n && d.Err == nil; i++ {
-		col := segment.DecodeColumn(d)
-		for next < len(s.Fields) && s.Fields[next].Type.IsDense() {
-			next++
-		}
-		if d.Err != nil {
-			break
-		}
-		if next >= len(s.Fields) || col.Type != s.Fields[next].Type || col.Dim != s.Fields[next].Dim {
-			return fmt.Errorf("restore column %d does not fit the schema", i)
-		}
-		b.Columns[next] = col
-		next++
-	}
-	for next < len(s.Fields) && s.Fields[next].Type.IsDense() {
-		next++
-	}
-	if d.Err == nil && next != len(s.Fields) {
-		return fmt.Errorf("restore commit carries %d of the schema's scalar columns", n)
-	}
-	c.Rows = b
 	c.Excluded = [][]byte{d.Bytes()}
-	n = d.Len(6)
+	n := d.Len(6)
 	for i := 0; i < n && d.Err == nil; i++ {
 		x := segment.IndexRef{Name: d.String(), Field: d.Varint(), Type: d.String(), Key: d.String()}
 		x.Checksum = uint32(d.Uvarint())
