@@ -129,8 +129,11 @@ func (p *Proxy) LoadProgress(ctx context.Context, name string) (int, error) {
 }
 
 // Flush implements api.Backend: it seals every growing segment of the
-// collection and waits until each shard's leader has flushed all their
-// chunks to object storage.
+// collection and waits until each shard's leader has flushed the segments
+// sealed by then, and the deletions they had, to object storage. As
+// Milvus's flush, it covers the data written before the call: segments
+// sealed later are not waited for, since under a steady write load new
+// ones keep being sealed and waiting for all of them might never end.
 func (p *Proxy) Flush(ctx context.Context, name string) error {
 	c, err := p.coord.Collection(qualify(ctx, name))
 	if err != nil {
@@ -143,11 +146,13 @@ func (p *Proxy) Flush(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	segs, err := p.segmentsOf(ctx, c)
+	if err != nil {
+		return err
+	}
+	want := flushTargets(segs)
 	for {
-		pending, err := p.unflushed(ctx, c)
-		if err != nil {
-			return err
-		}
+		pending := unflushed(segs, want)
 		if pending == 0 || p.lifecycle.Store == nil { // nowhere to flush to: sealing is all
 			p.snapshotLocal(c)
 			return nil
@@ -156,6 +161,9 @@ func (p *Proxy) Flush(ctx context.Context, name string) error {
 		case <-ctx.Done():
 			return fmt.Errorf("%w: flush of %q: %d segments still flushing: %w", shards.ErrUnavailable, name, pending, ctx.Err())
 		case <-time.After(100 * time.Millisecond):
+		}
+		if segs, err = p.segmentsOf(ctx, c); err != nil {
+			return err
 		}
 	}
 }
@@ -171,17 +179,33 @@ func (p *Proxy) snapshotLocal(c *coordinator.Collection) {
 	}
 }
 
-// unflushed counts sealed segments not yet fully in object storage: rows
-// not in chunks, or deletions not in a delta log.
-func (p *Proxy) unflushed(ctx context.Context, c *coordinator.Collection) (int, error) {
-	segs, err := p.segmentsOf(ctx, c)
+// flushTargets is what a flush waits for: every segment sealed when it
+// began, with the deletions it had then.
+func flushTargets(segs []shards.SegmentInfo) map[int64]int64 {
+	want := make(map[int64]int64)
+	for _, s := range segs {
+		if s.State != segment.Growing.String() {
+			want[s.ID] = s.Deleted
+		}
+	}
+	return want
+}
+
+// unflushed counts the target segments not yet fully in object storage:
+// rows not in chunks, or the deletions the flush waits for not in a delta
+// log. A target that is gone (compacted, dropped) is done.
+func unflushed(segs []shards.SegmentInfo, want map[int64]int64) int {
 	n := 0
 	for _, s := range segs {
-		if s.State == segment.Sealed.String() || (s.State == segment.Flushed.String() && s.Deleted > s.DeltaRows) {
+		deleted, ok := want[s.ID]
+		if !ok {
+			continue
+		}
+		if s.State == segment.Sealed.String() || (s.State == segment.Flushed.String() && s.DeltaRows < min(deleted, s.Deleted)) {
 			n++
 		}
 	}
-	return n, err
+	return n
 }
 
 // Segments lists every segment of a collection, shard by shard (read at

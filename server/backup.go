@@ -223,10 +223,9 @@ func (a admin) backupShard(ctx context.Context, bs storage.ObjectStore, src shar
 const flushWait = time.Minute
 
 // sealAndWait seals every growing segment of c and waits (up to
-// flushWait) until the segments sealed then are in object storage. Unlike
-// collections/flush it waits only for those: under a steady write load
-// new segments keep being sealed, and waiting for all of them may never
-// end. It makes the rows a backup must copy from replicas few.
+// flushWait) until the segments sealed then are in object storage (as
+// collections/flush, which has no time bound and also waits for their
+// delta logs). It makes the rows a backup must copy from replicas few.
 func (a admin) sealAndWait(ctx context.Context, c *coordinator.Collection) error {
 	sealed := make([]int64, c.ShardsNum) // per shard, the largest ID sealed by now
 	for i := range c.ShardsNum {
