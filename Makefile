@@ -147,8 +147,8 @@ test-minio: build
 # jepsen-results/ (history.jsonl, report.txt; failing runs keep data dirs,
 # node logs and timeline.html, and print the command that replays the seed).
 #
-#   make jepsen-quick   every fault family once (~60 s each), the pinned
-#                       regression scenarios (jepsen/scenarios.go) + the broken
+#   make jepsen-quick   every fault family once (~60 s each), set+import+ttl,
+#                       the pinned regression scenarios (jepsen/scenarios.go) + the broken
 #                       server, which must FAIL; part of `make test`
 #   make jepsen         long runs: 5 nodes, mixed faults (11 min: faults stop
 #                       10 s before the end), JEPSEN_DURATION
