@@ -1,6 +1,10 @@
 // Package builder is what an index node runs (README "Node roles"): the
-// index builds and compactions the coordinator assigns to this node as
-// tasks. A worker reads sealed segments from object storage (never from a
+// index builds, compactions and bulk imports the coordinator assigns to
+// this node as tasks. An import (import.go) reads each file from object
+// storage, validates every row, splits the rows by primary-key hash,
+// writes each shard's chunks and commits them through the shard's log
+// (fsm.KindImportCommit); two files of a job at a time, each all or
+// nothing. A worker reads sealed segments from object storage (never from a
 // replica's memory: an index node hosts no replica), writes index files and
 // compaction outputs there, and reports through the shard's Raft log, which
 // it reaches through a Router (the node's shards.Host).
