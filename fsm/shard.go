@@ -325,20 +325,26 @@ func (sh *Shard) Snapshot() (hraft.FSMSnapshot, error) {
 		ids[i] = g.ID
 	}
 	sh.mu.RUnlock()
+	sh.nameSegments(ids)
+	return &snapshot{data: data}, nil
+}
+
+// nameSegments records segments a snapshot on disk names, for
+// SnapshotSegments.
+func (sh *Shard) nameSegments(ids []int64) {
 	sh.named.Lock()
+	defer sh.named.Unlock()
 	if sh.named.ids == nil {
 		sh.named.ids = map[int64]bool{}
 	}
 	for _, id := range ids {
 		sh.named.ids[id] = true
 	}
-	sh.named.Unlock()
-	return &snapshot{data: data}, nil
 }
 
 // SnapshotSegments returns the IDs of the segments named by the snapshots
 // taken since the last call (by Raft's own schedule, a flush, hibernation
-// or the replica's loop), and forgets them: the objects of those segments
+// or the replica's loop) or restored from, and forgets them: the objects of those segments
 // must outlive them until a newer snapshot no longer names them.
 func (sh *Shard) SnapshotSegments() map[int64]bool {
 	sh.named.Lock()
@@ -361,7 +367,15 @@ func (sh *Shard) Restore(rc io.ReadCloser) error {
 	}
 	sh.mu.Lock()
 	sh.mu.state, sh.mu.applied = st, 0
+	ids := make([]int64, len(st.segments))
+	for i, g := range st.segments {
+		ids[i] = g.ID
+	}
 	sh.mu.Unlock()
+	// The snapshot restored from stays on disk (a restart or a new
+	// replica opens it again) until a newer one is taken: its segments'
+	// objects must outlive the log entries after it that remove them.
+	sh.nameSegments(ids)
 	return nil
 }
 

@@ -14,10 +14,24 @@ import (
 // more (left by compactions, merges, dropped partitions, or an upload whose
 // ChunkFlushed never committed) once they are older than the tolerance, so
 // in-flight readers and late proposals finish first (DESIGN §3 inv. 4).
+//
+// What is referenced is read only once this replica has applied every
+// entry committed before the step (a read index): a leader fresh from a
+// restart or an election may not have applied its log's tail yet, and the
+// objects only those entries reference (a flush, an import or a restore
+// committed before the restart) would look like garbage to it, however
+// old they are.
 func (h *Host) gcStep(ctx context.Context, r *Replica, now time.Time) error {
 	lc := h.cfg.Lifecycle
 	if lc.Store == nil || lc.GCTolerance <= 0 {
 		return nil
+	}
+	idx, err := r.node.ReadIndex(ctx)
+	if err == nil {
+		err = r.node.WaitApplied(ctx, idx)
+	}
+	if err != nil {
+		return fmt.Errorf("shards: %s: gc: catching up with the log: %w", r.Name, err)
 	}
 	live := r.referencedKeys()
 	shardBits := SegmentBase(r.CollectionID, r.Shard) >> 24

@@ -2,6 +2,7 @@ package shards
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"time"
 
@@ -130,9 +131,8 @@ func (h *Host) snapshotStep(r *Replica, s *loopState) bool {
 			}
 		}
 	})
-	if s.snapSegs == nil {
-		s.snapSegs, s.snapFlushed = ids, flushed
-		return true
+	if s.snapSegs == nil { // the first step: the snapshot restored from, if any, is named below
+		s.snapSegs, s.snapFlushed = maps.Clone(ids), flushed
 	}
 	for id := range r.fsm.SnapshotSegments() { // snapshots taken elsewhere (a flush, Raft's schedule)
 		s.snapSegs[id] = true

@@ -19,6 +19,14 @@ import (
 
 func testHost(t *testing.T) (*Host, string) {
 	t.Helper()
+	dir := t.TempDir()
+	return testHostAt(t, dir), dir
+}
+
+// testHostAt opens a one-node Host (node n1) on dir: a second one on the
+// same dir, once the first is closed, is that node restarted.
+func testHostAt(t *testing.T, dir string) *Host {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -26,13 +34,12 @@ func testHost(t *testing.T) (*Host, string) {
 	mux := raft.NewMux(ln, hclog.NewNullLogger())
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { _ = mux.Serve(ctx) }()
-	dir := t.TempDir()
 	views := &viewSeq{}
 	h := NewHost(Config{Dir: dir, Logger: hclog.NewNullLogger(), View: views.view, Raft: raft.Config{ID: "n1",
 		HeartbeatTimeout: 200 * time.Millisecond, ElectionTimeout: 200 * time.Millisecond}}, mux, nil)
 	hostViews.Store(h, views)
 	t.Cleanup(func() { _ = h.Close(); cancel(); _ = mux.Close(); hostViews.Delete(h) })
-	return h, dir
+	return h
 }
 
 // testReplica opens shard 0 of testCollection on a one-node testHost.
