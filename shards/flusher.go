@@ -2,6 +2,7 @@ package shards
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -21,7 +22,9 @@ type ObjectStore interface {
 }
 
 // loadTimeout bounds how long a restoring replica keeps retrying a chunk
-// while object storage is unreachable.
+// while object storage is unreachable. A chunk the store reports missing
+// is not retried: every object is in the store before the log entry that
+// names it, so waiting would not bring it back.
 const loadTimeout = 2 * time.Minute
 
 // loader returns the chunk loader of restoring replicas: it retries with
@@ -52,6 +55,9 @@ func (h *Host) Loader() segment.Loader {
 					h.cfg.Logger.Debug("caching chunk", "key", key, "error", cerr)
 				}
 				return b, nil
+			}
+			if errors.Is(err, storage.ErrNotFound) { // uploaded before the entry naming it: gone for good
+				return nil, fmt.Errorf("shards: loading %s: %w", key, err)
 			}
 			select {
 			case <-ctx.Done():
