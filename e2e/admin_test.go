@@ -3,9 +3,7 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -15,18 +13,12 @@ import (
 // admin posts to a /v1/cluster route and returns the HTTP status and envelope.
 func (p *proc) admin(path string, body any) (int, envelope) {
 	p.t.Helper()
-	b, _ := json.Marshal(body)
-	resp, err := http.Post("http://"+p.http+path, "application/json", bytes.NewReader(b))
-	if err != nil {
-		p.t.Fatalf("%s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	status, raw := p.send(http.MethodPost, path, "", body)
 	var env envelope
 	if err := json.Unmarshal(raw, &env); err != nil {
-		p.t.Fatalf("%s: HTTP %d, body %s", path, resp.StatusCode, raw)
+		p.t.Fatalf("%s: HTTP %d, body %s", path, status, raw)
 	}
-	return resp.StatusCode, env
+	return status, env
 }
 
 // TestAdminAddUnreachableNodeDoesNotBrick is issue 10, defect 2, through

@@ -120,19 +120,47 @@ func (p *proc) call(path string, body any) envelope {
 // callRaw posts a Milvus REST v2 request and returns the reply's body.
 func (p *proc) callRaw(path string, body any) []byte {
 	p.t.Helper()
-	b, err := json.Marshal(body)
+	_, raw := p.send(http.MethodPost, "/v2/vectordb/"+path, "", body)
+	return raw
+}
+
+// client is the tests' HTTP client. Its timeout is far above any request
+// here, so a request that hits it is one the node never answered.
+var client = &http.Client{Timeout: 3 * time.Minute}
+
+// send makes one request to the node (a GET when body is nil, else a
+// JSON POST; with cred as Bearer credentials when not empty) and returns
+// the HTTP status and the body. A request that gets no reply fails the
+// test with the tail of the node's log.
+func (p *proc) send(method, path, cred string, body any) (int, []byte) {
+	p.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		r = bytes.NewReader(b)
+	} else if method == http.MethodPost {
+		r = bytes.NewReader([]byte("null"))
+	}
+	req, err := http.NewRequest(method, "http://"+p.http+path, r)
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	req, _ := http.NewRequest("POST", "http://"+p.http+"/v2/vectordb/"+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept-Type-Allow-Int64", "true")
-	resp, err := http.DefaultClient.Do(req)
+	if cred != "" {
+		req.Header.Set("Authorization", "Bearer "+cred)
+	}
+	resp, err := client.Do(req)
 	if err != nil {
-		p.t.Fatalf("%s: %v", path, err)
+		log, _ := os.ReadFile(p.log.Name())
+		p.t.Fatalf("%s %s: %v\nnode log (tail):\n%s", method, path, err, tail(log, 8000))
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	return raw
+	return resp.StatusCode, raw
 }
 
 // ok is call that fails the test on a non-zero code.

@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -28,27 +27,16 @@ import (
 // returns the HTTP status and the envelope.
 func (p *proc) as(cred, path string, body any) (int, envelope) {
 	p.t.Helper()
-	b, _ := json.Marshal(body)
 	method := http.MethodPost
 	if body == nil {
 		method = http.MethodGet
 	}
-	req, _ := http.NewRequest(method, "http://"+p.http+path, bytes.NewReader(b))
-	if cred != "" {
-		req.Header.Set("Authorization", "Bearer "+cred)
-	}
-	req.Header.Set("Accept-Type-Allow-Int64", "true")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		p.t.Fatalf("%s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	status, raw := p.send(method, path, cred, body)
 	var env envelope
 	if err := json.Unmarshal(raw, &env); err != nil {
-		p.t.Fatalf("%s: HTTP %d, body %s", path, resp.StatusCode, raw)
+		p.t.Fatalf("%s: HTTP %d, body %s", path, status, raw)
 	}
-	return resp.StatusCode, env
+	return status, env
 }
 
 // asOK is as on a v2 route, failing the test on a non-zero code.
