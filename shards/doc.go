@@ -79,7 +79,10 @@
 //     proposes (fsm.Stamp); expiry never changes the state.
 //   - Object-storage writes happen before the entry that refers to them
 //     (ChunkFlushed, DeltaFlushed); objects are deleted only when no segment
-//     refers to them and they are older than the GC tolerance.
+//     refers to them and they are older than the GC tolerance. "No segment
+//     refers to them" is read on the leader after it has applied a read
+//     index (every entry committed before the step), never from a state
+//     that may lack the log's tail (a restart, an election).
 //   - Reads see a consistent state: they run under the FSM's read lock.
 //   - A read runs under its caller's context down to the scan (cancel.go):
 //     query filters, the selective-filter prescan and exact searches check
