@@ -33,6 +33,9 @@ func checkReplicationAndFollowers(t *testing.T, nodes []*testNode) {
 		if _, err := f.node.ReadIndex(ctxT(t, time.Second)); !errors.Is(err, ErrNotLeader) {
 			t.Fatalf("ReadIndex on follower: %v", err)
 		}
+		if err := f.node.CaughtUp(ctxT(t, time.Second)); !errors.Is(err, ErrNotLeader) {
+			t.Fatalf("CaughtUp on follower: %v", err)
+		}
 		if addr, id := f.node.LeaderAddr(); id != leader.id || addr != leader.node.Addr() {
 			t.Fatalf("%s LeaderAddr = %s %s, leader %s", f.id, addr, id, leader.id)
 		}

@@ -45,6 +45,25 @@ func (n *Node) ReadIndex(ctx context.Context) (uint64, error) {
 	return index, nil
 }
 
+// CaughtUp returns once this node, the leader, has applied an entry of
+// its current term (committing a read barrier if it has not): its FSM then
+// reflects every entry committed before the term began. A leader fresh
+// from an election or a restart applies its predecessors' entries only
+// after that; work it plans from its FSM (uploads under keys the state
+// names, deletions of what the state no longer names) must wait for it.
+// Once caught up in a term, a call costs a field read.
+func (n *Node) CaughtUp(ctx context.Context) error {
+	if n.isClosed() {
+		return fmt.Errorf("raft: caught up: %w", ErrClosed)
+	}
+	if err := n.checkLeader("caught up"); err != nil {
+		return err
+	}
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	return n.ensureTermApplied(ctx, n.raft.CurrentTerm())
+}
+
 // ensureTermApplied makes sure this node has applied an entry of term,
 // proposing a read barrier if needed. Concurrent callers share one barrier.
 func (n *Node) ensureTermApplied(ctx context.Context, term uint64) error {

@@ -212,7 +212,9 @@ func (h *Host) chunkJob(r *Replica, g *segment.Segment, from, to int) *chunkJob 
 }
 
 // flushDelta writes the delta log of one flushed segment whose deletion
-// flags changed since its last delta log, then records it.
+// flags changed since its last delta log, then records it. Its number is
+// the applied log index it was planned at, so two states never share a
+// key (a delta log is the segment's whole deletion bitmap).
 func (h *Host) flushDelta(ctx context.Context, r *Replica) (bool, error) {
 	var seg, part int64
 	var d segment.Delta
@@ -224,7 +226,12 @@ func (h *Host) flushDelta(ctx context.Context, r *Replica) (bool, error) {
 				continue
 			}
 			file, d.Count = g.DeltaFile()
-			if g.Delta != nil {
+			// The log index of the state planned from, not the last delta
+			// log's + 1: a deposed leader still planning from an older
+			// state then writes under a key of its own, never over the
+			// delta log its successor recorded.
+			d.Index = int64(v.Applied())
+			if g.Delta != nil && d.Index <= g.Delta.Index {
 				d.Index = g.Delta.Index + 1
 			}
 			seg, part = g.ID, g.Partition

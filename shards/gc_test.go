@@ -80,3 +80,52 @@ func TestGCWaitsForTheLogTail(t *testing.T) {
 		t.Fatalf("query after the restart: %d rows, %v", len(res.Entities), err)
 	}
 }
+
+// TestDeltaLogNumberIsThePlanningIndex: a delta log (a flushed segment's
+// whole deletion bitmap) is numbered by the applied log index it was
+// planned at, so two states of a segment never write under one key (a
+// deposed leader planning from an older state used to overwrite, with
+// fewer deletions, the delta log its successor had recorded).
+func TestDeltaLogNumberIsThePlanningIndex(t *testing.T) {
+	h, _ := testHost(t)
+	store := &memStore{objs: map[string][]byte{}}
+	h.cfg.Lifecycle = Lifecycle{Store: store, ChunkSize: 200, SealSize: 400, MaxBacklog: 1 << 20, MaxSegmentSize: 1 << 30, CompactionRatio: 0.9}
+	c := testCollection(t)
+	r, err := h.Replica(c, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ids, colors := make([]int64, 30), make([]string, 30)
+	for i := range ids {
+		ids[i], colors[i] = int64(i), "c"
+	}
+	if _, _, err := r.Write(ctx, 1, batch(&c.Schema, ids, colors), false); err != nil {
+		t.Fatal(err)
+	}
+	step := func() {
+		for i := 0; i < 8; i++ {
+			if err := h.lifecycleStep(ctx, r, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	step()
+	var numbers []int64
+	for _, filter := range []string{"id < 2", "id < 4"} {
+		_, idx, err := r.Delete(ctx, 1, filter, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		step()
+		d := r.Segments()[0]
+		delta := r.SegmentsAt(0, 0)[0].Delta
+		if d.State != "Flushed" || delta == nil || uint64(delta.Index) < idx || d.DeltaRows != int64(2*(len(numbers)+1)) {
+			t.Fatalf("after deleting %s at index %d: %+v, delta %+v", filter, idx, d, delta)
+		}
+		numbers = append(numbers, delta.Index)
+	}
+	if numbers[1] <= numbers[0] {
+		t.Fatalf("delta log numbers %v do not grow", numbers)
+	}
+}

@@ -91,6 +91,9 @@ func (h *Host) step(r *Replica, s *loopState, now time.Time) bool {
 	}
 	ctx, cancel := context.WithTimeout(r.loopCtx, 30*time.Second)
 	defer cancel()
+	if err := r.node.CaughtUp(ctx); err != nil {
+		return true // a new leader plans from its predecessors' entries, applied first; next tick
+	}
 	if s.q.due(r, h.collectionMeta(r), now) {
 		err := h.lifecycleStep(ctx, r, now)
 		if err != nil {
