@@ -15,27 +15,37 @@ import (
 // metadata state, cheap).
 const taskPoll = 100 * time.Millisecond
 
-// watchTasks runs the compaction and index-build tasks the coordinator
-// assigned to this node, one at a time, and reports each done. A failed task is retried on
-// the next round; if this node goes away the coordinator reassigns it.
+// watchTasks runs the compaction, index-build and import tasks the
+// coordinator assigned to this node, one at a time, and reports each
+// done. A failed task is retried, after a wait that doubles up to
+// maxTaskBackoff (taskRetries); if this node goes away the coordinator
+// reassigns it.
 func (s *Server) watchTasks(ctx context.Context) {
 	t := time.NewTicker(taskPoll)
 	defer t.Stop()
+	retries := taskRetries{}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			var mine []coordinator.Task
 			for _, task := range s.coord.Tasks() {
 				if task.State == coordinator.TaskAssigned && task.Assignee == s.cfg.NodeID {
-					s.runTask(ctx, task)
+					mine = append(mine, task)
+				}
+			}
+			retries.keep(mine)
+			for _, task := range mine {
+				if retries.due(task, time.Now()) {
+					retries.record(task, s.runTask(ctx, task) == telemetry.TaskFailed, time.Now())
 				}
 			}
 		}
 	}
 }
 
-func (s *Server) runTask(ctx context.Context, task coordinator.Task) {
+func (s *Server) runTask(ctx context.Context, task coordinator.Task) string {
 	start := time.Now()
 	outcome := s.runTaskOnce(ctx, task)
 	kind := telemetry.TaskCompaction
@@ -43,6 +53,7 @@ func (s *Server) runTask(ctx context.Context, task coordinator.Task) {
 		kind = telemetry.TaskIndex
 	}
 	s.metrics.Tasks.Observe(kind, outcome, time.Since(start))
+	return outcome
 }
 
 // runTaskOnce runs a task and reports it done; it returns the outcome
