@@ -56,6 +56,13 @@
 // the read (and forwarding ReadIndex to the leader) is the caller's job.
 // IsLeader/LeaderAddr are hints, never a basis for a linearizable read.
 //
+// CaughtUp is the first step of ReadIndex alone: on the leader it returns
+// once an entry of the current term is applied (the shared read barrier),
+// so the FSM holds every entry of earlier terms. Leaders plan work from
+// their FSM (uploads, deletions) only after it; once per term it costs a
+// commit, after that a field read. No quorum round: a deposed leader may
+// still pass it.
+//
 // WaitApplied(index) wakes when the FSM adapter applies an entry >= index;
 // there is no polling. Every index returned by Propose or ReadIndex is one the
 // adapter sees (commands, read barriers, configuration entries); hraft's own

@@ -82,7 +82,10 @@
 //     refers to them and they are older than the GC tolerance. "No segment
 //     refers to them" is read on the leader after it has applied a read
 //     index (every entry committed before the step), never from a state
-//     that may lack the log's tail (a restart, an election).
+//     that may lack the log's tail (a restart, an election). A leader
+//     plans flushes, seals and compactions only once caught up in its term
+//     (raft.Node.CaughtUp); a delta log is numbered by the applied index it
+//     was planned at, so two states never write under one key.
 //   - Reads see a consistent state: they run under the FSM's read lock.
 //   - A read runs under its caller's context down to the scan (cancel.go):
 //     query filters, the selective-filter prescan and exact searches check
