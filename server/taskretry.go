@@ -21,8 +21,8 @@ type taskKey struct{ id, token int64 }
 type taskRetries map[taskKey]taskRetry
 
 type taskRetry struct {
-	failures int
-	next     time.Time
+	wait time.Duration // before the next attempt
+	next time.Time
 }
 
 // due reports whether task may run at now.
@@ -40,12 +40,8 @@ func (r taskRetries) record(t coordinator.Task, failed bool, now time.Time) {
 		return
 	}
 	st := r[k]
-	st.failures++
-	wait := maxTaskBackoff
-	if st.failures < 16 {
-		wait = min(taskPoll<<(st.failures-1), maxTaskBackoff)
-	}
-	st.next = now.Add(wait)
+	st.wait = min(max(2*st.wait, taskPoll), maxTaskBackoff)
+	st.next = now.Add(st.wait)
 	r[k] = st
 }
 
