@@ -141,8 +141,6 @@ func (p *proc) send(method, path, cred string, body any) (int, []byte) {
 			p.t.Fatal(err)
 		}
 		r = bytes.NewReader(b)
-	} else if method == http.MethodPost {
-		r = bytes.NewReader([]byte("null"))
 	}
 	req, err := http.NewRequest(method, "http://"+p.http+path, r)
 	if err != nil {

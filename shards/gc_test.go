@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/raftvec/raftvec/coordinator"
 )
 
 // TestGCWaitsForTheLogTail restarts a node whose shard flushed chunks
@@ -26,18 +28,8 @@ func TestGCWaitsForTheLogTail(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	ids, colors := make([]int64, 60), make([]string, 60)
-	for i := range ids {
-		ids[i], colors[i] = int64(i), "c"
-	}
-	if _, _, err := r.Write(ctx, 1, batch(&c.Schema, ids, colors), false); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 5; i++ { // whole chunks of the growing segment
-		if err := h.lifecycleStep(ctx, r, time.Now()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeIDs(t, r, c, 60)
+	lifecycleSteps(t, h, r, 5) // whole chunks of the growing segment
 	flushed := r.Segments()[0]
 	if flushed.FlushedRows < 40 || len(flushed.Keys) == 0 {
 		t.Fatalf("not flushed: %+v", flushed)
@@ -96,30 +88,17 @@ func TestDeltaLogNumberIsThePlanningIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	ids, colors := make([]int64, 30), make([]string, 30)
-	for i := range ids {
-		ids[i], colors[i] = int64(i), "c"
-	}
-	if _, _, err := r.Write(ctx, 1, batch(&c.Schema, ids, colors), false); err != nil {
-		t.Fatal(err)
-	}
-	step := func() {
-		for i := 0; i < 8; i++ {
-			if err := h.lifecycleStep(ctx, r, time.Now()); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	step()
+	writeIDs(t, r, c, 30)
+	lifecycleSteps(t, h, r, 8)
 	var numbers []int64
 	for _, filter := range []string{"id < 2", "id < 4"} {
 		_, idx, err := r.Delete(ctx, 1, filter, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		step()
+		lifecycleSteps(t, h, r, 8)
 		d := r.Segments()[0]
-		delta := r.SegmentsAt(0, 0)[0].Delta
+		delta := d.Delta
 		if d.State != "Flushed" || delta == nil || uint64(delta.Index) < idx || d.DeltaRows != int64(2*(len(numbers)+1)) {
 			t.Fatalf("after deleting %s at index %d: %+v, delta %+v", filter, idx, d, delta)
 		}
@@ -127,5 +106,28 @@ func TestDeltaLogNumberIsThePlanningIndex(t *testing.T) {
 	}
 	if numbers[1] <= numbers[0] {
 		t.Fatalf("delta log numbers %v do not grow", numbers)
+	}
+}
+
+// writeIDs writes rows 0..n-1 (color "c") into partition 1.
+func writeIDs(t *testing.T, r *Replica, c *coordinator.Collection, n int) {
+	t.Helper()
+	ids, colors := make([]int64, n), make([]string, n)
+	for i := range ids {
+		ids[i], colors[i] = int64(i), "c"
+	}
+	if _, _, err := r.Write(context.Background(), 1, batch(&c.Schema, ids, colors), false); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lifecycleSteps runs n lifecycle steps of r's leader (flush, seal,
+// compact), failing the test on an error.
+func lifecycleSteps(t *testing.T, h *Host, r *Replica, n int) {
+	t.Helper()
+	for range n {
+		if err := h.lifecycleStep(context.Background(), r, time.Now()); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
